@@ -1,0 +1,249 @@
+//! Request extractors that answer every failure with problem details: JSON bodies, query
+//! strings and API keys.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::error::PayloadError;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
+use serde::de::DeserializeOwned;
+
+use super::State;
+use crate::db;
+use crate::error::{ApiError, FieldError};
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+/// A JSON request body, parsed by the handler once the caller is authorized, so that a
+/// request without a valid key learns nothing about the body's validity. Syntax errors are
+/// 400, type and shape errors 422 naming the field.
+#[derive(Debug)]
+pub struct JsonBody(Result<Bytes, ApiError>);
+
+impl JsonBody {
+    pub fn parse<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        parse_json(&self.0?)
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Ok(Some(mime)) = req.mime_type() else {
+        return false;
+    };
+    mime.type_() == "application"
+        && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+}
+
+fn payload_error(err: actix_web::Error, limit: usize) -> ApiError {
+    match err.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => ApiError::PayloadTooLarge(format!(
+            "The request body is larger than the limit of {limit} bytes."
+        )),
+        _ => ApiError::BadRequest(format!("The request body could not be read: {err}")),
+    }
+}
+
+/// Parses `body` as `T`, mapping each kind of failure to the right status.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_data() {
+            let message = strip_position(&inner);
+            ApiError::invalid(vec![FieldError::new(field_of(&path, &message), message)])
+        } else {
+            ApiError::BadRequest(format!("The request body is not valid JSON: {inner}"))
+        }
+    })?;
+    de.end()
+        .map_err(|e| ApiError::BadRequest(format!("The request body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+// serde_json appends " at line L column C" to data errors; the field path says more.
+fn strip_position(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" at line ") {
+        Some(cut) => text[..cut].to_owned(),
+        None => text,
+    }
+}
+
+// A missing field is reported at its parent's path; name the field itself.
+fn field_of(path: &str, message: &str) -> String {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match (path, missing) {
+        (".", Some(name)) => name.to_owned(),
+        (".", None) => "body".to_owned(),
+        (path, Some(name)) => format!("{path}.{name}"),
+        (path, None) => path.to_owned(),
+    }
+}
+
+impl FromRequest for JsonBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if !is_json(req) {
+            return Box::pin(async {
+                Ok(JsonBody(Err(ApiError::UnsupportedMediaType(
+                    "Send the request body as JSON with `Content-Type: application/json`."
+                        .to_owned(),
+                ))))
+            });
+        }
+        let limit = req
+            .app_data::<State>()
+            .map_or(1024 * 1024, |s| s.settings.max_body_bytes);
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move { Ok(JsonBody(body.await.map_err(|e| payload_error(e, limit)))) })
+    }
+}
+
+/// A query string; unknown, repeated or malformed parameters are a 400.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            serde_html_form::from_str(req.query_string())
+                .map(ApiQuery)
+                .map_err(|e| match repeated_parameter(req.query_string()) {
+                    Some(name) => ApiError::BadRequest(format!(
+                        "Invalid query string: the parameter `{name}` may appear only once."
+                    )),
+                    None => ApiError::BadRequest(format!("Invalid query string: {e}.")),
+                }),
+        )
+    }
+}
+
+// Only `tag` may repeat; any other repeated name explains a failed parse.
+fn repeated_parameter(query: &str) -> Option<String> {
+    let mut seen = Vec::new();
+    for (name, _) in url::form_urlencoded::parse(query.as_bytes()) {
+        if name != "tag" && seen.contains(&name) {
+            return Some(name.into_owned());
+        }
+        seen.push(name);
+    }
+    None
+}
+
+/// What a request's API key allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Admin,
+    Content,
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let invalid = || ApiError::Unauthorized {
+        detail: "The Authorization header must be `Bearer <key>`.".to_owned(),
+        invalid_token: true,
+    };
+    let value = value.to_str().map_err(|_| invalid())?;
+    let (scheme, token) = value.split_once(' ').ok_or_else(invalid)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(invalid());
+    }
+    Ok(Some(token.trim().to_owned()))
+}
+
+fn authenticate(req: &HttpRequest) -> BoxFuture<Option<Scope>> {
+    let state = req.app_data::<State>().cloned();
+    let token = bearer_token(req);
+    Box::pin(async move {
+        let Some(token) = token? else {
+            return Ok(None);
+        };
+        let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+        let scope = db::run(&state.pool, move |conn| {
+            Ok(db::keys::authenticate(conn, &token)?)
+        })
+        .await?;
+        match scope.as_deref() {
+            Some("admin") => Ok(Some(Scope::Admin)),
+            Some(_) => Ok(Some(Scope::Content)),
+            None => Err(ApiError::Unauthorized {
+                detail: "The API key is unknown or has been revoked.".to_owned(),
+                invalid_token: true,
+            }),
+        }
+    })
+}
+
+/// A request made with an admin key: 401 without a valid key, 403 with a content key.
+#[derive(Debug)]
+pub struct Admin;
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = BoxFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let scope = authenticate(req);
+        Box::pin(async move {
+            match scope.await? {
+                Some(Scope::Admin) => Ok(Admin),
+                Some(Scope::Content) => Err(ApiError::Forbidden(
+                    "This operation needs an admin key; the key sent may only read.".to_owned(),
+                )),
+                None => Err(ApiError::Unauthorized {
+                    detail:
+                        "This operation needs an admin key: send `Authorization: Bearer <key>`."
+                            .to_owned(),
+                    invalid_token: false,
+                }),
+            }
+        })
+    }
+}
+
+/// A read: any valid key, or none unless content keys are required.
+#[derive(Debug)]
+pub struct Reader {
+    pub scope: Option<Scope>,
+}
+
+impl Reader {
+    pub fn is_admin(&self) -> bool {
+        self.scope == Some(Scope::Admin)
+    }
+}
+
+impl FromRequest for Reader {
+    type Error = ApiError;
+    type Future = BoxFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let required = req
+            .app_data::<State>()
+            .is_some_and(|s| s.settings.require_content_key);
+        let scope = authenticate(req);
+        Box::pin(async move {
+            let scope = scope.await?;
+            if required && scope.is_none() {
+                return Err(ApiError::Unauthorized {
+                    detail: "This server requires a content key for reads: send `Authorization: Bearer <key>`."
+                        .to_owned(),
+                    invalid_token: false,
+                });
+            }
+            Ok(Reader { scope })
+        })
+    }
+}

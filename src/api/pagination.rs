@@ -1,0 +1,125 @@
+//! Cursor pagination shared by every list: opaque cursors and the `meta` object.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDateTime};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, FieldError};
+
+pub const DEFAULT_LIMIT: i64 = 20;
+pub const MAX_LIMIT: i64 = 100;
+
+/// Paging information of a list response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListMeta {
+    /// The page size used.
+    #[schema(example = 20, minimum = 1, maximum = 100)]
+    pub limit: i64,
+    /// How many items match the filters, on all pages.
+    #[schema(example = 137)]
+    pub total: i64,
+    /// Whether another page follows.
+    pub has_more: bool,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// The page size from the `limit` parameter: 1–100, default 20.
+pub fn limit(raw: Option<&str>) -> Result<i64, ApiError> {
+    let Some(raw) = raw else {
+        return Ok(DEFAULT_LIMIT);
+    };
+    match raw.parse::<i64>() {
+        Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        _ => Err(query_error(
+            "limit",
+            format!("must be a whole number from 1 to {MAX_LIMIT}, got '{raw}'"),
+        )),
+    }
+}
+
+pub fn query_error(field: &str, message: String) -> ApiError {
+    ApiError::InvalidQuery {
+        detail: format!("Invalid query parameter `{field}`: {message}."),
+        errors: vec![FieldError::new(field, message)],
+    }
+}
+
+fn invalid_cursor() -> ApiError {
+    query_error(
+        "cursor",
+        "is not a cursor this list issued; pass `next_cursor` from the previous page unchanged, with the same filters and sort".to_owned(),
+    )
+}
+
+/// A cursor for keyset position `(ts, id)` in the list order named `order`.
+pub fn encode_keyset(order: &str, (ts, id): (NaiveDateTime, i64)) -> String {
+    let micros = ts.and_utc().timestamp_micros();
+    URL_SAFE_NO_PAD.encode(format!("{order}|{micros}|{id}"))
+}
+
+/// The keyset position in `cursor`, which must have been issued for `order`.
+pub fn decode_keyset(order: &str, cursor: &str) -> Result<(NaiveDateTime, i64), ApiError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| invalid_cursor())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid_cursor())?;
+    let mut parts = text.split('|');
+    let (Some(o), Some(micros), Some(id), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid_cursor());
+    };
+    if o != order {
+        return Err(invalid_cursor());
+    }
+    let micros: i64 = micros.parse().map_err(|_| invalid_cursor())?;
+    let id: i64 = id.parse().map_err(|_| invalid_cursor())?;
+    let ts = DateTime::from_timestamp_micros(micros).ok_or_else(invalid_cursor)?;
+    Ok((ts.naive_utc(), id))
+}
+
+/// A cursor positioned after the key `key` (for lists ordered by a unique string).
+pub fn encode_key(order: &str, key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{order}|{key}"))
+}
+
+pub fn decode_key(order: &str, cursor: &str) -> Result<String, ApiError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| invalid_cursor())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid_cursor())?;
+    match text.split_once('|') {
+        Some((o, key)) if o == order => Ok(key.to_owned()),
+        _ => Err(invalid_cursor()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyset_cursor_round_trips_and_rejects_other_orders() {
+        let ts = DateTime::from_timestamp_micros(1_764_000_000_123_456)
+            .unwrap()
+            .naive_utc();
+        let cursor = encode_keyset("p", (ts, 42));
+        assert_eq!(decode_keyset("p", &cursor).unwrap(), (ts, 42));
+        assert!(decode_keyset("u", &cursor).is_err());
+        assert!(decode_keyset("p", "not-a-cursor!").is_err());
+        assert!(decode_keyset("p", &URL_SAFE_NO_PAD.encode("p|1|2|3")).is_err());
+    }
+
+    #[test]
+    fn limit_bounds() {
+        assert_eq!(limit(None).unwrap(), 20);
+        assert_eq!(limit(Some("100")).unwrap(), 100);
+        for bad in ["0", "101", "-1", "ten", ""] {
+            assert!(limit(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! `/api/v1/tags`: the topics articles are filed under.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::{Admin, ApiQuery, JsonBody, Reader};
+use super::pagination::{self, ListMeta};
+use super::validate::{self, Checker};
+use super::{State, utc};
+use crate::content::slugify;
+use crate::db::{self, tags as store};
+use crate::error::{ApiError, Problem};
+
+/// A tag, with how many published articles carry it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Tag {
+    #[schema(example = "transport")]
+    pub slug: String,
+    #[schema(example = "Transport")]
+    pub name: String,
+    #[schema(required = true)]
+    pub description: Option<String>,
+    /// Published articles with this tag.
+    pub article_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A page of tags in slug order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagList {
+    pub data: Vec<Tag>,
+    pub meta: ListMeta,
+}
+
+/// A new tag.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Transport", "description": "Trams, ferries and roads."}))]
+pub struct TagCreate {
+    pub name: String,
+    /// Derived from the name when absent; a slug already in use is a 409.
+    pub slug: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Changes to a tag: omitted fields stay; `description: null` clears it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"description": "Trams, ferries, buses and roads."}))]
+pub struct TagPatch {
+    #[serde(default, deserialize_with = "validate::present")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "validate::present")]
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "validate::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListTagsParams {
+    /// Page size, 1–100.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20)]
+    limit: Option<String>,
+    /// `next_cursor` from the previous page.
+    cursor: Option<String>,
+}
+
+const TAG_ORDER: &str = "slug";
+
+fn tag_out(t: store::Tag) -> Tag {
+    Tag {
+        slug: t.row.slug,
+        name: t.row.name,
+        description: t.row.description,
+        article_count: t.article_count,
+        created_at: utc(t.row.created_at),
+        updated_at: utc(t.row.updated_at),
+    }
+}
+
+fn check_description(c: &mut Checker, description: Option<&str>) {
+    if let Some(d) = description {
+        c.text("description", d, validate::MAX_SUMMARY_CHARS, false);
+    }
+}
+
+/// List tags.
+///
+/// Every tag in slug order with the number of published articles carrying it, with cursor
+/// pagination as for articles.
+#[utoipa::path(
+    operation_id = "listTags",
+    tag = "tags",
+    params(ListTagsParams),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of tags.", body = TagList),
+        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/tags")]
+pub async fn list_tags(
+    state: State,
+    _reader: Reader,
+    ApiQuery(params): ApiQuery<ListTagsParams>,
+) -> Result<web::Json<TagList>, ApiError> {
+    let limit = pagination::limit(params.limit.as_deref())?;
+    let after = params
+        .cursor
+        .as_deref()
+        .map(|c| pagination::decode_key(TAG_ORDER, c))
+        .transpose()?;
+    let page = db::run(&state.pool, move |conn| {
+        store::list(conn, after.as_deref(), limit, db::now())
+    })
+    .await?;
+    let next_cursor = match (page.has_more, page.items.last()) {
+        (true, Some(last)) => Some(pagination::encode_key(TAG_ORDER, &last.row.slug)),
+        _ => None,
+    };
+    Ok(web::Json(TagList {
+        meta: ListMeta {
+            limit,
+            total: page.total,
+            has_more: next_cursor.is_some(),
+            next_cursor,
+        },
+        data: page.items.into_iter().map(tag_out).collect(),
+    }))
+}
+
+/// Get one tag.
+#[utoipa::path(
+    operation_id = "getTag",
+    tag = "tags",
+    params(("slug" = String, Path, description = "The tag's slug.")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The tag.", body = Tag),
+        (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/tags/{slug}")]
+pub async fn get_tag(
+    state: State,
+    _reader: Reader,
+    slug: web::Path<String>,
+) -> Result<web::Json<Tag>, ApiError> {
+    let slug = slug.into_inner();
+    let tag = db::run(&state.pool, move |conn| store::find(conn, &slug, db::now())).await?;
+    Ok(web::Json(tag_out(tag)))
+}
+
+/// Create a tag.
+#[utoipa::path(
+    operation_id = "createTag",
+    tag = "tags",
+    request_body = TagCreate,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The tag was created.", body = Tag,
+            headers(("Location" = String, description = "The new tag's URL."))),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A tag with this slug exists.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/tags")]
+pub async fn create_tag(
+    state: State,
+    _admin: Admin,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let input: TagCreate = body.parse()?;
+    let mut c = Checker::default();
+    c.tag("name", &input.name);
+    if let Some(slug) = &input.slug {
+        c.slug("slug", slug);
+    }
+    check_description(&mut c, input.description.as_deref());
+    c.finish()?;
+    let new = store::NewTag {
+        slug: input.slug.unwrap_or_else(|| slugify(&input.name)),
+        name: input.name.trim().to_owned(),
+        description: input.description,
+    };
+    let tag = db::run(&state.pool, move |conn| {
+        store::create(conn, &new, db::now())
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/tags/{}", tag.row.slug)))
+        .json(tag_out(tag)))
+}
+
+/// Update a tag.
+///
+/// Articles keep the tag when its name or slug changes.
+#[utoipa::path(
+    operation_id = "updateTag",
+    tag = "tags",
+    params(("slug" = String, Path, description = "The tag's slug.")),
+    request_body = TagPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated tag.", body = Tag),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new slug is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/tags/{slug}")]
+pub async fn update_tag(
+    state: State,
+    _admin: Admin,
+    slug: web::Path<String>,
+    body: JsonBody,
+) -> Result<web::Json<Tag>, ApiError> {
+    let input: TagPatch = body.parse()?;
+    let mut c = Checker::default();
+    if let Some(name) = &input.name {
+        c.tag("name", name);
+    }
+    if let Some(new_slug) = &input.slug {
+        c.slug("slug", new_slug);
+    }
+    check_description(
+        &mut c,
+        input.description.as_ref().and_then(|d| d.as_deref()),
+    );
+    c.finish()?;
+    let changes = store::TagChanges {
+        name: input.name.map(|n| n.trim().to_owned()),
+        slug: input.slug,
+        description: input.description,
+    };
+    let slug = slug.into_inner();
+    let tag = db::run(&state.pool, move |conn| {
+        store::update(conn, &slug, &changes, db::now())
+    })
+    .await?;
+    Ok(web::Json(tag_out(tag)))
+}
+
+/// Delete a tag.
+///
+/// The tag is removed from every article that had it.
+#[utoipa::path(
+    operation_id = "deleteTag",
+    tag = "tags",
+    params(("slug" = String, Path, description = "The tag's slug.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The tag was deleted."),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/tags/{slug}")]
+pub async fn delete_tag(
+    state: State,
+    _admin: Admin,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    db::run(&state.pool, move |conn| store::delete(conn, &slug)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

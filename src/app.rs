@@ -1,0 +1,204 @@
+//! The actix application: the single list of routes, middleware and error handling, built
+//! the same way for the server and for the tests.
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::{App, HttpRequest, HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{AppExt, scope};
+
+use crate::api::{self, AppState, meta::SpecJson};
+use crate::config::Settings;
+use crate::db::Pool;
+use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
+use crate::openapi::ApiDoc;
+
+/// Every route of the API. The OpenAPI document is collected from this list.
+fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(api::meta::health)
+        .service(api::meta::openapi_json)
+        .service(
+            scope("/api/v1")
+                .service(api::articles::list_articles)
+                .service(api::articles::create_article)
+                .service(api::articles::get_article)
+                .service(api::articles::update_article)
+                .service(api::articles::delete_article)
+                .service(api::articles::list_related)
+                .service(api::articles::replace_related)
+                .service(api::tags::list_tags)
+                .service(api::tags::create_tag)
+                .service(api::tags::get_tag)
+                .service(api::tags::update_tag)
+                .service(api::tags::delete_tag),
+        );
+}
+
+/// The OpenAPI document of [`routes`]; needs no server and no database.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, spec) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    spec
+}
+
+/// Path templates and their methods, to tell 405 from 404.
+#[derive(Debug)]
+pub struct RouteTable(Vec<(ResourceDef, Vec<Method>)>);
+
+impl RouteTable {
+    fn from_spec(spec: &utoipa::openapi::OpenApi) -> Self {
+        let routes = spec
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let mut methods: Vec<Method> = [
+                    (item.get.is_some(), Method::GET),
+                    (item.post.is_some(), Method::POST),
+                    (item.put.is_some(), Method::PUT),
+                    (item.patch.is_some(), Method::PATCH),
+                    (item.delete.is_some(), Method::DELETE),
+                ]
+                .into_iter()
+                .filter_map(|(present, m)| present.then_some(m))
+                .collect();
+                methods.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        Self(routes)
+    }
+
+    /// The methods the route matching `path` answers, if any route does.
+    pub fn allowed(&self, path: &str) -> Option<&[Method]> {
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+/// What every worker's app shares, prepared once.
+#[derive(Clone)]
+pub struct Prepared {
+    state: web::Data<AppState>,
+    spec: web::Data<SpecJson>,
+    routes: web::Data<RouteTable>,
+}
+
+impl Prepared {
+    pub fn new(pool: Pool, settings: Settings) -> Self {
+        let spec = openapi();
+        let json = spec
+            .to_pretty_json()
+            .expect("the OpenAPI document serializes");
+        Self {
+            routes: web::Data::new(RouteTable::from_spec(&spec)),
+            spec: web::Data::new(SpecJson(json)),
+            state: web::Data::new(AppState { pool, settings }),
+        }
+    }
+}
+
+async fn fallback(
+    req: HttpRequest,
+    routes: web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
+    Err(match routes.allowed(req.path()) {
+        Some(allow) => ApiError::MethodNotAllowed {
+            method: req.method().clone(),
+            allow: allow.to_vec(),
+        },
+        None => ApiError::not_found(format!("No resource lives at {}.", req.path())),
+    })
+}
+
+fn cors(settings: &Settings) -> Cors {
+    let exposed = [
+        header::ETAG,
+        header::LOCATION,
+        header::LINK,
+        header::WWW_AUTHENTICATE,
+    ];
+    if settings.cors_allowed_origins.is_empty() {
+        Cors::default()
+            .allow_any_origin()
+            .allowed_methods([Method::GET, Method::HEAD])
+            .allow_any_header()
+            .expose_headers(exposed)
+            .max_age(3600)
+    } else {
+        settings
+            .cors_allowed_origins
+            .iter()
+            .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+            .allow_any_method()
+            .allow_any_header()
+            .expose_headers(exposed)
+            .max_age(3600)
+    }
+}
+
+/// Turns any error response that is not yet problem details (actix's own) into one.
+fn problem_details<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let detail = match res.response().error() {
+        Some(err) if status.is_client_error() => err.to_string(),
+        _ => status.canonical_reason().unwrap_or("Error").to_owned(),
+    };
+    let (req, original) = res.into_parts();
+    let mut response = problem_for_status(status, detail);
+    for (name, value) in original.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}
+
+/// The application for one worker.
+pub fn build(
+    prepared: Prepared,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let settings = &prepared.state.settings;
+    let (app, _) = App::new()
+        .into_utoipa_app()
+        .configure(routes)
+        .split_for_parts();
+    app.app_data(prepared.state.clone())
+        .app_data(prepared.spec.clone())
+        .app_data(prepared.routes.clone())
+        .app_data(web::PayloadConfig::new(settings.max_body_bytes))
+        .default_service(web::to(fallback))
+        .wrap(cors(settings))
+        .wrap(ErrorHandlers::new().default_handler(problem_details))
+        .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+        .wrap(Logger::default())
+}

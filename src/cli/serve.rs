@@ -1,0 +1,33 @@
+//! `gazette serve`: the HTTP server.
+
+use actix_web::HttpServer;
+
+use super::CliResult;
+use crate::app::{self, Prepared};
+use crate::config::ServeArgs;
+use crate::{db, demo};
+
+pub async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
+    let pool = db::open(database_url, args.db_pool_size)?;
+    if args.demo {
+        let conn = &mut *pool.get()?;
+        match demo::load(conn)? {
+            Some(n) => log::info!("loaded the demo newsroom: {n} articles"),
+            None => log::info!("the database already has articles; demo content not loaded"),
+        }
+    }
+    let prepared = Prepared::new(pool, args.settings());
+    let mut server = HttpServer::new(move || app::build(prepared.clone())).shutdown_timeout(10);
+    if let Some(workers) = args.workers {
+        server = server.workers(workers);
+    }
+    let server = server
+        .bind(&args.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+    log::info!(
+        "Gazette listening on http://{} (database {database_url})",
+        args.bind
+    );
+    server.run().await?;
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! Settings from flags and the environment (`.env` is read first when present).
+
+use clap::{Args, Parser, Subcommand};
+
+/// Gazette: a headless JSON content API for news publishers.
+#[derive(Debug, Parser)]
+#[command(name = "gazette", version, about)]
+pub struct Cli {
+    /// The SQLite database file (or `sqlite://path`); created when missing.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "gazette.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default when no subcommand is given).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create, list and revoke API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Print the OpenAPI document as JSON.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Mint a new key; the key itself is printed once, as the last line.
+    Create {
+        /// What the key is for, e.g. the name of the tool or site that uses it.
+        #[arg(long)]
+        name: String,
+        /// `admin` may write; `content` may only read (for browsers, with REQUIRE_CONTENT_KEY).
+        #[arg(long, value_parser = ["admin", "content"])]
+        scope: String,
+    },
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke a key by its id or prefix; it fails from its next request on.
+    Revoke {
+        /// The key's id or prefix, as `keys list` shows them.
+        key: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// The public site that renders the articles; canonical and share URLs are built on it.
+    #[arg(long, env = "SITE_URL", default_value = "http://localhost:3000")]
+    pub site_url: String,
+
+    /// Comma-separated origins allowed to call the API from a browser with any method;
+    /// empty means any origin may read and none may write.
+    #[arg(
+        long,
+        env = "CORS_ALLOWED_ORIGINS",
+        default_value = "",
+        value_delimiter = ','
+    )]
+    pub cors_allowed_origins: Vec<String>,
+
+    /// Require a content or admin key for every read.
+    #[arg(long, env = "REQUIRE_CONTENT_KEY")]
+    pub require_content_key: bool,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, env = "WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Database connections in the pool.
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
+    pub db_pool_size: u32,
+
+    /// Load the demo newsroom into the database when it has no articles.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+impl ServeArgs {
+    /// The serve settings from the environment alone (for `gazette` with no subcommand).
+    pub fn from_env() -> Self {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        Only::parse_from(["gazette"]).serve
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings {
+            site_url: self.site_url.trim_end_matches('/').to_owned(),
+            cors_allowed_origins: self
+                .cors_allowed_origins
+                .iter()
+                .map(|o| o.trim().to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            require_content_key: self.require_content_key,
+            ..Settings::default()
+        }
+    }
+}
+
+/// What the HTTP app needs to know at run time.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub site_url: String,
+    pub cors_allowed_origins: Vec<String>,
+    pub require_content_key: bool,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            site_url: "http://localhost:3000".to_owned(),
+            cors_allowed_origins: Vec::new(),
+            require_content_key: false,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Derived content: slugs, rendered Markdown, reading statistics and share links.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+/// Longest slug Gazette derives or accepts.
+pub const MAX_SLUG_LEN: usize = 80;
+
+/// Average adult silent-reading speed used for `reading_time_minutes`.
+const WORDS_PER_MINUTE: i64 = 230;
+
+/// A URL-safe slug: lowercase ASCII letters, digits and single hyphens.
+///
+/// Non-ASCII letters are transliterated, apostrophes dropped (`Iran’s` → `irans`), and the
+/// result cut at a hyphen to at most [`MAX_SLUG_LEN`] characters. May be empty.
+pub fn slugify(text: &str) -> String {
+    let ascii = deunicode::deunicode(&text.replace(['\'', '’', '‘'], ""));
+    let mut slug = String::with_capacity(ascii.len());
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    while slug.len() > MAX_SLUG_LEN {
+        match slug[..MAX_SLUG_LEN].rfind('-') {
+            Some(cut) if cut > 0 => slug.truncate(cut),
+            _ => slug.truncate(MAX_SLUG_LEN),
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
+}
+
+/// Whether `slug` is already in the canonical form [`slugify`] produces.
+pub fn is_valid_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= MAX_SLUG_LEN
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+        && !slug.contains("--")
+}
+
+/// The three derived forms of an article body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// Sanitized HTML.
+    pub html: String,
+    /// Plain text: paragraphs separated by blank lines, markup removed.
+    pub text: String,
+    /// Words in `text`.
+    pub word_count: i64,
+}
+
+fn markdown_options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
+}
+
+/// Renders CommonMark to sanitized HTML and plain text.
+pub fn render(markdown: &str) -> Rendered {
+    let mut unsafe_html = String::with_capacity(markdown.len() * 5 / 4);
+    pulldown_cmark::html::push_html(
+        &mut unsafe_html,
+        Parser::new_ext(markdown, markdown_options()),
+    );
+    let html = ammonia::clean(&unsafe_html);
+    let text = plain_text(markdown);
+    let word_count = text.split_whitespace().count() as i64;
+    Rendered {
+        html,
+        text,
+        word_count,
+    }
+}
+
+fn plain_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    // Text inside raw <script> or <style> is not something a reader sees (the sanitizer
+    // drops it from the HTML too).
+    let mut hidden = false;
+    for event in Parser::new_ext(markdown, markdown_options()) {
+        match event {
+            Event::Html(h) | Event::InlineHtml(h) => {
+                let tag = h.trim_start().to_ascii_lowercase();
+                if tag.starts_with("<script") || tag.starts_with("<style") {
+                    hidden = !tag.contains("</script") && !tag.contains("</style");
+                } else if tag.starts_with("</script") || tag.starts_with("</style") {
+                    hidden = false;
+                }
+            }
+            Event::Text(_) | Event::Code(_) if hidden => {}
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak => out.push(' '),
+            Event::HardBreak | Event::End(TagEnd::Item | TagEnd::TableRow) => out.push('\n'),
+            Event::End(TagEnd::TableCell) => out.push('\t'),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::CodeBlock
+                | TagEnd::List(_)
+                | TagEnd::Table
+                | TagEnd::BlockQuote(_),
+            ) => out.push_str("\n\n"),
+            Event::Start(Tag::Item) => {
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            _ => {}
+        }
+    }
+    normalize_blank_lines(&out)
+}
+
+fn normalize_blank_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0;
+    for line in text.trim().lines().map(str::trim_end) {
+        if line.is_empty() {
+            blank_run += 1;
+            if blank_run > 1 {
+                continue;
+            }
+        } else {
+            blank_run = 0;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// Minutes a reader needs for `word_count` words, rounded up; 0 for an empty body.
+pub fn reading_time_minutes(word_count: i64) -> i64 {
+    (word_count + WORDS_PER_MINUTE - 1) / WORDS_PER_MINUTE
+}
+
+/// The public address of an article on the site that renders it.
+pub fn canonical_url(site_url: &str, slug: &str) -> String {
+    format!("{}/articles/{slug}", site_url.trim_end_matches('/'))
+}
+
+// RFC 3986 unreserved characters stay as they are; everything else is escaped, so the
+// result is safe in any query string, `mailto:` included (where `+` is not a space).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+fn enc(value: &str) -> String {
+    utf8_percent_encode(value, QUERY_VALUE).to_string()
+}
+
+/// Ready-made share links for one article, in the order the API documents them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareLinks {
+    pub x: String,
+    pub facebook: String,
+    pub linkedin: String,
+    pub whatsapp: String,
+    pub telegram: String,
+    pub reddit: String,
+    pub email: String,
+}
+
+/// Share links for the page at `url` titled `title`.
+pub fn share_links(url: &str, title: &str) -> ShareLinks {
+    let (u, t) = (enc(url), enc(title));
+    ShareLinks {
+        x: format!("https://x.com/intent/tweet?url={u}&text={t}"),
+        facebook: format!("https://www.facebook.com/sharer/sharer.php?u={u}"),
+        linkedin: format!("https://www.linkedin.com/sharing/share-offsite/?url={u}"),
+        whatsapp: format!("https://wa.me/?text={}", enc(&format!("{title} {url}"))),
+        telegram: format!("https://t.me/share/url?url={u}&text={t}"),
+        reddit: format!("https://www.reddit.com/submit?url={u}&title={t}"),
+        email: format!("mailto:?subject={t}&body={u}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugify_handles_punctuation_unicode_and_length() {
+        assert_eq!(
+            slugify("Iran’s Khamenei Doubts Diplomacy, Escalating Threats"),
+            "irans-khamenei-doubts-diplomacy-escalating-threats"
+        );
+        assert_eq!(slugify("  Café  Zürich -- 2026! "), "cafe-zurich-2026");
+        assert_eq!(slugify("!!!"), "");
+        let long = slugify(&"word ".repeat(40));
+        assert!(long.len() <= MAX_SLUG_LEN && is_valid_slug(&long), "{long}");
+    }
+
+    #[test]
+    fn slug_validation() {
+        assert!(is_valid_slug("a-b-2"));
+        for bad in ["", "A", "a--b", "-a", "a-", "a b", "a/b", "ä"] {
+            assert!(!is_valid_slug(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn render_sanitizes_and_extracts_text() {
+        let r = render("# Title\n\nHello *world* <script>alert(1)</script>\n\n- one\n- two\n");
+        assert!(!r.html.contains("<script"), "{}", r.html);
+        assert!(r.html.contains("<em>world</em>"), "{}", r.html);
+        assert_eq!(r.text, "Title\n\nHello world\n\none\ntwo");
+        assert_eq!(r.word_count, 5);
+    }
+
+    #[test]
+    fn reading_time_rounds_up() {
+        assert_eq!(reading_time_minutes(0), 0);
+        assert_eq!(reading_time_minutes(1), 1);
+        assert_eq!(reading_time_minutes(230), 1);
+        assert_eq!(reading_time_minutes(231), 2);
+    }
+
+    #[test]
+    fn share_links_are_encoded() {
+        let links = share_links("https://news.example/articles/a-b", "Rock & Roll?");
+        assert_eq!(
+            links.x,
+            "https://x.com/intent/tweet?url=https%3A%2F%2Fnews.example%2Farticles%2Fa-b&text=Rock%20%26%20Roll%3F"
+        );
+        assert!(
+            links
+                .email
+                .starts_with("mailto:?subject=Rock%20%26%20Roll%3F&body=https%3A")
+        );
+    }
+}

@@ -1,0 +1,687 @@
+//! Articles with their tags and ordered related links.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+use diesel::sqlite::Sqlite;
+
+use super::{Conn, Page, StoreError, StoreResult, tags};
+use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
+use crate::schema::{article_tags, articles, related_links, tags as tags_t};
+
+/// How an article is addressed in a path: its numeric id or its slug.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArticleKey {
+    Id(i64),
+    Slug(String),
+}
+
+impl ArticleKey {
+    /// An all-digit key is an id (slugs always contain a letter); anything else a slug.
+    pub fn parse(key: &str) -> Self {
+        match key.parse::<i64>() {
+            Ok(id) => Self::Id(id),
+            Err(_) => Self::Slug(key.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for ArticleKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Id(id) => write!(f, "No article has the id {id}."),
+            Self::Slug(slug) => write!(f, "No article has the slug '{slug}'."),
+        }
+    }
+}
+
+/// Which articles a read may see.
+#[derive(Debug, Clone, Copy)]
+pub enum Visibility {
+    /// Published, with `published_at` at or before `now`.
+    Public { now: NaiveDateTime },
+    /// Every article, whatever its status (admin preview).
+    All,
+}
+
+type ArticleFilter = Box<dyn BoxableExpression<articles::table, Sqlite, SqlType = Bool>>;
+
+fn visible(vis: Visibility) -> ArticleFilter {
+    match vis {
+        Visibility::Public { now } => Box::new(
+            articles::status
+                .eq("published")
+                .and(articles::published_at.assume_not_null().le(now)),
+        ),
+        Visibility::All => Box::new(articles::id.is_not_null()),
+    }
+}
+
+fn by_key(key: &ArticleKey) -> ArticleFilter {
+    match key {
+        ArticleKey::Id(id) => Box::new(articles::id.eq(*id)),
+        ArticleKey::Slug(slug) => Box::new(articles::slug.eq(slug.clone())),
+    }
+}
+
+/// A stored article.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(Sqlite))]
+pub struct ArticleRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub body_html: String,
+    pub body_text: String,
+    pub word_count: i64,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub byline: Option<String>,
+    pub feature_image_url: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The columns a list shows: everything but the body.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(Sqlite))]
+pub struct TeaserRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub word_count: i64,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub byline: Option<String>,
+    pub feature_image_url: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagRef {
+    pub slug: String,
+    pub name: String,
+}
+
+/// A related link as read: internal ones carry their target's current values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Related {
+    Internal {
+        slug: String,
+        title: String,
+        summary: String,
+    },
+    External {
+        url: String,
+        title: Option<String>,
+        summary: String,
+    },
+}
+
+/// A related link as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelatedSpec {
+    Internal {
+        slug: String,
+    },
+    External {
+        url: String,
+        title: Option<String>,
+        summary: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Article {
+    pub row: ArticleRow,
+    pub tags: Vec<TagRef>,
+    pub related: Vec<Related>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Teaser {
+    pub row: TeaserRow,
+    pub tags: Vec<TagRef>,
+}
+
+/// A new article, validated and rendered.
+#[derive(Debug, Clone)]
+pub struct NewArticle {
+    pub title: String,
+    pub slug: Option<String>,
+    pub summary: String,
+    pub body: String,
+    pub rendered: Rendered,
+    pub status: &'static str,
+    pub published_at: Option<NaiveDateTime>,
+    pub byline: Option<String>,
+    pub feature_image_url: Option<String>,
+    pub tags: Vec<String>,
+    pub related: Vec<RelatedSpec>,
+}
+
+/// Changes to an article: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleChanges {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub summary: Option<String>,
+    pub body: Option<(String, Rendered)>,
+    pub status: Option<&'static str>,
+    pub published_at: Option<Option<NaiveDateTime>>,
+    pub byline: Option<Option<String>>,
+    pub feature_image_url: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub related: Option<Vec<RelatedSpec>>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = articles)]
+struct ArticleInsert<'a> {
+    slug: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    body: &'a str,
+    body_html: &'a str,
+    body_text: &'a str,
+    word_count: i64,
+    status: &'a str,
+    published_at: Option<NaiveDateTime>,
+    byline: Option<&'a str>,
+    feature_image_url: Option<&'a str>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = articles)]
+struct ArticleChangeset<'a> {
+    slug: Option<&'a str>,
+    title: Option<&'a str>,
+    summary: Option<&'a str>,
+    body: Option<&'a str>,
+    body_html: Option<&'a str>,
+    body_text: Option<&'a str>,
+    word_count: Option<i64>,
+    status: Option<&'a str>,
+    published_at: Option<Option<NaiveDateTime>>,
+    byline: Option<Option<&'a str>>,
+    feature_image_url: Option<Option<&'a str>>,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = related_links)]
+struct LinkInsert<'a> {
+    article_id: i64,
+    position: i64,
+    target_article_id: Option<i64>,
+    url: Option<&'a str>,
+    title: Option<&'a str>,
+    summary: Option<&'a str>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = related_links, check_for_backend(Sqlite))]
+struct LinkRow {
+    target_article_id: Option<i64>,
+    url: Option<String>,
+    title: Option<String>,
+    summary: Option<String>,
+}
+
+/// List orders the API offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    PublishedDesc,
+    PublishedAsc,
+    UpdatedDesc,
+}
+
+impl Sort {
+    /// The keyset position of a row in this order.
+    pub fn key(self, row: &TeaserRow) -> (NaiveDateTime, i64) {
+        match self {
+            Self::PublishedDesc | Self::PublishedAsc => {
+                (row.published_at.unwrap_or(row.created_at), row.id)
+            }
+            Self::UpdatedDesc => (row.updated_at, row.id),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    /// Only articles having every one of these tag slugs.
+    pub tags: Vec<String>,
+    pub sort: Sort,
+    /// Start after this keyset position.
+    pub after: Option<(NaiveDateTime, i64)>,
+    pub limit: i64,
+    pub visibility: Visibility,
+}
+
+fn list_filter(q: &ListQuery) -> ArticleFilter {
+    let mut filter = visible(q.visibility);
+    for slug in &q.tags {
+        let tagged = article_tags::table
+            .inner_join(tags_t::table)
+            .filter(tags_t::slug.eq(slug.clone()))
+            .select(article_tags::article_id);
+        filter = Box::new(filter.and(articles::id.eq_any(tagged)));
+    }
+    filter
+}
+
+/// One page of teasers in the requested order, and how many match in all.
+pub fn list(conn: &mut Conn, q: &ListQuery) -> StoreResult<Page<Teaser>> {
+    let total = articles::table
+        .filter(list_filter(q))
+        .select(count_star())
+        .get_result(conn)?;
+    let mut query = articles::table
+        .filter(list_filter(q))
+        .select(TeaserRow::as_select())
+        .into_boxed();
+    query = match (q.sort, q.after) {
+        (Sort::PublishedDesc, Some((ts, id))) => query.filter(
+            articles::published_at
+                .lt(ts)
+                .or(articles::published_at.eq(ts).and(articles::id.lt(id))),
+        ),
+        (Sort::PublishedAsc, Some((ts, id))) => query.filter(
+            articles::published_at
+                .gt(ts)
+                .or(articles::published_at.eq(ts).and(articles::id.gt(id))),
+        ),
+        (Sort::UpdatedDesc, Some((ts, id))) => query.filter(
+            articles::updated_at
+                .lt(ts)
+                .or(articles::updated_at.eq(ts).and(articles::id.lt(id))),
+        ),
+        (_, None) => query,
+    };
+    query = match q.sort {
+        Sort::PublishedDesc => query.order((articles::published_at.desc(), articles::id.desc())),
+        Sort::PublishedAsc => query.order((articles::published_at.asc(), articles::id.asc())),
+        Sort::UpdatedDesc => query.order((articles::updated_at.desc(), articles::id.desc())),
+    };
+    let mut rows: Vec<TeaserRow> = query.limit(q.limit + 1).load(conn)?;
+    let has_more = rows.len() as i64 > q.limit;
+    rows.truncate(q.limit as usize);
+    let mut tags = tags_of(conn, &rows.iter().map(|r| r.id).collect::<Vec<_>>())?;
+    let items = rows
+        .into_iter()
+        .map(|row| Teaser {
+            tags: tags.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect();
+    Ok(Page {
+        items,
+        total,
+        has_more,
+    })
+}
+
+fn tags_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<HashMap<i64, Vec<TagRef>>> {
+    let rows: Vec<(i64, String, String)> = article_tags::table
+        .inner_join(tags_t::table)
+        .filter(article_tags::article_id.eq_any(ids))
+        .order((article_tags::article_id, article_tags::position))
+        .select((article_tags::article_id, tags_t::slug, tags_t::name))
+        .load(conn)?;
+    let mut map: HashMap<i64, Vec<TagRef>> = HashMap::new();
+    for (id, slug, name) in rows {
+        map.entry(id).or_default().push(TagRef { slug, name });
+    }
+    Ok(map)
+}
+
+fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Vec<Related>> {
+    let links: Vec<LinkRow> = related_links::table
+        .filter(related_links::article_id.eq(id))
+        .order(related_links::position)
+        .select(LinkRow::as_select())
+        .load(conn)?;
+    let target_ids: Vec<i64> = links.iter().filter_map(|l| l.target_article_id).collect();
+    // Internal links show only targets the public can read, whoever is asking.
+    let targets: HashMap<i64, (String, String, String)> = articles::table
+        .filter(articles::id.eq_any(&target_ids))
+        .filter(visible(Visibility::Public { now: super::now() }))
+        .select((
+            articles::id,
+            articles::slug,
+            articles::title,
+            articles::summary,
+        ))
+        .load::<(i64, String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, slug, title, summary)| (id, (slug, title, summary)))
+        .collect();
+    Ok(links
+        .into_iter()
+        .filter_map(|link| match link.target_article_id {
+            Some(target) => targets
+                .get(&target)
+                .map(|(slug, title, summary)| Related::Internal {
+                    slug: slug.clone(),
+                    title: title.clone(),
+                    summary: summary.clone(),
+                }),
+            None => Some(Related::External {
+                url: link.url.unwrap_or_default(),
+                title: link.title,
+                summary: link.summary.unwrap_or_default(),
+            }),
+        })
+        .collect())
+}
+
+fn find_row(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<ArticleRow> {
+    articles::table
+        .filter(by_key(key))
+        .filter(visible(vis))
+        .select(ArticleRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(key.to_string()))
+}
+
+/// One article with its tags and resolved related links.
+pub fn find(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<Article> {
+    let row = find_row(conn, key, vis)?;
+    let tags = tags_of(conn, &[row.id])?
+        .remove(&row.id)
+        .unwrap_or_default();
+    let related = related_of(conn, row.id)?;
+    Ok(Article { row, tags, related })
+}
+
+/// The resolved related links of a visible article.
+pub fn related(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<Vec<Related>> {
+    let row = find_row(conn, key, vis)?;
+    Ok(related_of(conn, row.id)?)
+}
+
+fn slug_taken(conn: &mut Conn, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+    let mut query = articles::table
+        .filter(articles::slug.eq(slug))
+        .select(articles::id)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(articles::id.ne(id));
+    }
+    Ok(query.first::<i64>(conn).optional()?.is_some())
+}
+
+/// A free slug derived from `title`: its slug form, then `-2`, `-3`, … until one is free.
+fn derive_slug(conn: &mut Conn, title: &str) -> QueryResult<String> {
+    let mut base = slugify(title);
+    if base.is_empty() {
+        base = "article".to_owned();
+    } else if base.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        // An all-digit slug would read as an id.
+        base = format!("article-{base}");
+    }
+    base.truncate(MAX_SLUG_LEN - 6);
+    let base = base.trim_end_matches('-').to_owned();
+    let mut candidate = base.clone();
+    let mut n = 1;
+    while slug_taken(conn, &candidate, None)? {
+        n += 1;
+        candidate = format!("{base}-{n}");
+    }
+    Ok(candidate)
+}
+
+fn check_slug_free(conn: &mut Conn, slug: &str, except: Option<i64>) -> StoreResult<()> {
+    if slug_taken(conn, slug, except)? {
+        return Err(StoreError::Conflict(format!(
+            "The slug '{slug}' is already used by another article; choose another or omit it to derive one from the title."
+        )));
+    }
+    Ok(())
+}
+
+fn set_tags(
+    conn: &mut Conn,
+    article_id: i64,
+    names: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
+        .execute(conn)?;
+    let mut seen = Vec::with_capacity(names.len());
+    for name in names {
+        let tag_id = tags::ensure(conn, name, now)?;
+        if seen.contains(&tag_id) {
+            continue;
+        }
+        seen.push(tag_id);
+        diesel::insert_into(article_tags::table)
+            .values((
+                article_tags::article_id.eq(article_id),
+                article_tags::tag_id.eq(tag_id),
+                article_tags::position.eq(seen.len() as i64),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Replaces the related links of `article_id`; `field` names the list in error messages.
+fn set_related(
+    conn: &mut Conn,
+    article_id: i64,
+    links: &[RelatedSpec],
+    field: &str,
+) -> StoreResult<()> {
+    diesel::delete(related_links::table.filter(related_links::article_id.eq(article_id)))
+        .execute(conn)?;
+    let mut errors = Vec::new();
+    for (i, link) in links.iter().enumerate() {
+        let row = match link {
+            RelatedSpec::Internal { slug } => {
+                let target = articles::table
+                    .filter(articles::slug.eq(slug))
+                    .select(articles::id)
+                    .first::<i64>(conn)
+                    .optional()?;
+                match target {
+                    Some(target) if target == article_id => {
+                        errors.push((
+                            format!("{field}[{i}].slug"),
+                            "an article cannot be related to itself".to_owned(),
+                        ));
+                        continue;
+                    }
+                    Some(target) => LinkInsert {
+                        article_id,
+                        position: i as i64,
+                        target_article_id: Some(target),
+                        url: None,
+                        title: None,
+                        summary: None,
+                    },
+                    None => {
+                        errors.push((
+                            format!("{field}[{i}].slug"),
+                            format!("no article has the slug '{slug}'"),
+                        ));
+                        continue;
+                    }
+                }
+            }
+            RelatedSpec::External {
+                url,
+                title,
+                summary,
+            } => LinkInsert {
+                article_id,
+                position: i as i64,
+                target_article_id: None,
+                url: Some(url),
+                title: title.as_deref(),
+                summary: Some(summary),
+            },
+        };
+        diesel::insert_into(related_links::table)
+            .values(&row)
+            .execute(conn)?;
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(errors))
+    }
+}
+
+/// Stores a new article, deriving a unique slug when none is given.
+pub fn create(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<Article> {
+    conn.immediate_transaction(|conn| {
+        let id = insert(conn, new, now)?;
+        find(conn, &ArticleKey::Id(id), Visibility::All)
+    })
+}
+
+fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<i64> {
+    {
+        let slug = match &new.slug {
+            Some(slug) => {
+                check_slug_free(conn, slug, None)?;
+                slug.clone()
+            }
+            None => derive_slug(conn, &new.title)?,
+        };
+        let published_at = match (new.status, new.published_at) {
+            ("published", None) => Some(now),
+            (_, at) => at,
+        };
+        let id: i64 = diesel::insert_into(articles::table)
+            .values(&ArticleInsert {
+                slug: &slug,
+                title: &new.title,
+                summary: &new.summary,
+                body: &new.body,
+                body_html: &new.rendered.html,
+                body_text: &new.rendered.text,
+                word_count: new.rendered.word_count,
+                status: new.status,
+                published_at,
+                byline: new.byline.as_deref(),
+                feature_image_url: new.feature_image_url.as_deref(),
+                created_at: now,
+                updated_at: now,
+            })
+            .returning(articles::id)
+            .get_result(conn)?;
+        set_tags(conn, id, &new.tags, now)?;
+        set_related(conn, id, &new.related, "related")?;
+        Ok(id)
+    }
+}
+
+/// Stores many articles in one transaction, then their related links (which may point at
+/// any of them, given as (article slug, links)).
+pub fn import(
+    conn: &mut Conn,
+    new: &[NewArticle],
+    links: &[(String, Vec<RelatedSpec>)],
+    now: NaiveDateTime,
+) -> StoreResult<usize> {
+    conn.immediate_transaction(|conn| {
+        for article in new {
+            insert(conn, article, now)?;
+        }
+        for (slug, related) in links {
+            let id = find_row(conn, &ArticleKey::Slug(slug.clone()), Visibility::All)?.id;
+            set_related(conn, id, related, &format!("{slug}.related"))?;
+        }
+        Ok(new.len())
+    })
+}
+
+/// Applies `changes` to an article of any status.
+pub fn update(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    changes: &ArticleChanges,
+    now: NaiveDateTime,
+) -> StoreResult<Article> {
+    conn.immediate_transaction(|conn| {
+        let current = find_row(conn, key, Visibility::All)?;
+        if let Some(slug) = &changes.slug {
+            check_slug_free(conn, slug, Some(current.id))?;
+        }
+        let status = changes.status.unwrap_or(current.status.as_str());
+        let mut published_at = changes.published_at.unwrap_or(current.published_at);
+        // Publishing without a date means "now".
+        if status == "published" && published_at.is_none() {
+            published_at = Some(now);
+        }
+        let body = changes.body.as_ref();
+        diesel::update(articles::table.filter(articles::id.eq(current.id)))
+            .set(&ArticleChangeset {
+                slug: changes.slug.as_deref(),
+                title: changes.title.as_deref(),
+                summary: changes.summary.as_deref(),
+                body: body.map(|(md, _)| md.as_str()),
+                body_html: body.map(|(_, r)| r.html.as_str()),
+                body_text: body.map(|(_, r)| r.text.as_str()),
+                word_count: body.map(|(_, r)| r.word_count),
+                status: changes.status,
+                published_at: Some(published_at),
+                byline: changes.byline.as_ref().map(|b| b.as_deref()),
+                feature_image_url: changes.feature_image_url.as_ref().map(|u| u.as_deref()),
+                updated_at: now,
+            })
+            .execute(conn)?;
+        if let Some(tags) = &changes.tags {
+            set_tags(conn, current.id, tags, now)?;
+        }
+        if let Some(related) = &changes.related {
+            set_related(conn, current.id, related, "related")?;
+        }
+        find(conn, &ArticleKey::Id(current.id), Visibility::All)
+    })
+}
+
+/// Replaces an article's related links; returns them as read.
+pub fn replace_related(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    links: &[RelatedSpec],
+    now: NaiveDateTime,
+) -> StoreResult<Vec<Related>> {
+    conn.immediate_transaction(|conn| {
+        let current = find_row(conn, key, Visibility::All)?;
+        set_related(conn, current.id, links, "")?;
+        diesel::update(articles::table.filter(articles::id.eq(current.id)))
+            .set(articles::updated_at.eq(now))
+            .execute(conn)?;
+        Ok(related_of(conn, current.id)?)
+    })
+}
+
+/// Deletes an article; links to it from other articles go with it.
+pub fn delete(conn: &mut Conn, key: &ArticleKey) -> StoreResult<()> {
+    let deleted = diesel::delete(articles::table.filter(by_key(key))).execute(conn)?;
+    if deleted == 0 {
+        return Err(StoreError::NotFound(key.to_string()));
+    }
+    Ok(())
+}
+
+/// How many articles there are, of any status.
+pub fn count_all(conn: &mut Conn) -> QueryResult<i64> {
+    articles::table.select(count_star()).get_result(conn)
+}

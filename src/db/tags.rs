@@ -1,0 +1,223 @@
+//! Tags and the number of published articles carrying each.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel::sqlite::Sqlite;
+
+use super::{Conn, Page, StoreError, StoreResult};
+use crate::content::slugify;
+use crate::schema::{article_tags, articles, tags};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tags, check_for_backend(Sqlite))]
+pub struct TagRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A tag with the number of articles the public can read that carry it.
+#[derive(Debug, Clone)]
+pub struct Tag {
+    pub row: TagRow,
+    pub article_count: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTag {
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+}
+
+/// Changes to a tag: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TagChanges {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub description: Option<Option<String>>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = tags)]
+struct TagChangeset<'a> {
+    name: Option<&'a str>,
+    slug: Option<&'a str>,
+    description: Option<Option<&'a str>>,
+    updated_at: NaiveDateTime,
+}
+
+fn not_found(slug: &str) -> StoreError {
+    StoreError::NotFound(format!("No tag has the slug '{slug}'."))
+}
+
+/// The id of the tag whose slug is the slug form of `name_or_slug`, created if missing.
+pub fn ensure(conn: &mut Conn, name_or_slug: &str, now: NaiveDateTime) -> QueryResult<i64> {
+    let slug = slugify(name_or_slug);
+    if let Some(id) = tags::table
+        .filter(tags::slug.eq(&slug))
+        .select(tags::id)
+        .first(conn)
+        .optional()?
+    {
+        return Ok(id);
+    }
+    diesel::insert_into(tags::table)
+        .values((
+            tags::slug.eq(&slug),
+            tags::name.eq(name_or_slug.trim()),
+            tags::created_at.eq(now),
+            tags::updated_at.eq(now),
+        ))
+        .returning(tags::id)
+        .get_result(conn)
+}
+
+fn public_counts(
+    conn: &mut Conn,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = article_tags::table
+        .inner_join(articles::table)
+        .filter(article_tags::tag_id.eq_any(ids))
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.le(now))
+        .group_by(article_tags::tag_id)
+        .select((article_tags::tag_id, count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+fn with_counts(conn: &mut Conn, rows: Vec<TagRow>, now: NaiveDateTime) -> QueryResult<Vec<Tag>> {
+    let counts = public_counts(conn, &rows.iter().map(|r| r.id).collect::<Vec<_>>(), now)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Tag {
+            article_count: counts.get(&row.id).copied().unwrap_or(0),
+            row,
+        })
+        .collect())
+}
+
+/// One page of tags in slug order, starting after the slug `after`.
+pub fn list(
+    conn: &mut Conn,
+    after: Option<&str>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> StoreResult<Page<Tag>> {
+    let total = tags::table.select(count_star()).get_result(conn)?;
+    let mut query = tags::table
+        .select(TagRow::as_select())
+        .order(tags::slug)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(tags::slug.gt(after.to_owned()));
+    }
+    let mut rows: Vec<TagRow> = query.limit(limit + 1).load(conn)?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok(Page {
+        items: with_counts(conn, rows, now)?,
+        total,
+        has_more,
+    })
+}
+
+fn find_row(conn: &mut Conn, slug: &str) -> StoreResult<TagRow> {
+    tags::table
+        .filter(tags::slug.eq(slug))
+        .select(TagRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| not_found(slug))
+}
+
+pub fn find(conn: &mut Conn, slug: &str, now: NaiveDateTime) -> StoreResult<Tag> {
+    let row = find_row(conn, slug)?;
+    Ok(with_counts(conn, vec![row], now)?.remove(0))
+}
+
+fn check_slug_free(conn: &mut Conn, slug: &str) -> StoreResult<()> {
+    let taken = tags::table
+        .filter(tags::slug.eq(slug))
+        .select(tags::id)
+        .first::<i64>(conn)
+        .optional()?;
+    match taken {
+        Some(_) => Err(StoreError::Conflict(format!(
+            "A tag with the slug '{slug}' already exists."
+        ))),
+        None => Ok(()),
+    }
+}
+
+pub fn create(conn: &mut Conn, new: &NewTag, now: NaiveDateTime) -> StoreResult<Tag> {
+    conn.immediate_transaction(|conn| {
+        check_slug_free(conn, &new.slug)?;
+        diesel::insert_into(tags::table)
+            .values((
+                tags::slug.eq(&new.slug),
+                tags::name.eq(&new.name),
+                tags::description.eq(&new.description),
+                tags::created_at.eq(now),
+                tags::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        find(conn, &new.slug, now)
+    })
+}
+
+pub fn update(
+    conn: &mut Conn,
+    slug: &str,
+    changes: &TagChanges,
+    now: NaiveDateTime,
+) -> StoreResult<Tag> {
+    conn.immediate_transaction(|conn| {
+        let current = find_row(conn, slug)?;
+        if let Some(new_slug) = changes.slug.as_deref().filter(|s| *s != current.slug) {
+            check_slug_free(conn, new_slug)?;
+        }
+        diesel::update(tags::table.filter(tags::id.eq(current.id)))
+            .set(&TagChangeset {
+                name: changes.name.as_deref(),
+                slug: changes.slug.as_deref(),
+                description: changes.description.as_ref().map(|d| d.as_deref()),
+                updated_at: now,
+            })
+            .execute(conn)?;
+        find(conn, changes.slug.as_deref().unwrap_or(&current.slug), now)
+    })
+}
+
+/// Deletes a tag and removes it from every article.
+pub fn delete(conn: &mut Conn, slug: &str) -> StoreResult<()> {
+    let deleted = diesel::delete(tags::table.filter(tags::slug.eq(slug))).execute(conn)?;
+    if deleted == 0 {
+        return Err(not_found(slug));
+    }
+    Ok(())
+}
+
+/// Sets the description of the tag `slug` (creating the tag if needed).
+pub fn describe(
+    conn: &mut Conn,
+    name: &str,
+    slug: &str,
+    description: Option<&str>,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    let id = ensure(conn, slug, now)?;
+    diesel::update(tags::table.filter(tags::id.eq(id)))
+        .set((tags::name.eq(name), tags::description.eq(description)))
+        .execute(conn)?;
+    Ok(())
+}

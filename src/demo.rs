@@ -1,0 +1,45 @@
+//! The demo newsroom that `serve --demo` loads into an empty database.
+
+use serde::Deserialize;
+
+use crate::api::articles::{ArticleCreate, related_specs};
+use crate::db::{self, Conn};
+
+const CONTENT: &str = include_str!("../demo/content.json");
+
+#[derive(Deserialize)]
+struct DemoTag {
+    name: String,
+    slug: String,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Demo {
+    tags: Vec<DemoTag>,
+    articles: Vec<ArticleCreate>,
+}
+
+/// Loads the demo content when the database has no articles; returns how many it loaded.
+pub fn load(conn: &mut Conn) -> Result<Option<usize>, Box<dyn std::error::Error>> {
+    if db::articles::count_all(conn)? > 0 {
+        return Ok(None);
+    }
+    let demo: Demo = serde_json::from_str(CONTENT)?;
+    let now = db::now();
+    for tag in &demo.tags {
+        db::tags::describe(conn, &tag.name, &tag.slug, tag.description.as_deref(), now)?;
+    }
+    let mut articles = Vec::with_capacity(demo.articles.len());
+    let mut links = Vec::new();
+    for mut article in demo.articles {
+        let related = related_specs(&article.related.take().unwrap_or_default())?;
+        let new = article.into_new()?;
+        links.push((
+            new.slug.clone().ok_or("demo articles name their slugs")?,
+            related,
+        ));
+        articles.push(new);
+    }
+    Ok(Some(db::articles::import(conn, &articles, &links, now)?))
+}

@@ -1,0 +1,12 @@
+//! Gazette: a headless JSON content API for news publishers.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod openapi;
+pub mod schema;
