@@ -104,11 +104,7 @@ fn plain_text(markdown: &str) -> String {
                 | TagEnd::Table
                 | TagEnd::BlockQuote(_),
             ) => out.push_str("\n\n"),
-            Event::Start(Tag::Item) => {
-                if !out.is_empty() && !out.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
+            Event::Start(Tag::Item) if !out.is_empty() && !out.ends_with('\n') => out.push('\n'),
             _ => {}
         }
     }

@@ -30,7 +30,7 @@ pub struct Health {
 )]
 #[get("/healthz")]
 pub async fn health(state: State) -> Result<actix_web::web::Json<Health>, ApiError> {
-    db::run(&state.pool, |conn| db::ping(conn))
+    db::run(&state.pool, db::ping)
         .await
         .map_err(|e| ApiError::Unavailable(format!("The database does not answer: {e}")))?;
     Ok(actix_web::web::Json(Health {
