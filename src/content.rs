@@ -2,6 +2,7 @@
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use sha2::Digest;
 
 /// Longest slug Gazette derives or accepts.
 pub const MAX_SLUG_LEN: usize = 80;
@@ -30,6 +31,18 @@ pub fn slugify(text: &str) -> String {
         }
     }
     slug.trim_end_matches('-').to_owned()
+}
+
+/// The slug of a tag named `name`: its [`slugify`] form, or, for a name with no letter or
+/// digit to keep (`"???"`), `tag-` and a short hash of the name, so every name has one.
+pub fn tag_slug(name: &str) -> String {
+    let slug = slugify(name);
+    if !slug.is_empty() {
+        return slug;
+    }
+    let digest = sha2::Sha256::digest(name.trim().as_bytes());
+    let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("tag-{hex}")
 }
 
 /// Whether `slug` is already in the canonical form [`slugify`] produces.
@@ -193,6 +206,15 @@ mod tests {
         assert_eq!(slugify("!!!"), "");
         let long = slugify(&"word ".repeat(40));
         assert!(long.len() <= MAX_SLUG_LEN && is_valid_slug(&long), "{long}");
+    }
+
+    #[test]
+    fn every_tag_name_has_a_slug() {
+        assert_eq!(tag_slug("Middle East"), "middle-east");
+        let odd = tag_slug("???");
+        assert!(odd.starts_with("tag-") && is_valid_slug(&odd), "{odd}");
+        assert_eq!(odd, tag_slug(" ??? "), "stable for the same name");
+        assert_ne!(odd, tag_slug("!!!"));
     }
 
     #[test]

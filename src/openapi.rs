@@ -3,6 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::api::articles::ArticleSort;
 use crate::error::{FieldError, Problem};
 
 #[derive(OpenApi)]
@@ -19,7 +20,8 @@ Every error is RFC 9457 problem details (`application/problem+json`)."
         (name = "tags", description = "The topics articles are filed under."),
         (name = "service", description = "Health and this document."),
     ),
-    components(schemas(Problem, FieldError)),
+    servers((url = "/", description = "The server that serves this document")),
+    components(schemas(Problem, FieldError, ArticleSort)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

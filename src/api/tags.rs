@@ -10,7 +10,7 @@ use super::extract::{Admin, ApiQuery, JsonBody, Reader};
 use super::pagination::{self, ListMeta};
 use super::validate::{self, Checker};
 use super::{State, utc};
-use crate::content::slugify;
+use crate::content::tag_slug;
 use crate::db::{self, tags as store};
 use crate::error::{ApiError, Problem};
 
@@ -41,9 +41,22 @@ pub struct TagList {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Transport", "description": "Trams, ferries and roads."}))]
 pub struct TagCreate {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
     /// Derived from the name when absent; a slug already in use is a 409.
+    #[schema(
+        max_length = 80,
+        pattern = r"^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+    )]
     pub slug: Option<String>,
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub description: Option<String>,
 }
 
@@ -53,11 +66,13 @@ pub struct TagCreate {
 #[schema(example = json!({"description": "Trams, ferries, buses and roads."}))]
 pub struct TagPatch {
     #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = String, max_length = 80, pattern = r"^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "validate::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub description: Option<Option<String>>,
 }
 
@@ -138,6 +153,8 @@ pub async fn list_tags(
 }
 
 /// Get one tag.
+///
+/// The tag with the number of published articles carrying it.
 #[utoipa::path(
     operation_id = "getTag",
     tag = "tags",
@@ -161,6 +178,9 @@ pub async fn get_tag(
 }
 
 /// Create a tag.
+///
+/// The slug is derived from the name unless given. Tags are also created implicitly when an
+/// article names an unknown tag.
 #[utoipa::path(
     operation_id = "createTag",
     tag = "tags",
@@ -193,7 +213,7 @@ pub async fn create_tag(
     check_description(&mut c, input.description.as_deref());
     c.finish()?;
     let new = store::NewTag {
-        slug: input.slug.unwrap_or_else(|| slugify(&input.name)),
+        slug: input.slug.unwrap_or_else(|| tag_slug(&input.name)),
         name: input.name.trim().to_owned(),
         description: input.description,
     };

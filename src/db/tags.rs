@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
 
 use super::{Conn, Page, StoreError, StoreResult};
-use crate::content::slugify;
+use crate::content::tag_slug;
 use crate::schema::{article_tags, articles, tags};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -59,7 +59,7 @@ fn not_found(slug: &str) -> StoreError {
 
 /// The id of the tag whose slug is the slug form of `name_or_slug`, created if missing.
 pub fn ensure(conn: &mut Conn, name_or_slug: &str, now: NaiveDateTime) -> QueryResult<i64> {
-    let slug = slugify(name_or_slug);
+    let slug = tag_slug(name_or_slug);
     if let Some(id) = tags::table
         .filter(tags::slug.eq(&slug))
         .select(tags::id)

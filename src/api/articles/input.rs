@@ -1,0 +1,374 @@
+//! Article bodies as written, and their checks. The schema attributes state the same rules
+//! the checks enforce, so that generated clients and fuzzers know them.
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::ArticleStatus;
+use crate::api::validate::{self, Checker};
+use crate::content;
+use crate::db::articles as store;
+use crate::error::ApiError;
+
+/// A tag name or slug (schema only; tags travel as strings).
+#[derive(Debug)]
+pub struct TagName;
+
+impl utoipa::PartialSchema for TagName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("A tag name or slug; an unknown one creates the tag."))
+            .min_length(Some(1))
+            .max_length(Some(validate::MAX_NAME_CHARS))
+            .pattern(Some(validate::REQUIRED_TEXT_PATTERN))
+            .examples(["Transport"])
+            .into()
+    }
+}
+
+impl ToSchema for TagName {}
+
+/// A link to another Gazette article, by slug.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "describes the request schema; parsing goes through RelatedInput"
+)]
+pub struct InternalLinkInput {
+    /// The slug of an existing article (not this one).
+    #[schema(
+        max_length = 80,
+        pattern = r"^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$",
+        example = "harbour-dredging-begins"
+    )]
+    slug: String,
+}
+
+/// A link to a page outside Gazette.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "describes the request schema; parsing goes through RelatedInput"
+)]
+pub struct ExternalLinkInput {
+    /// An absolute http or https URL with a host name.
+    #[schema(
+        max_length = 2048,
+        pattern = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][^\s\x00-\x1F\x7F-\x9F]*)?$",
+        example = "https://example.org/report"
+    )]
+    url: String,
+    /// A one-sentence teaser.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    summary: String,
+    /// Shown as the link's headline; `null` or absent when the page has none.
+    #[schema(
+        max_length = 300,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    title: Option<String>,
+}
+
+/// A related link as written: either `{slug}` or `{url, summary, title?}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+#[schema(as = RelatedLinkInput)]
+pub enum RelatedLinkSchema {
+    Internal(InternalLinkInput),
+    External(ExternalLinkInput),
+}
+
+/// Either form of a related link, checked after parsing so errors can name the field.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelatedInput {
+    slug: Option<String>,
+    url: Option<String>,
+    title: Option<String>,
+    summary: Option<String>,
+}
+
+/// A new article. Only `title` is required.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "Council Approves Harbourfront Tram Extension",
+    "summary": "The line will reach the ferry terminal by 2028.",
+    "body": "After a six-hour debate, the council voted 9–4 in favour.\n\nWork starts in spring.",
+    "status": "published",
+    "tags": ["City Hall", "transport"],
+    "related": [
+        {"slug": "ferry-timetable-changes"},
+        {"url": "https://example.org/tram-plan", "summary": "The full extension plan.", "title": "Tram plan"}
+    ]
+}))]
+pub struct ArticleCreate {
+    /// The headline.
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    pub title: String,
+    /// Derived from the title when absent (made unique with `-2`, `-3`, …); an explicit
+    /// slug already in use is a 409. Lowercase letters, digits and single hyphens, with at
+    /// least one letter (all-digit keys are ids).
+    #[schema(
+        max_length = 80,
+        pattern = r"^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+    )]
+    pub slug: Option<String>,
+    /// A one-sentence teaser.
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    pub summary: Option<String>,
+    /// Markdown (CommonMark with tables, strikethrough and footnotes).
+    #[schema(pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
+    pub body: Option<String>,
+    /// Default `draft`. Publishing without `published_at` stamps the current time.
+    pub status: Option<ArticleStatus>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// Tag names or slugs, in display order; unknown tags are created, repeats ignored.
+    #[schema(value_type = Option<Vec<TagName>>, max_items = 20)]
+    pub tags: Option<Vec<String>>,
+    /// Related reading, in order.
+    #[schema(value_type = Option<Vec<RelatedLinkSchema>>, max_items = 50)]
+    pub related: Option<Vec<RelatedInput>>,
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    pub byline: Option<String>,
+    /// An absolute http or https URL with a host name.
+    #[schema(
+        max_length = 2048,
+        pattern = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][^\s\x00-\x1F\x7F-\x9F]*)?$"
+    )]
+    pub feature_image_url: Option<String>,
+}
+
+/// Changes to an article: omitted fields stay as they are; `null` clears `published_at`,
+/// `byline` and `feature_image_url` (the other fields may not be `null`).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"summary": "Updated teaser.", "tags": ["transport"]}))]
+pub struct ArticlePatch {
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(
+        value_type = String,
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = String, max_length = 80, pattern = r"^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = String, max_length = 2000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
+    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = String, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
+    pub body: Option<String>,
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = ArticleStatus)]
+    pub status: Option<ArticleStatus>,
+    #[serde(default, deserialize_with = "validate::nullable")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub published_at: Option<Option<DateTime<Utc>>>,
+    /// Replaces the tags.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = Vec<TagName>, max_items = 20)]
+    pub tags: Option<Vec<String>>,
+    /// Replaces the related links.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = Vec<RelatedLinkSchema>, max_items = 50)]
+    pub related: Option<Vec<RelatedInput>>,
+    #[serde(default, deserialize_with = "validate::nullable")]
+    #[schema(value_type = Option<String>, max_length = 200, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
+    pub byline: Option<Option<String>>,
+    #[serde(default, deserialize_with = "validate::nullable")]
+    #[schema(
+        value_type = Option<String>,
+        max_length = 2048,
+        pattern = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][^\s\x00-\x1F\x7F-\x9F]*)?$"
+    )]
+    pub feature_image_url: Option<Option<String>>,
+}
+
+fn check_related(c: &mut Checker, field: &str, links: &[RelatedInput]) -> Vec<store::RelatedSpec> {
+    c.count(field, links.len(), validate::MAX_RELATED);
+    let mut specs = Vec::with_capacity(links.len());
+    for (i, link) in links.iter().enumerate() {
+        let at = format!("{field}[{i}]");
+        match link {
+            RelatedInput {
+                slug: Some(slug),
+                url: None,
+                title: None,
+                summary: None,
+            } => {
+                c.slug(&format!("{at}.slug"), slug);
+                specs.push(store::RelatedSpec::Internal { slug: slug.clone() });
+            }
+            RelatedInput {
+                slug: None,
+                url: Some(url),
+                title,
+                summary,
+            } => {
+                c.url(&format!("{at}.url"), url);
+                match summary {
+                    Some(s) => c.text(
+                        &format!("{at}.summary"),
+                        s,
+                        validate::MAX_SUMMARY_CHARS,
+                        true,
+                    ),
+                    None => c.fail(format!("{at}.summary"), "is required for an external link"),
+                }
+                if let Some(t) = title {
+                    c.text(&format!("{at}.title"), t, validate::MAX_TITLE_CHARS, false);
+                }
+                specs.push(store::RelatedSpec::External {
+                    url: url.clone(),
+                    title: title.clone().filter(|t| !t.trim().is_empty()),
+                    summary: summary.clone().unwrap_or_default(),
+                });
+            }
+            RelatedInput { slug: Some(_), .. } => c.fail(
+                at,
+                "an internal link has only `slug`; its title, summary and URL come from the target",
+            ),
+            RelatedInput {
+                slug: None,
+                url: None,
+                ..
+            } => c.fail(
+                at,
+                "give either `slug` (another article) or `url` with `summary` (an external page)",
+            ),
+        }
+    }
+    specs
+}
+
+/// Validates a list of related links as a whole request body.
+pub fn related_specs(links: &[RelatedInput]) -> Result<Vec<store::RelatedSpec>, ApiError> {
+    let mut c = Checker::default();
+    let specs = check_related(&mut c, "", links);
+    c.finish()?;
+    Ok(specs)
+}
+
+fn check_tags(c: &mut Checker, tags: &[String]) {
+    c.count("tags", tags.len(), validate::MAX_TAGS);
+    for (i, tag) in tags.iter().enumerate() {
+        c.tag(&format!("tags[{i}]"), tag);
+    }
+}
+
+fn naive(ts: DateTime<Utc>) -> NaiveDateTime {
+    ts.naive_utc().trunc_subsecs(6)
+}
+
+impl ArticleCreate {
+    /// Validates and renders the article.
+    pub fn into_new(self) -> Result<store::NewArticle, ApiError> {
+        let mut c = Checker::default();
+        c.text("title", &self.title, validate::MAX_TITLE_CHARS, true);
+        if let Some(slug) = &self.slug {
+            c.slug("slug", slug);
+        }
+        let summary = self.summary.unwrap_or_default();
+        c.text("summary", &summary, validate::MAX_SUMMARY_CHARS, false);
+        let body = self.body.unwrap_or_default();
+        c.text("body", &body, usize::MAX, false);
+        let tags = self.tags.unwrap_or_default();
+        check_tags(&mut c, &tags);
+        let related = check_related(
+            &mut c,
+            "related",
+            self.related.as_deref().unwrap_or_default(),
+        );
+        if let Some(byline) = &self.byline {
+            c.text("byline", byline, validate::MAX_NAME_CHARS, false);
+        }
+        if let Some(url) = &self.feature_image_url {
+            c.url("feature_image_url", url);
+        }
+        c.finish()?;
+        Ok(store::NewArticle {
+            title: self.title.trim().to_owned(),
+            slug: self.slug,
+            summary,
+            rendered: content::render(&body),
+            body,
+            status: self.status.unwrap_or(ArticleStatus::Draft).as_str(),
+            published_at: self.published_at.map(naive),
+            byline: self.byline,
+            feature_image_url: self.feature_image_url,
+            tags,
+            related,
+        })
+    }
+}
+
+impl ArticlePatch {
+    /// Validates the changes and renders a new body.
+    pub fn into_changes(self) -> Result<store::ArticleChanges, ApiError> {
+        let mut c = Checker::default();
+        if let Some(title) = &self.title {
+            c.text("title", title, validate::MAX_TITLE_CHARS, true);
+        }
+        if let Some(slug) = &self.slug {
+            c.slug("slug", slug);
+        }
+        if let Some(summary) = &self.summary {
+            c.text("summary", summary, validate::MAX_SUMMARY_CHARS, false);
+        }
+        if let Some(body) = &self.body {
+            c.text("body", body, usize::MAX, false);
+        }
+        if let Some(tags) = &self.tags {
+            check_tags(&mut c, tags);
+        }
+        let related = self
+            .related
+            .as_deref()
+            .map(|links| check_related(&mut c, "related", links));
+        if let Some(Some(byline)) = &self.byline {
+            c.text("byline", byline, validate::MAX_NAME_CHARS, false);
+        }
+        if let Some(Some(url)) = &self.feature_image_url {
+            c.url("feature_image_url", url);
+        }
+        c.finish()?;
+        Ok(store::ArticleChanges {
+            title: self.title.map(|t| t.trim().to_owned()),
+            slug: self.slug,
+            summary: self.summary,
+            body: self.body.map(|b| {
+                let rendered = content::render(&b);
+                (b, rendered)
+            }),
+            status: self.status.map(ArticleStatus::as_str),
+            published_at: self.published_at.map(|p| p.map(naive)),
+            byline: self.byline,
+            feature_image_url: self.feature_image_url,
+            tags: self.tags,
+            related,
+        })
+    }
+}
