@@ -10,6 +10,7 @@ use actix_web::{App, HttpRequest, HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::{self, AppState, meta::SpecJson};
 use crate::config::Settings;
@@ -192,7 +193,12 @@ pub fn build(
         .into_utoipa_app()
         .configure(routes)
         .split_for_parts();
-    app.app_data(prepared.state.clone())
+    // The docs UI is not part of the API: registered beside it, absent from the spec.
+    let docs = SwaggerUi::new("/docs/{_:.*}")
+        .config(Config::new(["/openapi.json"]).try_it_out_enabled(true));
+    app.service(web::redirect("/docs", "/docs/"))
+        .service(docs)
+        .app_data(prepared.state.clone())
         .app_data(prepared.spec.clone())
         .app_data(prepared.routes.clone())
         .app_data(web::PayloadConfig::new(settings.max_body_bytes))

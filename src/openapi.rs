@@ -12,8 +12,9 @@ use crate::error::{FieldError, Problem};
         title = "Gazette",
         description = "A headless JSON content API for news publishers: articles, tags and related \
 links, served to frontends, scripts and generated clients.\n\nReads of published content need no \
-key (unless the server requires content keys); writes need `Authorization: Bearer <admin key>`. \
-Every error is RFC 9457 problem details (`application/problem+json`)."
+key; writes need `Authorization: Bearer <admin key>`. An operator may require a content key for \
+reads too (`REQUIRE_CONTENT_KEY=true`): then send `Authorization: Bearer <content key>` with every \
+read. Every error is RFC 9457 problem details (`application/problem+json`)."
     ),
     tags(
         (name = "articles", description = "News articles with their tags and related links."),

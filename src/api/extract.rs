@@ -9,6 +9,7 @@ use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use super::State;
 use crate::db;
@@ -23,9 +24,22 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 pub struct JsonBody(Result<Bytes, ApiError>);
 
 impl JsonBody {
+    /// The body as `T`, which must be given as a JSON object.
     pub fn parse<T: DeserializeOwned>(self) -> Result<T, ApiError> {
-        parse_json(&self.0?)
+        parse_json(&self.0?, Shape::Object)
     }
+
+    /// The body as `T`, which must be given as a JSON array.
+    pub fn parse_list<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        parse_json(&self.0?, Shape::Array)
+    }
+}
+
+/// What a request body must be at its top level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Object,
+    Array,
 }
 
 fn is_json(req: &HttpRequest) -> bool {
@@ -45,22 +59,64 @@ fn payload_error(err: actix_web::Error, limit: usize) -> ApiError {
     }
 }
 
-/// Parses `body` as `T`, mapping each kind of failure to the right status.
-pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        if inner.is_data() {
-            let message = strip_position(&inner);
-            ApiError::invalid(vec![FieldError::new(field_of(&path, &message), message)])
-        } else {
-            ApiError::BadRequest(format!("The request body is not valid JSON: {inner}"))
-        }
-    })?;
-    de.end()
+/// Parses `body` as `T`: invalid JSON is a 400; JSON of the wrong shape or types a 422 that
+/// names the field.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8], shape: Shape) -> Result<T, ApiError> {
+    // Syntax first, over the whole body, so that malformed JSON is a 400 whatever its shape.
+    let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("The request body is not valid JSON: {e}")))?;
-    Ok(value)
+    check_shape(&value, shape)?;
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let message = strip_position(err.inner());
+        ApiError::invalid(vec![FieldError::new(field_of(&path, &message), message)])
+    })
+}
+
+// serde fills a struct from an array by position; no Gazette body has an array where an
+// object is expected, nor an array inside an array, so such JSON is refused before it can.
+fn check_shape(value: &Value, shape: Shape) -> Result<(), ApiError> {
+    let top_ok = match shape {
+        Shape::Object => value.is_object(),
+        Shape::Array => value.is_array(),
+    };
+    if !top_ok {
+        let want = if shape == Shape::Object {
+            "an object"
+        } else {
+            "an array"
+        };
+        return Err(ApiError::invalid(vec![FieldError::new(
+            "body",
+            format!("must be a JSON {want}"),
+        )]));
+    }
+    nested_arrays(value, String::new())
+}
+
+fn nested_arrays(value: &Value, path: String) -> Result<(), ApiError> {
+    match value {
+        Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| {
+            let at = format!("{path}[{i}]");
+            if item.is_array() {
+                Err(ApiError::invalid(vec![FieldError::new(
+                    at,
+                    "must not be an array",
+                )]))
+            } else {
+                nested_arrays(item, at)
+            }
+        }),
+        Value::Object(fields) => fields.iter().try_for_each(|(name, field)| {
+            let at = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path}.{name}")
+            };
+            nested_arrays(field, at)
+        }),
+        _ => Ok(()),
+    }
 }
 
 // serde_json appends " at line L column C" to data errors; the field path says more.

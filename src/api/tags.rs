@@ -81,9 +81,11 @@ pub struct TagPatch {
 #[into_params(parameter_in = Query)]
 pub struct ListTagsParams {
     /// Page size, 1–100.
+    #[serde(default, deserialize_with = "validate::present")]
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20)]
     limit: Option<String>,
     /// `next_cursor` from the previous page.
+    #[serde(default, deserialize_with = "validate::present")]
     cursor: Option<String>,
 }
 
@@ -114,7 +116,7 @@ fn check_description(c: &mut Checker, description: Option<&str>) {
     operation_id = "listTags",
     tag = "tags",
     params(ListTagsParams),
-    security((), ("bearer" = [])),
+    security(()),
     responses(
         (status = 200, description = "A page of tags.", body = TagList),
         (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
@@ -159,7 +161,7 @@ pub async fn list_tags(
     operation_id = "getTag",
     tag = "tags",
     params(("slug" = String, Path, description = "The tag's slug.")),
-    security((), ("bearer" = [])),
+    security(()),
     responses(
         (status = 200, description = "The tag.", body = Tag),
         (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),

@@ -57,21 +57,37 @@ fn not_found(slug: &str) -> StoreError {
     StoreError::NotFound(format!("No tag has the slug '{slug}'."))
 }
 
-/// The id of the tag whose slug is the slug form of `name_or_slug`, created if missing.
+diesel::define_sql_function! {
+    /// SQLite's `lower()` (ASCII case folding).
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// The id of the tag `name_or_slug` names, created if none does: a tag with this slug, else
+/// one with this name (ignoring ASCII case), else one whose slug is this name's slug form.
 pub fn ensure(conn: &mut Conn, name_or_slug: &str, now: NaiveDateTime) -> QueryResult<i64> {
-    let slug = tag_slug(name_or_slug);
-    if let Some(id) = tags::table
-        .filter(tags::slug.eq(&slug))
-        .select(tags::id)
-        .first(conn)
-        .optional()?
-    {
-        return Ok(id);
+    let given = name_or_slug.trim();
+    let slug = tag_slug(given);
+    let found = tags::table
+        .filter(
+            tags::slug
+                .eq(given)
+                .or(lower(tags::name).eq(given.to_ascii_lowercase()))
+                .or(tags::slug.eq(&slug)),
+        )
+        .select((tags::id, tags::slug, tags::name))
+        .load::<(i64, String, String)>(conn)?;
+    let best = found
+        .iter()
+        .find(|(_, s, _)| s == given)
+        .or_else(|| found.iter().find(|(_, _, n)| n.eq_ignore_ascii_case(given)))
+        .or_else(|| found.first());
+    if let Some((id, _, _)) = best {
+        return Ok(*id);
     }
     diesel::insert_into(tags::table)
         .values((
             tags::slug.eq(&slug),
-            tags::name.eq(name_or_slug.trim()),
+            tags::name.eq(given),
             tags::created_at.eq(now),
             tags::updated_at.eq(now),
         ))

@@ -12,6 +12,7 @@ pub use input::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, re
 
 use crate::api::extract::{Admin, ApiQuery, JsonBody, Reader};
 use crate::api::pagination::{self, ListMeta};
+use crate::api::validate;
 use crate::api::{State, Tagged, utc};
 use crate::content;
 use crate::db::articles::{ArticleKey, Visibility};
@@ -183,15 +184,18 @@ pub enum ArticleSort {
 #[into_params(parameter_in = Query)]
 pub struct ListArticlesParams {
     /// Page size, 1–100.
+    #[serde(default, deserialize_with = "validate::present")]
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20)]
     limit: Option<String>,
     /// `next_cursor` from the previous page.
+    #[serde(default, deserialize_with = "validate::present")]
     cursor: Option<String>,
     /// Only articles with this tag (slug); repeat for articles having all of them.
     #[serde(default)]
     #[param(style = Form, explode)]
     tag: Vec<String>,
     /// The order: newest published first (default), oldest first, or last updated first.
+    #[serde(default, deserialize_with = "validate::present")]
     #[param(value_type = Option<ArticleSort>, default = "-published_at")]
     sort: Option<String>,
 }
@@ -328,7 +332,7 @@ fn visibility(reader: &Reader) -> Visibility {
     operation_id = "listArticles",
     tag = "articles",
     params(ListArticlesParams),
-    security((), ("bearer" = [])),
+    security(()),
     responses(
         (status = 200, description = "A page of article teasers.", body = ArticleList),
         (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
@@ -390,7 +394,7 @@ pub async fn list_articles(
     operation_id = "getArticle",
     tag = "articles",
     params(("slug_or_id" = String, Path, description = "The article's slug or numeric id.")),
-    security((), ("bearer" = [])),
+    security(()),
     responses(
         (status = 200, description = "The article.", body = Article),
         (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
@@ -417,7 +421,7 @@ pub async fn get_article(
     operation_id = "listRelated",
     tag = "articles",
     params(("slug_or_id" = String, Path, description = "The article's slug or numeric id.")),
-    security((), ("bearer" = [])),
+    security(()),
     responses(
         (status = 200, description = "The related links, in order.", body = RelatedList),
         (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
@@ -545,7 +549,7 @@ pub async fn replace_related(
     body: JsonBody,
 ) -> Result<web::Json<RelatedList>, ApiError> {
     let key = ArticleKey::parse(&key);
-    let specs = related_specs(&body.parse::<Vec<RelatedInput>>()?)?;
+    let specs = related_specs(&body.parse_list::<Vec<RelatedInput>>()?)?;
     let links = db::run(&state.pool, move |conn| {
         store::replace_related(conn, &key, &specs, db::now())
     })
