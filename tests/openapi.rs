@@ -185,6 +185,54 @@ fn every_operation_is_documented() {
     }
 }
 
+/// Whether a schema, or everything it is made of, carries an example.
+fn exemplified(spec: &Value, schema: &Value) -> bool {
+    if schema.get("example").is_some()
+        || schema.get("examples").is_some()
+        || schema.get("enum").is_some()
+    {
+        return true;
+    }
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return exemplified(spec, &spec["components"]["schemas"][name]);
+    }
+    if let Some(alternatives) = schema["oneOf"].as_array() {
+        return alternatives
+            .iter()
+            .all(|s| s["type"] == "null" || exemplified(spec, s));
+    }
+    let types = schema["type"].to_string();
+    if types.contains("array") {
+        return exemplified(spec, &schema["items"]);
+    }
+    if let Some(properties) = schema["properties"].as_object() {
+        return properties.values().all(|p| exemplified(spec, p));
+    }
+    types.contains("boolean")
+}
+
+#[test]
+fn request_and_response_bodies_have_examples() {
+    let spec = spec();
+    for (method, path, op) in operations(&spec) {
+        let at = format!("{method} {path}");
+        if let Some(media) = op["requestBody"]["content"]["application/json"].as_object() {
+            let has = media.contains_key("example") || exemplified(&spec, &media["schema"]);
+            assert!(has, "{at}: the request body has no example");
+        }
+        for (status, response) in op["responses"].as_object().unwrap() {
+            let Some(content) = response["content"].as_object() else {
+                continue;
+            };
+            for (media_type, media) in content {
+                let has = media.get("example").is_some() || exemplified(&spec, &media["schema"]);
+                assert!(has, "{at} {status} {media_type}: no example");
+            }
+        }
+    }
+}
+
 #[test]
 fn parameters_carry_their_constraints() {
     let spec = spec();

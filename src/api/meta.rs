@@ -49,7 +49,8 @@ pub struct SpecJson(pub String);
     operation_id = "getOpenApi",
     tag = "service",
     security(()),
-    responses((status = 200, description = "The OpenAPI document.", content_type = "application/json", body = Object))
+    responses((status = 200, description = "The OpenAPI document.", content_type = "application/json", body = Object,
+        example = json!({"openapi": "3.1.0", "info": {"title": "Gazette", "version": "0.1.0"}, "paths": {}})))
 )]
 #[get("/openapi.json")]
 pub async fn openapi_json(spec: actix_web::web::Data<SpecJson>) -> HttpResponse {

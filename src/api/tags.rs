@@ -16,6 +16,14 @@ use crate::error::{ApiError, Problem};
 
 /// A tag, with how many published articles carry it.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "slug": "transport",
+    "name": "Transport",
+    "description": "Trams, ferries, buses, roads and bridges.",
+    "article_count": 5,
+    "created_at": "2026-10-01T09:00:00Z",
+    "updated_at": "2026-10-01T09:00:00Z"
+}))]
 pub struct Tag {
     #[schema(example = "transport")]
     pub slug: String,

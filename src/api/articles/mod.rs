@@ -63,9 +63,10 @@ pub struct RelatedLink {
     #[schema(required = true, example = "harbour-dredging-begins")]
     pub slug: Option<String>,
     /// The target's headline; optional for external links.
-    #[schema(required = true)]
+    #[schema(required = true, example = "Harbour Dredging Begins")]
     pub title: Option<String>,
     /// A one-sentence teaser.
+    #[schema(example = "Work on the inner harbour starts in January.")]
     pub summary: String,
     /// Where the link goes: the target's canonical URL, or the external URL.
     #[schema(example = "https://example.org/report")]
@@ -97,6 +98,45 @@ pub struct Share {
 
 /// An article with everything a page needs.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 1,
+    "slug": "council-approves-tram-extension",
+    "title": "Council Approves Harbourfront Tram Extension",
+    "summary": "The line will reach the ferry terminal by 2028.",
+    "body": "After a six-hour debate, the council voted *nine to four* in favour.\n\nWork starts in spring.",
+    "body_html": "<p>After a six-hour debate, the council voted <em>nine to four</em> in favour.</p>\n<p>Work starts in spring.</p>\n",
+    "body_text": "After a six-hour debate, the council voted nine to four in favour.\n\nWork starts in spring.",
+    "status": "published",
+    "published_at": "2026-11-24T07:30:00Z",
+    "created_at": "2026-11-23T18:02:11Z",
+    "updated_at": "2026-11-24T07:31:40Z",
+    "tags": [{"slug": "city-hall", "name": "City Hall"}, {"slug": "transport", "name": "Transport"}],
+    "related": [
+        {"kind": "internal", "slug": "ferry-timetable-changes", "title": "Ferry Moves to Winter Timetable",
+         "summary": "Two evening sailings are cut from 9 November.",
+         "url": "https://news.example.com/articles/ferry-timetable-changes"},
+        {"kind": "external", "slug": null, "title": null, "summary": "The full extension plan.",
+         "url": "https://example.org/tram-plan"}
+    ],
+    "canonical_url": "https://news.example.com/articles/council-approves-tram-extension",
+    "share": {
+        "url": "https://news.example.com/articles/council-approves-tram-extension",
+        "title": "Council Approves Harbourfront Tram Extension",
+        "links": {
+            "x": "https://x.com/intent/tweet?url=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension&text=Council%20Approves%20Harbourfront%20Tram%20Extension",
+            "facebook": "https://www.facebook.com/sharer/sharer.php?u=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension",
+            "linkedin": "https://www.linkedin.com/sharing/share-offsite/?url=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension",
+            "whatsapp": "https://wa.me/?text=Council%20Approves%20Harbourfront%20Tram%20Extension%20https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension",
+            "telegram": "https://t.me/share/url?url=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension&text=Council%20Approves%20Harbourfront%20Tram%20Extension",
+            "reddit": "https://www.reddit.com/submit?url=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension&title=Council%20Approves%20Harbourfront%20Tram%20Extension",
+            "email": "mailto:?subject=Council%20Approves%20Harbourfront%20Tram%20Extension&body=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension"
+        }
+    },
+    "word_count": 17,
+    "reading_time_minutes": 1,
+    "byline": "Mara Okafor",
+    "feature_image_url": null
+}))]
 pub struct Article {
     #[schema(example = 1)]
     pub id: i64,
@@ -135,6 +175,22 @@ pub struct Article {
 
 /// An article in a list: everything but the body fields and related links.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 1,
+    "slug": "council-approves-tram-extension",
+    "title": "Council Approves Harbourfront Tram Extension",
+    "summary": "The line will reach the ferry terminal by 2028.",
+    "status": "published",
+    "published_at": "2026-11-24T07:30:00Z",
+    "created_at": "2026-11-23T18:02:11Z",
+    "updated_at": "2026-11-24T07:31:40Z",
+    "tags": [{"slug": "city-hall", "name": "City Hall"}, {"slug": "transport", "name": "Transport"}],
+    "canonical_url": "https://news.example.com/articles/council-approves-tram-extension",
+    "word_count": 17,
+    "reading_time_minutes": 1,
+    "byline": "Mara Okafor",
+    "feature_image_url": null
+}))]
 pub struct ArticleTeaser {
     pub id: i64,
     pub slug: String,
