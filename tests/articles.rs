@@ -6,14 +6,9 @@
 mod common;
 use common::*;
 
-use actix_http::Request;
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::test::TestRequest;
 use chrono::{DateTime, Duration, Utc};
 use gazette::config::Settings;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------
@@ -27,16 +22,6 @@ fn site_ctx() -> Ctx {
         site_url: SITE.into(),
         ..Default::default()
     })
-}
-
-/// Parses an API timestamp, asserting it is RFC 3339 in UTC (`Z`).
-#[track_caller]
-fn ts(v: &Value) -> DateTime<Utc> {
-    let s = v.as_str().unwrap_or_else(|| panic!("not a timestamp: {v}"));
-    assert!(s.ends_with('Z'), "timestamp {s:?} is not in UTC (…Z)");
-    DateTime::parse_from_rfc3339(s)
-        .unwrap_or_else(|e| panic!("timestamp {s:?} is not RFC 3339: {e}"))
-        .with_timezone(&Utc)
 }
 
 /// `t` lies between `before` and `after`, with a second of slack for rounding.
@@ -58,68 +43,8 @@ fn published_at(title: &str, at: &str) -> Value {
     json!({"title": title, "status": "published", "published_at": at})
 }
 
-fn slugs(list: &Value) -> Vec<String> {
-    list["data"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no data array: {list}"))
-        .iter()
-        .map(|a| a["slug"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn enc(s: &str) -> String {
-    utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
-}
-
-fn delete(uri: &str) -> TestRequest {
-    TestRequest::delete().uri(uri)
-}
-
-async fn publish<S, B>(ctx: &Ctx, app: &S, title: &str) -> Value
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    create_article(ctx, app, json!({"title": title, "status": "published"})).await
-}
-
-async fn patch<S, B>(ctx: &Ctx, app: &S, key: &str, body: Value) -> Value
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let uri = format!("/api/v1/articles/{key}");
-    send(app, ctx.admin(json(Method::PATCH, &uri, &body)))
-        .await
-        .ok(200)
-}
-
-/// A public GET of one article; the response, whatever its status.
-async fn fetch<S, B>(app: &S, key: &str) -> Resp
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    send(app, get(&format!("/api/v1/articles/{key}"))).await
-}
-
-/// A public GET of the article list with `query` (without the leading `?`).
-async fn list<S, B>(app: &S, query: &str) -> Value
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    send(app, get(&format!("/api/v1/articles?{query}")))
-        .await
-        .ok(200)
-}
-
 /// Walks the list from the first page following `next_cursor`; returns every page.
-async fn walk<S, B>(app: &S, query: &str) -> Vec<Value>
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
+async fn walk(app: &TestApp, query: &str) -> Vec<Value> {
     let mut pages = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -127,7 +52,7 @@ where
             Some(c) => format!("{query}&cursor={}", enc(c)),
             None => query.to_owned(),
         };
-        let page = list(app, &q).await;
+        let page = list_articles(app, &q).await;
         cursor = page["meta"]["next_cursor"].as_str().map(str::to_owned);
         pages.push(page);
         if cursor.is_none() {
@@ -180,23 +105,19 @@ async fn create_returns_201_with_location_and_every_field_of_the_article() {
     let app = ctx.app().await;
     publish(&ctx, &app, "Missile Intercepted Over the Jordan Valley").await;
     let before = Utc::now();
-    let req = ctx.admin(json(
-        Method::POST,
-        "/api/v1/articles",
-        &json!({
-            "title": "Iran’s Khamenei Doubts Diplomacy, Escalating Threats from Terror Regime",
-            "summary": "The Supreme Leader cast doubt on negotiations.",
-            "body": "Iran’s Supreme Leader *publicly* cast doubt.\n\nThe timing underscores its significance.",
-            "status": "published",
-            "tags": ["Iran", "Middle East"],
-            "related": [
-                {"slug": "missile-intercepted-over-the-jordan-valley"},
-                {"url": "https://example.org/report", "summary": "The full report.", "title": "Report"}
-            ],
-            "byline": "Staff Reporter",
-            "feature_image_url": "https://cdn.example/khamenei.jpg"
-        }),
-    ));
+    let req = ctx.admin(post_article_req(json!({
+        "title": "Iran’s Khamenei Doubts Diplomacy, Escalating Threats from Terror Regime",
+        "summary": "The Supreme Leader cast doubt on negotiations.",
+        "body": "Iran’s Supreme Leader *publicly* cast doubt.\n\nThe timing underscores its significance.",
+        "status": "published",
+        "tags": ["Iran", "Middle East"],
+        "related": [
+            {"slug": "missile-intercepted-over-the-jordan-valley"},
+            {"url": "https://example.org/report", "summary": "The full report.", "title": "Report"}
+        ],
+        "byline": "Staff Reporter",
+        "feature_image_url": "https://cdn.example/khamenei.jpg"
+    })));
     let res = send(&app, req).await;
     let after = Utc::now();
     let a = res.ok(201);
@@ -273,14 +194,14 @@ async fn create_returns_201_with_location_and_every_field_of_the_article() {
         a["related"],
         json!([
             {
-                "kind": "internal",
+                "kind": "internal", "source": "curated",
                 "slug": "missile-intercepted-over-the-jordan-valley",
                 "title": "Missile Intercepted Over the Jordan Valley",
                 "summary": "",
                 "url": "https://news.example/articles/missile-intercepted-over-the-jordan-valley"
             },
             {
-                "kind": "external",
+                "kind": "external", "source": "curated",
                 "slug": null,
                 "title": "Report",
                 "summary": "The full report.",
@@ -303,9 +224,7 @@ async fn create_returns_201_with_location_and_every_field_of_the_article() {
     }
 
     // The Location answers with the same article.
-    let again = send(&app, get(res.header("location").unwrap()))
-        .await
-        .ok(200);
+    let again = get_json(&app, res.header("location").unwrap()).await;
     assert_eq!(again, a);
 }
 
@@ -351,14 +270,14 @@ async fn a_title_without_letters_still_gets_a_slug_that_is_not_an_id() {
     let slug = a["slug"].as_str().unwrap().to_owned();
     assert!(slug.bytes().any(|b| b.is_ascii_lowercase()), "{slug}");
     assert!(slug.contains("2026"), "{slug}");
-    assert_eq!(fetch(&app, &slug).await.ok(200)["id"], a["id"]);
+    assert_eq!(fetch_article(&app, &slug).await.ok(200)["id"], a["id"]);
     let b = create_article(&ctx, &app, json!({"title": "!!!", "status": "published"})).await;
     let slug = b["slug"].as_str().unwrap().to_owned();
     assert!(
         !slug.is_empty() && slug.bytes().any(|b| b.is_ascii_lowercase()),
         "{slug}"
     );
-    assert_eq!(fetch(&app, &slug).await.ok(200)["id"], b["id"]);
+    assert_eq!(fetch_article(&app, &slug).await.ok(200)["id"], b["id"]);
 }
 
 #[actix_web::test]
@@ -373,7 +292,7 @@ async fn long_titles_get_short_unique_slugs() {
         assert!(slug.len() <= 80, "{slug} is {} long", slug.len());
         assert!(slug.starts_with("khamenei-doubts-diplomacy-"), "{slug}");
         assert!(!slug.ends_with('-') && !slug.contains("--"), "{slug}");
-        assert_eq!(fetch(&app, &slug).await.ok(200)["id"], a["id"]);
+        assert_eq!(fetch_article(&app, &slug).await.ok(200)["id"], a["id"]);
         assert!(!seen.contains(&slug), "{slug} repeated");
         seen.push(slug);
     }
@@ -389,10 +308,8 @@ async fn explicit_slug_is_used_as_given() {
     let app = ctx.app().await;
     let res = send(
         &app,
-        ctx.admin(json(
-            Method::POST,
-            "/api/v1/articles",
-            &json!({"title": "Sirens Sound in the North", "slug": "sirens-north"}),
+        ctx.admin(post_article_req(
+            json!({"title": "Sirens Sound in the North", "slug": "sirens-north"}),
         )),
     )
     .await;
@@ -563,7 +480,7 @@ async fn canonical_url_is_site_url_articles_slug() {
         a["canonical_url"],
         "https://news.example/articles/port-of-hodeida-crippled"
     );
-    let listed = list(&app, "").await;
+    let listed = list_articles(&app, "").await;
     assert_eq!(
         listed["data"][0]["canonical_url"],
         "https://news.example/articles/port-of-hodeida-crippled"
@@ -639,7 +556,7 @@ async fn share_links_follow_a_new_title_and_slug() {
     let ctx = site_ctx();
     let app = ctx.app().await;
     publish(&ctx, &app, "Old Headline").await;
-    let a = patch(
+    let a = patch_article(
         &ctx,
         &app,
         "old-headline",
@@ -670,7 +587,10 @@ async fn publishing_without_published_at_stamps_the_current_time() {
     let after = Utc::now();
     assert_eq!(a["status"], "published");
     assert_between(ts(&a["published_at"]), before, after);
-    assert_eq!(fetch(&app, "published-now").await.ok(200)["id"], a["id"]);
+    assert_eq!(
+        fetch_article(&app, "published-now").await.ok(200)["id"],
+        a["id"]
+    );
 }
 
 #[actix_web::test]
@@ -696,11 +616,11 @@ async fn patching_a_draft_to_published_stamps_the_current_time() {
     let app = ctx.app().await;
     create_article(&ctx, &app, json!({"title": "Later"})).await;
     let before = Utc::now();
-    let a = patch(&ctx, &app, "later", json!({"status": "published"})).await;
+    let a = patch_article(&ctx, &app, "later", json!({"status": "published"})).await;
     let after = Utc::now();
     assert_eq!(a["status"], "published");
     assert_between(ts(&a["published_at"]), before, after);
-    fetch(&app, "later").await.ok(200);
+    fetch_article(&app, "later").await.ok(200);
 }
 
 #[actix_web::test]
@@ -714,7 +634,7 @@ async fn explicit_published_at_is_kept_and_returned_in_utc() {
     )
     .await;
     assert_eq!(a["published_at"], "2024-05-01T08:30:00Z");
-    let got = fetch(&app, "backdated").await.ok(200);
+    let got = fetch_article(&app, "backdated").await.ok(200);
     assert_eq!(got["published_at"], "2024-05-01T08:30:00Z");
 }
 
@@ -740,12 +660,14 @@ async fn get_by_slug_and_by_id_return_the_same_article() {
     )
     .await;
     let id = created["id"].as_i64().unwrap();
-    let by_slug = fetch(&app, "addressed-two-ways").await.ok(200);
-    let by_id = fetch(&app, &id.to_string()).await.ok(200);
+    let by_slug = fetch_article(&app, "addressed-two-ways").await.ok(200);
+    let by_id = fetch_article(&app, &id.to_string()).await.ok(200);
     assert_eq!(by_slug, created);
     assert_eq!(by_id, created);
-    fetch(&app, "no-such-article").await.problem(404);
-    fetch(&app, &(id + 100).to_string()).await.problem(404);
+    fetch_article(&app, "no-such-article").await.problem(404);
+    fetch_article(&app, &(id + 100).to_string())
+        .await
+        .problem(404);
 }
 
 #[actix_web::test]
@@ -780,23 +702,19 @@ async fn related_endpoint_returns_the_links_in_order() {
     )
     .await;
     let expected = json!([
-        {"kind": "internal", "slug": "operation-moses", "title": "Operation Moses",
+        {"kind": "internal", "source": "curated", "slug": "operation-moses", "title": "Operation Moses",
          "summary": "Forty years on.", "url": "https://news.example/articles/operation-moses"},
-        {"kind": "external", "slug": null, "title": "Aid", "summary": "Aid began.",
+        {"kind": "external", "source": "curated", "slug": null, "title": "Aid", "summary": "Aid began.",
          "url": "https://example.org/aid"},
-        {"kind": "internal", "slug": "yemen-missile", "title": "Yemen Missile",
+        {"kind": "internal", "source": "curated", "slug": "yemen-missile", "title": "Yemen Missile",
          "summary": "Intercepted.", "url": "https://news.example/articles/yemen-missile"},
-        {"kind": "external", "slug": null, "title": null, "summary": "Port crippled.",
+        {"kind": "external", "source": "curated", "slug": null, "title": null, "summary": "Port crippled.",
          "url": "https://example.org/port"}
     ]);
     assert_eq!(a["related"], expected);
-    let by_slug = send(&app, get("/api/v1/articles/main/related"))
-        .await
-        .ok(200);
+    let by_slug = get_json(&app, "/api/v1/articles/main/related").await;
     assert_eq!(by_slug, json!({"data": expected}));
-    let by_id = send(&app, get(&format!("/api/v1/articles/{}/related", a["id"])))
-        .await
-        .ok(200);
+    let by_id = get_json(&app, &format!("/api/v1/articles/{}/related", a["id"])).await;
     assert_eq!(by_id, json!({"data": expected}));
     send(&app, get("/api/v1/articles/nope/related"))
         .await
@@ -808,17 +726,13 @@ async fn related_endpoint_returns_the_links_in_order() {
 // ---------------------------------------------------------------------------------------
 
 /// Asserts `slug` (id `id`) cannot be read publicly and is not listed.
-async fn assert_hidden<S, B>(app: &S, slug: &str, id: &Value, visible_total: usize)
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    fetch(app, slug).await.problem(404);
-    fetch(app, &id.to_string()).await.problem(404);
+async fn assert_hidden(app: &TestApp, slug: &str, id: &Value, visible_total: usize) {
+    fetch_article(app, slug).await.problem(404);
+    fetch_article(app, &id.to_string()).await.problem(404);
     send(app, get(&format!("/api/v1/articles/{slug}/related")))
         .await
         .problem(404);
-    let listed = list(app, "").await;
+    let listed = list_articles(app, "").await;
     assert!(
         !slugs(&listed).contains(&slug.to_owned()),
         "{slug} listed: {listed}"
@@ -826,7 +740,7 @@ where
     assert_eq!(listed["meta"]["total"], visible_total, "{listed}");
     // Not even by walking the list page by page, or in another order.
     for sort in ["published_at", "-updated_at"] {
-        let listed = list(app, &format!("sort={sort}&limit=100")).await;
+        let listed = list_articles(app, &format!("sort={sort}&limit=100")).await;
         assert!(
             !slugs(&listed).contains(&slug.to_owned()),
             "{slug} listed: {listed}"
@@ -848,7 +762,7 @@ async fn drafts_are_404_and_unlisted_but_the_admin_key_previews_them() {
     .await;
     assert_hidden(&app, "secret-draft", &draft["id"], 1).await;
     // Filtering by its tag does not reveal it either.
-    let by_tag = list(&app, "tag=iran").await;
+    let by_tag = list_articles(&app, "tag=iran").await;
     assert_eq!(by_tag["data"], json!([]));
     assert_eq!(by_tag["meta"]["total"], 0);
 
@@ -877,8 +791,8 @@ async fn archived_articles_are_404_and_unlisted() {
     let app = ctx.app().await;
     publish(&ctx, &app, "Visible").await;
     let a = publish(&ctx, &app, "Old News").await;
-    fetch(&app, "old-news").await.ok(200);
-    let archived = patch(&ctx, &app, "old-news", json!({"status": "archived"})).await;
+    fetch_article(&app, "old-news").await.ok(200);
+    let archived = patch_article(&ctx, &app, "old-news", json!({"status": "archived"})).await;
     assert_eq!(archived["status"], "archived");
     assert_hidden(&app, "old-news", &a["id"], 1).await;
     let preview = send(&app, ctx.admin(get("/api/v1/articles/old-news")))
@@ -893,7 +807,7 @@ async fn unpublishing_back_to_draft_hides_the_article_again() {
     let app = ctx.app().await;
     publish(&ctx, &app, "Visible").await;
     let a = publish(&ctx, &app, "Pulled").await;
-    let pulled = patch(&ctx, &app, "pulled", json!({"status": "draft"})).await;
+    let pulled = patch_article(&ctx, &app, "pulled", json!({"status": "draft"})).await;
     assert_eq!(pulled["status"], "draft");
     assert_hidden(&app, "pulled", &a["id"], 1).await;
 }
@@ -915,9 +829,9 @@ async fn scheduled_articles_are_404_and_unlisted_until_their_time() {
 
     // Once its time has come it is public.
     let yesterday = rfc3339(Utc::now() - Duration::days(1));
-    patch(&ctx, &app, "embargoed", json!({"published_at": yesterday})).await;
-    fetch(&app, "embargoed").await.ok(200);
-    assert_eq!(list(&app, "").await["meta"]["total"], 2);
+    patch_article(&ctx, &app, "embargoed", json!({"published_at": yesterday})).await;
+    fetch_article(&app, "embargoed").await.ok(200);
+    assert_eq!(list_articles(&app, "").await["meta"]["total"], 2);
 }
 
 #[actix_web::test]
@@ -932,13 +846,13 @@ async fn a_scheduled_article_appears_by_itself_once_its_time_passes() {
         json!({"title": "Soon", "status": "published", "published_at": at, "tags": ["Iran"]}),
     )
     .await;
-    fetch(&app, "soon").await.problem(404);
-    assert_eq!(list(&app, "").await["meta"]["total"], 0);
+    fetch_article(&app, "soon").await.problem(404);
+    assert_eq!(list_articles(&app, "").await["meta"]["total"], 0);
     let wait =
         (soon - Utc::now()).to_std().unwrap_or_default() + std::time::Duration::from_millis(100);
     actix_web::rt::time::sleep(wait).await;
-    fetch(&app, "soon").await.ok(200);
-    assert_eq!(slugs(&list(&app, "tag=iran").await), ["soon"]);
+    fetch_article(&app, "soon").await.ok(200);
+    assert_eq!(slugs(&list_articles(&app, "tag=iran").await), ["soon"]);
 }
 
 #[actix_web::test]
@@ -965,33 +879,24 @@ async fn internal_link_to_a_draft_is_hidden_until_the_target_is_published() {
         }),
     )
     .await;
-    let summaries = |links: &Value| -> Vec<String> {
-        links
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["summary"].as_str().unwrap().to_owned())
-            .collect()
-    };
-    let main = fetch(&app, "main").await.ok(200);
-    assert_eq!(summaries(&main["related"]), ["Before.", "After."]);
-    let rel = send(&app, get("/api/v1/articles/main/related"))
-        .await
-        .ok(200);
-    assert_eq!(summaries(&rel["data"]), ["Before.", "After."]);
+    let main = fetch_article(&app, "main").await.ok(200);
+    assert_eq!(strs(&main["related"], "summary"), ["Before.", "After."]);
+    let rel = get_json(&app, "/api/v1/articles/main/related").await;
+    assert_eq!(strs(&rel["data"], "summary"), ["Before.", "After."]);
     // Not even the admin sees a link to an unpublished article in the resolved list.
     let admin = send(&app, ctx.admin(get("/api/v1/articles/main")))
         .await
         .ok(200);
-    assert_eq!(summaries(&admin["related"]), ["Before.", "After."]);
+    assert_eq!(strs(&admin["related"], "summary"), ["Before.", "After."]);
 
-    patch(&ctx, &app, "coming-soon", json!({"status": "published"})).await;
-    let main = fetch(&app, "main").await.ok(200);
-    assert_eq!(summaries(&main["related"]), ["Before.", "Soon.", "After."]);
+    patch_article(&ctx, &app, "coming-soon", json!({"status": "published"})).await;
+    let main = fetch_article(&app, "main").await.ok(200);
+    assert_eq!(
+        strs(&main["related"], "summary"),
+        ["Before.", "Soon.", "After."]
+    );
     assert_eq!(main["related"][1]["slug"], "coming-soon");
-    let rel = send(&app, get("/api/v1/articles/main/related"))
-        .await
-        .ok(200);
+    let rel = get_json(&app, "/api/v1/articles/main/related").await;
     assert_eq!(rel["data"], main["related"]);
 }
 
@@ -1013,19 +918,12 @@ async fn internal_links_to_archived_or_scheduled_articles_are_hidden() {
         }),
     )
     .await;
-    let main = fetch(&app, "main").await.ok(200);
-    let linked: Vec<&str> = main["related"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["slug"].as_str().unwrap())
-        .collect();
+    let main = fetch_article(&app, "main").await.ok(200);
+    let linked = strs(&main["related"], "slug");
     assert_eq!(linked, ["to-archive", "stays"]);
 
-    patch(&ctx, &app, "to-archive", json!({"status": "archived"})).await;
-    let rel = send(&app, get("/api/v1/articles/main/related"))
-        .await
-        .ok(200);
+    patch_article(&ctx, &app, "to-archive", json!({"status": "archived"})).await;
+    let rel = get_json(&app, "/api/v1/articles/main/related").await;
     assert_eq!(rel["data"].as_array().unwrap().len(), 1, "{rel}");
     assert_eq!(rel["data"][0]["slug"], "stays");
 }
@@ -1054,7 +952,7 @@ async fn list_items_are_teasers_without_body_or_related() {
         }),
     )
     .await;
-    let listed = list(&app, "").await;
+    let listed = list_articles(&app, "").await;
     let teaser = listed["data"]
         .as_array()
         .unwrap()
@@ -1089,23 +987,31 @@ async fn list_items_are_teasers_without_body_or_related() {
     assert_eq!(teaser["tags"], json!([{"slug": "iran", "name": "Iran"}]));
 }
 
-#[actix_web::test]
-async fn list_is_newest_published_first_by_default() {
-    let ctx = Ctx::new();
-    let app = ctx.app().await;
-    // Created in an order unrelated to their publication dates.
+/// Publishes `january` to `april` (2025), created in an order unrelated to their publication
+/// dates.
+async fn create_four_months(ctx: &Ctx, app: &TestApp) {
     for (title, at) in [
         ("March", "2025-03-01T00:00:00Z"),
         ("January", "2025-01-01T00:00:00Z"),
         ("April", "2025-04-01T00:00:00Z"),
         ("February", "2025-02-01T00:00:00Z"),
     ] {
-        create_article(&ctx, &app, published_at(title, at)).await;
+        create_article(ctx, app, published_at(title, at)).await;
     }
+}
+
+#[actix_web::test]
+async fn list_is_newest_published_first_by_default() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    create_four_months(&ctx, &app).await;
     let expected = ["april", "march", "february", "january"];
-    assert_eq!(slugs(&list(&app, "").await), expected);
-    assert_eq!(slugs(&list(&app, "sort=-published_at").await), expected);
-    let listed = list(&app, "").await;
+    assert_eq!(slugs(&list_articles(&app, "").await), expected);
+    assert_eq!(
+        slugs(&list_articles(&app, "sort=-published_at").await),
+        expected
+    );
+    let listed = list_articles(&app, "").await;
     assert_eq!(
         listed["meta"],
         json!({"limit": 20, "total": 4, "has_more": false, "next_cursor": null})
@@ -1116,16 +1022,9 @@ async fn list_is_newest_published_first_by_default() {
 async fn list_sort_published_at_is_oldest_first() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
-    for (title, at) in [
-        ("March", "2025-03-01T00:00:00Z"),
-        ("January", "2025-01-01T00:00:00Z"),
-        ("April", "2025-04-01T00:00:00Z"),
-        ("February", "2025-02-01T00:00:00Z"),
-    ] {
-        create_article(&ctx, &app, published_at(title, at)).await;
-    }
+    create_four_months(&ctx, &app).await;
     assert_eq!(
-        slugs(&list(&app, "sort=published_at").await),
+        slugs(&list_articles(&app, "sort=published_at").await),
         ["january", "february", "march", "april"]
     );
 }
@@ -1142,31 +1041,25 @@ async fn list_sort_minus_updated_at_is_last_updated_first() {
         create_article(&ctx, &app, published_at(title, at)).await;
     }
     assert_eq!(
-        slugs(&list(&app, "sort=-updated_at").await),
+        slugs(&list_articles(&app, "sort=-updated_at").await),
         ["three", "two", "one"]
     );
-    patch(&ctx, &app, "one", json!({"summary": "Touched."})).await;
+    patch_article(&ctx, &app, "one", json!({"summary": "Touched."})).await;
     assert_eq!(
-        slugs(&list(&app, "sort=-updated_at").await),
+        slugs(&list_articles(&app, "sort=-updated_at").await),
         ["one", "three", "two"]
     );
     // Replacing related links counts as an update too.
-    send(
-        &app,
-        ctx.admin(json(
-            Method::PUT,
-            "/api/v1/articles/two/related",
-            &json!([{"slug": "one"}]),
-        )),
-    )
-    .await
-    .ok(200);
+    put_related(&ctx, &app, "two", json!([{"slug": "one"}])).await;
     assert_eq!(
-        slugs(&list(&app, "sort=-updated_at").await),
+        slugs(&list_articles(&app, "sort=-updated_at").await),
         ["two", "one", "three"]
     );
     // The publication order is untouched.
-    assert_eq!(slugs(&list(&app, "").await), ["three", "two", "one"]);
+    assert_eq!(
+        slugs(&list_articles(&app, "").await),
+        ["three", "two", "one"]
+    );
 }
 
 #[actix_web::test]
@@ -1234,7 +1127,7 @@ async fn empty_list_is_a_last_page() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
     create_article(&ctx, &app, json!({"title": "Only a Draft"})).await;
-    let listed = list(&app, "").await;
+    let listed = list_articles(&app, "").await;
     assert_eq!(
         listed,
         json!({"data": [], "meta": {"limit": 20, "total": 0, "has_more": false, "next_cursor": null}})
@@ -1319,11 +1212,11 @@ async fn tag_filter_lists_only_articles_with_that_tag() {
         )
         .await;
     }
-    let iran = list(&app, "tag=iran").await;
+    let iran = list_articles(&app, "tag=iran").await;
     assert_eq!(slugs(&iran), ["e", "b", "a"]);
     assert_eq!(iran["meta"]["total"], 3);
-    assert_eq!(slugs(&list(&app, "tag=israel").await), ["c", "a"]);
-    let none = list(&app, "tag=no-such-tag").await;
+    assert_eq!(slugs(&list_articles(&app, "tag=israel").await), ["c", "a"]);
+    let none = list_articles(&app, "tag=no-such-tag").await;
     assert_eq!(none["data"], json!([]));
     assert_eq!(none["meta"]["total"], 0);
     // The filter holds across pages.
@@ -1352,15 +1245,18 @@ async fn repeated_tag_filter_means_all_of_the_tags() {
         )
         .await;
     }
-    let both = list(&app, "tag=iran&tag=israel").await;
+    let both = list_articles(&app, "tag=iran&tag=israel").await;
     assert_eq!(slugs(&both), ["e", "a"]);
     assert_eq!(both["meta"]["total"], 2);
-    assert_eq!(slugs(&list(&app, "tag=israel&tag=iran").await), ["e", "a"]);
     assert_eq!(
-        slugs(&list(&app, "tag=iran&tag=israel&tag=hezbollah").await),
+        slugs(&list_articles(&app, "tag=israel&tag=iran").await),
+        ["e", "a"]
+    );
+    assert_eq!(
+        slugs(&list_articles(&app, "tag=iran&tag=israel&tag=hezbollah").await),
         ["e"]
     );
-    let none = list(&app, "tag=iran&tag=no-such-tag").await;
+    let none = list_articles(&app, "tag=iran&tag=no-such-tag").await;
     assert_eq!(none["meta"]["total"], 0);
     let pages = walk(&app, "tag=israel&tag=iran&limit=1").await;
     assert_eq!(check_walk(&pages, 1, 2), ["e", "a"]);
@@ -1390,16 +1286,16 @@ async fn patch_changes_only_the_given_fields() {
     let app = ctx.app().await;
     let before = create_article(&ctx, &app, full_article()).await;
     actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
-    let after = patch(&ctx, &app, "full", json!({"summary": "New summary."})).await;
+    let after = patch_article(&ctx, &app, "full", json!({"summary": "New summary."})).await;
     assert_eq!(after["summary"], "New summary.");
     let mut expected = before.clone();
     expected["summary"] = after["summary"].clone();
     expected["updated_at"] = after["updated_at"].clone();
     assert_eq!(after, expected);
-    assert_eq!(fetch(&app, "full").await.ok(200), after);
+    assert_eq!(fetch_article(&app, "full").await.ok(200), after);
 
     // Several at once; the others still stay.
-    let after2 = patch(
+    let after2 = patch_article(
         &ctx,
         &app,
         "full",
@@ -1439,17 +1335,17 @@ async fn patch_null_clears_byline_and_feature_image() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
     create_article(&ctx, &app, full_article()).await;
-    let a = patch(&ctx, &app, "full", json!({"byline": null})).await;
+    let a = patch_article(&ctx, &app, "full", json!({"byline": null})).await;
     assert!(a["byline"].is_null(), "{a}");
     assert_eq!(a["feature_image_url"], "https://cdn.example/full.jpg");
-    let a = patch(&ctx, &app, "full", json!({"feature_image_url": null})).await;
+    let a = patch_article(&ctx, &app, "full", json!({"feature_image_url": null})).await;
     assert!(a["feature_image_url"].is_null(), "{a}");
-    let got = fetch(&app, "full").await.ok(200);
+    let got = fetch_article(&app, "full").await.ok(200);
     assert!(
         got["byline"].is_null() && got["feature_image_url"].is_null(),
         "{got}"
     );
-    let a = patch(&ctx, &app, "full", json!({"byline": "Back Again"})).await;
+    let a = patch_article(&ctx, &app, "full", json!({"byline": "Back Again"})).await;
     assert_eq!(a["byline"], "Back Again");
 }
 
@@ -1458,7 +1354,7 @@ async fn patch_tags_replaces_the_list_in_the_given_order() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
     create_article(&ctx, &app, full_article()).await;
-    let a = patch(
+    let a = patch_article(
         &ctx,
         &app,
         "full",
@@ -1473,10 +1369,13 @@ async fn patch_tags_replaces_the_list_in_the_given_order() {
             {"slug": "gaza", "name": "Gaza"}
         ])
     );
-    assert_eq!(fetch(&app, "full").await.ok(200)["tags"], a["tags"]);
-    assert_eq!(slugs(&list(&app, "tag=iran").await), Vec::<String>::new());
-    assert_eq!(slugs(&list(&app, "tag=gaza").await), ["full"]);
-    let a = patch(&ctx, &app, "full", json!({"tags": []})).await;
+    assert_eq!(fetch_article(&app, "full").await.ok(200)["tags"], a["tags"]);
+    assert_eq!(
+        slugs(&list_articles(&app, "tag=iran").await),
+        Vec::<String>::new()
+    );
+    assert_eq!(slugs(&list_articles(&app, "tag=gaza").await), ["full"]);
+    let a = patch_article(&ctx, &app, "full", json!({"tags": []})).await;
     assert_eq!(a["tags"], json!([]));
 }
 
@@ -1486,7 +1385,7 @@ async fn patch_related_replaces_the_links() {
     let app = ctx.app().await;
     publish(&ctx, &app, "Target").await;
     create_article(&ctx, &app, full_article()).await;
-    let a = patch(
+    let a = patch_article(
         &ctx,
         &app,
         "full",
@@ -1509,11 +1408,9 @@ async fn patch_related_replaces_the_links() {
             ("internal", "http://localhost:3000/articles/target")
         ]
     );
-    let rel = send(&app, get("/api/v1/articles/full/related"))
-        .await
-        .ok(200);
+    let rel = get_json(&app, "/api/v1/articles/full/related").await;
     assert_eq!(rel["data"], a["related"]);
-    let a = patch(&ctx, &app, "full", json!({"related": []})).await;
+    let a = patch_article(&ctx, &app, "full", json!({"related": []})).await;
     assert_eq!(a["related"], json!([]));
 }
 
@@ -1528,24 +1425,26 @@ async fn patch_slug_moves_the_article_and_the_old_slug_is_404() {
         json!({"title": "Linker", "status": "published", "related": [{"slug": "full"}]}),
     )
     .await;
-    let a = patch(&ctx, &app, "full", json!({"slug": "full-story"})).await;
+    let a = patch_article(&ctx, &app, "full", json!({"slug": "full-story"})).await;
     assert_eq!(a["slug"], "full-story");
     assert_eq!(a["id"], original["id"]);
     assert_eq!(
         a["canonical_url"],
         "https://news.example/articles/full-story"
     );
-    fetch(&app, "full").await.problem(404);
+    fetch_article(&app, "full").await.problem(404);
     assert_eq!(
-        fetch(&app, "full-story").await.ok(200)["id"],
+        fetch_article(&app, "full-story").await.ok(200)["id"],
         original["id"]
     );
     assert_eq!(
-        fetch(&app, &original["id"].to_string()).await.ok(200)["slug"],
+        fetch_article(&app, &original["id"].to_string())
+            .await
+            .ok(200)["slug"],
         "full-story"
     );
     // Links to it follow the new slug.
-    let linker = fetch(&app, "linker").await.ok(200);
+    let linker = fetch_article(&app, "linker").await.ok(200);
     assert_eq!(linker["related"][0]["slug"], "full-story");
     assert_eq!(
         linker["related"][0]["url"],
@@ -1561,7 +1460,7 @@ async fn patch_by_id_works_like_by_slug() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
     let a = create_article(&ctx, &app, full_article()).await;
-    let b = patch(
+    let b = patch_article(
         &ctx,
         &app,
         &a["id"].to_string(),
@@ -1580,7 +1479,7 @@ async fn patch_advances_updated_at_and_keeps_created_at() {
     let mut last = ts(&a["updated_at"]);
     for summary in ["One.", "Two."] {
         actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
-        let b = patch(&ctx, &app, "full", json!({"summary": summary})).await;
+        let b = patch_article(&ctx, &app, "full", json!({"summary": summary})).await;
         let updated = ts(&b["updated_at"]);
         assert!(
             updated > last,
@@ -1596,11 +1495,7 @@ async fn patch_advances_updated_at_and_keeps_created_at() {
 // PUT /related.
 // ---------------------------------------------------------------------------------------
 
-async fn put_related<S, B>(ctx: &Ctx, app: &S, key: &str, links: Value) -> Value
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
+async fn put_related(ctx: &Ctx, app: &TestApp, key: &str, links: Value) -> Value {
     let uri = format!("/api/v1/articles/{key}/related");
     send(app, ctx.admin(json(Method::PUT, &uri, &links)))
         .await
@@ -1637,19 +1532,20 @@ async fn put_related_replaces_the_ordered_list_and_empty_clears_it() {
     )
     .await;
     let expected = json!([
-        {"kind": "external", "slug": null, "title": "Report", "summary": "The report.",
+        {"kind": "external", "source": "curated", "slug": null, "title": "Report", "summary": "The report.",
          "url": "https://example.org/report"},
-        {"kind": "internal", "slug": "yemen-missile", "title": "Yemen Missile",
+        {"kind": "internal", "source": "curated", "slug": "yemen-missile", "title": "Yemen Missile",
          "summary": "Intercepted.", "url": "https://news.example/articles/yemen-missile"},
-        {"kind": "external", "slug": null, "title": null, "summary": "No title.",
+        {"kind": "external", "source": "curated", "slug": null, "title": null, "summary": "No title.",
          "url": "https://example.org/untitled"}
     ]);
     assert_eq!(put, json!({"data": expected}));
-    assert_eq!(fetch(&app, "main").await.ok(200)["related"], expected);
     assert_eq!(
-        send(&app, get("/api/v1/articles/main/related"))
-            .await
-            .ok(200),
+        fetch_article(&app, "main").await.ok(200)["related"],
+        expected
+    );
+    assert_eq!(
+        get_json(&app, "/api/v1/articles/main/related").await,
         json!({"data": expected})
     );
 
@@ -1668,7 +1564,10 @@ async fn put_related_replaces_the_ordered_list_and_empty_clears_it() {
 
     let cleared = put_related(&ctx, &app, "main", json!([])).await;
     assert_eq!(cleared, json!({"data": []}));
-    assert_eq!(fetch(&app, "main").await.ok(200)["related"], json!([]));
+    assert_eq!(
+        fetch_article(&app, "main").await.ok(200)["related"],
+        json!([])
+    );
 }
 
 #[actix_web::test]
@@ -1683,7 +1582,7 @@ async fn internal_link_shows_the_targets_current_title_and_summary() {
     .await;
     publish(&ctx, &app, "Main").await;
     put_related(&ctx, &app, "main", json!([{"slug": "original-title"}])).await;
-    patch(
+    patch_article(
         &ctx,
         &app,
         "original-title",
@@ -1691,17 +1590,18 @@ async fn internal_link_shows_the_targets_current_title_and_summary() {
     )
     .await;
     let expected = json!([{
-        "kind": "internal",
+        "kind": "internal", "source": "curated",
         "slug": "original-title",
         "title": "Corrected Title",
         "summary": "Corrected.",
         "url": "https://news.example/articles/original-title"
     }]);
-    assert_eq!(fetch(&app, "main").await.ok(200)["related"], expected);
     assert_eq!(
-        send(&app, get("/api/v1/articles/main/related"))
-            .await
-            .ok(200)["data"],
+        fetch_article(&app, "main").await.ok(200)["related"],
+        expected
+    );
+    assert_eq!(
+        get_json(&app, "/api/v1/articles/main/related").await["data"],
         expected
     );
 }
@@ -1719,12 +1619,12 @@ async fn delete_is_204_then_the_article_is_404_and_unlisted() {
     let res = send(&app, ctx.admin(delete("/api/v1/articles/goes"))).await;
     assert_eq!(res.status.as_u16(), 204, "{res:?}");
     assert!(res.body.is_empty(), "{res:?}");
-    fetch(&app, "goes").await.problem(404);
-    fetch(&app, &a["id"].to_string()).await.problem(404);
+    fetch_article(&app, "goes").await.problem(404);
+    fetch_article(&app, &a["id"].to_string()).await.problem(404);
     send(&app, ctx.admin(get("/api/v1/articles/goes")))
         .await
         .problem(404);
-    let listed = list(&app, "").await;
+    let listed = list_articles(&app, "").await;
     assert_eq!(slugs(&listed), ["stays"]);
     assert_eq!(listed["meta"]["total"], 1);
     // A second delete finds nothing.
@@ -1744,7 +1644,7 @@ async fn delete_by_id_works() {
     )
     .await;
     assert_eq!(res.status.as_u16(), 204, "{res:?}");
-    fetch(&app, "by-id").await.problem(404);
+    fetch_article(&app, "by-id").await.problem(404);
 }
 
 #[actix_web::test]
@@ -1769,13 +1669,8 @@ async fn deleting_an_article_removes_links_to_it_from_other_articles() {
     .await;
     let res = send(&app, ctx.admin(delete("/api/v1/articles/target"))).await;
     assert_eq!(res.status.as_u16(), 204, "{res:?}");
-    let main = fetch(&app, "main").await.ok(200);
-    let got: Vec<&str> = main["related"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["url"].as_str().unwrap())
-        .collect();
+    let main = fetch_article(&app, "main").await.ok(200);
+    let got = strs(&main["related"], "url");
     assert_eq!(
         got,
         [
@@ -1785,10 +1680,8 @@ async fn deleting_an_article_removes_links_to_it_from_other_articles() {
     );
     // Even after a new article takes the freed slug, the old link does not come back.
     publish(&ctx, &app, "Target").await;
-    let main = fetch(&app, "main").await.ok(200);
+    let main = fetch_article(&app, "main").await.ok(200);
     assert_eq!(main["related"].as_array().unwrap().len(), 2, "{main}");
-    let rel = send(&app, get("/api/v1/articles/main/related"))
-        .await
-        .ok(200);
+    let rel = get_json(&app, "/api/v1/articles/main/related").await;
     assert_eq!(rel["data"], main["related"]);
 }

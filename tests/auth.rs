@@ -5,9 +5,6 @@
 mod common;
 use common::*;
 
-use actix_http::Request;
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
 use diesel::connection::SimpleConnection;
@@ -15,26 +12,9 @@ use gazette::config::Settings;
 use gazette::db;
 use serde_json::{Value, json};
 
-/// Everything observable about the stored content, as an admin sees it, plus the number of
-/// articles of any status.
-async fn snapshot<S, B>(ctx: &Ctx, app: &S) -> Value
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let list = send(app, ctx.admin(get("/api/v1/articles?limit=100")))
-        .await
-        .ok(200);
-    let tags = send(app, ctx.admin(get("/api/v1/tags?limit=100")))
-        .await
-        .ok(200);
-    let mut full = Vec::new();
-    for teaser in list["data"].as_array().expect("data is an array") {
-        let uri = format!("/api/v1/articles/{}", teaser["id"]);
-        full.push(send(app, ctx.admin(get(&uri))).await.ok(200));
-    }
-    let count = db::articles::count_all(&mut ctx.pool.get().unwrap()).unwrap();
-    json!({"list": list, "tags": tags, "full": full, "count": count})
+/// The stored content as an admin sees it (see [`content_snapshot`]).
+async fn snapshot(ctx: &Ctx, app: &TestApp) -> Value {
+    content_snapshot(ctx, app, Lists::Admin).await
 }
 
 #[track_caller]
@@ -47,11 +27,7 @@ fn assert_unchanged(before: &Value, after: &Value, case: &str) {
 
 /// Published articles `alpha` (tag `transport`) and `beta` (tag `city-hall`, related to
 /// `alpha`).
-async fn seed<S, B>(ctx: &Ctx, app: &S)
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
+async fn seed(ctx: &Ctx, app: &TestApp) {
     create_article(
         ctx,
         app,
@@ -72,29 +48,17 @@ fn writes() -> Vec<(&'static str, TestRequest, u16)> {
     vec![
         (
             "POST /articles",
-            json(
-                Method::POST,
-                "/api/v1/articles",
-                &json!({"title": "Intruder", "status": "published"}),
-            ),
+            post_article_req(json!({"title": "Intruder", "status": "published"})),
             201,
         ),
         (
             "PATCH /articles/alpha",
-            json(
-                Method::PATCH,
-                "/api/v1/articles/alpha",
-                &json!({"title": "Defaced"}),
-            ),
+            patch_article_req("alpha", json!({"title": "Defaced"})),
             200,
         ),
         (
             "PATCH /articles/1 (by id)",
-            json(
-                Method::PATCH,
-                "/api/v1/articles/1",
-                &json!({"summary": "Defaced"}),
-            ),
+            patch_article_req("1", json!({"summary": "Defaced"})),
             200,
         ),
         (
@@ -118,12 +82,12 @@ fn writes() -> Vec<(&'static str, TestRequest, u16)> {
         ),
         (
             "DELETE /tags/city-hall",
-            TestRequest::delete().uri("/api/v1/tags/city-hall"),
+            delete("/api/v1/tags/city-hall"),
             204,
         ),
         (
             "DELETE /articles/alpha",
-            TestRequest::delete().uri("/api/v1/articles/alpha"),
+            delete("/api/v1/articles/alpha"),
             204,
         ),
     ]
@@ -247,11 +211,7 @@ async fn bearer_scheme_is_case_insensitive() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
     for (i, scheme) in ["bearer", "BEARER", "Bearer"].iter().enumerate() {
-        let req = json(
-            Method::POST,
-            "/api/v1/articles",
-            &json!({"title": format!("Scheme {i}")}),
-        );
+        let req = post_article_req(json!({"title": format!("Scheme {i}")}));
         let auth = format!("{scheme} {}", ctx.admin_key);
         send(&app, with_auth(req, &auth)).await.ok(201);
     }
@@ -384,14 +344,7 @@ async fn auth_failure_wins_over_an_invalid_body() {
         ),
     ];
     for (case, method, uri, content_type, body) in bad {
-        let make = || {
-            let req = TestRequest::default().method(method.clone()).uri(uri);
-            let req = match content_type {
-                Some(ct) => req.insert_header(("Content-Type", ct)),
-                None => req,
-            };
-            req.set_payload(body.clone())
-        };
+        let make = || raw(method.clone(), uri, content_type, body.clone());
         let case = format!("{case} ({method} {uri})");
         let res = send(&app, make()).await;
         res.problem(401);
@@ -434,7 +387,7 @@ async fn reads_need_no_key_by_default() {
     let app = ctx.app().await;
     seed(&ctx, &app).await;
     for uri in READS {
-        send(&app, get(uri)).await.ok(200);
+        get_json(&app, uri).await;
         send(
             &app,
             with_auth(get(uri), &format!("Bearer {}", ctx.content_key)),
@@ -519,7 +472,7 @@ async fn required_content_key_guards_every_read() {
     .await
     .problem(404);
     // The health check stays open.
-    let health = send(&app, get("/healthz")).await.ok(200);
+    let health = get_json(&app, "/healthz").await;
     assert_eq!(health["status"], "ok");
 }
 
@@ -552,12 +505,7 @@ async fn a_revoked_admin_key_fails_on_its_next_request() {
         db::keys::create(conn, "short-lived", "admin", db::now()).unwrap()
     };
     let auth = format!("Bearer {key}");
-    let post = |title: &str| {
-        with_auth(
-            json(Method::POST, "/api/v1/articles", &json!({"title": title})),
-            &auth,
-        )
-    };
+    let post = |title: &str| with_auth(post_article_req(json!({"title": title})), &auth);
     send(&app, post("Before revocation")).await.ok(201);
     {
         let conn = &mut *ctx.pool.get().unwrap();
@@ -573,16 +521,7 @@ async fn a_revoked_admin_key_fails_on_its_next_request() {
         .problem(401);
     assert_unchanged(&before, &snapshot(&ctx, &app).await, "revoked key");
     // The other keys still work.
-    send(
-        &app,
-        ctx.admin(json(
-            Method::POST,
-            "/api/v1/articles",
-            &json!({"title": "Still fine"}),
-        )),
-    )
-    .await
-    .ok(201);
+    create_article(&ctx, &app, json!({"title": "Still fine"})).await;
 }
 
 #[actix_web::test]
@@ -637,7 +576,7 @@ async fn keys_are_stored_only_as_hashes() {
     };
     // Use the keys, so that anything a request might store is stored.
     for key in [&ctx.admin_key, &ctx.content_key, &extra] {
-        let req = json(Method::POST, "/api/v1/articles", &json!({"title": "Hello"}));
+        let req = post_article_req(json!({"title": "Hello"}));
         send(&app, with_auth(req, &format!("Bearer {key}"))).await;
         send(
             &app,

@@ -4,53 +4,18 @@
 mod common;
 use common::*;
 
-use actix_http::Request;
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
-/// A request with a raw body and an optional `Content-Type`.
-fn raw(
-    method: Method,
-    uri: &str,
-    content_type: Option<&str>,
-    body: impl Into<Vec<u8>>,
-) -> TestRequest {
-    let req = TestRequest::default().method(method).uri(uri);
-    let req = match content_type {
-        Some(ct) => req.insert_header(("Content-Type", ct)),
-        None => req,
-    };
-    req.set_payload(body.into())
-}
-
-/// Everything observable about the stored content: the public lists, every listed article as
-/// an admin reads it (with related links) and the number of articles of any status.
-async fn snapshot<S, B>(ctx: &Ctx, app: &S) -> Value
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let list = send(app, get("/api/v1/articles?limit=100")).await.ok(200);
-    let tags = send(app, get("/api/v1/tags?limit=100")).await.ok(200);
-    let mut full = Vec::new();
-    for teaser in list["data"].as_array().expect("data is an array") {
-        let uri = format!("/api/v1/articles/{}", teaser["id"]);
-        full.push(send(app, ctx.admin(get(&uri))).await.ok(200));
-    }
-    let count = gazette::db::articles::count_all(&mut ctx.pool.get().unwrap()).unwrap();
-    json!({"list": list, "tags": tags, "full": full, "count": count})
+/// The stored content as the public lists show it (see [`content_snapshot`]).
+async fn snapshot(ctx: &Ctx, app: &TestApp) -> Value {
+    content_snapshot(ctx, app, Lists::Public).await
 }
 
 /// Three published articles (`alpha`, `beta` relating to `alpha` and an external page,
 /// `gamma`) and the tags `transport` and `city-hall`.
-async fn seed<S, B>(ctx: &Ctx, app: &S)
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
+async fn seed(ctx: &Ctx, app: &TestApp) {
     create_article(
         ctx,
         app,
@@ -256,9 +221,7 @@ async fn bad_limit_values_are_400_naming_limit() {
         }
         // The bounds themselves are fine.
         for good in ["1", "100"] {
-            send(&app, get(&format!("{list}?limit={good}")))
-                .await
-                .ok(200);
+            get_json(&app, &format!("{list}?limit={good}")).await;
         }
     }
 }
@@ -280,9 +243,7 @@ async fn bad_sort_is_400_naming_sort() {
         assert_fields(&problem, &["sort"], &uri);
     }
     for good in ["-published_at", "published_at", "-updated_at"] {
-        send(&app, get(&format!("/api/v1/articles?sort={good}")))
-            .await
-            .ok(200);
+        get_json(&app, &format!("/api/v1/articles?sort={good}")).await;
     }
 }
 
@@ -292,12 +253,12 @@ async fn invalid_cursors_are_400_naming_cursor() {
     let app = ctx.app().await;
     seed(&ctx, &app).await;
     // A tag cursor is valid base64 of the right shape for another list.
-    let tag_page = send(&app, get("/api/v1/tags?limit=1")).await.ok(200);
+    let tag_page = get_json(&app, "/api/v1/tags?limit=1").await;
     let tag_cursor = tag_page["meta"]["next_cursor"]
         .as_str()
         .expect("a next tag page")
         .to_owned();
-    let article_page = send(&app, get("/api/v1/articles?limit=1")).await.ok(200);
+    let article_page = get_json(&app, "/api/v1/articles?limit=1").await;
     let article_cursor = article_page["meta"]["next_cursor"]
         .as_str()
         .expect("a next article page")
@@ -341,9 +302,7 @@ async fn cursor_from_descending_sort_is_rejected_by_ascending_sort() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
     seed(&ctx, &app).await;
-    let page = send(&app, get("/api/v1/articles?sort=-published_at&limit=1"))
-        .await
-        .ok(200);
+    let page = get_json(&app, "/api/v1/articles?sort=-published_at&limit=1").await;
     let cursor = page["meta"]["next_cursor"].as_str().unwrap();
     let uri = format!("/api/v1/articles?sort=published_at&limit=1&cursor={cursor}");
     let problem = send(&app, get(&uri)).await.problem(400);
@@ -391,9 +350,7 @@ async fn unknown_and_repeated_query_parameters_are_400() {
         );
     }
     // `tag` is the one parameter that may repeat.
-    send(&app, get("/api/v1/articles?tag=a&tag=b"))
-        .await
-        .ok(200);
+    get_json(&app, "/api/v1/articles?tag=a&tag=b").await;
 }
 
 #[actix_web::test]
@@ -448,21 +405,13 @@ async fn writes_to_unknown_resources_are_404_and_change_nothing() {
     seed(&ctx, &app).await;
     let before = snapshot(&ctx, &app).await;
     let cases = [
-        json(
-            Method::PATCH,
-            "/api/v1/articles/no-such",
-            &json!({"title": "X"}),
-        ),
-        json(
-            Method::PATCH,
-            "/api/v1/articles/999999",
-            &json!({"title": "X"}),
-        ),
+        patch_article_req("no-such", json!({"title": "X"})),
+        patch_article_req("999999", json!({"title": "X"})),
         json(Method::PUT, "/api/v1/articles/no-such/related", &json!([])),
-        TestRequest::delete().uri("/api/v1/articles/no-such"),
-        TestRequest::delete().uri("/api/v1/articles/999999"),
+        delete("/api/v1/articles/no-such"),
+        delete("/api/v1/articles/999999"),
         json(Method::PATCH, "/api/v1/tags/no-such", &json!({"name": "X"})),
-        TestRequest::delete().uri("/api/v1/tags/no-such"),
+        delete("/api/v1/tags/no-such"),
     ];
     for req in cases {
         send(&app, ctx.admin(req)).await.problem(404);
@@ -549,30 +498,19 @@ async fn duplicate_article_slug_on_post_is_409() {
     let before = snapshot(&ctx, &app).await;
     let body = json!({"title": "Another Alpha", "slug": "alpha", "status": "published",
                       "tags": ["brand-new-tag"]});
-    let problem = send(
-        &app,
-        ctx.admin(json(Method::POST, "/api/v1/articles", &body)),
-    )
-    .await
-    .problem(409);
+    let problem = send(&app, ctx.admin(post_article_req(body)))
+        .await
+        .problem(409);
     assert!(detail(&problem).contains("alpha"), "{problem}");
     // A draft with a taken slug conflicts too (slugs are unique across statuses).
     let draft = json!({"title": "Hidden", "slug": "hidden"});
-    send(
-        &app,
-        ctx.admin(json(Method::POST, "/api/v1/articles", &draft)),
-    )
-    .await
-    .ok(201);
+    send(&app, ctx.admin(post_article_req(draft))).await.ok(201);
     let after_draft = snapshot(&ctx, &app).await;
     assert_eq!(after_draft["count"], before["count"].as_i64().unwrap() + 1);
     let again = json!({"title": "Hidden again", "slug": "hidden", "status": "published"});
-    send(
-        &app,
-        ctx.admin(json(Method::POST, "/api/v1/articles", &again)),
-    )
-    .await
-    .problem(409);
+    send(&app, ctx.admin(post_article_req(again)))
+        .await
+        .problem(409);
     assert_unchanged(&after_draft, &snapshot(&ctx, &app).await, "409");
 }
 
@@ -584,23 +522,13 @@ async fn duplicate_article_slug_on_patch_is_409() {
     let before = snapshot(&ctx, &app).await;
     for key in ["gamma", "3"] {
         let body = json!({"slug": "alpha", "title": "Gamma renamed", "tags": ["brand-new-tag"]});
-        let uri = format!("/api/v1/articles/{key}");
-        send(&app, ctx.admin(json(Method::PATCH, &uri, &body)))
+        send(&app, ctx.admin(patch_article_req(key, body)))
             .await
             .problem(409);
     }
     assert_unchanged(&before, &snapshot(&ctx, &app).await, "409");
     // Keeping one's own slug is no conflict.
-    send(
-        &app,
-        ctx.admin(json(
-            Method::PATCH,
-            "/api/v1/articles/gamma",
-            &json!({"slug": "gamma"}),
-        )),
-    )
-    .await
-    .ok(200);
+    patch_article(&ctx, &app, "gamma", json!({"slug": "gamma"})).await;
 }
 
 #[actix_web::test]
@@ -759,11 +687,7 @@ async fn non_json_content_types_are_415() {
 
 /// Sends each case with the admin key and checks a 422 naming the expected fields, and that
 /// nothing changed.
-async fn expect_422<S, B>(ctx: &Ctx, app: &S, cases: Vec<(&str, TestRequest, Vec<&str>)>)
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
+async fn expect_422(ctx: &Ctx, app: &TestApp, cases: Vec<(&str, TestRequest, Vec<&str>)>) {
     let mut before = snapshot(ctx, app).await;
     let mut failures = Vec::new();
     for (case, req, fields) in cases {
@@ -795,14 +719,6 @@ where
     );
 }
 
-fn post_article(body: Value) -> TestRequest {
-    json(Method::POST, "/api/v1/articles", &body)
-}
-
-fn patch_article(slug: &str, body: Value) -> TestRequest {
-    json(Method::PATCH, &format!("/api/v1/articles/{slug}"), &body)
-}
-
 #[actix_web::test]
 async fn title_errors_are_422_naming_title() {
     let ctx = Ctx::new();
@@ -810,65 +726,65 @@ async fn title_errors_are_422_naming_title() {
     seed(&ctx, &app).await;
     let long = "x".repeat(301);
     let cases = vec![
-        ("missing title", post_article(json!({})), vec!["title"]),
+        ("missing title", post_article_req(json!({})), vec!["title"]),
         (
             "missing title with other fields",
-            post_article(json!({"summary": "No headline", "tags": ["new-tag"]})),
+            post_article_req(json!({"summary": "No headline", "tags": ["new-tag"]})),
             vec!["title"],
         ),
         (
             "empty title",
-            post_article(json!({"title": ""})),
+            post_article_req(json!({"title": ""})),
             vec!["title"],
         ),
         (
             "blank title",
-            post_article(json!({"title": "   \n\t "})),
+            post_article_req(json!({"title": "   \n\t "})),
             vec!["title"],
         ),
         (
             "title is a number",
-            post_article(json!({"title": 5})),
+            post_article_req(json!({"title": 5})),
             vec!["title"],
         ),
         (
             "title is an array",
-            post_article(json!({"title": ["a"]})),
+            post_article_req(json!({"title": ["a"]})),
             vec!["title"],
         ),
         (
             "title is null",
-            post_article(json!({"title": null})),
+            post_article_req(json!({"title": null})),
             vec!["title"],
         ),
         (
             "title too long",
-            post_article(json!({"title": long})),
+            post_article_req(json!({"title": long})),
             vec!["title"],
         ),
         (
             "title with control characters",
-            post_article(json!({"title": "Bell\u{7}"})),
+            post_article_req(json!({"title": "Bell\u{7}"})),
             vec!["title"],
         ),
         (
             "patch: title null",
-            patch_article("alpha", json!({"title": null})),
+            patch_article_req("alpha", json!({"title": null})),
             vec!["title"],
         ),
         (
             "patch: title empty",
-            patch_article("alpha", json!({"title": ""})),
+            patch_article_req("alpha", json!({"title": ""})),
             vec!["title"],
         ),
         (
             "patch: title blank",
-            patch_article("alpha", json!({"title": "  "})),
+            patch_article_req("alpha", json!({"title": "  "})),
             vec!["title"],
         ),
         (
             "patch: title number",
-            patch_article("alpha", json!({"title": 1})),
+            patch_article_req("alpha", json!({"title": 1})),
             vec!["title"],
         ),
     ];
@@ -881,9 +797,13 @@ async fn body_that_is_not_an_object_is_422() {
     let app = ctx.app().await;
     seed(&ctx, &app).await;
     let cases = vec![
-        ("array body", post_article(json!([{"title": "x"}])), vec![]),
-        ("string body", post_article(json!("title")), vec![]),
-        ("null body", post_article(json!(null)), vec![]),
+        (
+            "array body",
+            post_article_req(json!([{"title": "x"}])),
+            vec![],
+        ),
+        ("string body", post_article_req(json!("title")), vec![]),
+        ("null body", post_article_req(json!(null)), vec![]),
         (
             "tag as array",
             json(Method::POST, "/api/v1/tags", &json!(["Transport"])),
@@ -900,9 +820,9 @@ async fn unknown_field_is_rejected_and_named() {
     seed(&ctx, &app).await;
     let before = snapshot(&ctx, &app).await;
     let cases = [
-        post_article(json!({"tittle": "Typo"})),
-        post_article(json!({"title": "Fine", "tittle": "Typo"})),
-        patch_article("alpha", json!({"tittle": "Typo"})),
+        post_article_req(json!({"tittle": "Typo"})),
+        post_article_req(json!({"title": "Fine", "tittle": "Typo"})),
+        patch_article_req("alpha", json!({"tittle": "Typo"})),
         json(
             Method::POST,
             "/api/v1/tags",
@@ -940,7 +860,7 @@ async fn unknown_field_is_reported_at_its_own_path() {
     let app = ctx.app().await;
     let problem = send(
         &app,
-        ctx.admin(post_article(json!({"title": "Fine", "tittle": "Typo"}))),
+        ctx.admin(post_article_req(json!({"title": "Fine", "tittle": "Typo"}))),
     )
     .await
     .problem(422);
@@ -955,102 +875,102 @@ async fn status_published_at_and_slug_errors_are_422() {
     let cases = vec![
         (
             "invalid status",
-            post_article(json!({"title": "T", "status": "live"})),
+            post_article_req(json!({"title": "T", "status": "live"})),
             vec!["status"],
         ),
         (
             "status wrong case",
-            post_article(json!({"title": "T", "status": "Published"})),
+            post_article_req(json!({"title": "T", "status": "Published"})),
             vec!["status"],
         ),
         (
             "patch: invalid status",
-            patch_article("alpha", json!({"status": "deleted"})),
+            patch_article_req("alpha", json!({"status": "deleted"})),
             vec!["status"],
         ),
         (
             "invalid published_at",
-            post_article(json!({"title": "T", "published_at": "yesterday"})),
+            post_article_req(json!({"title": "T", "published_at": "yesterday"})),
             vec!["published_at"],
         ),
         (
             "published_at without zone",
-            post_article(json!({"title": "T", "published_at": "2026-01-01 10:00"})),
+            post_article_req(json!({"title": "T", "published_at": "2026-01-01 10:00"})),
             vec!["published_at"],
         ),
         (
             "published_at impossible date",
-            post_article(json!({"title": "T", "published_at": "2026-02-30T10:00:00Z"})),
+            post_article_req(json!({"title": "T", "published_at": "2026-02-30T10:00:00Z"})),
             vec!["published_at"],
         ),
         (
             "published_at number",
-            post_article(json!({"title": "T", "published_at": 1700000000})),
+            post_article_req(json!({"title": "T", "published_at": 1700000000})),
             vec!["published_at"],
         ),
         (
             "patch: invalid published_at",
-            patch_article("alpha", json!({"published_at": "soon"})),
+            patch_article_req("alpha", json!({"published_at": "soon"})),
             vec!["published_at"],
         ),
         (
             "slug with spaces",
-            post_article(json!({"title": "T", "slug": "Not A Slug"})),
+            post_article_req(json!({"title": "T", "slug": "Not A Slug"})),
             vec!["slug"],
         ),
         (
             "all-digit slug",
-            post_article(json!({"title": "T", "slug": "12345"})),
+            post_article_req(json!({"title": "T", "slug": "12345"})),
             vec!["slug"],
         ),
         (
             "empty slug",
-            post_article(json!({"title": "T", "slug": ""})),
+            post_article_req(json!({"title": "T", "slug": ""})),
             vec!["slug"],
         ),
         (
             "slug double hyphen",
-            post_article(json!({"title": "T", "slug": "a--b"})),
+            post_article_req(json!({"title": "T", "slug": "a--b"})),
             vec!["slug"],
         ),
         (
             "slug leading hyphen",
-            post_article(json!({"title": "T", "slug": "-ab"})),
+            post_article_req(json!({"title": "T", "slug": "-ab"})),
             vec!["slug"],
         ),
         (
             "slug with slash",
-            post_article(json!({"title": "T", "slug": "a/b"})),
+            post_article_req(json!({"title": "T", "slug": "a/b"})),
             vec!["slug"],
         ),
         (
             "slug uppercase",
-            post_article(json!({"title": "T", "slug": "Alpha"})),
+            post_article_req(json!({"title": "T", "slug": "Alpha"})),
             vec!["slug"],
         ),
         (
             "patch: slug with spaces",
-            patch_article("alpha", json!({"slug": "Not A Slug"})),
+            patch_article_req("alpha", json!({"slug": "Not A Slug"})),
             vec!["slug"],
         ),
         (
             "patch: all-digit slug",
-            patch_article("alpha", json!({"slug": "12345"})),
+            patch_article_req("alpha", json!({"slug": "12345"})),
             vec!["slug"],
         ),
         (
             "patch: slug null",
-            patch_article("alpha", json!({"slug": null})),
+            patch_article_req("alpha", json!({"slug": null})),
             vec!["slug"],
         ),
         (
             "feature image javascript url",
-            post_article(json!({"title": "T", "feature_image_url": "javascript:alert(1)"})),
+            post_article_req(json!({"title": "T", "feature_image_url": "javascript:alert(1)"})),
             vec!["feature_image_url"],
         ),
         (
             "feature image relative url",
-            post_article(json!({"title": "T", "feature_image_url": "/img.png"})),
+            post_article_req(json!({"title": "T", "feature_image_url": "/img.png"})),
             vec!["feature_image_url"],
         ),
     ];
@@ -1066,37 +986,37 @@ async fn tag_errors_are_422() {
     let cases = vec![
         (
             "too many tags",
-            post_article(json!({"title": "T", "tags": too_many})),
+            post_article_req(json!({"title": "T", "tags": too_many})),
             vec!["tags"],
         ),
         (
             "patch: too many tags",
-            patch_article("alpha", json!({"tags": too_many})),
+            patch_article_req("alpha", json!({"tags": too_many})),
             vec!["tags"],
         ),
         (
             "empty tag",
-            post_article(json!({"title": "T", "tags": [""]})),
+            post_article_req(json!({"title": "T", "tags": [""]})),
             vec!["tags[0]"],
         ),
         (
             "blank tag",
-            post_article(json!({"title": "T", "tags": ["ok", "  "]})),
+            post_article_req(json!({"title": "T", "tags": ["ok", "  "]})),
             vec!["tags[1]"],
         ),
         (
             "tag number",
-            post_article(json!({"title": "T", "tags": [5]})),
+            post_article_req(json!({"title": "T", "tags": [5]})),
             vec!["tags[0]"],
         ),
         (
             "tags not a list",
-            post_article(json!({"title": "T", "tags": "a,b"})),
+            post_article_req(json!({"title": "T", "tags": "a,b"})),
             vec!["tags"],
         ),
         (
             "patch: tags null",
-            patch_article("alpha", json!({"tags": null})),
+            patch_article_req("alpha", json!({"tags": null})),
             vec!["tags"],
         ),
         (
@@ -1133,7 +1053,7 @@ async fn tag_errors_are_422() {
     let twenty: Vec<String> = (0..20).map(|i| format!("tag-{i}")).collect();
     send(
         &app,
-        ctx.admin(post_article(json!({"title": "Twenty", "tags": twenty}))),
+        ctx.admin(post_article_req(json!({"title": "Twenty", "tags": twenty}))),
     )
     .await
     .ok(201);
@@ -1148,85 +1068,87 @@ async fn related_link_errors_are_422() {
     let cases = vec![
         (
             "both slug and url",
-            post_article(
+            post_article_req(
                 json!({"title": "T", "related": [{"slug": "alpha", "url": "https://example.org/", "summary": "s"}]}),
             ),
             vec!["related[0]"],
         ),
         (
             "neither slug nor url",
-            post_article(json!({"title": "T", "related": [{"summary": "s"}]})),
+            post_article_req(json!({"title": "T", "related": [{"summary": "s"}]})),
             vec!["related[0]"],
         ),
         (
             "empty link",
-            post_article(json!({"title": "T", "related": [{}]})),
+            post_article_req(json!({"title": "T", "related": [{}]})),
             vec!["related[0]"],
         ),
         (
             "external without summary",
-            post_article(json!({"title": "T", "related": [{"url": "https://example.org/x"}]})),
+            post_article_req(json!({"title": "T", "related": [{"url": "https://example.org/x"}]})),
             vec!["related[0].summary"],
         ),
         (
             "external with blank summary",
-            post_article(
+            post_article_req(
                 json!({"title": "T", "related": [{"url": "https://example.org/x", "summary": " "}]}),
             ),
             vec!["related[0].summary"],
         ),
         (
             "javascript url",
-            post_article(json!({"title": "T", "related": [ext("javascript:alert(1)")]})),
+            post_article_req(json!({"title": "T", "related": [ext("javascript:alert(1)")]})),
             vec!["related[0].url"],
         ),
         (
             "ftp url",
-            post_article(json!({"title": "T", "related": [ext("ftp://x")]})),
+            post_article_req(json!({"title": "T", "related": [ext("ftp://x")]})),
             vec!["related[0].url"],
         ),
         (
             "data url",
-            post_article(
+            post_article_req(
                 json!({"title": "T", "related": [ext("data:text/html,<script>alert(1)</script>")]}),
             ),
             vec!["related[0].url"],
         ),
         (
             "relative url",
-            post_article(json!({"title": "T", "related": [ext("/local/page")]})),
+            post_article_req(json!({"title": "T", "related": [ext("/local/page")]})),
             vec!["related[0].url"],
         ),
         (
             "url without host",
-            post_article(json!({"title": "T", "related": [ext("http://")]})),
+            post_article_req(json!({"title": "T", "related": [ext("http://")]})),
             vec!["related[0].url"],
         ),
         (
             "second link bad",
-            post_article(json!({"title": "T", "related": [{"slug": "alpha"}, ext("ftp://x")]})),
+            post_article_req(json!({"title": "T", "related": [{"slug": "alpha"}, ext("ftp://x")]})),
             vec!["related[1].url"],
         ),
         (
             "link is a string",
-            post_article(json!({"title": "T", "related": ["alpha"]})),
+            post_article_req(json!({"title": "T", "related": ["alpha"]})),
             vec!["related[0]"],
         ),
         (
             "unknown related slug",
-            post_article(
+            post_article_req(
                 json!({"title": "T", "tags": ["fresh-tag"], "related": [{"slug": "no-such-article"}]}),
             ),
             vec!["related[0].slug"],
         ),
         (
             "unknown related slug after a good one",
-            post_article(json!({"title": "T", "related": [{"slug": "alpha"}, {"slug": "nope"}]})),
+            post_article_req(
+                json!({"title": "T", "related": [{"slug": "alpha"}, {"slug": "nope"}]}),
+            ),
             vec!["related[1].slug"],
         ),
         (
             "patch: unknown related slug",
-            patch_article(
+            patch_article_req(
                 "gamma",
                 json!({"title": "Changed", "related": [{"slug": "nope"}]}),
             ),
@@ -1234,12 +1156,12 @@ async fn related_link_errors_are_422() {
         ),
         (
             "patch: related to itself",
-            patch_article("gamma", json!({"related": [{"slug": "gamma"}]})),
+            patch_article_req("gamma", json!({"related": [{"slug": "gamma"}]})),
             vec!["related[0].slug"],
         ),
         (
             "patch by id: related to itself",
-            patch_article(
+            patch_article_req(
                 "3",
                 json!({"summary": "Changed", "related": [{"slug": "alpha"}, {"slug": "gamma"}]}),
             ),
@@ -1247,7 +1169,7 @@ async fn related_link_errors_are_422() {
         ),
         (
             "patch: related null",
-            patch_article("beta", json!({"related": null})),
+            patch_article_req("beta", json!({"related": null})),
             vec!["related"],
         ),
         (
@@ -1335,7 +1257,7 @@ async fn several_invalid_fields_give_several_errors() {
     let cases = vec![
         (
             "post with four bad fields",
-            post_article(json!({
+            post_article_req(json!({
                 "title": "  ",
                 "slug": "Not A Slug",
                 "tags": ["ok", ""],
@@ -1353,7 +1275,7 @@ async fn several_invalid_fields_give_several_errors() {
         ),
         (
             "patch with three bad fields",
-            patch_article("alpha", json!({"title": "", "slug": "12345", "tags": [""]})),
+            patch_article_req("alpha", json!({"title": "", "slug": "12345", "tags": [""]})),
             vec!["title", "slug", "tags[0]"],
         ),
     ];
@@ -1424,8 +1346,8 @@ async fn odd_requests_never_cause_5xx() {
     ];
     for body in &bodies {
         for req in [
-            post_article(body.clone()),
-            patch_article("gamma", body.clone()),
+            post_article_req(body.clone()),
+            patch_article_req("gamma", body.clone()),
             json(
                 Method::POST,
                 "/api/v1/tags",
@@ -1465,12 +1387,12 @@ async fn array_bodies_are_not_taken_for_objects() {
     let cases = vec![
         (
             "patch article with []",
-            patch_article("alpha", json!([])),
+            patch_article_req("alpha", json!([])),
             vec![],
         ),
         (
             "patch article with [title]",
-            patch_article("alpha", json!(["Renamed by array"])),
+            patch_article_req("alpha", json!(["Renamed by array"])),
             vec![],
         ),
         (
@@ -1480,7 +1402,7 @@ async fn array_bodies_are_not_taken_for_objects() {
         ),
         (
             "post article with all ten fields positionally",
-            post_article(json!([
+            post_article_req(json!([
                 "Positional",
                 null,
                 null,
@@ -1506,27 +1428,27 @@ async fn status_of_the_wrong_type_is_422_naming_status() {
     let cases = vec![
         (
             "status number",
-            post_article(json!({"title": "T", "status": 1})),
+            post_article_req(json!({"title": "T", "status": 1})),
             vec!["status"],
         ),
         (
             "status bool",
-            post_article(json!({"title": "T", "status": true})),
+            post_article_req(json!({"title": "T", "status": true})),
             vec!["status"],
         ),
         (
             "status object",
-            post_article(json!({"title": "T", "status": {}})),
+            post_article_req(json!({"title": "T", "status": {}})),
             vec!["status"],
         ),
         (
             "patch: status null",
-            patch_article("alpha", json!({"status": null})),
+            patch_article_req("alpha", json!({"status": null})),
             vec!["status"],
         ),
         (
             "patch: status number",
-            patch_article("alpha", json!({"status": 2})),
+            patch_article_req("alpha", json!({"status": 2})),
             vec!["status"],
         ),
     ];

@@ -5,7 +5,6 @@ mod common;
 use std::path::Path;
 
 use actix_web::http::Method;
-use actix_web::test::TestRequest;
 use common::*;
 use serde_json::Value;
 
@@ -88,11 +87,12 @@ async fn every_spec_operation_is_served() {
         let uri = path
             .replace("{slug_or_id}", "no-such-article")
             .replace("{slug}", "no-such-tag");
-        let req = TestRequest::default()
-            .method(Method::from_bytes(method.as_bytes()).unwrap())
-            .uri(&uri)
-            .insert_header(("Content-Type", "application/json"))
-            .set_payload("{}");
+        let req = raw(
+            Method::from_bytes(method.as_bytes()).unwrap(),
+            &uri,
+            Some("application/json"),
+            "{}",
+        );
         let resp = send(&app, ctx.admin(req)).await;
         assert_ne!(resp.status.as_u16(), 405, "{method} {path}");
         let fallback = String::from_utf8_lossy(&resp.body).contains("No resource lives at");

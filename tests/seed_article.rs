@@ -3,7 +3,6 @@
 
 mod common;
 
-use actix_web::http::Method;
 use common::*;
 use serde_json::{Value, json};
 
@@ -117,9 +116,7 @@ async fn the_seed_page_is_served_whole_in_one_request() {
     );
 
     // What a frontend fetches for the page: one request, by slug.
-    let article = send(&app, get(&format!("/api/v1/articles/{slug}")))
-        .await
-        .ok(200);
+    let article = fetch_article(&app, &slug).await.ok(200);
     assert_eq!(article, created, "the write answer and the read agree");
 
     assert_eq!(article["title"], page.headline.as_str());
@@ -149,19 +146,9 @@ async fn the_seed_page_is_served_whole_in_one_request() {
     assert_eq!(article["published_at"], "2025-05-20T09:30:00Z");
     assert_eq!(article["byline"], "Gazette Staff");
 
-    let tags: Vec<&str> = article["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
+    let tags = strs(&article["tags"], "name");
     assert_eq!(tags, topics);
-    let tag_slugs: Vec<&str> = article["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["slug"].as_str().unwrap())
-        .collect();
+    let tag_slugs = strs(&article["tags"], "slug");
     assert_eq!(
         tag_slugs,
         ["iran", "israel", "hezbollah", "hamas", "houthis"]
@@ -201,22 +188,13 @@ async fn the_seed_page_is_served_whole_in_one_request() {
     }
 
     // "No More Articles": the list ends with a last page that says so.
-    let list = send(&app, get("/api/v1/articles?limit=100")).await.ok(200);
+    let list = list_articles(&app, "limit=100").await;
     assert_eq!(list["meta"]["total"], 9);
     assert_eq!(list["meta"]["has_more"], false);
     assert_eq!(list["meta"]["next_cursor"], Value::Null);
     assert_eq!(list["data"][0]["slug"], slug.as_str(), "newest first");
 
     // "Edit Content": the write API edits what the page shows.
-    let patched = send(
-        &app,
-        ctx.admin(json(
-            Method::PATCH,
-            &format!("/api/v1/articles/{slug}"),
-            &json!({"summary": "Edited."}),
-        )),
-    )
-    .await
-    .ok(200);
+    let patched = patch_article(&ctx, &app, &slug, json!({"summary": "Edited."})).await;
     assert_eq!(patched["summary"], "Edited.");
 }

@@ -5,6 +5,6 @@ use common::*;
 async fn health_answers() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
-    let body = send(&app, get("/healthz")).await.ok(200);
+    let body = get_json(&app, "/healthz").await;
     assert_eq!(body["status"], "ok");
 }

@@ -4,16 +4,33 @@
     reason = "each test crate uses a different subset of the helpers"
 )]
 
+use std::future::Future;
+use std::pin::Pin;
+
 use actix_http::Request;
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
-use actix_web::http::{StatusCode, header::HeaderMap};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Service, ServiceResponse, forward_ready};
+use actix_web::http::{Method, StatusCode, header::HeaderMap};
 use actix_web::test::{self, TestRequest};
-use serde_json::Value;
+use chrono::{DateTime, Utc};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Value, json};
 
 use gazette::app::{self, Prepared};
 use gazette::config::Settings;
 use gazette::db::{self, Pool};
+
+type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// The application under test, its response bodies boxed so that its type has a name.
+pub type TestApp = Box<
+    dyn Service<
+            Request,
+            Response = ServiceResponse<BoxBody>,
+            Error = actix_web::Error,
+            Future = LocalBoxFuture<Result<ServiceResponse<BoxBody>, actix_web::Error>>,
+        >,
+>;
 
 /// A fresh database in a temporary folder, with an admin and a content key.
 pub struct Ctx {
@@ -51,19 +68,40 @@ impl Ctx {
     }
 
     /// The application exactly as `gazette serve` builds it, on this context's database.
-    pub async fn app(
-        &self,
-    ) -> impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>
-    {
-        test::init_service(app::build(Prepared::new(
+    pub async fn app(&self) -> TestApp {
+        let service = test::init_service(app::build(Prepared::new(
             self.pool.clone(),
             self.settings.clone(),
         )))
-        .await
+        .await;
+        Box::new(BoxedBody { service })
     }
 
     pub fn admin(&self, req: TestRequest) -> TestRequest {
         req.insert_header(("Authorization", format!("Bearer {}", self.admin_key)))
+    }
+}
+
+/// A service whose responses are those of `service` with the body boxed.
+struct BoxedBody<S> {
+    service: S,
+}
+
+impl<S, B> Service<Request> for BoxedBody<S>
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S::Future: 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<Result<Self::Response, Self::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: Request) -> Self::Future {
+        let res = self.service.call(req);
+        Box::pin(async move { res.await.map(ServiceResponse::map_into_boxed_body) })
     }
 }
 
@@ -89,9 +127,8 @@ impl Resp {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// Asserts this is a problem-details response with `status`; returns its body.
     #[track_caller]
-    pub fn problem(&self, status: u16) -> Value {
+    fn assert_status(&self, status: u16) {
         assert_eq!(
             self.status.as_u16(),
             status,
@@ -99,6 +136,12 @@ impl Resp {
             self.status,
             String::from_utf8_lossy(&self.body)
         );
+    }
+
+    /// Asserts this is a problem-details response with `status`; returns its body.
+    #[track_caller]
+    pub fn problem(&self, status: u16) -> Value {
+        self.assert_status(status);
         assert_eq!(
             self.header("content-type"),
             Some("application/problem+json"),
@@ -117,13 +160,7 @@ impl Resp {
     /// Asserts the status is `status`; returns the JSON body.
     #[track_caller]
     pub fn ok(&self, status: u16) -> Value {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "expected {status}, got {}: {}",
-            self.status,
-            String::from_utf8_lossy(&self.body)
-        );
+        self.assert_status(status);
         if self.body.is_empty() {
             Value::Null
         } else {
@@ -132,11 +169,7 @@ impl Resp {
     }
 }
 
-pub async fn send<S, B>(app: &S, req: TestRequest) -> Resp
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
+pub async fn send(app: &TestApp, req: TestRequest) -> Resp {
     let res = test::call_service(app, req.to_request()).await;
     let status = res.status();
     let headers = res.headers().clone();
@@ -148,11 +181,19 @@ where
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Requests.
+// ---------------------------------------------------------------------------------------
+
 pub fn get(uri: &str) -> TestRequest {
     TestRequest::get().uri(uri)
 }
 
-pub fn json(method: actix_web::http::Method, uri: &str, body: &Value) -> TestRequest {
+pub fn delete(uri: &str) -> TestRequest {
+    TestRequest::delete().uri(uri)
+}
+
+pub fn json(method: Method, uri: &str, body: &Value) -> TestRequest {
     TestRequest::default()
         .method(method)
         .uri(uri)
@@ -160,20 +201,125 @@ pub fn json(method: actix_web::http::Method, uri: &str, body: &Value) -> TestReq
         .set_payload(body.to_string())
 }
 
+/// A request with a raw body and an optional `Content-Type`.
+pub fn raw(
+    method: Method,
+    uri: &str,
+    content_type: Option<&str>,
+    body: impl Into<Vec<u8>>,
+) -> TestRequest {
+    let req = TestRequest::default().method(method).uri(uri);
+    let req = match content_type {
+        Some(ct) => req.insert_header(("Content-Type", ct)),
+        None => req,
+    };
+    req.set_payload(body.into())
+}
+
+/// `POST /api/v1/articles` with `body`, without a key.
+pub fn post_article_req(body: Value) -> TestRequest {
+    json(Method::POST, "/api/v1/articles", &body)
+}
+
+/// `PATCH /api/v1/articles/{key}` with `body`, without a key.
+pub fn patch_article_req(key: &str, body: Value) -> TestRequest {
+    json(Method::PATCH, &format!("/api/v1/articles/{key}"), &body)
+}
+
+// ---------------------------------------------------------------------------------------
+// Calls through the API.
+// ---------------------------------------------------------------------------------------
+
+/// A public GET of `uri`, asserting 200; the JSON body.
+pub async fn get_json(app: &TestApp, uri: &str) -> Value {
+    send(app, get(uri)).await.ok(200)
+}
+
 /// Creates an article through the API with the admin key; returns the article as read.
-pub async fn create_article<S, B>(ctx: &Ctx, app: &S, body: Value) -> Value
-where
-    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    send(
-        app,
-        ctx.admin(json(
-            actix_web::http::Method::POST,
-            "/api/v1/articles",
-            &body,
-        )),
-    )
-    .await
-    .ok(201)
+pub async fn create_article(ctx: &Ctx, app: &TestApp, body: Value) -> Value {
+    send(app, ctx.admin(post_article_req(body))).await.ok(201)
+}
+
+/// Creates a published article with just a title.
+pub async fn publish(ctx: &Ctx, app: &TestApp, title: &str) -> Value {
+    create_article(ctx, app, json!({"title": title, "status": "published"})).await
+}
+
+/// Patches article `key` (slug or id) with the admin key; returns the article as read.
+pub async fn patch_article(ctx: &Ctx, app: &TestApp, key: &str, body: Value) -> Value {
+    send(app, ctx.admin(patch_article_req(key, body)))
+        .await
+        .ok(200)
+}
+
+/// A public GET of one article; the response, whatever its status.
+pub async fn fetch_article(app: &TestApp, key: &str) -> Resp {
+    send(app, get(&format!("/api/v1/articles/{key}"))).await
+}
+
+/// A public GET of the article list with `query` (without the leading `?`).
+pub async fn list_articles(app: &TestApp, query: &str) -> Value {
+    get_json(app, &format!("/api/v1/articles?{query}")).await
+}
+
+/// Which key reads the lists in a [`content_snapshot`].
+#[derive(Clone, Copy)]
+pub enum Lists {
+    Public,
+    Admin,
+}
+
+/// Everything observable about the stored content: the article and tag lists (read as
+/// `lists` says), every listed article as an admin reads it (with related links) and the
+/// number of articles of any status.
+pub async fn content_snapshot(ctx: &Ctx, app: &TestApp, lists: Lists) -> Value {
+    let read = |uri: &str| match lists {
+        Lists::Public => get(uri),
+        Lists::Admin => ctx.admin(get(uri)),
+    };
+    let list = send(app, read("/api/v1/articles?limit=100")).await.ok(200);
+    let tags = send(app, read("/api/v1/tags?limit=100")).await.ok(200);
+    let mut full = Vec::new();
+    for teaser in list["data"].as_array().expect("data is an array") {
+        let uri = format!("/api/v1/articles/{}", teaser["id"]);
+        full.push(send(app, ctx.admin(get(&uri))).await.ok(200));
+    }
+    let count = db::articles::count_all(&mut ctx.pool.get().unwrap()).unwrap();
+    json!({"list": list, "tags": tags, "full": full, "count": count})
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading answers.
+// ---------------------------------------------------------------------------------------
+
+/// Parses an API timestamp, asserting it is RFC 3339 in UTC (`Z`).
+#[track_caller]
+pub fn ts(v: &Value) -> DateTime<Utc> {
+    let s = v.as_str().unwrap_or_else(|| panic!("not a timestamp: {v}"));
+    assert!(s.ends_with('Z'), "timestamp {s:?} is not in UTC (…Z)");
+    DateTime::parse_from_rfc3339(s)
+        .unwrap_or_else(|e| panic!("timestamp {s:?} is not RFC 3339: {e}"))
+        .with_timezone(&Utc)
+}
+
+/// The string `field` of every item of the array `items`, in order.
+pub fn strs<'a>(items: &'a Value, field: &str) -> Vec<&'a str> {
+    items
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {items}"))
+        .iter()
+        .map(|item| item[field].as_str().unwrap())
+        .collect()
+}
+
+/// The slugs of a list page's `data`, in order.
+pub fn slugs(list: &Value) -> Vec<String> {
+    let data = &list["data"];
+    assert!(data.is_array(), "no data array: {list}");
+    strs(data, "slug").into_iter().map(str::to_owned).collect()
+}
+
+/// `s` percent-encoded for a query value.
+pub fn enc(s: &str) -> String {
+    utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
 }
