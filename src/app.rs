@@ -5,7 +5,7 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
-use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -15,6 +15,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 use crate::api::{self, AppState, meta::SpecJson};
 use crate::config::Settings;
 use crate::db::Pool;
+use crate::delivery;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
 use crate::openapi::ApiDoc;
 
@@ -22,6 +23,8 @@ use crate::openapi::ApiDoc;
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(api::meta::health)
         .service(api::meta::openapi_json)
+        .service(api::feeds::feed)
+        .service(api::feeds::sitemap)
         .service(
             scope("/api/v1")
                 .service(api::articles::list_articles)
@@ -41,11 +44,12 @@ fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document of [`routes`]; needs no server and no database.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, spec) = App::new()
+    let (_, mut spec) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    crate::openapi::add_sparse_forms(&mut spec);
     spec
 }
 
@@ -121,30 +125,39 @@ async fn fallback(
     })
 }
 
+/// Any origin may read (GET, HEAD); only the listed origins may also write.
 fn cors(settings: &Settings) -> Cors {
-    let exposed = [
-        header::ETAG,
-        header::LOCATION,
-        header::LINK,
-        header::WWW_AUTHENTICATE,
-    ];
-    if settings.cors_allowed_origins.is_empty() {
-        Cors::default()
-            .allow_any_origin()
-            .allowed_methods([Method::GET, Method::HEAD])
-            .allow_any_header()
-            .expose_headers(exposed)
-            .max_age(3600)
-    } else {
-        settings
-            .cors_allowed_origins
-            .iter()
-            .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
-            .allow_any_method()
-            .allow_any_header()
-            .expose_headers(exposed)
-            .max_age(3600)
-    }
+    let writers = settings.cors_allowed_origins.clone();
+    Cors::default()
+        .allowed_origin_fn(move |origin, head| {
+            let listed = writers.iter().any(|o| o.as_bytes() == origin.as_bytes());
+            let method = if head.method == Method::OPTIONS {
+                head.headers
+                    .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+                    .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
+            } else {
+                Some(head.method.clone())
+            };
+            listed || matches!(method, Some(Method::GET | Method::HEAD))
+        })
+        .allowed_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_any_header()
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::LINK,
+            header::LAST_MODIFIED,
+            header::RETRY_AFTER,
+            header::WWW_AUTHENTICATE,
+        ])
+        .max_age(3600)
 }
 
 /// Turns any error response that is not yet problem details (actix's own) into one.
@@ -203,6 +216,7 @@ pub fn build(
         .app_data(prepared.routes.clone())
         .app_data(web::PayloadConfig::new(settings.max_body_bytes))
         .default_service(web::to(fallback))
+        .wrap(from_fn(delivery::deliver))
         .wrap(cors(settings))
         .wrap(ErrorHandlers::new().default_handler(problem_details))
         .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))

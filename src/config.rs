@@ -62,6 +62,10 @@ pub struct ServeArgs {
     #[arg(long, env = "SITE_URL", default_value = "http://localhost:3000")]
     pub site_url: String,
 
+    /// The site's name: the title of its Atom feed.
+    #[arg(long, env = "SITE_NAME", default_value = "Gazette")]
+    pub site_name: String,
+
     /// Comma-separated origins allowed to call the API from a browser with any method;
     /// empty means any origin may read and none may write.
     #[arg(
@@ -75,6 +79,10 @@ pub struct ServeArgs {
     /// Require a content or admin key for every read.
     #[arg(long, env = "REQUIRE_CONTENT_KEY")]
     pub require_content_key: bool,
+
+    /// Cache-Control of public reads (reads with a key are `private, no-store`).
+    #[arg(long, env = "CACHE_CONTROL", default_value = DEFAULT_CACHE_CONTROL)]
+    pub cache_control: String,
 
     /// Worker threads (default: one per core).
     #[arg(long, env = "WORKERS")]
@@ -103,6 +111,7 @@ impl ServeArgs {
     pub fn settings(&self) -> Settings {
         Settings {
             site_url: self.site_url.trim_end_matches('/').to_owned(),
+            site_name: self.site_name.clone(),
             cors_allowed_origins: self
                 .cors_allowed_origins
                 .iter()
@@ -110,6 +119,7 @@ impl ServeArgs {
                 .filter(|o| !o.is_empty())
                 .collect(),
             require_content_key: self.require_content_key,
+            cache_control: self.cache_control.clone(),
             ..Settings::default()
         }
     }
@@ -119,19 +129,28 @@ impl ServeArgs {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub site_url: String,
+    pub site_name: String,
     pub cors_allowed_origins: Vec<String>,
     pub require_content_key: bool,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Cache-Control of successful and 404 reads without a key.
+    pub cache_control: String,
 }
+
+/// Cache-Control of public reads unless configured: fresh for a minute, then served stale
+/// for up to five while a cache revalidates.
+pub const DEFAULT_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             site_url: "http://localhost:3000".to_owned(),
+            site_name: "Gazette".to_owned(),
             cors_allowed_origins: Vec::new(),
             require_content_key: false,
             max_body_bytes: 1024 * 1024,
+            cache_control: DEFAULT_CACHE_CONTROL.to_owned(),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod delivery;
 pub mod demo;
 pub mod error;
 pub mod openapi;

@@ -1,7 +1,9 @@
 //! HTTP handlers, one module per resource, and what they share.
 
 pub mod articles;
+pub mod conditional;
 pub mod extract;
+pub mod feeds;
 pub mod meta;
 pub mod pagination;
 pub mod tags;
@@ -13,6 +15,7 @@ use utoipa::ToSchema;
 
 use crate::config::Settings;
 use crate::db::{self, Pool};
+use crate::error::ApiError;
 
 /// What every handler can reach.
 #[derive(Debug)]
@@ -38,6 +41,49 @@ impl From<db::articles::TagRef> for Tagged {
             slug: t.slug,
             name: t.name,
         }
+    }
+}
+
+/// The media type of a response trimmed by `fields=`: the same JSON, some members left out.
+pub const SPARSE_JSON: &str = "application/vnd.gazette.sparse+json";
+
+/// The property names of `T`'s schema: what `fields=` may name.
+pub fn field_names<T: utoipa::ToSchema>() -> Vec<String> {
+    use utoipa::openapi::{RefOr, schema::Schema};
+    match T::schema() {
+        RefOr::T(Schema::Object(object)) => object.properties.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The `fields` parameter: the members to keep, each one of `valid`; `None` keeps all.
+pub fn parse_fields(raw: Option<&str>, valid: &[String]) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let fields: Vec<String> = raw.split(',').map(str::to_owned).collect();
+    let unknown: Vec<&str> = fields
+        .iter()
+        .filter(|f| !valid.contains(f))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(pagination::query_error(
+            "fields",
+            format!(
+                "unknown field(s) {}; valid fields are: {}",
+                unknown.join(", "),
+                valid.join(", ")
+            ),
+        ));
+    }
+    Ok(Some(fields))
+}
+
+/// Keeps only `fields` of a JSON object.
+pub fn keep_fields(value: &mut serde_json::Value, fields: &[String]) {
+    if let serde_json::Value::Object(map) = value {
+        map.retain(|name, _| fields.contains(name));
     }
 }
 

@@ -29,16 +29,59 @@ pub struct ListMeta {
 
 /// The page size from the `limit` parameter: 1–100, default 20.
 pub fn limit(raw: Option<&str>) -> Result<i64, ApiError> {
+    limit_in(raw, DEFAULT_LIMIT, MAX_LIMIT)
+}
+
+/// The `limit` parameter: a whole number from 1 to `max`, `default` when absent.
+pub fn limit_in(raw: Option<&str>, default: i64, max: i64) -> Result<i64, ApiError> {
     let Some(raw) = raw else {
-        return Ok(DEFAULT_LIMIT);
+        return Ok(default);
     };
     match raw.parse::<i64>() {
-        Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
         _ => Err(query_error(
             "limit",
-            format!("must be a whole number from 1 to {MAX_LIMIT}, got '{raw}'"),
+            format!("must be a whole number from 1 to {max}, got '{raw}'"),
         )),
     }
+}
+
+/// A cursor after search position `(rank, id)`; the rank is kept bit for bit.
+pub fn encode_rank(order: &str, (rank, id): (f64, i64)) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{order}|{:x}|{id}", rank.to_bits()))
+}
+
+pub fn decode_rank(order: &str, cursor: &str) -> Result<(f64, i64), ApiError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| invalid_cursor())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid_cursor())?;
+    let mut parts = text.split('|');
+    let (Some(o), Some(bits), Some(id), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid_cursor());
+    };
+    let rank = u64::from_str_radix(bits, 16)
+        .map(f64::from_bits)
+        .map_err(|_| invalid_cursor())?;
+    let id = id.parse().map_err(|_| invalid_cursor())?;
+    if o != order || !rank.is_finite() {
+        return Err(invalid_cursor());
+    }
+    Ok((rank, id))
+}
+
+/// An RFC 8288 `Link` value to the same list with `cursor` set: the next page.
+pub fn next_link(path: &str, query: &str, cursor: &str) -> String {
+    let mut next = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        if name != "cursor" {
+            next.append_pair(&name, &value);
+        }
+    }
+    next.append_pair("cursor", cursor);
+    format!("<{path}?{}>; rel=\"next\"", next.finish())
 }
 
 pub fn query_error(field: &str, message: String) -> ApiError {
@@ -112,6 +155,28 @@ mod tests {
         assert!(decode_keyset("u", &cursor).is_err());
         assert!(decode_keyset("p", "not-a-cursor!").is_err());
         assert!(decode_keyset("p", &URL_SAFE_NO_PAD.encode("p|1|2|3")).is_err());
+    }
+
+    #[test]
+    fn rank_cursor_round_trips_exactly() {
+        let cursor = encode_rank("s", (-3.141592653589793e-7, 9));
+        assert_eq!(
+            decode_rank("s", &cursor).unwrap(),
+            (-3.141592653589793e-7, 9)
+        );
+        assert!(decode_rank("pd", &cursor).is_err());
+    }
+
+    #[test]
+    fn next_link_keeps_the_filters_and_replaces_the_cursor() {
+        assert_eq!(
+            next_link(
+                "/api/v1/articles",
+                "tag=a&cursor=old&tag=b%20c&limit=2",
+                "NEW"
+            ),
+            "</api/v1/articles?tag=a&tag=b+c&limit=2&cursor=NEW>; rel=\"next\""
+        );
     }
 
     #[test]

@@ -312,6 +312,9 @@ pub async fn delete_tag(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    db::run(&state.pool, move |conn| store::delete(conn, &slug)).await?;
+    db::run(&state.pool, move |conn| {
+        store::delete(conn, &slug, db::now())
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -48,7 +48,7 @@ pub enum Visibility {
     All,
 }
 
-type ArticleFilter = Box<dyn BoxableExpression<articles::table, Sqlite, SqlType = Bool>>;
+pub(super) type ArticleFilter = Box<dyn BoxableExpression<articles::table, Sqlite, SqlType = Bool>>;
 
 fn visible(vis: Visibility) -> ArticleFilter {
     match vis {
@@ -89,7 +89,7 @@ pub struct ArticleRow {
 }
 
 /// The columns a list shows: everything but the body.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = articles, check_for_backend(Sqlite))]
 pub struct TeaserRow {
     pub id: i64,
@@ -144,12 +144,26 @@ pub struct Article {
     pub row: ArticleRow,
     pub tags: Vec<TagRef>,
     pub related: Vec<Related>,
+    /// When anything shown with the article last changed: the article, its tags, the
+    /// targets of its links, or its own or a target's publication coming due.
+    pub last_modified: NaiveDateTime,
 }
 
 #[derive(Debug, Clone)]
 pub struct Teaser {
     pub row: TeaserRow,
     pub tags: Vec<TagRef>,
+    /// Set in search results.
+    pub hit: Option<SearchHit>,
+}
+
+/// Where a search result ranks and what matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    /// bm25 rank: lower is more relevant.
+    pub rank: f64,
+    /// An excerpt with the matched words between `HIT_START` and `HIT_END`.
+    pub snippet: String,
 }
 
 /// A new article, validated and rendered.
@@ -258,25 +272,41 @@ impl Sort {
     }
 }
 
+/// What a list or search is restricted to.
 #[derive(Debug, Clone)]
-pub struct ListQuery {
+pub struct Filters {
     /// Only articles having every one of these tag slugs.
     pub tags: Vec<String>,
+    /// Only articles published strictly after this time.
+    pub published_after: Option<NaiveDateTime>,
+    /// Only articles published strictly before this time.
+    pub published_before: Option<NaiveDateTime>,
+    pub visibility: Visibility,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub filters: Filters,
     pub sort: Sort,
     /// Start after this keyset position.
     pub after: Option<(NaiveDateTime, i64)>,
     pub limit: i64,
-    pub visibility: Visibility,
 }
 
-fn list_filter(q: &ListQuery) -> ArticleFilter {
-    let mut filter = visible(q.visibility);
-    for slug in &q.tags {
+fn list_filter(f: &Filters) -> ArticleFilter {
+    let mut filter = visible(f.visibility);
+    for slug in &f.tags {
         let tagged = article_tags::table
             .inner_join(tags_t::table)
             .filter(tags_t::slug.eq(slug.clone()))
             .select(article_tags::article_id);
         filter = Box::new(filter.and(articles::id.eq_any(tagged)));
+    }
+    if let Some(after) = f.published_after {
+        filter = Box::new(filter.and(articles::published_at.assume_not_null().gt(after)));
+    }
+    if let Some(before) = f.published_before {
+        filter = Box::new(filter.and(articles::published_at.assume_not_null().lt(before)));
     }
     filter
 }
@@ -284,11 +314,11 @@ fn list_filter(q: &ListQuery) -> ArticleFilter {
 /// One page of teasers in the requested order, and how many match in all.
 pub fn list(conn: &mut Conn, q: &ListQuery) -> StoreResult<Page<Teaser>> {
     let total = articles::table
-        .filter(list_filter(q))
+        .filter(list_filter(&q.filters))
         .select(count_star())
         .get_result(conn)?;
     let mut query = articles::table
-        .filter(list_filter(q))
+        .filter(list_filter(&q.filters))
         .select(TeaserRow::as_select())
         .into_boxed();
     query = match (q.sort, q.after) {
@@ -317,19 +347,27 @@ pub fn list(conn: &mut Conn, q: &ListQuery) -> StoreResult<Page<Teaser>> {
     let mut rows: Vec<TeaserRow> = query.limit(q.limit + 1).load(conn)?;
     let has_more = rows.len() as i64 > q.limit;
     rows.truncate(q.limit as usize);
-    let mut tags = tags_of(conn, &rows.iter().map(|r| r.id).collect::<Vec<_>>())?;
-    let items = rows
-        .into_iter()
-        .map(|row| Teaser {
-            tags: tags.remove(&row.id).unwrap_or_default(),
-            row,
-        })
-        .collect();
     Ok(Page {
-        items,
+        items: with_tags(conn, rows.into_iter().map(|row| (row, None)).collect())?,
         total,
         has_more,
     })
+}
+
+/// Teasers for `rows`, with their tags in one query.
+pub(super) fn with_tags(
+    conn: &mut Conn,
+    rows: Vec<(TeaserRow, Option<SearchHit>)>,
+) -> QueryResult<Vec<Teaser>> {
+    let mut tags = tags_of(conn, &rows.iter().map(|(r, _)| r.id).collect::<Vec<_>>())?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, hit)| Teaser {
+            tags: tags.remove(&row.id).unwrap_or_default(),
+            row,
+            hit,
+        })
+        .collect())
 }
 
 fn tags_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<HashMap<i64, Vec<TagRef>>> {
@@ -346,42 +384,136 @@ fn tags_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<HashMap<i64, Vec<TagRef>
     Ok(map)
 }
 
-fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Vec<Related>> {
+/// An article's curated links as read, with what else reading them tells.
+struct Curated {
+    links: Vec<Related>,
+    /// Every article an internal link points at, shown or not.
+    target_ids: Vec<i64>,
+    /// The latest change among the targets (edits, and publications that have come).
+    targets_changed: Option<NaiveDateTime>,
+}
+
+fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated> {
     let links: Vec<LinkRow> = related_links::table
         .filter(related_links::article_id.eq(id))
         .order(related_links::position)
         .select(LinkRow::as_select())
         .load(conn)?;
     let target_ids: Vec<i64> = links.iter().filter_map(|l| l.target_article_id).collect();
-    // Internal links show only targets the public can read, whoever is asking.
-    let targets: HashMap<i64, (String, String, String)> = articles::table
+    let now = super::now();
+    type Target = (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        Option<NaiveDateTime>,
+        NaiveDateTime,
+    );
+    let targets: HashMap<i64, Target> = articles::table
         .filter(articles::id.eq_any(&target_ids))
-        .filter(visible(Visibility::Public { now: super::now() }))
         .select((
             articles::id,
             articles::slug,
             articles::title,
             articles::summary,
+            articles::status,
+            articles::published_at,
+            articles::updated_at,
         ))
-        .load::<(i64, String, String, String)>(conn)?
+        .load::<Target>(conn)?
         .into_iter()
-        .map(|(id, slug, title, summary)| (id, (slug, title, summary)))
+        .map(|t| (t.0, t))
         .collect();
-    Ok(links
+    let is_public = |t: &Target| t.4 == "published" && t.5.is_some_and(|p| p <= now);
+    let targets_changed = targets
+        .values()
+        .map(|t| t.6.max(t.5.filter(|p| *p <= now).unwrap_or(t.6)))
+        .max();
+    // Internal links show only targets the public can read, whoever is asking.
+    let links = links
         .into_iter()
         .filter_map(|link| match link.target_article_id {
-            Some(target) => targets
-                .get(&target)
-                .map(|(slug, title, summary)| Related::Internal {
-                    slug: slug.clone(),
-                    title: title.clone(),
-                    summary: summary.clone(),
-                }),
+            Some(target) => {
+                targets
+                    .get(&target)
+                    .filter(|t| is_public(t))
+                    .map(|t| Related::Internal {
+                        slug: t.1.clone(),
+                        title: t.2.clone(),
+                        summary: t.3.clone(),
+                    })
+            }
             None => Some(Related::External {
                 url: link.url.unwrap_or_default(),
                 title: link.title,
                 summary: link.summary.unwrap_or_default(),
             }),
+        })
+        .collect();
+    Ok(Curated {
+        links,
+        target_ids,
+        targets_changed,
+    })
+}
+
+/// A suggested article: one sharing tags with another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+}
+
+/// Up to `limit` published articles sharing the most tags with article `id`, newest first
+/// among equals, leaving out `id` itself and `exclude`.
+fn suggestions(
+    conn: &mut Conn,
+    id: i64,
+    exclude: &[i64],
+    limit: i64,
+) -> QueryResult<Vec<Suggestion>> {
+    if limit <= 0 {
+        return Ok(Vec::new());
+    }
+    let own_tags: Vec<i64> = article_tags::table
+        .filter(article_tags::article_id.eq(id))
+        .select(article_tags::tag_id)
+        .load(conn)?;
+    let rows: Vec<(String, String, String, i64)> = article_tags::table
+        .inner_join(articles::table)
+        .filter(article_tags::tag_id.eq_any(&own_tags))
+        .filter(articles::id.ne(id))
+        .filter(articles::id.ne_all(exclude))
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.le(super::now()))
+        .group_by((
+            articles::id,
+            articles::slug,
+            articles::title,
+            articles::summary,
+            articles::published_at,
+        ))
+        .select((
+            articles::slug,
+            articles::title,
+            articles::summary,
+            count_star(),
+        ))
+        .order((
+            count_star().desc(),
+            articles::published_at.desc(),
+            articles::id.desc(),
+        ))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(slug, title, summary, _)| Suggestion {
+            slug,
+            title,
+            summary,
         })
         .collect())
 }
@@ -402,14 +534,44 @@ pub fn find(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<A
     let tags = tags_of(conn, &[row.id])?
         .remove(&row.id)
         .unwrap_or_default();
-    let related = related_of(conn, row.id)?;
-    Ok(Article { row, tags, related })
+    let tags_changed: Option<NaiveDateTime> = article_tags::table
+        .inner_join(tags_t::table)
+        .filter(article_tags::article_id.eq(row.id))
+        .select(diesel::dsl::max(tags_t::updated_at))
+        .get_result(conn)?;
+    let curated = related_of(conn, row.id)?;
+    let now = super::now();
+    let last_modified = [
+        Some(row.updated_at),
+        row.published_at.filter(|p| *p <= now),
+        tags_changed,
+        curated.targets_changed,
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(row.updated_at);
+    Ok(Article {
+        row,
+        tags,
+        related: curated.links,
+        last_modified,
+    })
 }
 
-/// The resolved related links of a visible article.
-pub fn related(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<Vec<Related>> {
+/// The curated related links of a visible article, then, up to `limit` in all, suggestions.
+pub fn related(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    vis: Visibility,
+    limit: i64,
+) -> StoreResult<(Vec<Related>, Vec<Suggestion>)> {
     let row = find_row(conn, key, vis)?;
-    Ok(related_of(conn, row.id)?)
+    let mut curated = related_of(conn, row.id)?;
+    curated.links.truncate(limit as usize);
+    let room = limit - curated.links.len() as i64;
+    let suggested = suggestions(conn, row.id, &curated.target_ids, room)?;
+    Ok((curated.links, suggested))
 }
 
 fn slug_taken(conn: &mut Conn, slug: &str, except: Option<i64>) -> QueryResult<bool> {
@@ -668,17 +830,65 @@ pub fn replace_related(
         diesel::update(articles::table.filter(articles::id.eq(current.id)))
             .set(articles::updated_at.eq(now))
             .execute(conn)?;
-        Ok(related_of(conn, current.id)?)
+        Ok(related_of(conn, current.id)?.links)
     })
 }
 
-/// Deletes an article; links to it from other articles go with it.
-pub fn delete(conn: &mut Conn, key: &ArticleKey) -> StoreResult<()> {
-    let deleted = diesel::delete(articles::table.filter(by_key(key))).execute(conn)?;
-    if deleted == 0 {
-        return Err(StoreError::NotFound(key.to_string()));
+/// Deletes an article; links to it from other articles go with it, and those articles count
+/// as changed (their related reading did).
+pub fn delete(conn: &mut Conn, key: &ArticleKey, now: NaiveDateTime) -> StoreResult<()> {
+    conn.immediate_transaction(|conn| {
+        let id = find_row(conn, key, Visibility::All)?.id;
+        let linking = related_links::table
+            .filter(related_links::target_article_id.eq(id))
+            .select(related_links::article_id);
+        diesel::update(articles::table.filter(articles::id.eq_any(linking)))
+            .set(articles::updated_at.eq(now))
+            .execute(conn)?;
+        diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The `limit` latest published articles, whole, with their tags; only those tagged `tag`
+/// when given.
+pub fn recent(
+    conn: &mut Conn,
+    tag: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<(ArticleRow, Vec<TagRef>)>> {
+    let mut filter = visible(Visibility::Public { now: super::now() });
+    if let Some(tag) = tag {
+        let tagged = article_tags::table
+            .inner_join(tags_t::table)
+            .filter(tags_t::slug.eq(tag.to_owned()))
+            .select(article_tags::article_id);
+        filter = Box::new(filter.and(articles::id.eq_any(tagged)));
     }
-    Ok(())
+    let rows: Vec<ArticleRow> = articles::table
+        .filter(filter)
+        .select(ArticleRow::as_select())
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .load(conn)?;
+    let mut tags = tags_of(conn, &rows.iter().map(|r| r.id).collect::<Vec<_>>())?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let t = tags.remove(&row.id).unwrap_or_default();
+            (row, t)
+        })
+        .collect())
+}
+
+/// Slug and last update of every published article, newest first, at most `limit`.
+pub fn published_index(conn: &mut Conn, limit: i64) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+    articles::table
+        .filter(visible(Visibility::Public { now: super::now() }))
+        .select((articles::slug, articles::updated_at))
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .load(conn)
 }
 
 /// How many articles there are, of any status.

@@ -214,13 +214,19 @@ pub fn update(
     })
 }
 
-/// Deletes a tag and removes it from every article.
-pub fn delete(conn: &mut Conn, slug: &str) -> StoreResult<()> {
-    let deleted = diesel::delete(tags::table.filter(tags::slug.eq(slug))).execute(conn)?;
-    if deleted == 0 {
-        return Err(not_found(slug));
-    }
-    Ok(())
+/// Deletes a tag and removes it from every article, which count as changed.
+pub fn delete(conn: &mut Conn, slug: &str, now: NaiveDateTime) -> StoreResult<()> {
+    conn.immediate_transaction(|conn| {
+        let id = find_row(conn, slug)?.id;
+        let tagged = article_tags::table
+            .filter(article_tags::tag_id.eq(id))
+            .select(article_tags::article_id);
+        diesel::update(articles::table.filter(articles::id.eq_any(tagged)))
+            .set(articles::updated_at.eq(now))
+            .execute(conn)?;
+        diesel::delete(tags::table.filter(tags::id.eq(id))).execute(conn)?;
+        Ok(())
+    })
 }
 
 /// Sets the description of the tag `slug` (creating the tag if needed).

@@ -1,228 +1,29 @@
 //! `/api/v1/articles`: reading and writing articles and their related links.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, delete, get, patch, post, put, web};
-use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+
+use actix_web::http::header::{self, HttpDate, LastModified};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use chrono::{DateTime, NaiveDateTime};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 mod input;
+mod model;
 
 pub use input::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, related_specs};
+pub use model::{
+    Article, ArticleList, ArticleStatus, ArticleTeaser, RelatedKind, RelatedLink, RelatedList,
+    RelatedSource, Share, ShareLinks,
+};
+use model::{article_out, related_out, suggestion_out, teaser_out};
 
 use crate::api::extract::{Admin, ApiQuery, JsonBody, Reader};
 use crate::api::pagination::{self, ListMeta};
-use crate::api::validate;
-use crate::api::{State, Tagged, utc};
-use crate::content;
-use crate::db::articles::{ArticleKey, Visibility};
-use crate::db::{self, articles as store};
+use crate::api::{SPARSE_JSON, State, field_names, keep_fields, parse_fields, validate};
+use crate::db::articles::{ArticleKey, Filters, Visibility};
+use crate::db::{self, articles as store, search};
 use crate::error::{ApiError, Problem};
-
-/// Where an article is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ArticleStatus {
-    Draft,
-    Published,
-    Archived,
-}
-
-impl ArticleStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-            Self::Archived => "archived",
-        }
-    }
-
-    fn from_stored(s: &str) -> Self {
-        match s {
-            "published" => Self::Published,
-            "archived" => Self::Archived,
-            _ => Self::Draft,
-        }
-    }
-}
-
-/// Whether a related link points into Gazette or elsewhere.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RelatedKind {
-    Internal,
-    External,
-}
-
-/// A related link as read. Internal links carry their target's current title, summary and
-/// canonical URL, and are left out while the target is not published.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RelatedLink {
-    pub kind: RelatedKind,
-    /// The target article's slug; `null` for external links.
-    #[schema(required = true, example = "harbour-dredging-begins")]
-    pub slug: Option<String>,
-    /// The target's headline; optional for external links.
-    #[schema(required = true, example = "Harbour Dredging Begins")]
-    pub title: Option<String>,
-    /// A one-sentence teaser.
-    #[schema(example = "Work on the inner harbour starts in January.")]
-    pub summary: String,
-    /// Where the link goes: the target's canonical URL, or the external URL.
-    #[schema(example = "https://example.org/report")]
-    pub url: String,
-}
-
-/// Ready-made share links for the article's canonical URL and title.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ShareLinks {
-    pub x: String,
-    pub facebook: String,
-    pub linkedin: String,
-    pub whatsapp: String,
-    pub telegram: String,
-    pub reddit: String,
-    /// A `mailto:` link with the title as subject and the URL as body.
-    pub email: String,
-}
-
-/// What a frontend needs for "Share the Article".
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Share {
-    /// The canonical URL being shared.
-    pub url: String,
-    /// The headline, for "Sharing: <title>".
-    pub title: String,
-    pub links: ShareLinks,
-}
-
-/// An article with everything a page needs.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": 1,
-    "slug": "council-approves-tram-extension",
-    "title": "Council Approves Harbourfront Tram Extension",
-    "summary": "The line will reach the ferry terminal by 2028.",
-    "body": "After a six-hour debate, the council voted *nine to four* in favour.\n\nWork starts in spring.",
-    "body_html": "<p>After a six-hour debate, the council voted <em>nine to four</em> in favour.</p>\n<p>Work starts in spring.</p>\n",
-    "body_text": "After a six-hour debate, the council voted nine to four in favour.\n\nWork starts in spring.",
-    "status": "published",
-    "published_at": "2026-11-24T07:30:00Z",
-    "created_at": "2026-11-23T18:02:11Z",
-    "updated_at": "2026-11-24T07:31:40Z",
-    "tags": [{"slug": "city-hall", "name": "City Hall"}, {"slug": "transport", "name": "Transport"}],
-    "related": [
-        {"kind": "internal", "slug": "ferry-timetable-changes", "title": "Ferry Moves to Winter Timetable",
-         "summary": "Two evening sailings are cut from 9 November.",
-         "url": "https://news.example.com/articles/ferry-timetable-changes"},
-        {"kind": "external", "slug": null, "title": null, "summary": "The full extension plan.",
-         "url": "https://example.org/tram-plan"}
-    ],
-    "canonical_url": "https://news.example.com/articles/council-approves-tram-extension",
-    "share": {
-        "url": "https://news.example.com/articles/council-approves-tram-extension",
-        "title": "Council Approves Harbourfront Tram Extension",
-        "links": {
-            "x": "https://x.com/intent/tweet?url=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension&text=Council%20Approves%20Harbourfront%20Tram%20Extension",
-            "facebook": "https://www.facebook.com/sharer/sharer.php?u=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension",
-            "linkedin": "https://www.linkedin.com/sharing/share-offsite/?url=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension",
-            "whatsapp": "https://wa.me/?text=Council%20Approves%20Harbourfront%20Tram%20Extension%20https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension",
-            "telegram": "https://t.me/share/url?url=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension&text=Council%20Approves%20Harbourfront%20Tram%20Extension",
-            "reddit": "https://www.reddit.com/submit?url=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension&title=Council%20Approves%20Harbourfront%20Tram%20Extension",
-            "email": "mailto:?subject=Council%20Approves%20Harbourfront%20Tram%20Extension&body=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension"
-        }
-    },
-    "word_count": 17,
-    "reading_time_minutes": 1,
-    "byline": "Mara Okafor",
-    "feature_image_url": null
-}))]
-pub struct Article {
-    #[schema(example = 1)]
-    pub id: i64,
-    #[schema(example = "council-approves-tram-extension")]
-    pub slug: String,
-    /// The headline.
-    pub title: String,
-    /// A one-sentence teaser.
-    pub summary: String,
-    /// The body as Markdown source.
-    pub body: String,
-    /// The body rendered from Markdown and sanitized: safe to insert into a page.
-    pub body_html: String,
-    /// The body as plain text, paragraphs separated by blank lines.
-    pub body_text: String,
-    pub status: ArticleStatus,
-    /// When the article was (or will be) published.
-    #[schema(required = true)]
-    pub published_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// Topics, in the order the editor gave them.
-    pub tags: Vec<Tagged>,
-    /// Related reading, in the order the editor gave it.
-    pub related: Vec<RelatedLink>,
-    /// The article's address on the public site (`SITE_URL`).
-    pub canonical_url: String,
-    pub share: Share,
-    pub word_count: i64,
-    pub reading_time_minutes: i64,
-    #[schema(required = true)]
-    pub byline: Option<String>,
-    #[schema(required = true)]
-    pub feature_image_url: Option<String>,
-}
-
-/// An article in a list: everything but the body fields and related links.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": 1,
-    "slug": "council-approves-tram-extension",
-    "title": "Council Approves Harbourfront Tram Extension",
-    "summary": "The line will reach the ferry terminal by 2028.",
-    "status": "published",
-    "published_at": "2026-11-24T07:30:00Z",
-    "created_at": "2026-11-23T18:02:11Z",
-    "updated_at": "2026-11-24T07:31:40Z",
-    "tags": [{"slug": "city-hall", "name": "City Hall"}, {"slug": "transport", "name": "Transport"}],
-    "canonical_url": "https://news.example.com/articles/council-approves-tram-extension",
-    "word_count": 17,
-    "reading_time_minutes": 1,
-    "byline": "Mara Okafor",
-    "feature_image_url": null
-}))]
-pub struct ArticleTeaser {
-    pub id: i64,
-    pub slug: String,
-    pub title: String,
-    pub summary: String,
-    pub status: ArticleStatus,
-    #[schema(required = true)]
-    pub published_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub tags: Vec<Tagged>,
-    pub canonical_url: String,
-    pub word_count: i64,
-    pub reading_time_minutes: i64,
-    #[schema(required = true)]
-    pub byline: Option<String>,
-    #[schema(required = true)]
-    pub feature_image_url: Option<String>,
-}
-
-/// A page of article teasers.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ArticleList {
-    pub data: Vec<ArticleTeaser>,
-    pub meta: ListMeta,
-}
-
-/// An article's related links, in order.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RelatedList {
-    pub data: Vec<RelatedLink>,
-}
 
 /// Sort orders for the article list.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -246,14 +47,94 @@ pub struct ListArticlesParams {
     /// `next_cursor` from the previous page.
     #[serde(default, deserialize_with = "validate::present")]
     cursor: Option<String>,
+    /// Full-text search over title, summary, body and tag names: every word must match, the
+    /// last one as a prefix (`harb` finds "harbour"). Results come most relevant first, each
+    /// with a `highlight`; `sort` does not apply. Blank means no search.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(max_length = 200, example = "tram extension")]
+    q: Option<String>,
     /// Only articles with this tag (slug); repeat for articles having all of them.
     #[serde(default)]
     #[param(style = Form, explode)]
     tag: Vec<String>,
+    /// Only articles published strictly after this time (RFC 3339).
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-01T00:00:00Z")]
+    published_after: Option<String>,
+    /// Only articles published strictly before this time (RFC 3339).
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-12-01T00:00:00Z")]
+    published_before: Option<String>,
     /// The order: newest published first (default), oldest first, or last updated first.
     #[serde(default, deserialize_with = "validate::present")]
     #[param(value_type = Option<ArticleSort>, default = "-published_at")]
     sort: Option<String>,
+    /// Comma-separated teaser members to return, e.g. `slug,title`; the others are left out
+    /// and the response is `application/vnd.gazette.sparse+json`.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(example = "slug,title,published_at")]
+    fields: Option<String>,
+}
+
+/// Query parameters of a single article.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GetArticleParams {
+    /// Comma-separated article members to return, e.g. `title,body_html`; the others are
+    /// left out and the response is `application/vnd.gazette.sparse+json`.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(example = "title,body_html,related")]
+    fields: Option<String>,
+}
+
+/// Query parameters of an article's related reading.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListRelatedParams {
+    /// How many links at most, curated ones first, 1–50.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 50, default = 8)]
+    limit: Option<String>,
+}
+
+static TEASER_FIELDS: LazyLock<Vec<String>> = LazyLock::new(field_names::<ArticleTeaser>);
+static ARTICLE_FIELDS: LazyLock<Vec<String>> = LazyLock::new(field_names::<Article>);
+
+/// A JSON response, or its sparse form keeping only `fields` of `item` (or of each of
+/// `value.data`).
+fn json_response(
+    value: &impl serde::Serialize,
+    fields: Option<&[String]>,
+    list: bool,
+) -> Result<HttpResponse, ApiError> {
+    let Some(fields) = fields else {
+        return Ok(HttpResponse::Ok().json(value));
+    };
+    let mut value = serde_json::to_value(value).map_err(|e| ApiError::Internal(e.to_string()))?;
+    if list {
+        if let Some(items) = value["data"].as_array_mut() {
+            items.iter_mut().for_each(|item| keep_fields(item, fields));
+        }
+    } else {
+        keep_fields(&mut value, fields);
+    }
+    Ok(HttpResponse::Ok().content_type(SPARSE_JSON).json(value))
+}
+
+fn time_param(name: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, ApiError> {
+    raw.map(|raw| {
+        DateTime::parse_from_rfc3339(raw)
+            .map(|t| t.naive_utc())
+            .map_err(|_| {
+                pagination::query_error(
+                    name,
+                    format!("must be an RFC 3339 date-time like 2026-11-01T00:00:00Z, got '{raw}'"),
+                )
+            })
+    })
+    .transpose()
 }
 
 fn parse_sort(raw: Option<&str>) -> Result<store::Sort, ApiError> {
@@ -276,100 +157,6 @@ fn sort_code(sort: store::Sort) -> &'static str {
     }
 }
 
-fn related_out(link: store::Related, site_url: &str) -> RelatedLink {
-    match link {
-        store::Related::Internal {
-            slug,
-            title,
-            summary,
-        } => RelatedLink {
-            kind: RelatedKind::Internal,
-            url: content::canonical_url(site_url, &slug),
-            slug: Some(slug),
-            title: Some(title),
-            summary,
-        },
-        store::Related::External {
-            url,
-            title,
-            summary,
-        } => RelatedLink {
-            kind: RelatedKind::External,
-            slug: None,
-            title,
-            summary,
-            url,
-        },
-    }
-}
-
-fn opt_utc(ts: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
-    ts.map(utc)
-}
-
-fn article_out(a: store::Article, site_url: &str) -> Article {
-    let row = a.row;
-    let canonical_url = content::canonical_url(site_url, &row.slug);
-    let links = content::share_links(&canonical_url, &row.title);
-    Article {
-        id: row.id,
-        share: Share {
-            url: canonical_url.clone(),
-            title: row.title.clone(),
-            links: ShareLinks {
-                x: links.x,
-                facebook: links.facebook,
-                linkedin: links.linkedin,
-                whatsapp: links.whatsapp,
-                telegram: links.telegram,
-                reddit: links.reddit,
-                email: links.email,
-            },
-        },
-        canonical_url,
-        slug: row.slug,
-        title: row.title,
-        summary: row.summary,
-        body: row.body,
-        body_html: row.body_html,
-        body_text: row.body_text,
-        status: ArticleStatus::from_stored(&row.status),
-        published_at: opt_utc(row.published_at),
-        created_at: utc(row.created_at),
-        updated_at: utc(row.updated_at),
-        tags: a.tags.into_iter().map(Tagged::from).collect(),
-        related: a
-            .related
-            .into_iter()
-            .map(|r| related_out(r, site_url))
-            .collect(),
-        word_count: row.word_count,
-        reading_time_minutes: content::reading_time_minutes(row.word_count),
-        byline: row.byline,
-        feature_image_url: row.feature_image_url,
-    }
-}
-
-fn teaser_out(t: store::Teaser, site_url: &str) -> ArticleTeaser {
-    let row = t.row;
-    ArticleTeaser {
-        id: row.id,
-        canonical_url: content::canonical_url(site_url, &row.slug),
-        slug: row.slug,
-        title: row.title,
-        summary: row.summary,
-        status: ArticleStatus::from_stored(&row.status),
-        published_at: opt_utc(row.published_at),
-        created_at: utc(row.created_at),
-        updated_at: utc(row.updated_at),
-        tags: t.tags.into_iter().map(Tagged::from).collect(),
-        word_count: row.word_count,
-        reading_time_minutes: content::reading_time_minutes(row.word_count),
-        byline: row.byline,
-        feature_image_url: row.feature_image_url,
-    }
-}
-
 fn visibility(reader: &Reader) -> Visibility {
     if reader.is_admin() {
         Visibility::All
@@ -382,15 +169,22 @@ fn visibility(reader: &Reader) -> Visibility {
 ///
 /// Teasers (no body fields, no related links) in the requested order, newest published
 /// first by default, with cursor pagination: pass `meta.next_cursor` as `cursor` for the next
-/// page; the last page has `has_more: false` and `next_cursor: null`. Drafts, archived and
-/// scheduled articles are never listed.
+/// page (or follow the `Link: <…>; rel="next"` header); the last page has `has_more: false`
+/// and `next_cursor: null`. With `q`, a full-text search ranked by relevance. Drafts,
+/// archived and scheduled articles are never listed.
 #[utoipa::path(
     operation_id = "listArticles",
     tag = "articles",
-    params(ListArticlesParams),
+    params(ListArticlesParams, crate::api::conditional::Conditional),
     security(()),
     responses(
-        (status = 200, description = "A page of article teasers.", body = ArticleList),
+        (status = 200, description = "A page of article teasers.", body = ArticleList,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Cache-Control" = String, description = "How long caches may reuse the response."),
+                ("Link" = String, description = "`<…>; rel=\"next\"` while there is a next page."),
+            )),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
         (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
     )
@@ -398,34 +192,92 @@ fn visibility(reader: &Reader) -> Visibility {
 #[get("/articles")]
 pub async fn list_articles(
     state: State,
+    req: HttpRequest,
     _reader: Reader,
     ApiQuery(params): ApiQuery<ListArticlesParams>,
-) -> Result<web::Json<ArticleList>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(params.limit.as_deref())?;
-    let sort = parse_sort(params.sort.as_deref())?;
-    let order = sort_code(sort);
-    let after = params
-        .cursor
-        .as_deref()
-        .map(|c| pagination::decode_keyset(order, c))
-        .transpose()?;
+    let fields = parse_fields(params.fields.as_deref(), &TEASER_FIELDS)?;
     let mut tags = params.tag;
     tags.sort();
     tags.dedup();
-    let query = store::ListQuery {
+    let filters = Filters {
         tags,
-        sort,
-        after,
-        limit,
+        published_after: time_param("published_after", params.published_after.as_deref())?,
+        published_before: time_param("published_before", params.published_before.as_deref())?,
         visibility: Visibility::Public { now: db::now() },
     };
-    let page = db::run(&state.pool, move |conn| store::list(conn, &query)).await?;
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(pagination::encode_keyset(order, sort.key(&last.row))),
-        _ => None,
+    let search_text = params.q.filter(|q| !q.trim().is_empty());
+    let (page, next_cursor) = match search_text {
+        Some(text) => {
+            if text.chars().count() > 200 {
+                return Err(pagination::query_error(
+                    "q",
+                    "must be at most 200 characters".to_owned(),
+                ));
+            }
+            if params.sort.is_some() {
+                return Err(pagination::query_error(
+                    "sort",
+                    "cannot be combined with q: search results come by relevance".to_owned(),
+                ));
+            }
+            let after = params
+                .cursor
+                .as_deref()
+                .map(|c| pagination::decode_rank("s", c))
+                .transpose()?;
+            let query = search::SearchQuery {
+                filters,
+                words: search::words(&text),
+                after,
+                limit,
+            };
+            let page = if query.words.is_empty() {
+                db::Page {
+                    items: Vec::new(),
+                    total: 0,
+                    has_more: false,
+                }
+            } else {
+                db::run(&state.pool, move |conn| search::search(conn, &query)).await?
+            };
+            let next = match (page.has_more, page.items.last()) {
+                (true, Some(last)) => last
+                    .hit
+                    .as_ref()
+                    .map(|hit| pagination::encode_rank("s", (hit.rank, last.row.id))),
+                _ => None,
+            };
+            (page, next)
+        }
+        None => {
+            let sort = parse_sort(params.sort.as_deref())?;
+            let order = sort_code(sort);
+            let after = params
+                .cursor
+                .as_deref()
+                .map(|c| pagination::decode_keyset(order, c))
+                .transpose()?;
+            let query = store::ListQuery {
+                filters,
+                sort,
+                after,
+                limit,
+            };
+            let page = db::run(&state.pool, move |conn| store::list(conn, &query)).await?;
+            let next = match (page.has_more, page.items.last()) {
+                (true, Some(last)) => Some(pagination::encode_keyset(order, sort.key(&last.row))),
+                _ => None,
+            };
+            (page, next)
+        }
     };
     let site = &state.settings.site_url;
-    Ok(web::Json(ArticleList {
+    let link = next_cursor
+        .as_deref()
+        .map(|cursor| pagination::next_link(req.path(), req.query_string(), cursor));
+    let list = ArticleList {
         meta: ListMeta {
             limit,
             total: page.total,
@@ -437,7 +289,15 @@ pub async fn list_articles(
             .into_iter()
             .map(|t| teaser_out(t, site))
             .collect(),
-    }))
+    };
+    let mut response = json_response(&list, fields.as_deref(), true)?;
+    if let Some(link) = link {
+        response.headers_mut().insert(
+            header::LINK,
+            header::HeaderValue::from_str(&link).map_err(|e| ApiError::Internal(e.to_string()))?,
+        );
+    }
+    Ok(response)
 }
 
 /// Get one article by slug or id.
@@ -449,10 +309,21 @@ pub async fn list_articles(
 #[utoipa::path(
     operation_id = "getArticle",
     tag = "articles",
-    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id.")),
+    params(
+        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
+        GetArticleParams,
+        crate::api::conditional::Conditional,
+    ),
     security(()),
     responses(
-        (status = 200, description = "The article.", body = Article),
+        (status = 200, description = "The article.", body = Article,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Last-Modified" = String, description = "When the article, its tags or its related articles last changed."),
+                ("Cache-Control" = String, description = "How long caches may reuse the response."),
+            )),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches, or nothing changed since `If-Modified-Since`."),
+        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No published article has this slug or id.", body = Problem, content_type = "application/problem+json"),
     )
@@ -462,24 +333,49 @@ pub async fn get_article(
     state: State,
     reader: Reader,
     key: web::Path<String>,
-) -> Result<web::Json<Article>, ApiError> {
+    ApiQuery(params): ApiQuery<GetArticleParams>,
+) -> Result<HttpResponse, ApiError> {
+    let fields = parse_fields(params.fields.as_deref(), &ARTICLE_FIELDS)?;
     let key = ArticleKey::parse(&key);
     let vis = visibility(&reader);
     let article = db::run(&state.pool, move |conn| store::find(conn, &key, vis)).await?;
-    Ok(web::Json(article_out(article, &state.settings.site_url)))
+    let modified = HttpDate::from(std::time::SystemTime::from(article.last_modified.and_utc()));
+    let mut response = json_response(
+        &article_out(article, &state.settings.site_url),
+        fields.as_deref(),
+        false,
+    )?;
+    let value = LastModified(modified).to_string();
+    response.headers_mut().insert(
+        header::LAST_MODIFIED,
+        header::HeaderValue::from_str(&value).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    Ok(response)
 }
 
-/// List an article's related links.
+/// List an article's related reading.
 ///
-/// The curated related reading of a published article, in the editor's order. Internal
-/// links whose target is not published are left out.
+/// The editor's related links of a published article first, in their order (internal links
+/// whose target is not published are left out), then, up to `limit`, suggestions: published
+/// articles sharing the most tags with this one, newest first among equals, never the article
+/// itself nor one already linked.
 #[utoipa::path(
     operation_id = "listRelated",
     tag = "articles",
-    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id.")),
+    params(
+        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
+        ListRelatedParams,
+        crate::api::conditional::Conditional,
+    ),
     security(()),
     responses(
-        (status = 200, description = "The related links, in order.", body = RelatedList),
+        (status = 200, description = "The related links, curated then suggested.", body = RelatedList,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Cache-Control" = String, description = "How long caches may reuse the response."),
+            )),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No published article has this slug or id.", body = Problem, content_type = "application/problem+json"),
     )
@@ -489,13 +385,22 @@ pub async fn list_related(
     state: State,
     reader: Reader,
     key: web::Path<String>,
+    ApiQuery(params): ApiQuery<ListRelatedParams>,
 ) -> Result<web::Json<RelatedList>, ApiError> {
+    let limit = pagination::limit_in(params.limit.as_deref(), 8, 50)?;
     let key = ArticleKey::parse(&key);
     let vis = visibility(&reader);
-    let links = db::run(&state.pool, move |conn| store::related(conn, &key, vis)).await?;
+    let (curated, suggested) = db::run(&state.pool, move |conn| {
+        store::related(conn, &key, vis, limit)
+    })
+    .await?;
     let site = &state.settings.site_url;
     Ok(web::Json(RelatedList {
-        data: links.into_iter().map(|l| related_out(l, site)).collect(),
+        data: curated
+            .into_iter()
+            .map(|l| related_out(l, site))
+            .chain(suggested.into_iter().map(|s| suggestion_out(s, site)))
+            .collect(),
     }))
 }
 
@@ -638,6 +543,9 @@ pub async fn delete_article(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = ArticleKey::parse(&key);
-    db::run(&state.pool, move |conn| store::delete(conn, &key)).await?;
+    db::run(&state.pool, move |conn| {
+        store::delete(conn, &key, db::now())
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,0 +1,357 @@
+//! Articles as read: the response types and their construction from stored rows.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::pagination::ListMeta;
+use crate::api::{Tagged, utc};
+use crate::content;
+use crate::db::articles as store;
+use crate::db::search::{HIT_END, HIT_START};
+
+/// Where an article is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleStatus {
+    Draft,
+    Published,
+    Archived,
+}
+
+impl ArticleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+
+    fn from_stored(s: &str) -> Self {
+        match s {
+            "published" => Self::Published,
+            "archived" => Self::Archived,
+            _ => Self::Draft,
+        }
+    }
+}
+
+/// Whether a related link points into Gazette or elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RelatedKind {
+    Internal,
+    External,
+}
+
+/// Whether an editor chose a related link or Gazette suggested it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RelatedSource {
+    Curated,
+    Suggested,
+}
+
+/// A related link as read. Internal links carry their target's current title, summary and
+/// canonical URL, and are left out while the target is not published.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelatedLink {
+    pub kind: RelatedKind,
+    /// `curated` for the editor's links (always first), `suggested` for articles sharing tags.
+    pub source: RelatedSource,
+    /// The target article's slug; `null` for external links.
+    #[schema(required = true, example = "harbour-dredging-begins")]
+    pub slug: Option<String>,
+    /// The target's headline; optional for external links.
+    #[schema(required = true, example = "Harbour Dredging Begins")]
+    pub title: Option<String>,
+    /// A one-sentence teaser.
+    #[schema(example = "Work on the inner harbour starts in January.")]
+    pub summary: String,
+    /// Where the link goes: the target's canonical URL, or the external URL.
+    #[schema(example = "https://example.org/report")]
+    pub url: String,
+}
+
+/// Ready-made share links for the article's canonical URL and title.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareLinks {
+    pub x: String,
+    pub facebook: String,
+    pub linkedin: String,
+    pub whatsapp: String,
+    pub telegram: String,
+    pub reddit: String,
+    /// A `mailto:` link with the title as subject and the URL as body.
+    pub email: String,
+}
+
+/// What a frontend needs for "Share the Article".
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Share {
+    /// The canonical URL being shared.
+    pub url: String,
+    /// The headline, for "Sharing: <title>".
+    pub title: String,
+    pub links: ShareLinks,
+}
+
+/// An article with everything a page needs.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 1,
+    "slug": "council-approves-tram-extension",
+    "title": "Council Approves Harbourfront Tram Extension",
+    "summary": "The line will reach the ferry terminal by 2028.",
+    "body": "After a six-hour debate, the council voted *nine to four* in favour.\n\nWork starts in spring.",
+    "body_html": "<p>After a six-hour debate, the council voted <em>nine to four</em> in favour.</p>\n<p>Work starts in spring.</p>\n",
+    "body_text": "After a six-hour debate, the council voted nine to four in favour.\n\nWork starts in spring.",
+    "status": "published",
+    "published_at": "2026-11-24T07:30:00Z",
+    "created_at": "2026-11-23T18:02:11Z",
+    "updated_at": "2026-11-24T07:31:40Z",
+    "tags": [{"slug": "city-hall", "name": "City Hall"}, {"slug": "transport", "name": "Transport"}],
+    "related": [
+        {"kind": "internal", "source": "curated", "slug": "ferry-timetable-changes", "title": "Ferry Moves to Winter Timetable",
+         "summary": "Two evening sailings are cut from 9 November.",
+         "url": "https://news.example.com/articles/ferry-timetable-changes"},
+        {"kind": "external", "source": "curated", "slug": null, "title": null, "summary": "The full extension plan.",
+         "url": "https://example.org/tram-plan"}
+    ],
+    "canonical_url": "https://news.example.com/articles/council-approves-tram-extension",
+    "share": {
+        "url": "https://news.example.com/articles/council-approves-tram-extension",
+        "title": "Council Approves Harbourfront Tram Extension",
+        "links": {
+            "x": "https://x.com/intent/tweet?url=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension&text=Council%20Approves%20Harbourfront%20Tram%20Extension",
+            "facebook": "https://www.facebook.com/sharer/sharer.php?u=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension",
+            "linkedin": "https://www.linkedin.com/sharing/share-offsite/?url=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension",
+            "whatsapp": "https://wa.me/?text=Council%20Approves%20Harbourfront%20Tram%20Extension%20https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension",
+            "telegram": "https://t.me/share/url?url=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension&text=Council%20Approves%20Harbourfront%20Tram%20Extension",
+            "reddit": "https://www.reddit.com/submit?url=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension&title=Council%20Approves%20Harbourfront%20Tram%20Extension",
+            "email": "mailto:?subject=Council%20Approves%20Harbourfront%20Tram%20Extension&body=https%3A%2F%2Fnews.example.com%2Farticles%2Fcouncil-approves-tram-extension"
+        }
+    },
+    "word_count": 17,
+    "reading_time_minutes": 1,
+    "byline": "Mara Okafor",
+    "feature_image_url": null
+}))]
+pub struct Article {
+    #[schema(example = 1)]
+    pub id: i64,
+    #[schema(example = "council-approves-tram-extension")]
+    pub slug: String,
+    /// The headline.
+    pub title: String,
+    /// A one-sentence teaser.
+    pub summary: String,
+    /// The body as Markdown source.
+    pub body: String,
+    /// The body rendered from Markdown and sanitized: safe to insert into a page.
+    pub body_html: String,
+    /// The body as plain text, paragraphs separated by blank lines.
+    pub body_text: String,
+    pub status: ArticleStatus,
+    /// When the article was (or will be) published.
+    #[schema(required = true)]
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Topics, in the order the editor gave them.
+    pub tags: Vec<Tagged>,
+    /// Related reading, in the order the editor gave it.
+    pub related: Vec<RelatedLink>,
+    /// The article's address on the public site (`SITE_URL`).
+    pub canonical_url: String,
+    pub share: Share,
+    pub word_count: i64,
+    pub reading_time_minutes: i64,
+    #[schema(required = true)]
+    pub byline: Option<String>,
+    #[schema(required = true)]
+    pub feature_image_url: Option<String>,
+}
+
+/// An article in a list: everything but the body fields and related links.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 1,
+    "slug": "council-approves-tram-extension",
+    "title": "Council Approves Harbourfront Tram Extension",
+    "summary": "The line will reach the ferry terminal by 2028.",
+    "status": "published",
+    "published_at": "2026-11-24T07:30:00Z",
+    "created_at": "2026-11-23T18:02:11Z",
+    "updated_at": "2026-11-24T07:31:40Z",
+    "tags": [{"slug": "city-hall", "name": "City Hall"}, {"slug": "transport", "name": "Transport"}],
+    "canonical_url": "https://news.example.com/articles/council-approves-tram-extension",
+    "word_count": 17,
+    "reading_time_minutes": 1,
+    "byline": "Mara Okafor",
+    "feature_image_url": null
+}))]
+pub struct ArticleTeaser {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub status: ArticleStatus,
+    #[schema(required = true)]
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub tags: Vec<Tagged>,
+    pub canonical_url: String,
+    pub word_count: i64,
+    pub reading_time_minutes: i64,
+    #[schema(required = true)]
+    pub byline: Option<String>,
+    #[schema(required = true)]
+    pub feature_image_url: Option<String>,
+    /// Search results only (`q`): an excerpt, HTML-escaped, with the matched words in
+    /// `<mark>…</mark>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "…the council voted to extend the <mark>tram</mark> line…")]
+    pub highlight: Option<String>,
+}
+
+/// A page of article teasers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleList {
+    pub data: Vec<ArticleTeaser>,
+    pub meta: ListMeta,
+}
+
+/// An article's related links, in order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelatedList {
+    pub data: Vec<RelatedLink>,
+}
+
+pub(super) fn related_out(link: store::Related, site_url: &str) -> RelatedLink {
+    match link {
+        store::Related::Internal {
+            slug,
+            title,
+            summary,
+        } => RelatedLink {
+            kind: RelatedKind::Internal,
+            source: RelatedSource::Curated,
+            url: content::canonical_url(site_url, &slug),
+            slug: Some(slug),
+            title: Some(title),
+            summary,
+        },
+        store::Related::External {
+            url,
+            title,
+            summary,
+        } => RelatedLink {
+            kind: RelatedKind::External,
+            source: RelatedSource::Curated,
+            slug: None,
+            title,
+            summary,
+            url,
+        },
+    }
+}
+
+fn opt_utc(ts: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
+    ts.map(utc)
+}
+
+pub(super) fn article_out(a: store::Article, site_url: &str) -> Article {
+    let row = a.row;
+    let canonical_url = content::canonical_url(site_url, &row.slug);
+    let links = content::share_links(&canonical_url, &row.title);
+    Article {
+        id: row.id,
+        share: Share {
+            url: canonical_url.clone(),
+            title: row.title.clone(),
+            links: ShareLinks {
+                x: links.x,
+                facebook: links.facebook,
+                linkedin: links.linkedin,
+                whatsapp: links.whatsapp,
+                telegram: links.telegram,
+                reddit: links.reddit,
+                email: links.email,
+            },
+        },
+        canonical_url,
+        slug: row.slug,
+        title: row.title,
+        summary: row.summary,
+        body: row.body,
+        body_html: row.body_html,
+        body_text: row.body_text,
+        status: ArticleStatus::from_stored(&row.status),
+        published_at: opt_utc(row.published_at),
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+        tags: a.tags.into_iter().map(Tagged::from).collect(),
+        related: a
+            .related
+            .into_iter()
+            .map(|r| related_out(r, site_url))
+            .collect(),
+        word_count: row.word_count,
+        reading_time_minutes: content::reading_time_minutes(row.word_count),
+        byline: row.byline,
+        feature_image_url: row.feature_image_url,
+    }
+}
+
+pub(super) fn suggestion_out(s: store::Suggestion, site_url: &str) -> RelatedLink {
+    RelatedLink {
+        kind: RelatedKind::Internal,
+        source: RelatedSource::Suggested,
+        url: content::canonical_url(site_url, &s.slug),
+        slug: Some(s.slug),
+        title: Some(s.title),
+        summary: s.summary,
+    }
+}
+
+/// A search snippet as safe HTML: the text escaped, the match marks turned into `<mark>`.
+fn highlight_html(snippet: &str) -> String {
+    let mut html = String::with_capacity(snippet.len() + 32);
+    for c in snippet.chars() {
+        match c {
+            HIT_START => html.push_str("<mark>"),
+            HIT_END => html.push_str("</mark>"),
+            '&' => html.push_str("&amp;"),
+            '<' => html.push_str("&lt;"),
+            '>' => html.push_str("&gt;"),
+            '"' => html.push_str("&quot;"),
+            '\'' => html.push_str("&#39;"),
+            c => html.push(c),
+        }
+    }
+    html
+}
+
+pub(super) fn teaser_out(t: store::Teaser, site_url: &str) -> ArticleTeaser {
+    let row = t.row;
+    ArticleTeaser {
+        id: row.id,
+        canonical_url: content::canonical_url(site_url, &row.slug),
+        slug: row.slug,
+        title: row.title,
+        summary: row.summary,
+        status: ArticleStatus::from_stored(&row.status),
+        published_at: opt_utc(row.published_at),
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+        tags: t.tags.into_iter().map(Tagged::from).collect(),
+        word_count: row.word_count,
+        reading_time_minutes: content::reading_time_minutes(row.word_count),
+        byline: row.byline,
+        feature_image_url: row.feature_image_url,
+        highlight: t.hit.map(|h| highlight_html(&h.snippet)),
+    }
+}

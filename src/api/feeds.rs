@@ -1,0 +1,225 @@
+//! `/feed.atom` and `/sitemap.xml`: published articles for feed readers and search engines.
+
+use std::fmt::Write;
+
+use actix_web::{HttpRequest, HttpResponse, get};
+use chrono::{NaiveDateTime, SecondsFormat};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::extract::{ApiQuery, Reader};
+use super::{State, utc, validate};
+use crate::content;
+use crate::db::{self, articles as store};
+use crate::error::{ApiError, Problem};
+
+/// Entries in the Atom feed.
+const FEED_ENTRIES: i64 = 50;
+/// URLs in one sitemap file, the protocol's limit.
+const SITEMAP_URLS: i64 = 50_000;
+
+/// Escapes text for XML content and attribute values.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 allows no other control characters.
+            c if c.is_control() && !matches!(c, '\n' | '\r' | '\t') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn rfc3339(ts: NaiveDateTime) -> String {
+    utc(ts).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FeedParams {
+    /// Only articles with this tag (slug).
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(example = "transport")]
+    tag: Option<String>,
+}
+
+/// Get the Atom feed.
+///
+/// The 50 latest published articles as an Atom 1.0 feed with their full HTML content,
+/// newest first; `tag` narrows it to one tag.
+#[utoipa::path(
+    operation_id = "getFeed",
+    tag = "feeds",
+    params(FeedParams, super::conditional::Conditional),
+    security(()),
+    responses(
+        (status = 200, description = "The Atom feed.", content_type = "application/atom+xml", body = String,
+            example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">…</feed>")),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Reads need a key on this server.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/feed.atom")]
+pub async fn feed(
+    state: State,
+    req: HttpRequest,
+    _reader: Reader,
+    ApiQuery(params): ApiQuery<FeedParams>,
+) -> Result<HttpResponse, ApiError> {
+    let tag = params.tag;
+    let (tag_name, entries) = db::run(&state.pool, move |conn| {
+        let name = match &tag {
+            Some(slug) => Some((
+                slug.clone(),
+                db::tags::find(conn, slug, db::now())?.row.name,
+            )),
+            None => None,
+        };
+        Ok((name, store::recent(conn, tag.as_deref(), FEED_ENTRIES)?))
+    })
+    .await?;
+    let settings = &state.settings;
+    let info = req.connection_info();
+    let self_url = format!("{}://{}{}", info.scheme(), info.host(), req.uri());
+    let (id, title) = match &tag_name {
+        Some((slug, name)) => (
+            format!("{}/tags/{slug}", settings.site_url),
+            format!("{}: {name}", settings.site_name),
+        ),
+        None => (
+            format!("{}/", settings.site_url),
+            settings.site_name.clone(),
+        ),
+    };
+    let updated = entries
+        .iter()
+        .map(|(row, _)| row.updated_at)
+        .max()
+        .unwrap_or_else(db::now);
+    let mut out = String::with_capacity(4096 + entries.len() * 8192);
+    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    let _ = writeln!(
+        out,
+        "  <id>{}</id>\n  <title>{}</title>",
+        xml(&id),
+        xml(&title)
+    );
+    let _ = writeln!(out, "  <updated>{}</updated>", rfc3339(updated));
+    let _ = writeln!(
+        out,
+        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
+        xml(&self_url)
+    );
+    let _ = writeln!(
+        out,
+        "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+        xml(&id)
+    );
+    out.push_str("  <generator>Gazette</generator>\n");
+    for (row, tags) in &entries {
+        let url = content::canonical_url(&settings.site_url, &row.slug);
+        let author = row
+            .byline
+            .as_deref()
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or(&settings.site_name);
+        out.push_str("  <entry>\n");
+        let _ = writeln!(
+            out,
+            "    <id>{}</id>\n    <title>{}</title>",
+            xml(&url),
+            xml(&row.title)
+        );
+        let _ = writeln!(
+            out,
+            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+            xml(&url)
+        );
+        if let Some(published) = row.published_at {
+            let _ = writeln!(out, "    <published>{}</published>", rfc3339(published));
+        }
+        let _ = writeln!(out, "    <updated>{}</updated>", rfc3339(row.updated_at));
+        let _ = writeln!(out, "    <author><name>{}</name></author>", xml(author));
+        for tag in tags {
+            let _ = writeln!(
+                out,
+                "    <category term=\"{}\" label=\"{}\"/>",
+                xml(&tag.slug),
+                xml(&tag.name)
+            );
+        }
+        if !row.summary.is_empty() {
+            let _ = writeln!(out, "    <summary>{}</summary>", xml(&row.summary));
+        }
+        let _ = writeln!(
+            out,
+            "    <content type=\"html\">{}</content>",
+            xml(&row.body_html)
+        );
+        out.push_str("  </entry>\n");
+    }
+    out.push_str("</feed>\n");
+    Ok(HttpResponse::Ok()
+        .content_type("application/atom+xml; charset=utf-8")
+        .body(out))
+}
+
+/// Get the sitemap.
+///
+/// Every published article's canonical URL with its last update, newest first (at most
+/// 50,000, the sitemap protocol's limit).
+#[utoipa::path(
+    operation_id = "getSitemap",
+    tag = "feeds",
+    params(super::conditional::Conditional),
+    security(()),
+    responses(
+        (status = 200, description = "The sitemap.", content_type = "application/xml", body = String,
+            example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">…</urlset>")),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+        (status = 401, description = "Reads need a key on this server.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sitemap.xml")]
+pub async fn sitemap(state: State, _reader: Reader) -> Result<HttpResponse, ApiError> {
+    let pages = db::run(&state.pool, |conn| {
+        Ok(store::published_index(conn, SITEMAP_URLS)?)
+    })
+    .await?;
+    let mut out = String::with_capacity(256 + pages.len() * 160);
+    out.push_str(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (slug, updated) in &pages {
+        let url = content::canonical_url(&state.settings.site_url, slug);
+        let _ = writeln!(
+            out,
+            "  <url><loc>{}</loc><lastmod>{}</lastmod></url>",
+            xml(&url),
+            rfc3339(*updated)
+        );
+    }
+    out.push_str("</urlset>\n");
+    Ok(HttpResponse::Ok()
+        .content_type("application/xml; charset=utf-8")
+        .body(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml;
+
+    #[test]
+    fn xml_escaping() {
+        assert_eq!(xml("a<b>&\"c'\u{1}"), "a&lt;b&gt;&amp;&quot;c&apos;");
+    }
+}

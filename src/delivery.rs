@@ -1,0 +1,302 @@
+//! HTTP delivery for every response: `HEAD` on every GET route, strong ETags, conditional
+//! requests (304), Cache-Control and Vary, and gzip or brotli by `Accept-Encoding`.
+
+use std::io::Write;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue, HttpDate};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+use crate::api::State;
+
+/// Bodies smaller than this are sent as they are: compressing them gains nothing.
+const MIN_COMPRESS_BYTES: usize = 860;
+
+/// A content coding this server can apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Coding {
+    fn token(self) -> Option<&'static str> {
+        match self {
+            Self::Identity => None,
+            Self::Gzip => Some("gzip"),
+            Self::Brotli => Some("br"),
+        }
+    }
+}
+
+/// The coding to use for a client's `Accept-Encoding`: brotli, then gzip, by their q-values.
+pub fn negotiate(accept_encoding: &str) -> Coding {
+    let mut best = (Coding::Identity, 0.0_f32);
+    for item in accept_encoding.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let coding = match name.as_str() {
+            "br" => Coding::Brotli,
+            "gzip" | "x-gzip" => Coding::Gzip,
+            _ => continue,
+        };
+        // Ties go to brotli, which compresses better.
+        let better = q > best.1 || (q == best.1 && coding == Coding::Brotli);
+        if q > 0.0 && better {
+            best = (coding, q);
+        }
+    }
+    best.0
+}
+
+fn compressible(content_type: Option<&HeaderValue>) -> bool {
+    let Some(ct) = content_type.and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let ct = ct.to_ascii_lowercase();
+    ct.starts_with("text/")
+        || ct.contains("json")
+        || ct.contains("javascript")
+        || ct.contains("xml")
+        || ct.contains("svg")
+}
+
+fn encode(body: &[u8], coding: Coding) -> std::io::Result<Vec<u8>> {
+    match coding {
+        Coding::Identity => Ok(body.to_vec()),
+        Coding::Gzip => {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+            encoder.write_all(body)?;
+            encoder.finish()
+        }
+        Coding::Brotli => {
+            let mut out = Vec::with_capacity(body.len() / 4);
+            {
+                let mut writer = brotli::CompressorWriter::new(&mut out, 16 * 1024, 5, 22);
+                writer.write_all(body)?;
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// The strong entity tag of `body` sent with `coding`: a hash of the content, so every
+/// replica computes the same one, distinct per coding as RFC 9110 asks of strong validators.
+pub fn entity_tag(body: &[u8], coding: Coding) -> String {
+    let hash = URL_SAFE_NO_PAD.encode(&Sha256::digest(body)[..18]);
+    match coding.token() {
+        Some(token) => format!("\"{hash}-{token}\""),
+        None => format!("\"{hash}\""),
+    }
+}
+
+/// Whether an `If-None-Match` value matches `etag` (weak comparison, as RFC 9110 says).
+pub fn none_match(if_none_match: &str, etag: &str) -> bool {
+    let strip = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let etag = strip(etag);
+    if_none_match
+        .split(',')
+        .any(|candidate| candidate.trim() == "*" || strip(candidate) == etag)
+}
+
+fn not_modified_since(
+    if_modified_since: Option<&HeaderValue>,
+    last_modified: Option<&HeaderValue>,
+) -> bool {
+    let parse = |v: Option<&HeaderValue>| {
+        v.and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<HttpDate>().ok())
+    };
+    match (parse(if_modified_since), parse(last_modified)) {
+        (Some(since), Some(modified)) => {
+            std::time::SystemTime::from(modified) <= std::time::SystemTime::from(since)
+        }
+        _ => false,
+    }
+}
+
+struct Asked {
+    head: bool,
+    read: bool,
+    keyed: bool,
+    accept_encoding: String,
+    if_none_match: Option<String>,
+    if_modified_since: Option<HeaderValue>,
+}
+
+impl Asked {
+    fn of(req: &ServiceRequest) -> Self {
+        let headers = req.headers();
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Self {
+            head: req.method() == Method::HEAD,
+            read: req.method() == Method::GET || req.method() == Method::HEAD,
+            keyed: headers.contains_key(header::AUTHORIZATION),
+            accept_encoding: text(header::ACCEPT_ENCODING).unwrap_or_default(),
+            if_none_match: text(header::IF_NONE_MATCH),
+            if_modified_since: headers.get(header::IF_MODIFIED_SINCE).cloned(),
+        }
+    }
+}
+
+fn cache_control(asked: &Asked, status: StatusCode, public: &str) -> HeaderValue {
+    let cacheable = asked.read && (status.is_success() || status == StatusCode::NOT_FOUND);
+    let value = match (cacheable, asked.keyed) {
+        (true, false) => public,
+        (true, true) => "private, no-store",
+        (false, _) => "no-store",
+    };
+    HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("no-store"))
+}
+
+/// The middleware: wraps every request of the app.
+pub async fn deliver(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let asked = Asked::of(&req);
+    // A HEAD is answered by the GET route; the server sends the headers without the body.
+    if asked.head {
+        req.head_mut().method = Method::GET;
+    }
+    let public = req
+        .app_data::<State>()
+        .map(|s| s.settings.cache_control.clone())
+        .unwrap_or_else(|| "no-store".to_owned());
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    let headers = res.headers_mut();
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(
+            header::CACHE_CONTROL,
+            cache_control(&asked, status, &public),
+        );
+    }
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept-Encoding, Authorization"),
+    );
+    if !asked.read || status != StatusCode::OK || headers.contains_key(header::CONTENT_ENCODING) {
+        return Ok(res);
+    }
+
+    let (req, response) = res.into_parts();
+    let (mut response, body) = response.into_parts();
+    let body = actix_web::body::to_bytes(body)
+        .await
+        .map_err(|_| actix_web::error::ErrorInternalServerError("response body unreadable"))?;
+    let coding = if body.len() >= MIN_COMPRESS_BYTES
+        && compressible(response.headers().get(header::CONTENT_TYPE))
+    {
+        negotiate(&asked.accept_encoding)
+    } else {
+        Coding::Identity
+    };
+    let etag = entity_tag(&body, coding);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag).expect("entity tags are ASCII"),
+    );
+    let unchanged = match &asked.if_none_match {
+        Some(candidates) => none_match(candidates, &etag),
+        None => not_modified_since(
+            asked.if_modified_since.as_ref(),
+            headers.get(header::LAST_MODIFIED),
+        ),
+    };
+    if unchanged {
+        let mut not_modified = HttpResponse::NotModified();
+        for name in [
+            header::ETAG,
+            header::CACHE_CONTROL,
+            header::VARY,
+            header::LAST_MODIFIED,
+            header::LINK,
+        ] {
+            if let Some(value) = headers.get(&name) {
+                not_modified.insert_header((name, value.clone()));
+            }
+        }
+        return Ok(ServiceResponse::new(req, not_modified.finish()));
+    }
+    let body = match coding.token() {
+        Some(token) => {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
+            web::Bytes::from(encode(&body, coding)?)
+        }
+        None => body,
+    };
+    Ok(ServiceResponse::new(
+        req,
+        response.set_body(BoxBody::new(body)),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_follows_q_values() {
+        assert_eq!(negotiate("gzip, deflate, br"), Coding::Brotli);
+        assert_eq!(negotiate("gzip"), Coding::Gzip);
+        assert_eq!(negotiate("br;q=0.5, gzip"), Coding::Gzip);
+        assert_eq!(negotiate("br;q=0, gzip;q=0"), Coding::Identity);
+        assert_eq!(negotiate(""), Coding::Identity);
+        assert_eq!(negotiate("identity"), Coding::Identity);
+    }
+
+    #[test]
+    fn etags_are_strong_per_content_and_coding() {
+        let plain = entity_tag(b"abc", Coding::Identity);
+        assert!(plain.starts_with('"') && plain.ends_with('"'));
+        assert_eq!(plain, entity_tag(b"abc", Coding::Identity));
+        assert_ne!(plain, entity_tag(b"abd", Coding::Identity));
+        assert_ne!(plain, entity_tag(b"abc", Coding::Gzip));
+    }
+
+    #[test]
+    fn if_none_match_lists_and_wildcards() {
+        assert!(none_match("\"a\", \"b\"", "\"b\""));
+        assert!(none_match("W/\"b\"", "\"b\""));
+        assert!(none_match("*", "\"b\""));
+        assert!(!none_match("\"a\"", "\"b\""));
+    }
+
+    #[test]
+    fn compressed_bodies_decode_to_the_original() {
+        use std::io::Read;
+        let body = "Port Calder ".repeat(200);
+        let gz = encode(body.as_bytes(), Coding::Gzip).unwrap();
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, body);
+        let br = encode(body.as_bytes(), Coding::Brotli).unwrap();
+        let mut out = String::new();
+        brotli::Decompressor::new(&br[..], 4096)
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, body);
+        assert!(br.len() < body.len() / 10);
+    }
+}
