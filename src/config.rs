@@ -66,8 +66,7 @@ pub struct ServeArgs {
     #[arg(long, env = "SITE_NAME", default_value = "Gazette")]
     pub site_name: String,
 
-    /// Comma-separated origins allowed to call the API from a browser with any method;
-    /// empty means any origin may read and none may write.
+    /// Comma-separated browser origins allowed to write; any origin may read.
     #[arg(
         long,
         env = "CORS_ALLOWED_ORIGINS",

@@ -233,6 +233,33 @@ fn request_and_response_bodies_have_examples() {
     }
 }
 
+/// Every read documents its conditional requests and caching headers.
+#[test]
+fn every_read_documents_caching() {
+    let spec = spec();
+    for (method, path, op) in operations(&spec) {
+        if method != "GET" {
+            continue;
+        }
+        let at = format!("GET {path}");
+        let params: Vec<&str> = op["parameters"]
+            .as_array()
+            .map(|ps| ps.iter().filter_map(|p| p["name"].as_str()).collect())
+            .unwrap_or_default();
+        for header in ["If-None-Match", "If-Modified-Since"] {
+            assert!(params.contains(&header), "{at}: no {header} parameter");
+        }
+        assert!(op["responses"]["304"].is_object(), "{at}: no 304 response");
+        let headers = &op["responses"]["200"]["headers"];
+        for header in ["ETag", "Cache-Control"] {
+            assert!(
+                headers[header].is_object(),
+                "{at}: 200 does not document {header}"
+            );
+        }
+    }
+}
+
 #[test]
 fn parameters_carry_their_constraints() {
     let spec = spec();

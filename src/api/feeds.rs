@@ -61,6 +61,10 @@ pub struct FeedParams {
     security(()),
     responses(
         (status = 200, description = "The Atom feed.", content_type = "application/atom+xml", body = String,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Cache-Control" = String, description = "How long caches may reuse the response."),
+            ),
             example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">…</feed>")),
         (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
         (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
@@ -184,6 +188,10 @@ pub async fn feed(
     security(()),
     responses(
         (status = 200, description = "The sitemap.", content_type = "application/xml", body = String,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Cache-Control" = String, description = "How long caches may reuse the response."),
+            ),
             example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">…</urlset>")),
         (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
         (status = 401, description = "Reads need a key on this server.", body = Problem, content_type = "application/problem+json"),

@@ -22,9 +22,15 @@ pub struct Health {
 #[utoipa::path(
     operation_id = "getHealth",
     tag = "service",
+    params(super::conditional::Conditional),
     security(()),
     responses(
-        (status = 200, description = "The server and its database answer.", body = Health),
+        (status = 200, description = "The server and its database answer.", body = Health,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Cache-Control" = String, description = "How long caches may reuse the response."),
+            )),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
         (status = 503, description = "The database does not answer.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -49,8 +55,16 @@ pub struct SpecJson(pub String);
     operation_id = "getOpenApi",
     tag = "service",
     security(()),
-    responses((status = 200, description = "The OpenAPI document.", content_type = "application/json", body = Object,
-        example = json!({"openapi": "3.1.0", "info": {"title": "Gazette", "version": "0.1.0"}, "paths": {}})))
+    params(super::conditional::Conditional),
+    responses(
+        (status = 200, description = "The OpenAPI document.", content_type = "application/json", body = Object,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Cache-Control" = String, description = "How long caches may reuse the response."),
+            ),
+            example = json!({"openapi": "3.1.0", "info": {"title": "Gazette", "version": "0.1.0"}, "paths": {}})),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+    )
 )]
 #[get("/openapi.json")]
 pub async fn openapi_json(spec: actix_web::web::Data<SpecJson>) -> HttpResponse {

@@ -123,10 +123,15 @@ fn check_description(c: &mut Checker, description: Option<&str>) {
 #[utoipa::path(
     operation_id = "listTags",
     tag = "tags",
-    params(ListTagsParams),
+    params(ListTagsParams, super::conditional::Conditional),
     security(()),
     responses(
-        (status = 200, description = "A page of tags.", body = TagList),
+        (status = 200, description = "A page of tags.", body = TagList,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Cache-Control" = String, description = "How long caches may reuse the response."),
+            )),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
         (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
     )
@@ -168,10 +173,15 @@ pub async fn list_tags(
 #[utoipa::path(
     operation_id = "getTag",
     tag = "tags",
-    params(("slug" = String, Path, description = "The tag's slug.")),
+    params(("slug" = String, Path, description = "The tag's slug."), super::conditional::Conditional),
     security(()),
     responses(
-        (status = 200, description = "The tag.", body = Tag),
+        (status = 200, description = "The tag.", body = Tag,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Cache-Control" = String, description = "How long caches may reuse the response."),
+            )),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
         (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
     )
