@@ -11,13 +11,10 @@ use utoipa::IntoParams;
 )]
 pub struct Conditional {
     /// ETags of representations the client holds; a match answers 304 with no body.
-    #[param(rename = "If-None-Match", example = "\"kq7Rk3m3sW2bqkd0DV0yP4Bd\"")]
+    #[param(rename = "If-None-Match")]
     if_none_match: Option<String>,
     /// An HTTP date; when nothing changed since, the answer is 304 with no body (ignored when
     /// `If-None-Match` is sent).
-    #[param(
-        rename = "If-Modified-Since",
-        example = "Tue, 24 Nov 2026 07:31:40 GMT"
-    )]
+    #[param(rename = "If-Modified-Since")]
     if_modified_since: Option<String>,
 }

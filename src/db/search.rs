@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 
-use super::articles::{Filters, SearchHit, Teaser, TeaserRow, Visibility, with_tags};
+use super::articles::{Filters, SearchHit, Sort, Teaser, TeaserRow, Visibility, with_tags};
 use super::{Conn, Page, StoreResult};
 
 /// Marks the start of a matched word in a snippet (a private-use character, so that the
@@ -16,13 +16,21 @@ pub const HIT_END: char = '\u{E001}';
 /// bm25 weights of the columns title, summary, body and tags.
 const WEIGHTS: &str = "10.0, 4.0, 1.0, 6.0";
 
+/// The order of search results, and where a page starts.
+#[derive(Debug, Clone)]
+pub enum SearchOrder {
+    /// Most relevant first; after this (rank, id) position.
+    Relevance(Option<(f64, i64)>),
+    /// A list order; after this (time, id) keyset position.
+    Sorted(Sort, Option<(chrono::NaiveDateTime, i64)>),
+}
+
 #[derive(Debug, Clone)]
 pub struct SearchQuery {
     pub filters: Filters,
     /// Words the user typed; each must match, the last one as a prefix.
     pub words: Vec<String>,
-    /// Start after this (rank, id) position.
-    pub after: Option<(f64, i64)>,
+    pub order: SearchOrder,
     pub limit: i64,
 }
 
@@ -132,11 +140,30 @@ pub fn search(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
          snippet(articles_fts, -1, '{HIT_START}', '{HIT_END}', '…', 16) AS snippet \
          FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid WHERE {filter})"
     );
-    if let Some((rank, id)) = q.after {
-        page_sql.push_str(" WHERE rank > ? OR (rank = ? AND id > ?)");
-        binds.extend([Bind::Float(rank), Bind::Float(rank), Bind::Int(id)]);
-    }
-    page_sql.push_str(" ORDER BY rank, id LIMIT ?");
+    let order = match &q.order {
+        SearchOrder::Relevance(after) => {
+            if let Some((rank, id)) = after {
+                page_sql.push_str(" WHERE rank > ? OR (rank = ? AND id > ?)");
+                binds.extend([Bind::Float(*rank), Bind::Float(*rank), Bind::Int(*id)]);
+            }
+            "rank, id"
+        }
+        SearchOrder::Sorted(sort, after) => {
+            let (column, cmp, order) = match sort {
+                Sort::PublishedDesc => ("published_at", "<", "published_at DESC, id DESC"),
+                Sort::PublishedAsc => ("published_at", ">", "published_at, id"),
+                Sort::UpdatedDesc => ("updated_at", "<", "updated_at DESC, id DESC"),
+            };
+            if let Some((ts, id)) = after {
+                page_sql.push_str(&format!(
+                    " WHERE {column} {cmp} ? OR ({column} = ? AND id {cmp} ?)"
+                ));
+                binds.extend([Bind::Time(*ts), Bind::Time(*ts), Bind::Int(*id)]);
+            }
+            order
+        }
+    };
+    page_sql.push_str(&format!(" ORDER BY {order} LIMIT ?"));
     binds.push(Bind::Int(q.limit + 1));
     let mut hits: Vec<Hit> =
         bind_all(diesel::sql_query(page_sql).into_boxed(), binds).load(conn)?;

@@ -48,10 +48,10 @@ pub struct ListArticlesParams {
     #[serde(default, deserialize_with = "validate::present")]
     cursor: Option<String>,
     /// Full-text search over title, summary, body and tag names: every word must match, the
-    /// last one as a prefix (`harb` finds "harbour"). Results come most relevant first, each
-    /// with a `highlight`; `sort` does not apply. Blank means no search.
+    /// last one as a prefix (`harb` finds "harbour"). Results come most relevant first (or in
+    /// `sort` order when given), each with a `highlight`. Blank means no search.
     #[serde(default, deserialize_with = "validate::present")]
-    #[param(max_length = 200, example = "tram extension")]
+    #[param(max_length = 200)]
     q: Option<String>,
     /// Only articles with this tag (slug); repeat for articles having all of them.
     #[serde(default)]
@@ -59,20 +59,20 @@ pub struct ListArticlesParams {
     tag: Vec<String>,
     /// Only articles published strictly after this time (RFC 3339).
     #[serde(default, deserialize_with = "validate::present")]
-    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-01T00:00:00Z")]
+    #[param(value_type = Option<String>, format = DateTime)]
     published_after: Option<String>,
     /// Only articles published strictly before this time (RFC 3339).
     #[serde(default, deserialize_with = "validate::present")]
-    #[param(value_type = Option<String>, format = DateTime, example = "2026-12-01T00:00:00Z")]
+    #[param(value_type = Option<String>, format = DateTime)]
     published_before: Option<String>,
-    /// The order: newest published first (default), oldest first, or last updated first.
+    /// The order: newest published first (the default of lists), oldest first, or last
+    /// updated first. Searches come by relevance unless this is given.
     #[serde(default, deserialize_with = "validate::present")]
-    #[param(value_type = Option<ArticleSort>, default = "-published_at")]
+    #[param(value_type = Option<ArticleSort>)]
     sort: Option<String>,
     /// Comma-separated teaser members to return, e.g. `slug,title`; the others are left out
     /// and the response is `application/vnd.gazette.sparse+json`.
     #[serde(default, deserialize_with = "validate::present")]
-    #[param(example = "slug,title,published_at")]
     fields: Option<String>,
 }
 
@@ -84,7 +84,6 @@ pub struct GetArticleParams {
     /// Comma-separated article members to return, e.g. `title,body_html`; the others are
     /// left out and the response is `application/vnd.gazette.sparse+json`.
     #[serde(default, deserialize_with = "validate::present")]
-    #[param(example = "title,body_html,related")]
     fields: Option<String>,
 }
 
@@ -216,22 +215,34 @@ pub async fn list_articles(
                     "must be at most 200 characters".to_owned(),
                 ));
             }
-            if params.sort.is_some() {
-                return Err(pagination::query_error(
-                    "sort",
-                    "cannot be combined with q: search results come by relevance".to_owned(),
-                ));
-            }
-            let after = params
-                .cursor
-                .as_deref()
-                .map(|c| pagination::decode_rank("s", c))
-                .transpose()?;
+            // By relevance unless a sort is asked for.
+            let order = match params.sort.as_deref() {
+                None => search::SearchOrder::Relevance(
+                    params
+                        .cursor
+                        .as_deref()
+                        .map(|c| pagination::decode_rank("s", c))
+                        .transpose()?,
+                ),
+                Some(raw) => {
+                    let sort = parse_sort(Some(raw))?;
+                    let after = params
+                        .cursor
+                        .as_deref()
+                        .map(|c| pagination::decode_keyset(sort_code(sort), c))
+                        .transpose()?;
+                    search::SearchOrder::Sorted(sort, after)
+                }
+            };
             let query = search::SearchQuery {
                 filters,
                 words: search::words(&text),
-                after,
+                order,
                 limit,
+            };
+            let query_order = match &query.order {
+                search::SearchOrder::Relevance(_) => None,
+                search::SearchOrder::Sorted(sort, _) => Some(*sort),
             };
             let page = if query.words.is_empty() {
                 db::Page {
@@ -242,11 +253,15 @@ pub async fn list_articles(
             } else {
                 db::run(&state.pool, move |conn| search::search(conn, &query)).await?
             };
-            let next = match (page.has_more, page.items.last()) {
-                (true, Some(last)) => last
+            let next = match (page.has_more, page.items.last(), &query_order) {
+                (true, Some(last), None) => last
                     .hit
                     .as_ref()
                     .map(|hit| pagination::encode_rank("s", (hit.rank, last.row.id))),
+                (true, Some(last), Some(sort)) => Some(pagination::encode_keyset(
+                    sort_code(*sort),
+                    sort.key(&last.row),
+                )),
                 _ => None,
             };
             (page, next)
