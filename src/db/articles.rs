@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use diesel::sqlite::Sqlite;
 
+use super::related::{Related, RelatedSpec, related_of, set_related};
 use super::{Conn, Page, StoreError, StoreResult, tags};
 use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
 use crate::schema::{article_tags, articles, related_links, tags as tags_t};
@@ -50,7 +51,7 @@ pub enum Visibility {
 
 pub(super) type ArticleFilter = Box<dyn BoxableExpression<articles::table, Sqlite, SqlType = Bool>>;
 
-fn visible(vis: Visibility) -> ArticleFilter {
+pub(super) fn visible(vis: Visibility) -> ArticleFilter {
     match vis {
         Visibility::Public { now } => Box::new(
             articles::status
@@ -109,34 +110,6 @@ pub struct TeaserRow {
 pub struct TagRef {
     pub slug: String,
     pub name: String,
-}
-
-/// A related link as read: internal ones carry their target's current values.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Related {
-    Internal {
-        slug: String,
-        title: String,
-        summary: String,
-    },
-    External {
-        url: String,
-        title: Option<String>,
-        summary: String,
-    },
-}
-
-/// A related link as written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RelatedSpec {
-    Internal {
-        slug: String,
-    },
-    External {
-        url: String,
-        title: Option<String>,
-        summary: String,
-    },
 }
 
 #[derive(Debug, Clone)]
@@ -230,26 +203,6 @@ struct ArticleChangeset<'a> {
     byline: Option<Option<&'a str>>,
     feature_image_url: Option<Option<&'a str>>,
     updated_at: NaiveDateTime,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = related_links)]
-struct LinkInsert<'a> {
-    article_id: i64,
-    position: i64,
-    target_article_id: Option<i64>,
-    url: Option<&'a str>,
-    title: Option<&'a str>,
-    summary: Option<&'a str>,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = related_links, check_for_backend(Sqlite))]
-struct LinkRow {
-    target_article_id: Option<i64>,
-    url: Option<String>,
-    title: Option<String>,
-    summary: Option<String>,
 }
 
 /// List orders the API offers.
@@ -384,141 +337,11 @@ fn tags_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<HashMap<i64, Vec<TagRef>
     Ok(map)
 }
 
-/// An article's curated links as read, with what else reading them tells.
-struct Curated {
-    links: Vec<Related>,
-    /// Every article an internal link points at, shown or not.
-    target_ids: Vec<i64>,
-    /// The latest change among the targets (edits, and publications that have come).
-    targets_changed: Option<NaiveDateTime>,
-}
-
-fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated> {
-    let links: Vec<LinkRow> = related_links::table
-        .filter(related_links::article_id.eq(id))
-        .order(related_links::position)
-        .select(LinkRow::as_select())
-        .load(conn)?;
-    let target_ids: Vec<i64> = links.iter().filter_map(|l| l.target_article_id).collect();
-    let now = super::now();
-    type Target = (
-        i64,
-        String,
-        String,
-        String,
-        String,
-        Option<NaiveDateTime>,
-        NaiveDateTime,
-    );
-    let targets: HashMap<i64, Target> = articles::table
-        .filter(articles::id.eq_any(&target_ids))
-        .select((
-            articles::id,
-            articles::slug,
-            articles::title,
-            articles::summary,
-            articles::status,
-            articles::published_at,
-            articles::updated_at,
-        ))
-        .load::<Target>(conn)?
-        .into_iter()
-        .map(|t| (t.0, t))
-        .collect();
-    let is_public = |t: &Target| t.4 == "published" && t.5.is_some_and(|p| p <= now);
-    let targets_changed = targets
-        .values()
-        .map(|t| t.6.max(t.5.filter(|p| *p <= now).unwrap_or(t.6)))
-        .max();
-    // Internal links show only targets the public can read, whoever is asking.
-    let links = links
-        .into_iter()
-        .filter_map(|link| match link.target_article_id {
-            Some(target) => {
-                targets
-                    .get(&target)
-                    .filter(|t| is_public(t))
-                    .map(|t| Related::Internal {
-                        slug: t.1.clone(),
-                        title: t.2.clone(),
-                        summary: t.3.clone(),
-                    })
-            }
-            None => Some(Related::External {
-                url: link.url.unwrap_or_default(),
-                title: link.title,
-                summary: link.summary.unwrap_or_default(),
-            }),
-        })
-        .collect();
-    Ok(Curated {
-        links,
-        target_ids,
-        targets_changed,
-    })
-}
-
-/// A suggested article: one sharing tags with another.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Suggestion {
-    pub slug: String,
-    pub title: String,
-    pub summary: String,
-}
-
-/// Up to `limit` published articles sharing the most tags with article `id`, newest first
-/// among equals, leaving out `id` itself and `exclude`.
-fn suggestions(
+pub(super) fn find_row(
     conn: &mut Conn,
-    id: i64,
-    exclude: &[i64],
-    limit: i64,
-) -> QueryResult<Vec<Suggestion>> {
-    if limit <= 0 {
-        return Ok(Vec::new());
-    }
-    let own_tags: Vec<i64> = article_tags::table
-        .filter(article_tags::article_id.eq(id))
-        .select(article_tags::tag_id)
-        .load(conn)?;
-    let rows: Vec<(String, String, String, i64)> = article_tags::table
-        .inner_join(articles::table)
-        .filter(article_tags::tag_id.eq_any(&own_tags))
-        .filter(articles::id.ne(id))
-        .filter(articles::id.ne_all(exclude))
-        .filter(articles::status.eq("published"))
-        .filter(articles::published_at.le(super::now()))
-        .group_by((
-            articles::id,
-            articles::slug,
-            articles::title,
-            articles::summary,
-            articles::published_at,
-        ))
-        .select((
-            articles::slug,
-            articles::title,
-            articles::summary,
-            count_star(),
-        ))
-        .order((
-            count_star().desc(),
-            articles::published_at.desc(),
-            articles::id.desc(),
-        ))
-        .limit(limit)
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(slug, title, summary, _)| Suggestion {
-            slug,
-            title,
-            summary,
-        })
-        .collect())
-}
-
-fn find_row(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<ArticleRow> {
+    key: &ArticleKey,
+    vis: Visibility,
+) -> StoreResult<ArticleRow> {
     articles::table
         .filter(by_key(key))
         .filter(visible(vis))
@@ -557,21 +380,6 @@ pub fn find(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<A
         related: curated.links,
         last_modified,
     })
-}
-
-/// The curated related links of a visible article, then, up to `limit` in all, suggestions.
-pub fn related(
-    conn: &mut Conn,
-    key: &ArticleKey,
-    vis: Visibility,
-    limit: i64,
-) -> StoreResult<(Vec<Related>, Vec<Suggestion>)> {
-    let row = find_row(conn, key, vis)?;
-    let mut curated = related_of(conn, row.id)?;
-    curated.links.truncate(limit as usize);
-    let room = limit - curated.links.len() as i64;
-    let suggested = suggestions(conn, row.id, &curated.target_ids, room)?;
-    Ok((curated.links, suggested))
 }
 
 fn slug_taken(conn: &mut Conn, slug: &str, except: Option<i64>) -> QueryResult<bool> {
@@ -638,73 +446,6 @@ fn set_tags(
             .execute(conn)?;
     }
     Ok(())
-}
-
-/// Replaces the related links of `article_id`; `field` names the list in error messages.
-fn set_related(
-    conn: &mut Conn,
-    article_id: i64,
-    links: &[RelatedSpec],
-    field: &str,
-) -> StoreResult<()> {
-    diesel::delete(related_links::table.filter(related_links::article_id.eq(article_id)))
-        .execute(conn)?;
-    let mut errors = Vec::new();
-    for (i, link) in links.iter().enumerate() {
-        let row = match link {
-            RelatedSpec::Internal { slug } => {
-                let target = articles::table
-                    .filter(articles::slug.eq(slug))
-                    .select(articles::id)
-                    .first::<i64>(conn)
-                    .optional()?;
-                match target {
-                    Some(target) if target == article_id => {
-                        errors.push((
-                            format!("{field}[{i}].slug"),
-                            "an article cannot be related to itself".to_owned(),
-                        ));
-                        continue;
-                    }
-                    Some(target) => LinkInsert {
-                        article_id,
-                        position: i as i64,
-                        target_article_id: Some(target),
-                        url: None,
-                        title: None,
-                        summary: None,
-                    },
-                    None => {
-                        errors.push((
-                            format!("{field}[{i}].slug"),
-                            format!("no article has the slug '{slug}'"),
-                        ));
-                        continue;
-                    }
-                }
-            }
-            RelatedSpec::External {
-                url,
-                title,
-                summary,
-            } => LinkInsert {
-                article_id,
-                position: i as i64,
-                target_article_id: None,
-                url: Some(url),
-                title: title.as_deref(),
-                summary: Some(summary),
-            },
-        };
-        diesel::insert_into(related_links::table)
-            .values(&row)
-            .execute(conn)?;
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(errors))
-    }
 }
 
 /// Stores a new article, deriving a unique slug when none is given.
@@ -814,23 +555,6 @@ pub fn update(
             set_related(conn, current.id, related, "related")?;
         }
         find(conn, &ArticleKey::Id(current.id), Visibility::All)
-    })
-}
-
-/// Replaces an article's related links; returns them as read.
-pub fn replace_related(
-    conn: &mut Conn,
-    key: &ArticleKey,
-    links: &[RelatedSpec],
-    now: NaiveDateTime,
-) -> StoreResult<Vec<Related>> {
-    conn.immediate_transaction(|conn| {
-        let current = find_row(conn, key, Visibility::All)?;
-        set_related(conn, current.id, links, "")?;
-        diesel::update(articles::table.filter(articles::id.eq(current.id)))
-            .set(articles::updated_at.eq(now))
-            .execute(conn)?;
-        Ok(related_of(conn, current.id)?.links)
     })
 }
 

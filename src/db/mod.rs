@@ -2,6 +2,7 @@
 
 pub mod articles;
 pub mod keys;
+pub mod related;
 pub mod search;
 pub mod tags;
 

@@ -9,6 +9,7 @@ use super::ArticleStatus;
 use crate::api::validate::{self, Checker};
 use crate::content;
 use crate::db::articles as store;
+use crate::db::related as links;
 use crate::error::ApiError;
 
 /// A tag name or slug (schema only; tags travel as strings).
@@ -207,7 +208,7 @@ pub struct ArticlePatch {
     pub feature_image_url: Option<Option<String>>,
 }
 
-fn check_related(c: &mut Checker, field: &str, links: &[RelatedInput]) -> Vec<store::RelatedSpec> {
+fn check_related(c: &mut Checker, field: &str, links: &[RelatedInput]) -> Vec<links::RelatedSpec> {
     c.count(field, links.len(), validate::MAX_RELATED);
     let mut specs = Vec::with_capacity(links.len());
     for (i, link) in links.iter().enumerate() {
@@ -220,7 +221,7 @@ fn check_related(c: &mut Checker, field: &str, links: &[RelatedInput]) -> Vec<st
                 summary: None,
             } => {
                 c.slug(&format!("{at}.slug"), slug);
-                specs.push(store::RelatedSpec::Internal { slug: slug.clone() });
+                specs.push(links::RelatedSpec::Internal { slug: slug.clone() });
             }
             RelatedInput {
                 slug: None,
@@ -241,7 +242,7 @@ fn check_related(c: &mut Checker, field: &str, links: &[RelatedInput]) -> Vec<st
                 if let Some(t) = title {
                     c.text(&format!("{at}.title"), t, validate::MAX_TITLE_CHARS, false);
                 }
-                specs.push(store::RelatedSpec::External {
+                specs.push(links::RelatedSpec::External {
                     url: url.clone(),
                     title: title.clone().filter(|t| !t.trim().is_empty()),
                     summary: summary.clone().unwrap_or_default(),
@@ -265,7 +266,7 @@ fn check_related(c: &mut Checker, field: &str, links: &[RelatedInput]) -> Vec<st
 }
 
 /// Validates a list of related links as a whole request body.
-pub fn related_specs(links: &[RelatedInput]) -> Result<Vec<store::RelatedSpec>, ApiError> {
+pub fn related_specs(links: &[RelatedInput]) -> Result<Vec<links::RelatedSpec>, ApiError> {
     let mut c = Checker::default();
     let specs = check_related(&mut c, "", links);
     c.finish()?;

@@ -22,7 +22,7 @@ use crate::api::extract::{Admin, ApiQuery, JsonBody, Reader};
 use crate::api::pagination::{self, ListMeta};
 use crate::api::{SPARSE_JSON, State, field_names, keep_fields, parse_fields, validate};
 use crate::db::articles::{ArticleKey, Filters, Visibility};
-use crate::db::{self, articles as store, search};
+use crate::db::{self, articles as store, related as links, search};
 use crate::error::{ApiError, Problem};
 
 /// Sort orders for the article list.
@@ -406,7 +406,7 @@ pub async fn list_related(
     let key = ArticleKey::parse(&key);
     let vis = visibility(&reader);
     let (curated, suggested) = db::run(&state.pool, move |conn| {
-        store::related(conn, &key, vis, limit)
+        links::related(conn, &key, vis, limit)
     })
     .await?;
     let site = &state.settings.site_url;
@@ -527,7 +527,7 @@ pub async fn replace_related(
     let key = ArticleKey::parse(&key);
     let specs = related_specs(&body.parse_list::<Vec<RelatedInput>>()?)?;
     let links = db::run(&state.pool, move |conn| {
-        store::replace_related(conn, &key, &specs, db::now())
+        links::replace_related(conn, &key, &specs, db::now())
     })
     .await?;
     let site = &state.settings.site_url;

@@ -8,6 +8,7 @@ use crate::api::pagination::ListMeta;
 use crate::api::{Tagged, utc};
 use crate::content;
 use crate::db::articles as store;
+use crate::db::related as links;
 use crate::db::search::{HIT_END, HIT_START};
 
 /// Where an article is in its life.
@@ -230,9 +231,9 @@ pub struct RelatedList {
     pub data: Vec<RelatedLink>,
 }
 
-pub(super) fn related_out(link: store::Related, site_url: &str) -> RelatedLink {
+pub(super) fn related_out(link: links::Related, site_url: &str) -> RelatedLink {
     match link {
-        store::Related::Internal {
+        links::Related::Internal {
             slug,
             title,
             summary,
@@ -244,7 +245,7 @@ pub(super) fn related_out(link: store::Related, site_url: &str) -> RelatedLink {
             title: Some(title),
             summary,
         },
-        store::Related::External {
+        links::Related::External {
             url,
             title,
             summary,
@@ -306,7 +307,7 @@ pub(super) fn article_out(a: store::Article, site_url: &str) -> Article {
     }
 }
 
-pub(super) fn suggestion_out(s: store::Suggestion, site_url: &str) -> RelatedLink {
+pub(super) fn suggestion_out(s: links::Suggestion, site_url: &str) -> RelatedLink {
     RelatedLink {
         kind: RelatedKind::Internal,
         source: RelatedSource::Suggested,

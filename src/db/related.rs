@@ -1,0 +1,293 @@
+//! Related links: the editor's ordered list, resolved at read time, and suggestions.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel::sqlite::Sqlite;
+
+use super::articles::{ArticleKey, Visibility, find_row};
+use super::{Conn, StoreError, StoreResult};
+use crate::schema::{article_tags, articles, related_links};
+
+/// A related link as read: internal ones carry their target's current values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Related {
+    Internal {
+        slug: String,
+        title: String,
+        summary: String,
+    },
+    External {
+        url: String,
+        title: Option<String>,
+        summary: String,
+    },
+}
+
+/// A related link as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelatedSpec {
+    Internal {
+        slug: String,
+    },
+    External {
+        url: String,
+        title: Option<String>,
+        summary: String,
+    },
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = related_links)]
+struct LinkInsert<'a> {
+    article_id: i64,
+    position: i64,
+    target_article_id: Option<i64>,
+    url: Option<&'a str>,
+    title: Option<&'a str>,
+    summary: Option<&'a str>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = related_links, check_for_backend(Sqlite))]
+struct LinkRow {
+    target_article_id: Option<i64>,
+    url: Option<String>,
+    title: Option<String>,
+    summary: Option<String>,
+}
+
+/// An article's curated links as read, with what else reading them tells.
+pub(super) struct Curated {
+    pub links: Vec<Related>,
+    /// Every article an internal link points at, shown or not.
+    pub target_ids: Vec<i64>,
+    /// The latest change among the targets (edits, and publications that have come).
+    pub targets_changed: Option<NaiveDateTime>,
+}
+
+pub(super) fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated> {
+    let links: Vec<LinkRow> = related_links::table
+        .filter(related_links::article_id.eq(id))
+        .order(related_links::position)
+        .select(LinkRow::as_select())
+        .load(conn)?;
+    let target_ids: Vec<i64> = links.iter().filter_map(|l| l.target_article_id).collect();
+    let now = super::now();
+    type Target = (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        Option<NaiveDateTime>,
+        NaiveDateTime,
+    );
+    let targets: HashMap<i64, Target> = articles::table
+        .filter(articles::id.eq_any(&target_ids))
+        .select((
+            articles::id,
+            articles::slug,
+            articles::title,
+            articles::summary,
+            articles::status,
+            articles::published_at,
+            articles::updated_at,
+        ))
+        .load::<Target>(conn)?
+        .into_iter()
+        .map(|t| (t.0, t))
+        .collect();
+    let is_public = |t: &Target| t.4 == "published" && t.5.is_some_and(|p| p <= now);
+    let targets_changed = targets
+        .values()
+        .map(|t| t.6.max(t.5.filter(|p| *p <= now).unwrap_or(t.6)))
+        .max();
+    // Internal links show only targets the public can read, whoever is asking.
+    let links = links
+        .into_iter()
+        .filter_map(|link| match link.target_article_id {
+            Some(target) => {
+                targets
+                    .get(&target)
+                    .filter(|t| is_public(t))
+                    .map(|t| Related::Internal {
+                        slug: t.1.clone(),
+                        title: t.2.clone(),
+                        summary: t.3.clone(),
+                    })
+            }
+            None => Some(Related::External {
+                url: link.url.unwrap_or_default(),
+                title: link.title,
+                summary: link.summary.unwrap_or_default(),
+            }),
+        })
+        .collect();
+    Ok(Curated {
+        links,
+        target_ids,
+        targets_changed,
+    })
+}
+
+/// A suggested article: one sharing tags with another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+}
+
+/// Up to `limit` published articles sharing the most tags with article `id`, newest first
+/// among equals, leaving out `id` itself and `exclude`.
+fn suggestions(
+    conn: &mut Conn,
+    id: i64,
+    exclude: &[i64],
+    limit: i64,
+) -> QueryResult<Vec<Suggestion>> {
+    if limit <= 0 {
+        return Ok(Vec::new());
+    }
+    let own_tags: Vec<i64> = article_tags::table
+        .filter(article_tags::article_id.eq(id))
+        .select(article_tags::tag_id)
+        .load(conn)?;
+    let rows: Vec<(String, String, String, i64)> = article_tags::table
+        .inner_join(articles::table)
+        .filter(article_tags::tag_id.eq_any(&own_tags))
+        .filter(articles::id.ne(id))
+        .filter(articles::id.ne_all(exclude))
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.le(super::now()))
+        .group_by((
+            articles::id,
+            articles::slug,
+            articles::title,
+            articles::summary,
+            articles::published_at,
+        ))
+        .select((
+            articles::slug,
+            articles::title,
+            articles::summary,
+            count_star(),
+        ))
+        .order((
+            count_star().desc(),
+            articles::published_at.desc(),
+            articles::id.desc(),
+        ))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(slug, title, summary, _)| Suggestion {
+            slug,
+            title,
+            summary,
+        })
+        .collect())
+}
+
+/// The curated related links of a visible article, then, up to `limit` in all, suggestions.
+pub fn related(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    vis: Visibility,
+    limit: i64,
+) -> StoreResult<(Vec<Related>, Vec<Suggestion>)> {
+    let row = find_row(conn, key, vis)?;
+    let mut curated = related_of(conn, row.id)?;
+    curated.links.truncate(limit as usize);
+    let room = limit - curated.links.len() as i64;
+    let suggested = suggestions(conn, row.id, &curated.target_ids, room)?;
+    Ok((curated.links, suggested))
+}
+
+/// Replaces the related links of `article_id`; `field` names the list in error messages.
+pub(super) fn set_related(
+    conn: &mut Conn,
+    article_id: i64,
+    links: &[RelatedSpec],
+    field: &str,
+) -> StoreResult<()> {
+    diesel::delete(related_links::table.filter(related_links::article_id.eq(article_id)))
+        .execute(conn)?;
+    let mut errors = Vec::new();
+    for (i, link) in links.iter().enumerate() {
+        let row = match link {
+            RelatedSpec::Internal { slug } => {
+                let target = articles::table
+                    .filter(articles::slug.eq(slug))
+                    .select(articles::id)
+                    .first::<i64>(conn)
+                    .optional()?;
+                match target {
+                    Some(target) if target == article_id => {
+                        errors.push((
+                            format!("{field}[{i}].slug"),
+                            "an article cannot be related to itself".to_owned(),
+                        ));
+                        continue;
+                    }
+                    Some(target) => LinkInsert {
+                        article_id,
+                        position: i as i64,
+                        target_article_id: Some(target),
+                        url: None,
+                        title: None,
+                        summary: None,
+                    },
+                    None => {
+                        errors.push((
+                            format!("{field}[{i}].slug"),
+                            format!("no article has the slug '{slug}'"),
+                        ));
+                        continue;
+                    }
+                }
+            }
+            RelatedSpec::External {
+                url,
+                title,
+                summary,
+            } => LinkInsert {
+                article_id,
+                position: i as i64,
+                target_article_id: None,
+                url: Some(url),
+                title: title.as_deref(),
+                summary: Some(summary),
+            },
+        };
+        diesel::insert_into(related_links::table)
+            .values(&row)
+            .execute(conn)?;
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(errors))
+    }
+}
+
+/// Replaces an article's related links; returns them as read.
+pub fn replace_related(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    links: &[RelatedSpec],
+    now: NaiveDateTime,
+) -> StoreResult<Vec<Related>> {
+    conn.immediate_transaction(|conn| {
+        let current = find_row(conn, key, Visibility::All)?;
+        set_related(conn, current.id, links, "")?;
+        diesel::update(articles::table.filter(articles::id.eq(current.id)))
+            .set(articles::updated_at.eq(now))
+            .execute(conn)?;
+        Ok(related_of(conn, current.id)?.links)
+    })
+}
