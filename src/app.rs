@@ -34,11 +34,22 @@ fn routes(cfg: &mut ServiceConfig) {
                 .service(api::articles::delete_article)
                 .service(api::articles::list_related)
                 .service(api::articles::replace_related)
+                .service(api::articles::list_revisions)
+                .service(api::articles::get_revision)
+                .service(api::articles::restore_revision)
                 .service(api::tags::list_tags)
                 .service(api::tags::create_tag)
                 .service(api::tags::get_tag)
                 .service(api::tags::update_tag)
-                .service(api::tags::delete_tag),
+                .service(api::tags::delete_tag)
+                .service(api::transfer::import_content)
+                .service(api::webhooks::list_webhooks)
+                .service(api::webhooks::create_webhook)
+                .service(api::webhooks::get_webhook)
+                .service(api::webhooks::update_webhook)
+                .service(api::webhooks::delete_webhook)
+                .service(api::webhooks::list_deliveries)
+                .service(api::webhooks::redeliver),
         );
 }
 

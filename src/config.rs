@@ -30,6 +30,17 @@ pub enum Command {
     Keys(KeysCommand),
     /// Print the OpenAPI document as JSON.
     Openapi,
+    /// Write every tag and article as NDJSON (one JSON object per line) to stdout or a file.
+    Export {
+        /// The file to write (replaced only once the export is complete); `-` or none for stdout.
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Read an export (NDJSON) into the database by slug: all of it or, on a bad line, nothing.
+    Import {
+        /// The file to read; `-` for stdin.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +90,10 @@ pub struct ServeArgs {
     #[arg(long, env = "REQUIRE_CONTENT_KEY")]
     pub require_content_key: bool,
 
+    /// Refuse article writes without `If-Match` (428), so no editor overwrites another blindly.
+    #[arg(long, env = "REQUIRE_IF_MATCH")]
+    pub require_if_match: bool,
+
     /// Cache-Control of public reads (reads with a key are `private, no-store`).
     #[arg(long, env = "CACHE_CONTROL", default_value = DEFAULT_CACHE_CONTROL)]
     pub cache_control: String,
@@ -90,6 +105,21 @@ pub struct ServeArgs {
     /// Database connections in the pool.
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
+
+    /// Wait before the first retry of a failed webhook delivery, in milliseconds; it doubles
+    /// with each further attempt (at most an hour; 12 attempts in all).
+    #[arg(long, env = "WEBHOOK_RETRY_BASE_MS", default_value_t = 1000)]
+    pub webhook_retry_base_ms: u64,
+
+    /// Comma-separated hosts webhooks may be delivered to (as written in their URLs); empty:
+    /// any. Deliveries to other hosts fail without a connection being made.
+    #[arg(
+        long,
+        env = "WEBHOOK_ALLOWED_HOSTS",
+        default_value = "",
+        value_delimiter = ','
+    )]
+    pub webhook_allowed_hosts: Vec<String>,
 
     /// Load the demo newsroom into the database when it has no articles.
     #[arg(long)]
@@ -118,7 +148,15 @@ impl ServeArgs {
                 .filter(|o| !o.is_empty())
                 .collect(),
             require_content_key: self.require_content_key,
+            require_if_match: self.require_if_match,
             cache_control: self.cache_control.clone(),
+            webhook_retry_base_ms: self.webhook_retry_base_ms,
+            webhook_allowed_hosts: self
+                .webhook_allowed_hosts
+                .iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
             ..Settings::default()
         }
     }
@@ -131,10 +169,16 @@ pub struct Settings {
     pub site_name: String,
     pub cors_allowed_origins: Vec<String>,
     pub require_content_key: bool,
+    /// Whether article writes must carry `If-Match`.
+    pub require_if_match: bool,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// Cache-Control of successful and 404 reads without a key.
     pub cache_control: String,
+    /// Wait before the first retry of a failed webhook delivery, in milliseconds.
+    pub webhook_retry_base_ms: u64,
+    /// The hosts webhooks may be delivered to, in lower case; empty: any.
+    pub webhook_allowed_hosts: Vec<String>,
 }
 
 /// Cache-Control of public reads unless configured: fresh for a minute, then served stale
@@ -148,8 +192,11 @@ impl Default for Settings {
             site_name: "Gazette".to_owned(),
             cors_allowed_origins: Vec::new(),
             require_content_key: false,
+            require_if_match: false,
             max_body_bytes: 1024 * 1024,
             cache_control: DEFAULT_CACHE_CONTROL.to_owned(),
+            webhook_retry_base_ms: 1000,
+            webhook_allowed_hosts: Vec::new(),
         }
     }
 }

@@ -111,6 +111,26 @@ pub fn none_match(if_none_match: &str, etag: &str) -> bool {
         .any(|candidate| candidate.trim() == "*" || strip(candidate) == etag)
 }
 
+/// Whether an `If-Match` value matches the identity `etag` of the current representation:
+/// strong comparison, except that a tag of another content coding of the same content
+/// (`"…-gzip"`, `"…-br"`) matches too.
+pub fn if_match(if_match: &str, etag: &str) -> bool {
+    if_match.split(',').map(str::trim).any(|candidate| {
+        if candidate == "*" {
+            return true;
+        }
+        if candidate.starts_with("W/") {
+            return false;
+        }
+        let bare = candidate.trim_matches('"');
+        let bare = bare
+            .strip_suffix("-gzip")
+            .or_else(|| bare.strip_suffix("-br"))
+            .unwrap_or(bare);
+        format!("\"{bare}\"") == etag
+    })
+}
+
 fn not_modified_since(
     if_modified_since: Option<&HeaderValue>,
     last_modified: Option<&HeaderValue>,
@@ -157,7 +177,10 @@ impl Asked {
 }
 
 fn cache_control(asked: &Asked, status: StatusCode, public: &str) -> HeaderValue {
-    let cacheable = asked.read && (status.is_success() || status == StatusCode::NOT_FOUND);
+    let cacheable = asked.read
+        && (status.is_success()
+            || status == StatusCode::NOT_FOUND
+            || status == StatusCode::MOVED_PERMANENTLY);
     let value = match (cacheable, asked.keyed) {
         (true, false) => public,
         (true, true) => "private, no-store",
@@ -279,6 +302,19 @@ mod tests {
         assert!(none_match("W/\"b\"", "\"b\""));
         assert!(none_match("*", "\"b\""));
         assert!(!none_match("\"a\"", "\"b\""));
+    }
+
+    #[test]
+    fn if_match_is_strong_but_coding_blind() {
+        let etag = entity_tag(b"abc", Coding::Identity);
+        assert!(if_match(&etag, &etag));
+        assert!(if_match("*", &etag));
+        assert!(if_match(
+            &format!("\"x\", {}", entity_tag(b"abc", Coding::Gzip)),
+            &etag
+        ));
+        assert!(!if_match(&format!("W/{etag}"), &etag));
+        assert!(!if_match(&entity_tag(b"abd", Coding::Identity), &etag));
     }
 
     #[test]

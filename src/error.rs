@@ -54,6 +54,10 @@ pub struct Problem {
     /// The invalid fields, for validation failures (422) and bad query parameters (400).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// For a failed `If-Match` (412): the resource's current entity tag, to read it again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "\"kq7Rk3m3sW2bqkd0DV0yP4Bd\"")]
+    pub current_etag: Option<String>,
 }
 
 /// Everything that can go wrong in a request.
@@ -76,6 +80,12 @@ pub enum ApiError {
     MethodNotAllowed { method: Method, allow: Vec<Method> },
     #[error("{0}")]
     Conflict(String),
+    #[error(
+        "The resource changed since you read it (If-Match does not match); its current ETag is {current_etag}."
+    )]
+    PreconditionFailed { current_etag: String },
+    #[error("This server requires If-Match on writes: send the ETag of the version you read.")]
+    PreconditionRequired,
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -126,12 +136,17 @@ impl ApiError {
             }
             _ => None,
         };
+        let current_etag = match self {
+            Self::PreconditionFailed { current_etag } => Some(current_etag.clone()),
+            _ => None,
+        };
         Problem {
             problem_type: "about:blank".to_owned(),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
             errors,
+            current_etag,
         }
     }
 }
@@ -145,6 +160,8 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -171,6 +188,11 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { allow, .. } => {
                 response.insert_header((header::ALLOW, allow_list(allow)));
             }
+            Self::PreconditionFailed { current_etag } => {
+                if let Ok(value) = header::HeaderValue::from_str(current_etag) {
+                    response.insert_header((header::ETAG, value));
+                }
+            }
             Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
             }
@@ -192,6 +214,9 @@ impl From<StoreError> for ApiError {
                     .collect(),
             ),
             StoreError::Busy(detail) => Self::Unavailable(detail),
+            StoreError::PreconditionFailed(current_etag) => {
+                Self::PreconditionFailed { current_etag }
+            }
             StoreError::Internal(detail) => Self::Internal(detail),
         }
     }
@@ -205,6 +230,7 @@ pub fn problem_for_status(status: StatusCode, detail: String) -> HttpResponse {
         status: status.as_u16(),
         detail,
         errors: None,
+        current_etag: None,
     };
     HttpResponse::build(status)
         .content_type(PROBLEM_JSON)

@@ -11,3 +11,4 @@ pub mod demo;
 pub mod error;
 pub mod openapi;
 pub mod schema;
+pub mod webhooks;

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::articles::ArticleSort;
+use crate::api::articles::{ArticleSort, EditorialStatus};
 use crate::error::{FieldError, Problem};
 
 #[derive(OpenApi)]
@@ -19,11 +19,13 @@ read. Every error is RFC 9457 problem details (`application/problem+json`)."
     tags(
         (name = "articles", description = "News articles with their tags and related links."),
         (name = "tags", description = "The topics articles are filed under."),
+        (name = "transfer", description = "Bulk import of tags and articles as NDJSON, as `gazette export` writes them (admin only)."),
+        (name = "webhooks", description = "Signed HTTP callbacks on content changes (admin only)."),
         (name = "feeds", description = "Published articles as an Atom feed and a sitemap."),
         (name = "service", description = "Health and this document."),
     ),
     servers((url = "/", description = "The server that serves this document")),
-    components(schemas(Problem, FieldError, ArticleSort)),
+    components(schemas(Problem, FieldError, ArticleSort, EditorialStatus)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

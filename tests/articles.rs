@@ -1415,7 +1415,7 @@ async fn patch_related_replaces_the_links() {
 }
 
 #[actix_web::test]
-async fn patch_slug_moves_the_article_and_the_old_slug_is_404() {
+async fn patch_slug_moves_the_article_and_the_old_slug_redirects() {
     let ctx = site_ctx();
     let app = ctx.app().await;
     let original = create_article(&ctx, &app, full_article()).await;
@@ -1432,7 +1432,9 @@ async fn patch_slug_moves_the_article_and_the_old_slug_is_404() {
         a["canonical_url"],
         "https://news.example/articles/full-story"
     );
-    fetch_article(&app, "full").await.problem(404);
+    let old = fetch_article(&app, "full").await;
+    assert_eq!(old.status.as_u16(), 301, "{old:?}");
+    assert_eq!(old.header("location"), Some("/api/v1/articles/full-story"));
     assert_eq!(
         fetch_article(&app, "full-story").await.ok(200)["id"],
         original["id"]
@@ -1450,9 +1452,19 @@ async fn patch_slug_moves_the_article_and_the_old_slug_is_404() {
         linker["related"][0]["url"],
         "https://news.example/articles/full-story"
     );
-    // The old slug is free again.
+    // The old slug stays reserved for the article it redirects to.
     let b = create_article(&ctx, &app, json!({"title": "Full"})).await;
-    assert_eq!(b["slug"], "full");
+    assert_eq!(b["slug"], "full-2");
+    send(
+        &app,
+        ctx.admin(json(
+            Method::POST,
+            "/api/v1/articles",
+            &json!({"title": "X", "slug": "full"}),
+        )),
+    )
+    .await
+    .problem(409);
 }
 
 #[actix_web::test]

@@ -303,3 +303,39 @@ impl FromRequest for Reader {
         })
     }
 }
+
+/// The `If-Match` header of a write. Checked by the handler after authorization, so that a
+/// request without a valid key learns nothing from a 428.
+#[derive(Debug)]
+pub struct IfMatch {
+    value: Option<String>,
+    required: bool,
+}
+
+impl IfMatch {
+    /// The entity tags sent, or `None`; a 428 when they are required and missing.
+    pub fn value(self) -> Result<Option<String>, ApiError> {
+        match self.value {
+            None if self.required => Err(ApiError::PreconditionRequired),
+            value => Ok(value),
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(IfMatch {
+            value: req
+                .headers()
+                .get(header::IF_MATCH)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            required: req
+                .app_data::<State>()
+                .is_some_and(|s| s.settings.require_if_match),
+        }))
+    }
+}

@@ -28,8 +28,9 @@ fn xml(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 allows no other control characters.
+            // XML 1.0 allows no other control characters, nor U+FFFE and U+FFFF.
             c if c.is_control() && !matches!(c, '\n' | '\r' | '\t') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -104,11 +105,12 @@ pub async fn feed(
             settings.site_name.clone(),
         ),
     };
+    // An empty feed says it has not changed since the epoch, so its ETag stays put.
     let updated = entries
         .iter()
         .map(|(row, _)| row.updated_at)
         .max()
-        .unwrap_or_else(db::now);
+        .unwrap_or_default();
     let mut out = String::with_capacity(4096 + entries.len() * 8192);
     out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     let _ = writeln!(
@@ -228,6 +230,9 @@ mod tests {
 
     #[test]
     fn xml_escaping() {
-        assert_eq!(xml("a<b>&\"c'\u{1}"), "a&lt;b&gt;&amp;&quot;c&apos;");
+        assert_eq!(
+            xml("a<b>&\"c'\u{1}\u{FFFF}"),
+            "a&lt;b&gt;&amp;&quot;c&apos;"
+        );
     }
 }

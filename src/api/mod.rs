@@ -7,7 +7,9 @@ pub mod feeds;
 pub mod meta;
 pub mod pagination;
 pub mod tags;
+pub mod transfer;
 pub mod validate;
+pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;

@@ -62,10 +62,21 @@ impl Checker {
     /// An absolute http or https URL with a host name (letters, digits, dots and hyphens)
     /// and an optional port: the pattern the OpenAPI document states for URL fields.
     pub fn url(&mut self, field: &str, value: &str) {
-        if !is_http_url(value) {
+        if !is_http_url(value, 4) {
             self.fail(
                 field,
                 "must be an absolute http or https URL with a host name, like https://example.org/page",
+            );
+        }
+    }
+
+    /// Like [`Checker::url`], but with any port up to 65535: the address of a server to
+    /// call (a webhook receiver), which may listen anywhere.
+    pub fn server_url(&mut self, field: &str, value: &str) {
+        if !is_http_url(value, 5) {
+            self.fail(
+                field,
+                "must be an absolute http or https URL with a host name and an optional port, like https://hooks.example.org:8443/in",
             );
         }
     }
@@ -90,7 +101,9 @@ impl Checker {
     }
 }
 
-fn is_http_url(value: &str) -> bool {
+/// Whether `value` is an absolute http(s) URL with a host name and a port of at most
+/// `port_digits` digits (and at most 65535).
+fn is_http_url(value: &str, port_digits: usize) -> bool {
     let Some(rest) = value
         .strip_prefix("https://")
         .or_else(|| value.strip_prefix("http://"))
@@ -118,8 +131,11 @@ fn is_http_url(value: &str) -> bool {
             .bytes()
             .last()
             .is_some_and(|b| b.is_ascii_alphanumeric());
-    let port_ok =
-        port.is_none_or(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    let port_ok = port.is_none_or(|p| {
+        (1..=port_digits).contains(&p.len())
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u16>().is_ok()
+    });
     host_ok && port_ok
 }
 
@@ -152,7 +168,7 @@ mod tests {
             "http://a.b-c.d:8080/x?y=1#z",
             "https://x/",
         ] {
-            assert!(is_http_url(good), "{good}");
+            assert!(is_http_url(good, 4), "{good}");
         }
         for bad in [
             "ftp://x",
@@ -167,7 +183,13 @@ mod tests {
             "https://[::1]/",
             "https://user@a",
         ] {
-            assert!(!is_http_url(bad), "{bad}");
+            assert!(!is_http_url(bad, 4), "{bad}");
+        }
+        assert!(!is_http_url("http://127.0.0.1:54321/", 4));
+        assert!(is_http_url("http://127.0.0.1:54321/", 5));
+        assert!(is_http_url("http://127.0.0.1:65535/", 5));
+        for bad in ["http://a:65536/", "http://a:123456/", "http://a:/"] {
+            assert!(!is_http_url(bad, 5), "{bad}");
         }
     }
 }

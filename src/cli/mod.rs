@@ -1,6 +1,7 @@
 //! The subcommands of the `gazette` binary.
 
 mod serve;
+mod transfer;
 
 use std::error::Error;
 
@@ -26,6 +27,8 @@ pub fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Keys(command) => keys(&url, command),
+        Command::Export { output } => transfer::export(&url, output.as_deref()),
+        Command::Import { file } => transfer::import(&url, &file),
         Command::Openapi => {
             println!("{}", crate::app::openapi().to_pretty_json()?);
             Ok(())

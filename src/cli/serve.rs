@@ -5,7 +5,7 @@ use actix_web::HttpServer;
 use super::CliResult;
 use crate::app::{self, Prepared};
 use crate::config::ServeArgs;
-use crate::{db, demo};
+use crate::{db, demo, webhooks};
 
 pub async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     let pool = db::open(database_url, args.db_pool_size)?;
@@ -16,7 +16,8 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
             None => log::info!("the database already has articles; demo content not loaded"),
         }
     }
-    let prepared = Prepared::new(pool, args.settings());
+    let worker_config = webhooks::WorkerConfig::from_settings(&args.settings());
+    let prepared = Prepared::new(pool.clone(), args.settings());
     let mut server = HttpServer::new(move || app::build(prepared.clone())).shutdown_timeout(10);
     if let Some(workers) = args.workers {
         server = server.workers(workers);
@@ -28,6 +29,8 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
         "Gazette listening on http://{} (database {database_url})",
         args.bind
     );
+    let worker = webhooks::Worker::start(pool, worker_config);
     server.run().await?;
+    worker.stop().await;
     Ok(())
 }

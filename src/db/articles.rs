@@ -6,13 +6,13 @@ use std::fmt;
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
+use diesel::sql_types::{Bool, Nullable, Timestamp};
 use diesel::sqlite::Sqlite;
 
 use super::related::{Related, RelatedSpec, related_of, set_related};
-use super::{Conn, Page, StoreError, StoreResult, tags};
+use super::{Conn, Page, StoreError, StoreResult, revisions, tags};
 use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
-use crate::schema::{article_tags, articles, related_links, tags as tags_t};
+use crate::schema::{article_slugs, article_tags, articles, related_links, tags as tags_t};
 
 /// How an article is addressed in a path: its numeric id or its slug.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +47,18 @@ pub enum Visibility {
     Public { now: NaiveDateTime },
     /// Every article, whatever its status (admin preview).
     All,
+    /// Articles in one editorial state (admin lists).
+    State(EditorialState, NaiveDateTime),
+}
+
+/// Where an article is in the editorial workflow; `Scheduled` is published with a
+/// `published_at` still to come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditorialState {
+    Draft,
+    Scheduled,
+    Published,
+    Archived,
 }
 
 pub(super) type ArticleFilter = Box<dyn BoxableExpression<articles::table, Sqlite, SqlType = Bool>>;
@@ -59,6 +71,14 @@ pub(super) fn visible(vis: Visibility) -> ArticleFilter {
                 .and(articles::published_at.assume_not_null().le(now)),
         ),
         Visibility::All => Box::new(articles::id.is_not_null()),
+        Visibility::State(EditorialState::Draft, _) => Box::new(articles::status.eq("draft")),
+        Visibility::State(EditorialState::Archived, _) => Box::new(articles::status.eq("archived")),
+        Visibility::State(EditorialState::Published, now) => visible(Visibility::Public { now }),
+        Visibility::State(EditorialState::Scheduled, now) => Box::new(
+            articles::status
+                .eq("published")
+                .and(articles::published_at.assume_not_null().gt(now)),
+        ),
     }
 }
 
@@ -274,16 +294,29 @@ pub fn list(conn: &mut Conn, q: &ListQuery) -> StoreResult<Page<Teaser>> {
         .filter(list_filter(&q.filters))
         .select(TeaserRow::as_select())
         .into_boxed();
+    // Public lists hold only dated articles; editorial ones may hold undated drafts, which
+    // sort by their creation (as `Sort::key` places them).
+    let dated = matches!(q.filters.visibility, Visibility::Public { .. });
+    let published =
+        || -> Box<dyn BoxableExpression<articles::table, Sqlite, SqlType = Nullable<Timestamp>>> {
+            if dated {
+                Box::new(articles::published_at)
+            } else {
+                Box::new(diesel::dsl::sql::<Nullable<Timestamp>>(
+                    "COALESCE(articles.published_at, articles.created_at)",
+                ))
+            }
+        };
     query = match (q.sort, q.after) {
         (Sort::PublishedDesc, Some((ts, id))) => query.filter(
-            articles::published_at
+            published()
                 .lt(ts)
-                .or(articles::published_at.eq(ts).and(articles::id.lt(id))),
+                .or(published().eq(ts).and(articles::id.lt(id))),
         ),
         (Sort::PublishedAsc, Some((ts, id))) => query.filter(
-            articles::published_at
+            published()
                 .gt(ts)
-                .or(articles::published_at.eq(ts).and(articles::id.gt(id))),
+                .or(published().eq(ts).and(articles::id.gt(id))),
         ),
         (Sort::UpdatedDesc, Some((ts, id))) => query.filter(
             articles::updated_at
@@ -293,8 +326,8 @@ pub fn list(conn: &mut Conn, q: &ListQuery) -> StoreResult<Page<Teaser>> {
         (_, None) => query,
     };
     query = match q.sort {
-        Sort::PublishedDesc => query.order((articles::published_at.desc(), articles::id.desc())),
-        Sort::PublishedAsc => query.order((articles::published_at.asc(), articles::id.asc())),
+        Sort::PublishedDesc => query.order((published().desc(), articles::id.desc())),
+        Sort::PublishedAsc => query.order((published().asc(), articles::id.asc())),
         Sort::UpdatedDesc => query.order((articles::updated_at.desc(), articles::id.desc())),
     };
     let mut rows: Vec<TeaserRow> = query.limit(q.limit + 1).load(conn)?;
@@ -323,7 +356,7 @@ pub(super) fn with_tags(
         .collect())
 }
 
-fn tags_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<HashMap<i64, Vec<TagRef>>> {
+pub(super) fn tags_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<HashMap<i64, Vec<TagRef>>> {
     let rows: Vec<(i64, String, String)> = article_tags::table
         .inner_join(tags_t::table)
         .filter(article_tags::article_id.eq_any(ids))
@@ -382,15 +415,38 @@ pub fn find(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<A
     })
 }
 
-fn slug_taken(conn: &mut Conn, slug: &str, except: Option<i64>) -> QueryResult<bool> {
-    let mut query = articles::table
+/// Whether another article than `except` has `slug`, now or in its history.
+pub(super) fn slug_taken(conn: &mut Conn, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+    let except = except.unwrap_or(-1);
+    let current = articles::table
         .filter(articles::slug.eq(slug))
+        .filter(articles::id.ne(except))
         .select(articles::id)
-        .into_boxed();
-    if let Some(id) = except {
-        query = query.filter(articles::id.ne(id));
-    }
-    Ok(query.first::<i64>(conn).optional()?.is_some())
+        .first::<i64>(conn)
+        .optional()?;
+    let former = article_slugs::table
+        .filter(article_slugs::slug.eq(slug))
+        .filter(article_slugs::article_id.ne(except))
+        .select(article_slugs::article_id)
+        .first::<i64>(conn)
+        .optional()?;
+    Ok(current.is_some() || former.is_some())
+}
+
+/// The current slug of the article that once had `slug`, if it is visible.
+pub fn moved(conn: &mut Conn, slug: &str, vis: Visibility) -> QueryResult<Option<String>> {
+    let id: Option<i64> = article_slugs::table
+        .filter(article_slugs::slug.eq(slug))
+        .select(article_slugs::article_id)
+        .first(conn)
+        .optional()?;
+    let Some(id) = id else { return Ok(None) };
+    articles::table
+        .filter(articles::id.eq(id))
+        .filter(visible(vis))
+        .select(articles::slug)
+        .first(conn)
+        .optional()
 }
 
 /// A free slug derived from `title`: its slug form, then `-2`, `-3`, … until one is free.
@@ -416,13 +472,13 @@ fn derive_slug(conn: &mut Conn, title: &str) -> QueryResult<String> {
 fn check_slug_free(conn: &mut Conn, slug: &str, except: Option<i64>) -> StoreResult<()> {
     if slug_taken(conn, slug, except)? {
         return Err(StoreError::Conflict(format!(
-            "The slug '{slug}' is already used by another article; choose another or omit it to derive one from the title."
+            "The slug '{slug}' is used by another article, now or formerly; choose another or omit it to derive one from the title."
         )));
     }
     Ok(())
 }
 
-fn set_tags(
+pub(super) fn set_tags(
     conn: &mut Conn,
     article_id: i64,
     names: &[String],
@@ -452,7 +508,10 @@ fn set_tags(
 pub fn create(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<Article> {
     conn.immediate_transaction(|conn| {
         let id = insert(conn, new, now)?;
-        find(conn, &ArticleKey::Id(id), Visibility::All)
+        revisions::record(conn, id, now)?;
+        let created = find(conn, &ArticleKey::Id(id), Visibility::All)?;
+        emit(conn, None, Some(&created.row), now)?;
+        Ok(created)
     })
 }
 
@@ -502,67 +561,192 @@ pub fn import(
     now: NaiveDateTime,
 ) -> StoreResult<usize> {
     conn.immediate_transaction(|conn| {
+        let mut ids = Vec::with_capacity(new.len());
         for article in new {
-            insert(conn, article, now)?;
+            ids.push(insert(conn, article, now)?);
         }
         for (slug, related) in links {
             let id = find_row(conn, &ArticleKey::Slug(slug.clone()), Visibility::All)?.id;
             set_related(conn, id, related, &format!("{slug}.related"))?;
         }
+        for id in ids {
+            revisions::record(conn, id, now)?;
+        }
         Ok(new.len())
     })
 }
 
-/// Applies `changes` to an article of any status.
+fn is_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
+    row.status == "published" && row.published_at.is_some_and(|p| p <= now)
+}
+
+/// Queues the webhook event for a change from `before` to `after` (either absent for a
+/// creation or deletion): published when the public starts seeing the article, unpublished
+/// when it stops, deleted, or updated.
+pub(super) fn emit(
+    conn: &mut Conn,
+    before: Option<&ArticleRow>,
+    after: Option<&ArticleRow>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let was = before.is_some_and(|r| is_public(r, now));
+    let event = match after {
+        None => "article.deleted",
+        Some(row) if is_public(row, now) && !was => "article.published",
+        Some(_) if was && !after.is_some_and(|r| is_public(r, now)) => "article.unpublished",
+        Some(_) => "article.updated",
+    };
+    let Some(row) = after.or(before) else {
+        return Ok(());
+    };
+    let data = serde_json::json!({
+        "id": row.id,
+        "slug": row.slug,
+        "previous_slug": before.filter(|b| b.slug != row.slug).map(|b| b.slug.clone()),
+        "title": row.title,
+        "status": row.status,
+        "published_at": row.published_at.map(|t| t.and_utc()),
+        "updated_at": row.updated_at.and_utc(),
+    });
+    super::events::record(conn, event, &data, now)
+}
+
+/// A condition a write checks against the article as it is, inside the write's transaction
+/// (an `If-Match` precondition, say).
+pub type Check<'a> = &'a dyn Fn(&Article) -> StoreResult<()>;
+
+/// Applies `changes` to an article of any status, if `check` passes; records a revision.
 pub fn update(
     conn: &mut Conn,
     key: &ArticleKey,
     changes: &ArticleChanges,
     now: NaiveDateTime,
+    check: Check<'_>,
 ) -> StoreResult<Article> {
     conn.immediate_transaction(|conn| {
-        let current = find_row(conn, key, Visibility::All)?;
-        if let Some(slug) = &changes.slug {
-            check_slug_free(conn, slug, Some(current.id))?;
-        }
-        let status = changes.status.unwrap_or(current.status.as_str());
-        let mut published_at = changes.published_at.unwrap_or(current.published_at);
-        // Publishing without a date means "now".
-        if status == "published" && published_at.is_none() {
-            published_at = Some(now);
-        }
-        let body = changes.body.as_ref();
-        diesel::update(articles::table.filter(articles::id.eq(current.id)))
-            .set(&ArticleChangeset {
-                slug: changes.slug.as_deref(),
-                title: changes.title.as_deref(),
-                summary: changes.summary.as_deref(),
-                body: body.map(|(md, _)| md.as_str()),
-                body_html: body.map(|(_, r)| r.html.as_str()),
-                body_text: body.map(|(_, r)| r.text.as_str()),
-                word_count: body.map(|(_, r)| r.word_count),
-                status: changes.status,
-                published_at: Some(published_at),
-                byline: changes.byline.as_ref().map(|b| b.as_deref()),
-                feature_image_url: changes.feature_image_url.as_ref().map(|u| u.as_deref()),
-                updated_at: now,
-            })
-            .execute(conn)?;
-        if let Some(tags) = &changes.tags {
-            set_tags(conn, current.id, tags, now)?;
-        }
-        if let Some(related) = &changes.related {
-            set_related(conn, current.id, related, "related")?;
-        }
-        find(conn, &ArticleKey::Id(current.id), Visibility::All)
+        let current = find(conn, key, Visibility::All)?;
+        check(&current)?;
+        apply(conn, &current.row, changes, now)?;
+        revisions::record(conn, current.row.id, now)?;
+        let updated = find(conn, &ArticleKey::Id(current.row.id), Visibility::All)?;
+        emit(conn, Some(&current.row), Some(&updated.row), now)?;
+        Ok(updated)
     })
+}
+
+/// Makes revision `number` current again, as a new revision. Internal links whose target is
+/// gone are left out; the slug stays as it is.
+pub fn restore(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    number: i64,
+    now: NaiveDateTime,
+    check: Check<'_>,
+) -> StoreResult<Article> {
+    conn.immediate_transaction(|conn| {
+        let current = find(conn, key, Visibility::All)?;
+        check(&current)?;
+        let old = revisions::find(conn, key, number)?.snapshot;
+        let mut related = Vec::with_capacity(old.related.len());
+        for link in &old.related {
+            let spec = RelatedSpec::from(link);
+            let gone = match &spec {
+                RelatedSpec::Internal { slug } => !slug_taken(conn, slug, Some(current.row.id))?,
+                RelatedSpec::External { .. } => false,
+            };
+            if !gone {
+                related.push(spec);
+            }
+        }
+        let status: &'static str = match old.status.as_str() {
+            "published" => "published",
+            "archived" => "archived",
+            _ => "draft",
+        };
+        let changes = ArticleChanges {
+            title: Some(old.title),
+            slug: None,
+            summary: Some(old.summary),
+            body: Some((old.body.clone(), crate::content::render(&old.body))),
+            status: Some(status),
+            published_at: Some(old.published_at),
+            byline: Some(old.byline),
+            feature_image_url: Some(old.feature_image_url),
+            tags: Some(old.tags.into_iter().map(|(slug, _)| slug).collect()),
+            related: Some(related),
+        };
+        apply(conn, &current.row, &changes, now)?;
+        revisions::record(conn, current.row.id, now)?;
+        let restored = find(conn, &ArticleKey::Id(current.row.id), Visibility::All)?;
+        emit(conn, Some(&current.row), Some(&restored.row), now)?;
+        Ok(restored)
+    })
+}
+
+fn apply(
+    conn: &mut Conn,
+    current: &ArticleRow,
+    changes: &ArticleChanges,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    if let Some(slug) = changes.slug.as_ref().filter(|s| **s != current.slug) {
+        check_slug_free(conn, slug, Some(current.id))?;
+        // A published article's old slug keeps working (it redirects) and stays reserved.
+        if current.status == "published" {
+            diesel::insert_or_ignore_into(article_slugs::table)
+                .values((
+                    article_slugs::slug.eq(&current.slug),
+                    article_slugs::article_id.eq(current.id),
+                    article_slugs::retired_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        diesel::delete(article_slugs::table.filter(article_slugs::slug.eq(slug))).execute(conn)?;
+    }
+    let status = changes.status.unwrap_or(current.status.as_str());
+    let mut published_at = changes.published_at.unwrap_or(current.published_at);
+    // Publishing without a date means "now".
+    if status == "published" && published_at.is_none() {
+        published_at = Some(now);
+    }
+    let body = changes.body.as_ref();
+    diesel::update(articles::table.filter(articles::id.eq(current.id)))
+        .set(&ArticleChangeset {
+            slug: changes.slug.as_deref(),
+            title: changes.title.as_deref(),
+            summary: changes.summary.as_deref(),
+            body: body.map(|(md, _)| md.as_str()),
+            body_html: body.map(|(_, r)| r.html.as_str()),
+            body_text: body.map(|(_, r)| r.text.as_str()),
+            word_count: body.map(|(_, r)| r.word_count),
+            status: changes.status,
+            published_at: Some(published_at),
+            byline: changes.byline.as_ref().map(|b| b.as_deref()),
+            feature_image_url: changes.feature_image_url.as_ref().map(|u| u.as_deref()),
+            updated_at: now,
+        })
+        .execute(conn)?;
+    if let Some(tags) = &changes.tags {
+        set_tags(conn, current.id, tags, now)?;
+    }
+    if let Some(related) = &changes.related {
+        set_related(conn, current.id, related, "related")?;
+    }
+    Ok(())
 }
 
 /// Deletes an article; links to it from other articles go with it, and those articles count
 /// as changed (their related reading did).
-pub fn delete(conn: &mut Conn, key: &ArticleKey, now: NaiveDateTime) -> StoreResult<()> {
+pub fn delete(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    now: NaiveDateTime,
+    check: Check<'_>,
+) -> StoreResult<()> {
     conn.immediate_transaction(|conn| {
-        let id = find_row(conn, key, Visibility::All)?.id;
+        let current = find(conn, key, Visibility::All)?;
+        check(&current)?;
+        let id = current.row.id;
         let linking = related_links::table
             .filter(related_links::target_article_id.eq(id))
             .select(related_links::article_id);
@@ -570,6 +754,7 @@ pub fn delete(conn: &mut Conn, key: &ArticleKey, now: NaiveDateTime) -> StoreRes
             .set(articles::updated_at.eq(now))
             .execute(conn)?;
         diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)?;
+        emit(conn, Some(&current.row), None, now)?;
         Ok(())
     })
 }

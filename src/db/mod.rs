@@ -1,10 +1,14 @@
 //! Storage: the connection pool and one module per resource. All SQL lives below here.
 
 pub mod articles;
+pub mod events;
 pub mod keys;
 pub mod related;
+pub mod revisions;
 pub mod search;
 pub mod tags;
+pub mod transfer;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -30,6 +34,9 @@ pub enum StoreError {
     /// Input that only the database can judge (an unknown related slug, say): (field, message).
     #[error("invalid input: {0:?}")]
     Invalid(Vec<(String, String)>),
+    /// A write's precondition failed; carries the current entity tag.
+    #[error("The article changed since you read it; its current ETag is {0}.")]
+    PreconditionFailed(String),
     /// The database could not answer in time; the request may be retried.
     #[error("{0}")]
     Busy(String),

@@ -7,8 +7,8 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
 
-use super::articles::{ArticleKey, Visibility, find_row};
-use super::{Conn, StoreError, StoreResult};
+use super::articles::{ArticleKey, Check, Visibility, find, find_row};
+use super::{Conn, StoreError, StoreResult, revisions};
 use crate::schema::{article_tags, articles, related_links};
 
 /// A related link as read: internal ones carry their target's current values.
@@ -281,13 +281,19 @@ pub fn replace_related(
     key: &ArticleKey,
     links: &[RelatedSpec],
     now: NaiveDateTime,
+    check: Check<'_>,
 ) -> StoreResult<Vec<Related>> {
     conn.immediate_transaction(|conn| {
-        let current = find_row(conn, key, Visibility::All)?;
-        set_related(conn, current.id, links, "")?;
-        diesel::update(articles::table.filter(articles::id.eq(current.id)))
+        let current = find(conn, key, Visibility::All)?;
+        check(&current)?;
+        let id = current.row.id;
+        set_related(conn, id, links, "")?;
+        diesel::update(articles::table.filter(articles::id.eq(id)))
             .set(articles::updated_at.eq(now))
             .execute(conn)?;
-        Ok(related_of(conn, current.id)?.links)
+        revisions::record(conn, id, now)?;
+        let updated = find_row(conn, &ArticleKey::Id(id), Visibility::All)?;
+        super::articles::emit(conn, Some(&current.row), Some(&updated), now)?;
+        Ok(related_of(conn, id)?.links)
     })
 }

@@ -4,14 +4,17 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 
-use super::articles::{Filters, SearchHit, Sort, Teaser, TeaserRow, Visibility, with_tags};
+use super::articles::{
+    EditorialState, Filters, SearchHit, Sort, Teaser, TeaserRow, Visibility, with_tags,
+};
 use super::{Conn, Page, StoreResult};
 
-/// Marks the start of a matched word in a snippet (a private-use character, so that the
-/// caller can escape the text and then turn the marks into markup).
-pub const HIT_START: char = '\u{E000}';
+/// Marks the start of a matched word in a snippet: a control character, which no stored
+/// text can contain (input with control characters is refused), so that the caller can
+/// escape the text and then turn the marks into markup.
+pub const HIT_START: char = '\u{2}';
 /// Marks the end of a matched word in a snippet.
-pub const HIT_END: char = '\u{E001}';
+pub const HIT_END: char = '\u{3}';
 
 /// bm25 weights of the columns title, summary, body and tags.
 const WEIGHTS: &str = "10.0, 4.0, 1.0, 6.0";
@@ -67,9 +70,20 @@ enum Bind {
 fn conditions(q: &SearchQuery) -> (String, Vec<Bind>) {
     let mut sql = String::from("articles_fts MATCH ?");
     let mut binds = vec![Bind::Text(match_expression(&q.words))];
-    if let Visibility::Public { now } = q.filters.visibility {
-        sql.push_str(" AND a.status = 'published' AND a.published_at <= ?");
-        binds.push(Bind::Time(now));
+    match q.filters.visibility {
+        Visibility::Public { now } | Visibility::State(EditorialState::Published, now) => {
+            sql.push_str(" AND a.status = 'published' AND a.published_at <= ?");
+            binds.push(Bind::Time(now));
+        }
+        Visibility::State(EditorialState::Scheduled, now) => {
+            sql.push_str(" AND a.status = 'published' AND a.published_at > ?");
+            binds.push(Bind::Time(now));
+        }
+        Visibility::State(EditorialState::Draft, _) => sql.push_str(" AND a.status = 'draft'"),
+        Visibility::State(EditorialState::Archived, _) => {
+            sql.push_str(" AND a.status = 'archived'")
+        }
+        Visibility::All => {}
     }
     for slug in &q.filters.tags {
         sql.push_str(

@@ -175,6 +175,22 @@ fn check_slug_free(conn: &mut Conn, slug: &str) -> StoreResult<()> {
     }
 }
 
+pub(super) fn emit(
+    conn: &mut Conn,
+    event: &str,
+    tag: &TagRow,
+    previous_slug: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let data = serde_json::json!({
+        "slug": tag.slug,
+        "previous_slug": previous_slug.filter(|p| *p != tag.slug),
+        "name": tag.name,
+        "description": tag.description,
+    });
+    super::events::record(conn, event, &data, now)
+}
+
 pub fn create(conn: &mut Conn, new: &NewTag, now: NaiveDateTime) -> StoreResult<Tag> {
     conn.immediate_transaction(|conn| {
         check_slug_free(conn, &new.slug)?;
@@ -187,7 +203,9 @@ pub fn create(conn: &mut Conn, new: &NewTag, now: NaiveDateTime) -> StoreResult<
                 tags::updated_at.eq(now),
             ))
             .execute(conn)?;
-        find(conn, &new.slug, now)
+        let tag = find(conn, &new.slug, now)?;
+        emit(conn, "tag.created", &tag.row, None, now)?;
+        Ok(tag)
     })
 }
 
@@ -210,14 +228,17 @@ pub fn update(
                 updated_at: now,
             })
             .execute(conn)?;
-        find(conn, changes.slug.as_deref().unwrap_or(&current.slug), now)
+        let tag = find(conn, changes.slug.as_deref().unwrap_or(&current.slug), now)?;
+        emit(conn, "tag.updated", &tag.row, Some(&current.slug), now)?;
+        Ok(tag)
     })
 }
 
 /// Deletes a tag and removes it from every article, which count as changed.
 pub fn delete(conn: &mut Conn, slug: &str, now: NaiveDateTime) -> StoreResult<()> {
     conn.immediate_transaction(|conn| {
-        let id = find_row(conn, slug)?.id;
+        let tag = find_row(conn, slug)?;
+        let id = tag.id;
         let tagged = article_tags::table
             .filter(article_tags::tag_id.eq(id))
             .select(article_tags::article_id);
@@ -225,6 +246,7 @@ pub fn delete(conn: &mut Conn, slug: &str, now: NaiveDateTime) -> StoreResult<()
             .set(articles::updated_at.eq(now))
             .execute(conn)?;
         diesel::delete(tags::table.filter(tags::id.eq(id))).execute(conn)?;
+        emit(conn, "tag.deleted", &tag, None, now)?;
         Ok(())
     })
 }

@@ -3,13 +3,15 @@
 use std::sync::LazyLock;
 
 use actix_web::http::header::{self, HttpDate, LastModified};
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 mod input;
 mod model;
+mod revisions;
+mod write;
 
 pub use input::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, related_specs};
 pub use model::{
@@ -17,12 +19,14 @@ pub use model::{
     RelatedSource, Share, ShareLinks,
 };
 use model::{article_out, related_out, suggestion_out, teaser_out};
+pub use revisions::{get_revision, list_revisions, restore_revision};
+pub use write::{create_article, delete_article, replace_related, update_article};
 
-use crate::api::extract::{Admin, ApiQuery, JsonBody, Reader};
+use crate::api::extract::{ApiQuery, Reader};
 use crate::api::pagination::{self, ListMeta};
 use crate::api::{SPARSE_JSON, State, field_names, keep_fields, parse_fields, validate};
-use crate::db::articles::{ArticleKey, Filters, Visibility};
-use crate::db::{self, articles as store, related as links, search};
+use crate::db::articles::{ArticleKey, EditorialState, Filters, Visibility};
+use crate::db::{self, StoreError, StoreResult, articles as store, related as links, search};
 use crate::error::{ApiError, Problem};
 
 /// Sort orders for the article list.
@@ -74,6 +78,52 @@ pub struct ListArticlesParams {
     /// and the response is `application/vnd.gazette.sparse+json`.
     #[serde(default, deserialize_with = "validate::present")]
     fields: Option<String>,
+    /// Admin key only: list articles in this editorial state instead of the published ones
+    /// (`scheduled` is published with a `published_at` still to come).
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(value_type = Option<EditorialStatus>)]
+    status: Option<String>,
+}
+
+/// Editorial states an admin list can show.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EditorialStatus {
+    Draft,
+    Scheduled,
+    Published,
+    Archived,
+}
+
+/// Who may see what a list shows: the public, or an admin asking for one editorial state.
+fn list_visibility(reader: &Reader, status: Option<&str>) -> Result<Visibility, ApiError> {
+    let now = db::now();
+    let Some(status) = status else {
+        return Ok(Visibility::Public { now });
+    };
+    let state = match status {
+        "draft" => EditorialState::Draft,
+        "scheduled" => EditorialState::Scheduled,
+        "published" => EditorialState::Published,
+        "archived" => EditorialState::Archived,
+        other => {
+            return Err(pagination::query_error(
+                "status",
+                format!("must be one of draft, scheduled, published, archived, got '{other}'"),
+            ));
+        }
+    };
+    match reader.scope {
+        _ if reader.is_admin() => Ok(Visibility::State(state, now)),
+        Some(_) => Err(ApiError::Forbidden(
+            "Listing by `status` needs an admin key; the key sent may only read.".to_owned(),
+        )),
+        None => Err(ApiError::Unauthorized {
+            detail: "Listing by `status` needs an admin key: send `Authorization: Bearer <key>`."
+                .to_owned(),
+            invalid_token: false,
+        }),
+    }
 }
 
 /// Query parameters of a single article.
@@ -186,13 +236,14 @@ fn visibility(reader: &Reader) -> Visibility {
         (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
         (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`status` was asked for with a key that may only read.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/articles")]
 pub async fn list_articles(
     state: State,
     req: HttpRequest,
-    _reader: Reader,
+    reader: Reader,
     ApiQuery(params): ApiQuery<ListArticlesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(params.limit.as_deref())?;
@@ -204,7 +255,7 @@ pub async fn list_articles(
         tags,
         published_after: time_param("published_after", params.published_after.as_deref())?,
         published_before: time_param("published_before", params.published_before.as_deref())?,
-        visibility: Visibility::Public { now: db::now() },
+        visibility: list_visibility(&reader, params.status.as_deref())?,
     };
     let search_text = params.q.filter(|q| !q.trim().is_empty());
     let (page, next_cursor) = match search_text {
@@ -337,6 +388,8 @@ pub async fn list_articles(
                 ("Last-Modified" = String, description = "When the article, its tags or its related articles last changed."),
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             )),
+        (status = 301, description = "The article's slug changed: `Location` gives its current address.",
+            headers(("Location" = String, description = "The article's current URL."))),
         (status = 304, description = "Not modified: the `If-None-Match` validator still matches, or nothing changed since `If-Modified-Since`."),
         (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
@@ -346,6 +399,7 @@ pub async fn list_articles(
 #[get("/articles/{slug_or_id}")]
 pub async fn get_article(
     state: State,
+    req: HttpRequest,
     reader: Reader,
     key: web::Path<String>,
     ApiQuery(params): ApiQuery<GetArticleParams>,
@@ -353,7 +407,19 @@ pub async fn get_article(
     let fields = parse_fields(params.fields.as_deref(), &ARTICLE_FIELDS)?;
     let key = ArticleKey::parse(&key);
     let vis = visibility(&reader);
-    let article = db::run(&state.pool, move |conn| store::find(conn, &key, vis)).await?;
+    let article = match db::run(&state.pool, move |conn| {
+        found_or_moved(conn, key, vis, store::find)
+    })
+    .await?
+    {
+        Found::Here(article) => article,
+        Found::Moved(slug) => {
+            return Ok(moved(
+                &format!("/api/v1/articles/{slug}"),
+                req.query_string(),
+            ));
+        }
+    };
     let modified = HttpDate::from(std::time::SystemTime::from(article.last_modified.and_utc()));
     let mut response = json_response(
         &article_out(article, &state.settings.site_url),
@@ -389,6 +455,8 @@ pub async fn get_article(
                 ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             )),
+        (status = 301, description = "The article's slug changed: `Location` gives the current address.",
+            headers(("Location" = String, description = "The related list at the article's current URL."))),
         (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
         (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
@@ -398,19 +466,31 @@ pub async fn get_article(
 #[get("/articles/{slug_or_id}/related")]
 pub async fn list_related(
     state: State,
+    req: HttpRequest,
     reader: Reader,
     key: web::Path<String>,
     ApiQuery(params): ApiQuery<ListRelatedParams>,
-) -> Result<web::Json<RelatedList>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit_in(params.limit.as_deref(), 8, 50)?;
     let key = ArticleKey::parse(&key);
     let vis = visibility(&reader);
-    let (curated, suggested) = db::run(&state.pool, move |conn| {
-        links::related(conn, &key, vis, limit)
+    let read =
+        move |conn: &mut db::Conn, key: &ArticleKey, vis| links::related(conn, key, vis, limit);
+    let (curated, suggested) = match db::run(&state.pool, move |conn| {
+        found_or_moved(conn, key, vis, read)
     })
-    .await?;
+    .await?
+    {
+        Found::Here(links) => links,
+        Found::Moved(slug) => {
+            return Ok(moved(
+                &format!("/api/v1/articles/{slug}/related"),
+                req.query_string(),
+            ));
+        }
+    };
     let site = &state.settings.site_url;
-    Ok(web::Json(RelatedList {
+    Ok(HttpResponse::Ok().json(RelatedList {
         data: curated
             .into_iter()
             .map(|l| related_out(l, site))
@@ -419,148 +499,39 @@ pub async fn list_related(
     }))
 }
 
-/// Create an article.
-///
-/// Renders the Markdown body to sanitized HTML and plain text, creates unknown tags, and
-/// answers 201 with the article and its `Location`.
-#[utoipa::path(
-    operation_id = "createArticle",
-    tag = "articles",
-    request_body = ArticleCreate,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "The article was created.", body = Article,
-            headers(("Location" = String, description = "The new article's URL."))),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is already in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/articles")]
-pub async fn create_article(
-    state: State,
-    _admin: Admin,
-    body: JsonBody,
-) -> Result<HttpResponse, ApiError> {
-    let new = body.parse::<ArticleCreate>()?.into_new()?;
-    let article = db::run(&state.pool, move |conn| {
-        store::create(conn, &new, db::now())
-    })
-    .await?;
-    let location = format!("/api/v1/articles/{}", article.row.slug);
-    Ok(HttpResponse::Created()
+/// What a read by slug found: the thing, or the slug the article has moved to.
+enum Found<T> {
+    Here(T),
+    Moved(String),
+}
+
+/// Runs `read`; when no article has the slug now but one had it before, says where it went.
+fn found_or_moved<T>(
+    conn: &mut db::Conn,
+    key: ArticleKey,
+    vis: Visibility,
+    read: impl FnOnce(&mut db::Conn, &ArticleKey, Visibility) -> StoreResult<T>,
+) -> StoreResult<Found<T>> {
+    match read(conn, &key, vis) {
+        Ok(found) => Ok(Found::Here(found)),
+        Err(StoreError::NotFound(detail)) => match &key {
+            ArticleKey::Slug(slug) => store::moved(conn, slug, vis)?
+                .map(Found::Moved)
+                .ok_or(StoreError::NotFound(detail)),
+            ArticleKey::Id(_) => Err(StoreError::NotFound(detail)),
+        },
+        Err(other) => Err(other),
+    }
+}
+
+/// A permanent redirect to `path`, keeping the query.
+fn moved(path: &str, query: &str) -> HttpResponse {
+    let location = if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    };
+    HttpResponse::MovedPermanently()
         .insert_header((header::LOCATION, location))
-        .json(article_out(article, &state.settings.site_url)))
-}
-
-/// Update an article.
-///
-/// Changes only the fields given (JSON merge patch semantics); `tags` and `related`, when
-/// given, replace the whole list. Setting `status` to `published` without a `published_at`
-/// stamps the current time.
-#[utoipa::path(
-    operation_id = "updateArticle",
-    tag = "articles",
-    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id.")),
-    request_body = ArticlePatch,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The updated article.", body = Article),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The new slug is already in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/articles/{slug_or_id}")]
-pub async fn update_article(
-    state: State,
-    _admin: Admin,
-    key: web::Path<String>,
-    body: JsonBody,
-) -> Result<web::Json<Article>, ApiError> {
-    let key = ArticleKey::parse(&key);
-    let changes = body.parse::<ArticlePatch>()?.into_changes()?;
-    let article = db::run(&state.pool, move |conn| {
-        store::update(conn, &key, &changes, db::now())
-    })
-    .await?;
-    Ok(web::Json(article_out(article, &state.settings.site_url)))
-}
-
-/// Replace an article's related links.
-///
-/// The body is the complete ordered list; an empty array removes every link.
-#[utoipa::path(
-    operation_id = "replaceRelated",
-    tag = "articles",
-    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id.")),
-    request_body(content = Vec<RelatedLinkSchema>, description = "The related links, in order.",
-        example = json!([{"slug": "ferry-timetable-changes"}, {"url": "https://example.org/report", "summary": "The full report."}])),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The related links as read, in order.", body = RelatedList),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A link is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[put("/articles/{slug_or_id}/related")]
-pub async fn replace_related(
-    state: State,
-    _admin: Admin,
-    key: web::Path<String>,
-    body: JsonBody,
-) -> Result<web::Json<RelatedList>, ApiError> {
-    let key = ArticleKey::parse(&key);
-    let specs = related_specs(&body.parse_list::<Vec<RelatedInput>>()?)?;
-    let links = db::run(&state.pool, move |conn| {
-        links::replace_related(conn, &key, &specs, db::now())
-    })
-    .await?;
-    let site = &state.settings.site_url;
-    Ok(web::Json(RelatedList {
-        data: links.into_iter().map(|l| related_out(l, site)).collect(),
-    }))
-}
-
-/// Delete an article.
-///
-/// Related links to it from other articles are removed too.
-#[utoipa::path(
-    operation_id = "deleteArticle",
-    tag = "articles",
-    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id.")),
-    security(("bearer" = [])),
-    responses(
-        (status = 204, description = "The article was deleted."),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/articles/{slug_or_id}")]
-pub async fn delete_article(
-    state: State,
-    _admin: Admin,
-    key: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let key = ArticleKey::parse(&key);
-    db::run(&state.pool, move |conn| {
-        store::delete(conn, &key, db::now())
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+        .finish()
 }

@@ -29,7 +29,7 @@ impl ArticleStatus {
         }
     }
 
-    fn from_stored(s: &str) -> Self {
+    pub(super) fn from_stored(s: &str) -> Self {
         match s {
             "published" => Self::Published,
             "archived" => Self::Archived,

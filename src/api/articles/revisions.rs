@@ -1,0 +1,304 @@
+//! `/api/v1/articles/{slug_or_id}/revisions`: every saved state of an article (admin).
+
+use actix_web::{get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{Article, ArticleStatus, article_out};
+use super::write::precondition;
+use crate::api::extract::{Admin, ApiQuery, IfMatch};
+use crate::api::pagination::{self, ListMeta};
+use crate::api::{State, Tagged, utc, validate};
+use crate::db::articles::ArticleKey;
+use crate::db::revisions::{self as store, SnapshotLink};
+use crate::db::{self, articles};
+use crate::error::{ApiError, Problem};
+
+/// A revision in a list.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "number": 3,
+    "created_at": "2026-11-24T07:31:40Z",
+    "title": "Council Approves Harbourfront Tram Extension",
+    "slug": "council-approves-tram-extension",
+    "status": "published",
+    "published_at": "2026-11-24T07:30:00Z"
+}))]
+pub struct RevisionSummary {
+    /// Counts from 1; the highest is the current version.
+    #[schema(example = 3)]
+    pub number: i64,
+    /// When this version was saved.
+    pub created_at: DateTime<Utc>,
+    pub title: String,
+    pub slug: String,
+    pub status: ArticleStatus,
+    #[schema(required = true)]
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// A page of revisions, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionList {
+    pub data: Vec<RevisionSummary>,
+    pub meta: ListMeta,
+}
+
+/// A related link as a revision recorded it: `{slug}` or `{url, summary, title}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionLink {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+/// One version of an article, as it was saved.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "number": 2,
+    "created_at": "2026-11-24T07:31:40Z",
+    "title": "Council Approves Harbourfront Tram Extension",
+    "slug": "council-approves-tram-extension",
+    "summary": "The line will reach the ferry terminal by 2028.",
+    "body": "After a six-hour debate, the council voted in favour.",
+    "status": "published",
+    "published_at": "2026-11-24T07:30:00Z",
+    "byline": "Mara Okafor",
+    "feature_image_url": null,
+    "tags": [{"slug": "transport", "name": "Transport"}],
+    "related": [{"slug": "ferry-timetable-changes"}, {"url": "https://example.org/tram-plan", "summary": "The plan."}]
+}))]
+pub struct Revision {
+    pub number: i64,
+    pub created_at: DateTime<Utc>,
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    /// Markdown source.
+    pub body: String,
+    pub status: ArticleStatus,
+    #[schema(required = true)]
+    pub published_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
+    pub byline: Option<String>,
+    #[schema(required = true)]
+    pub feature_image_url: Option<String>,
+    pub tags: Vec<Tagged>,
+    pub related: Vec<RevisionLink>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListRevisionsParams {
+    /// Page size, 1–100.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20)]
+    limit: Option<String>,
+    /// `next_cursor` from the previous page.
+    #[serde(default, deserialize_with = "validate::present")]
+    cursor: Option<String>,
+}
+
+const ORDER: &str = "rev";
+
+fn revision_out(r: store::Revision) -> Revision {
+    let s = r.snapshot;
+    Revision {
+        number: r.number,
+        created_at: utc(r.created_at),
+        title: s.title,
+        slug: s.slug,
+        summary: s.summary,
+        body: s.body,
+        status: ArticleStatus::from_stored(&s.status),
+        published_at: s.published_at.map(utc),
+        byline: s.byline,
+        feature_image_url: s.feature_image_url,
+        tags: s
+            .tags
+            .into_iter()
+            .map(|(slug, name)| Tagged { slug, name })
+            .collect(),
+        related: s
+            .related
+            .into_iter()
+            .map(|link| match link {
+                SnapshotLink::Internal { slug } => RevisionLink {
+                    slug: Some(slug),
+                    url: None,
+                    title: None,
+                    summary: None,
+                },
+                SnapshotLink::External {
+                    url,
+                    title,
+                    summary,
+                } => RevisionLink {
+                    slug: None,
+                    url: Some(url),
+                    title,
+                    summary: Some(summary),
+                },
+            })
+            .collect(),
+    }
+}
+
+/// List an article's revisions.
+///
+/// Every saved state of the article, newest (the current one) first, with cursor
+/// pagination. A revision is recorded by every change: create, update, related links,
+/// restore.
+#[utoipa::path(
+    operation_id = "listRevisions",
+    tag = "articles",
+    params(
+        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
+        ListRevisionsParams,
+        crate::api::conditional::Conditional,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of revisions, newest first.", body = RevisionList,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Cache-Control" = String, description = "`private, no-store`: read with a key."),
+            )),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{slug_or_id}/revisions")]
+pub async fn list_revisions(
+    state: State,
+    _admin: Admin,
+    key: web::Path<String>,
+    ApiQuery(params): ApiQuery<ListRevisionsParams>,
+) -> Result<web::Json<RevisionList>, ApiError> {
+    let limit = pagination::limit(params.limit.as_deref())?;
+    let before = match params.cursor.as_deref() {
+        Some(cursor) => Some(
+            pagination::decode_key(ORDER, cursor)?
+                .parse::<i64>()
+                .map_err(|_| {
+                    pagination::query_error("cursor", "is not a cursor this list issued".to_owned())
+                })?,
+        ),
+        None => None,
+    };
+    let key = ArticleKey::parse(&key);
+    let page = db::run(&state.pool, move |conn| {
+        store::list(conn, &key, before, limit)
+    })
+    .await?;
+    let next_cursor = match (page.has_more, page.items.last()) {
+        (true, Some(last)) => Some(pagination::encode_key(ORDER, &last.number.to_string())),
+        _ => None,
+    };
+    Ok(web::Json(RevisionList {
+        meta: ListMeta {
+            limit,
+            total: page.total,
+            has_more: next_cursor.is_some(),
+            next_cursor,
+        },
+        data: page
+            .items
+            .into_iter()
+            .map(|r| RevisionSummary {
+                number: r.number,
+                created_at: utc(r.created_at),
+                title: r.snapshot.title,
+                slug: r.snapshot.slug,
+                status: ArticleStatus::from_stored(&r.snapshot.status),
+                published_at: r.snapshot.published_at.map(utc),
+            })
+            .collect(),
+    }))
+}
+
+/// Get one revision of an article.
+///
+/// The article as it was saved in that version: content, tags and related links.
+#[utoipa::path(
+    operation_id = "getRevision",
+    tag = "articles",
+    params(
+        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
+        ("number" = i64, Path, description = "The revision number, from 1.", minimum = 1),
+        crate::api::conditional::Conditional,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The revision.", body = Revision,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Cache-Control" = String, description = "`private, no-store`: read with a key."),
+            )),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{slug_or_id}/revisions/{number}")]
+pub async fn get_revision(
+    state: State,
+    _admin: Admin,
+    path: web::Path<(String, i64)>,
+) -> Result<web::Json<Revision>, ApiError> {
+    let (key, number) = path.into_inner();
+    let key = ArticleKey::parse(&key);
+    let revision = db::run(&state.pool, move |conn| store::find(conn, &key, number)).await?;
+    Ok(web::Json(revision_out(revision)))
+}
+
+/// Restore a revision.
+///
+/// Makes that version's content, status, tags and related links current again, as a new
+/// revision (the slug stays; internal links to articles since deleted are left out). Honours
+/// `If-Match` like an update.
+#[utoipa::path(
+    operation_id = "restoreRevision",
+    tag = "articles",
+    params(
+        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
+        ("number" = i64, Path, description = "The revision number, from 1.", minimum = 1),
+        ("If-Match" = Option<String>, Header, description = "The ETag of the version you read; a stale one is refused with 412."),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The article, restored.", body = Article),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The article changed since the `If-Match` ETag was read.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "This server requires `If-Match` on writes.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/articles/{slug_or_id}/revisions/{number}/restore")]
+pub async fn restore_revision(
+    state: State,
+    _admin: Admin,
+    if_match: IfMatch,
+    path: web::Path<(String, i64)>,
+) -> Result<web::Json<Article>, ApiError> {
+    let check = precondition(if_match.value()?, state.settings.site_url.clone());
+    let (key, number) = path.into_inner();
+    let key = ArticleKey::parse(&key);
+    let article = db::run(&state.pool, move |conn| {
+        articles::restore(conn, &key, number, db::now(), &check)
+    })
+    .await?;
+    Ok(web::Json(article_out(article, &state.settings.site_url)))
+}

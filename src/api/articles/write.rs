@@ -1,0 +1,202 @@
+//! Article writes: create, update, replace related links, delete. Updates and deletes honour
+//! `If-Match` against the article's current ETag, checked inside the write's transaction.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, patch, post, put, web};
+
+use super::model::{Article, RelatedList, article_out, related_out};
+use super::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, related_specs};
+use crate::api::State;
+use crate::api::extract::{Admin, IfMatch, JsonBody};
+use crate::db::articles::ArticleKey;
+use crate::db::{self, StoreError, StoreResult, articles as store, related as links};
+use crate::delivery::{self, Coding};
+use crate::error::{ApiError, Problem};
+
+/// The check a write makes against the article as it stands: its current ETag (as an admin
+/// GET would send it) must match `If-Match`, when one was sent.
+pub(super) fn precondition(
+    if_match: Option<String>,
+    site_url: String,
+) -> impl Fn(&store::Article) -> StoreResult<()> {
+    move |current| {
+        let Some(expected) = if_match.as_deref() else {
+            return Ok(());
+        };
+        let body = serde_json::to_vec(&article_out(current.clone(), &site_url))
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let etag = delivery::entity_tag(&body, Coding::Identity);
+        if delivery::if_match(expected, &etag) {
+            Ok(())
+        } else {
+            Err(StoreError::PreconditionFailed(etag))
+        }
+    }
+}
+
+/// Create an article.
+///
+/// Renders the Markdown body to sanitized HTML and plain text, creates unknown tags, and
+/// answers 201 with the article and its `Location`.
+#[utoipa::path(
+    operation_id = "createArticle",
+    tag = "articles",
+    request_body = ArticleCreate,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The article was created.", body = Article,
+            headers(("Location" = String, description = "The new article's URL."))),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is already in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/articles")]
+pub async fn create_article(
+    state: State,
+    _admin: Admin,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let new = body.parse::<ArticleCreate>()?.into_new()?;
+    let article = db::run(&state.pool, move |conn| {
+        store::create(conn, &new, db::now())
+    })
+    .await?;
+    let location = format!("/api/v1/articles/{}", article.row.slug);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(article_out(article, &state.settings.site_url)))
+}
+
+/// Update an article.
+///
+/// Changes only the fields given (JSON merge patch semantics); `tags` and `related`, when
+/// given, replace the whole list. Setting `status` to `published` without a `published_at`
+/// stamps the current time.
+#[utoipa::path(
+    operation_id = "updateArticle",
+    tag = "articles",
+    params(
+        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag of the version you read (from GET); a stale one is refused with 412. Required (428 without it) when the server sets REQUIRE_IF_MATCH."),
+    ),
+    request_body = ArticlePatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated article.", body = Article),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The article changed since the `If-Match` ETag was read; `current_etag` and the `ETag` header give the current one.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "This server requires `If-Match` on writes.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new slug is already in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/articles/{slug_or_id}")]
+pub async fn update_article(
+    state: State,
+    _admin: Admin,
+    if_match: IfMatch,
+    key: web::Path<String>,
+    body: JsonBody,
+) -> Result<web::Json<Article>, ApiError> {
+    let check = precondition(if_match.value()?, state.settings.site_url.clone());
+    let key = ArticleKey::parse(&key);
+    let changes = body.parse::<ArticlePatch>()?.into_changes()?;
+    let article = db::run(&state.pool, move |conn| {
+        store::update(conn, &key, &changes, db::now(), &check)
+    })
+    .await?;
+    Ok(web::Json(article_out(article, &state.settings.site_url)))
+}
+
+/// Replace an article's related links.
+///
+/// The body is the complete ordered list; an empty array removes every link.
+#[utoipa::path(
+    operation_id = "replaceRelated",
+    tag = "articles",
+    params(
+        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag of the version you read (from GET); a stale one is refused with 412. Required (428 without it) when the server sets REQUIRE_IF_MATCH."),
+    ),
+    request_body(content = Vec<RelatedLinkSchema>, description = "The related links, in order.",
+        example = json!([{"slug": "ferry-timetable-changes"}, {"url": "https://example.org/report", "summary": "The full report."}])),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The related links as read, in order.", body = RelatedList),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The article changed since the `If-Match` ETag was read; `current_etag` and the `ETag` header give the current one.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "This server requires `If-Match` on writes.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A link is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/articles/{slug_or_id}/related")]
+pub async fn replace_related(
+    state: State,
+    _admin: Admin,
+    if_match: IfMatch,
+    key: web::Path<String>,
+    body: JsonBody,
+) -> Result<web::Json<RelatedList>, ApiError> {
+    let check = precondition(if_match.value()?, state.settings.site_url.clone());
+    let key = ArticleKey::parse(&key);
+    let specs = related_specs(&body.parse_list::<Vec<RelatedInput>>()?)?;
+    let links = db::run(&state.pool, move |conn| {
+        links::replace_related(conn, &key, &specs, db::now(), &check)
+    })
+    .await?;
+    let site = &state.settings.site_url;
+    Ok(web::Json(RelatedList {
+        data: links.into_iter().map(|l| related_out(l, site)).collect(),
+    }))
+}
+
+/// Delete an article.
+///
+/// Related links to it from other articles are removed too.
+#[utoipa::path(
+    operation_id = "deleteArticle",
+    tag = "articles",
+    params(
+        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag of the version you read (from GET); a stale one is refused with 412. Required (428 without it) when the server sets REQUIRE_IF_MATCH."),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The article was deleted."),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The article changed since the `If-Match` ETag was read; `current_etag` and the `ETag` header give the current one.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "This server requires `If-Match` on writes.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/articles/{slug_or_id}")]
+pub async fn delete_article(
+    state: State,
+    _admin: Admin,
+    if_match: IfMatch,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let check = precondition(if_match.value()?, state.settings.site_url.clone());
+    let key = ArticleKey::parse(&key);
+    db::run(&state.pool, move |conn| {
+        store::delete(conn, &key, db::now(), &check)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,612 @@
+//! `/api/v1/webhooks`: subscriptions to content events, and each one's delivery log.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::{Admin, ApiQuery, JsonBody};
+use super::pagination::{self, ListMeta};
+use super::validate::{self, Checker};
+use super::{State, utc};
+use crate::db::{self, events, webhooks as store};
+use crate::error::{ApiError, Problem};
+
+/// Generated secrets start with this, so leaked ones are easy to recognise.
+pub const SECRET_PREFIX: &str = "whsec_";
+const MIN_SECRET_CHARS: usize = 16;
+const MAX_SECRET_CHARS: usize = 256;
+
+/// An event a subscription can list: an event name, or a wildcard for every event of
+/// articles (`article.*`), of tags (`tag.*`) or of both (`*`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub enum WebhookEvent {
+    #[serde(rename = "article.published")]
+    ArticlePublished,
+    #[serde(rename = "article.updated")]
+    ArticleUpdated,
+    #[serde(rename = "article.unpublished")]
+    ArticleUnpublished,
+    #[serde(rename = "article.deleted")]
+    ArticleDeleted,
+    #[serde(rename = "tag.created")]
+    TagCreated,
+    #[serde(rename = "tag.updated")]
+    TagUpdated,
+    #[serde(rename = "tag.deleted")]
+    TagDeleted,
+    #[serde(rename = "article.*")]
+    AnyArticle,
+    #[serde(rename = "tag.*")]
+    AnyTag,
+    #[serde(rename = "*")]
+    Any,
+}
+
+/// A webhook subscription. Its secret is shown once, in the answer to its creation.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 3,
+    "url": "https://hooks.example.org/gazette",
+    "events": ["article.published", "article.unpublished", "tag.*"],
+    "active": true,
+    "created_at": "2026-10-01T09:00:00Z",
+    "updated_at": "2026-10-01T09:00:00Z"
+}))]
+pub struct Webhook {
+    #[schema(example = 3)]
+    pub id: i64,
+    /// Where deliveries are POSTed.
+    #[schema(example = "https://hooks.example.org/gazette")]
+    pub url: String,
+    /// The events delivered.
+    #[schema(value_type = Vec<WebhookEvent>)]
+    pub events: Vec<String>,
+    /// Inactive subscriptions receive nothing; their pending deliveries wait.
+    pub active: bool,
+    /// The HMAC-SHA256 key of `X-Gazette-Signature`: only in the answer to the creation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        value_type = String,
+        required = false,
+        example = "whsec_Jb3sV0mBq9kZ8yXcLQ2nR5tUe7WfHdA1oPiGv4sNxKw"
+    )]
+    pub secret: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A page of webhook subscriptions in creation order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookList {
+    pub data: Vec<Webhook>,
+    pub meta: ListMeta,
+}
+
+/// A new subscription.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "url": "https://hooks.example.org/gazette",
+    "events": ["article.published", "article.unpublished", "tag.*"]
+}))]
+pub struct WebhookCreate {
+    /// An absolute http or https URL.
+    #[schema(
+        max_length = 2048,
+        pattern = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#][^\s\x00-\x1F\x7F-\x9F]*)?$"
+    )]
+    pub url: String,
+    /// Event names and wildcards; at least one.
+    #[schema(value_type = Vec<WebhookEvent>, min_items = 1)]
+    pub events: Vec<String>,
+    /// The signing key, 16 to 256 characters without spaces; a strong one is generated when
+    /// absent. Either way the answer shows it, and nothing shows it again.
+    #[schema(min_length = 16, max_length = 256, pattern = r"^[!-~]+$")]
+    pub secret: Option<String>,
+    /// Default true.
+    pub active: Option<bool>,
+}
+
+/// Changes to a subscription: omitted fields stay. Sending `secret` rotates it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"events": ["article.*"], "active": false}))]
+pub struct WebhookPatch {
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = String, max_length = 2048, pattern = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#][^\s\x00-\x1F\x7F-\x9F]*)?$")]
+    pub url: Option<String>,
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = Vec<WebhookEvent>, min_items = 1)]
+    pub events: Option<Vec<String>>,
+    /// A new signing key; deliveries not yet sent are signed with it.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = String, min_length = 16, max_length = 256, pattern = r"^[!-~]+$")]
+    pub secret: Option<String>,
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = bool)]
+    pub active: Option<bool>,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Not yet accepted by the receiver; retried at `next_attempt_at`.
+    Pending,
+    /// The receiver answered 2xx.
+    Delivered,
+    /// Given up after 12 attempts; may be redelivered.
+    Failed,
+}
+
+/// One event sent (or to be sent) to a subscription, with the outcome of its attempts.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 41,
+    "event": "article.published",
+    "status": "delivered",
+    "attempts": 2,
+    "last_status_code": 200,
+    "last_error": "HTTP 500 Internal Server Error",
+    "created_at": "2026-10-01T09:00:00Z",
+    "delivered_at": "2026-10-01T09:00:02Z",
+    "next_attempt_at": null
+}))]
+pub struct Delivery {
+    /// Also sent as `X-Gazette-Delivery`.
+    #[schema(example = 41)]
+    pub id: i64,
+    /// The event's name, as in `X-Gazette-Event`.
+    #[schema(example = "article.published")]
+    pub event: String,
+    pub status: DeliveryStatus,
+    /// Attempts made so far (counted afresh after a redelivery).
+    #[schema(example = 2)]
+    pub attempts: i64,
+    /// The HTTP status of the latest answer; `null` when none came.
+    #[schema(required = true, example = 200)]
+    pub last_status_code: Option<i64>,
+    /// What went wrong in the latest failed attempt (kept after a later success).
+    #[schema(required = true, example = "HTTP 500 Internal Server Error")]
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// When a pending delivery is tried next; `null` unless pending.
+    #[schema(required = true)]
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// A page of a subscription's deliveries, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryList {
+    pub data: Vec<Delivery>,
+    pub meta: ListMeta,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1–100.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20)]
+    limit: Option<String>,
+    /// `next_cursor` from the previous page.
+    #[serde(default, deserialize_with = "validate::present")]
+    cursor: Option<String>,
+}
+
+const WEBHOOK_ORDER: &str = "webhook-id";
+const DELIVERY_ORDER: &str = "-delivery-id";
+
+impl PageParams {
+    /// The page size and the id the cursor continues from.
+    fn page(&self, order: &str) -> Result<(i64, Option<i64>), ApiError> {
+        let limit = pagination::limit(self.limit.as_deref())?;
+        let from = self
+            .cursor
+            .as_deref()
+            .map(|c| {
+                pagination::decode_key(order, c)?.parse::<i64>().map_err(|_| {
+                    pagination::query_error(
+                        "cursor",
+                        "is not a cursor this list issued; pass `next_cursor` from the previous page unchanged".to_owned(),
+                    )
+                })
+            })
+            .transpose()?;
+        Ok((limit, from))
+    }
+}
+
+fn meta<T>(page: &db::Page<T>, limit: i64, order: &str, id: impl Fn(&T) -> i64) -> ListMeta {
+    let next_cursor = match (page.has_more, page.items.last()) {
+        (true, Some(last)) => Some(pagination::encode_key(order, &id(last).to_string())),
+        _ => None,
+    };
+    ListMeta {
+        limit,
+        total: page.total,
+        has_more: next_cursor.is_some(),
+        next_cursor,
+    }
+}
+
+/// The id in a path: a positive whole number, or a 404 saying what is missing.
+fn path_id(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::not_found(format!("No {what} has the id '{raw}'.")))
+}
+
+fn webhook_out(row: store::WebhookRow, secret: Option<String>) -> Webhook {
+    Webhook {
+        events: row.event_patterns(),
+        id: row.id,
+        url: row.url,
+        active: row.active,
+        secret,
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+    }
+}
+
+fn delivery_out(row: store::DeliveryRow) -> Delivery {
+    let status = match row.status.as_str() {
+        "delivered" => DeliveryStatus::Delivered,
+        "failed" => DeliveryStatus::Failed,
+        _ => DeliveryStatus::Pending,
+    };
+    Delivery {
+        id: row.id,
+        event: row.event,
+        status,
+        attempts: row.attempts,
+        last_status_code: row.last_status_code,
+        last_error: row.last_error,
+        created_at: utc(row.created_at),
+        delivered_at: row.delivered_at.map(utc),
+        next_attempt_at: row
+            .next_attempt_at
+            .filter(|_| row.status == "pending")
+            .map(utc),
+    }
+}
+
+fn check_url(c: &mut Checker, url: &str) {
+    c.server_url("url", url);
+}
+
+/// The listed events without repeats, in the order given.
+fn check_events(c: &mut Checker, given: &[String]) -> Vec<String> {
+    if given.is_empty() {
+        c.fail("events", "must list at least one event");
+    }
+    let mut events: Vec<String> = Vec::new();
+    for (i, event) in given.iter().enumerate() {
+        if !events::is_pattern(event) {
+            c.fail(
+                format!("events[{i}]"),
+                format!(
+                    "'{event}' is not an event; use one of {}, or a wildcard: {}",
+                    events::EVENTS.join(", "),
+                    events::WILDCARDS.join(", ")
+                ),
+            );
+        } else if !events.contains(event) {
+            events.push(event.clone());
+        }
+    }
+    events
+}
+
+fn check_secret(c: &mut Checker, secret: &str) {
+    let len = secret.chars().count();
+    if !(MIN_SECRET_CHARS..=MAX_SECRET_CHARS).contains(&len) {
+        c.fail(
+            "secret",
+            format!("must be {MIN_SECRET_CHARS} to {MAX_SECRET_CHARS} characters"),
+        );
+    } else if !secret.bytes().all(|b| b.is_ascii_graphic()) {
+        c.fail(
+            "secret",
+            "must be printable ASCII without spaces or control characters",
+        );
+    }
+}
+
+/// A new random signing key: 32 random bytes.
+fn generate_secret() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
+    Ok(format!("{SECRET_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+/// List webhook subscriptions.
+///
+/// Every subscription in creation order, with cursor pagination as for articles. Secrets are
+/// not shown.
+#[utoipa::path(
+    operation_id = "listWebhooks",
+    tag = "webhooks",
+    params(PageParams, super::conditional::Conditional),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of subscriptions.", body = WebhookList,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
+            )),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/webhooks")]
+pub async fn list_webhooks(
+    state: State,
+    _admin: Admin,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> Result<web::Json<WebhookList>, ApiError> {
+    let (limit, after) = params.page(WEBHOOK_ORDER)?;
+    let page = db::run(&state.pool, move |conn| store::list(conn, after, limit)).await?;
+    let meta = meta(&page, limit, WEBHOOK_ORDER, |w| w.id);
+    Ok(web::Json(WebhookList {
+        meta,
+        data: page
+            .items
+            .into_iter()
+            .map(|w| webhook_out(w, None))
+            .collect(),
+    }))
+}
+
+/// Create a webhook subscription.
+///
+/// From now on, each listed event is POSTed to `url` as JSON
+/// (`{"id", "event", "created_at", "data"}`) with the headers `X-Gazette-Event`,
+/// `X-Gazette-Delivery`, `X-Gazette-Timestamp` (Unix seconds) and `X-Gazette-Signature:
+/// sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" keyed with the secret>`. Any 2xx answer
+/// within 10 s counts as delivered; anything else is retried with exponential backoff (up to
+/// 12 attempts, at most an hour apart). The answer holds the secret, which is not shown again.
+#[utoipa::path(
+    operation_id = "createWebhook",
+    tag = "webhooks",
+    request_body = WebhookCreate,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The subscription was created; the answer shows its secret, once.", body = Webhook,
+            headers(("Location" = String, description = "The new subscription's URL."))),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/webhooks")]
+pub async fn create_webhook(
+    state: State,
+    _admin: Admin,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let input: WebhookCreate = body.parse()?;
+    let mut c = Checker::default();
+    check_url(&mut c, &input.url);
+    let events = check_events(&mut c, &input.events);
+    if let Some(secret) = &input.secret {
+        check_secret(&mut c, secret);
+    }
+    c.finish()?;
+    let new = store::NewWebhook {
+        url: input.url,
+        events,
+        secret: match input.secret {
+            Some(secret) => secret,
+            None => generate_secret()?,
+        },
+        active: input.active.unwrap_or(true),
+    };
+    let row = db::run(&state.pool, move |conn| {
+        store::create(conn, &new, db::now())
+    })
+    .await?;
+    let secret = Some(row.secret.clone());
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/webhooks/{}", row.id)))
+        .json(webhook_out(row, secret)))
+}
+
+/// Get one webhook subscription.
+///
+/// The subscription without its secret.
+#[utoipa::path(
+    operation_id = "getWebhook",
+    tag = "webhooks",
+    params(("id" = i64, Path, description = "The subscription's id."), super::conditional::Conditional),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The subscription.", body = Webhook,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
+            )),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/webhooks/{id}")]
+pub async fn get_webhook(
+    state: State,
+    _admin: Admin,
+    id: web::Path<String>,
+) -> Result<web::Json<Webhook>, ApiError> {
+    let id = path_id(&id, "webhook")?;
+    let row = db::run(&state.pool, move |conn| store::find(conn, id)).await?;
+    Ok(web::Json(webhook_out(row, None)))
+}
+
+/// Update a webhook subscription.
+///
+/// Changes its URL, events or state, or rotates its secret. Pending deliveries go to the new
+/// URL, signed with the new secret.
+#[utoipa::path(
+    operation_id = "updateWebhook",
+    tag = "webhooks",
+    params(("id" = i64, Path, description = "The subscription's id.")),
+    request_body = WebhookPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated subscription (without its secret).", body = Webhook),
+        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/webhooks/{id}")]
+pub async fn update_webhook(
+    state: State,
+    _admin: Admin,
+    id: web::Path<String>,
+    body: JsonBody,
+) -> Result<web::Json<Webhook>, ApiError> {
+    let id = path_id(&id, "webhook")?;
+    let input: WebhookPatch = body.parse()?;
+    let mut c = Checker::default();
+    if let Some(url) = &input.url {
+        check_url(&mut c, url);
+    }
+    let events = input.events.as_deref().map(|e| check_events(&mut c, e));
+    if let Some(secret) = &input.secret {
+        check_secret(&mut c, secret);
+    }
+    c.finish()?;
+    let changes = store::WebhookChanges {
+        url: input.url,
+        events,
+        secret: input.secret,
+        active: input.active,
+    };
+    let row = db::run(&state.pool, move |conn| {
+        store::update(conn, id, &changes, db::now())
+    })
+    .await?;
+    Ok(web::Json(webhook_out(row, None)))
+}
+
+/// Delete a webhook subscription.
+///
+/// Its delivery log goes with it, and pending deliveries are not sent.
+#[utoipa::path(
+    operation_id = "deleteWebhook",
+    tag = "webhooks",
+    params(("id" = i64, Path, description = "The subscription's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The subscription was deleted."),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/webhooks/{id}")]
+pub async fn delete_webhook(
+    state: State,
+    _admin: Admin,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id, "webhook")?;
+    db::run(&state.pool, move |conn| store::delete(conn, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// List a subscription's deliveries.
+///
+/// Newest first, with cursor pagination: each event sent or to be sent, its state, the
+/// number of attempts and the latest answer or error.
+#[utoipa::path(
+    operation_id = "listWebhookDeliveries",
+    tag = "webhooks",
+    params(("id" = i64, Path, description = "The subscription's id."), PageParams, super::conditional::Conditional),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of deliveries, newest first.", body = DeliveryList,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
+            )),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/webhooks/{id}/deliveries")]
+pub async fn list_deliveries(
+    state: State,
+    _admin: Admin,
+    id: web::Path<String>,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> Result<web::Json<DeliveryList>, ApiError> {
+    let id = path_id(&id, "webhook")?;
+    let (limit, before) = params.page(DELIVERY_ORDER)?;
+    let page = db::run(&state.pool, move |conn| {
+        store::deliveries(conn, id, before, limit)
+    })
+    .await?;
+    let meta = meta(&page, limit, DELIVERY_ORDER, |d| d.id);
+    Ok(web::Json(DeliveryList {
+        meta,
+        data: page.items.into_iter().map(delivery_out).collect(),
+    }))
+}
+
+/// Redeliver a delivery.
+///
+/// Queues the delivery again, due now, with the same body (and so the same event `id`). A
+/// delivered or failed one starts over with a fresh count of attempts.
+#[utoipa::path(
+    operation_id = "redeliverWebhookDelivery",
+    tag = "webhooks",
+    params(
+        ("id" = i64, Path, description = "The subscription's id."),
+        ("delivery_id" = i64, Path, description = "The delivery's id."),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "The delivery is queued; it is sent within moments.", body = Delivery),
+        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No subscription has this id, or it has no such delivery.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
+pub async fn redeliver(
+    state: State,
+    _admin: Admin,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, delivery_id) = path.into_inner();
+    let id = path_id(&id, "webhook")?;
+    let delivery_id = path_id(&delivery_id, "delivery")?;
+    let row = db::run(&state.pool, move |conn| {
+        store::redeliver(conn, id, delivery_id, db::now())
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(delivery_out(row)))
+}

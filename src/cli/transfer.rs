@@ -1,0 +1,79 @@
+//! `gazette export` and `gazette import`: all content as NDJSON, one record per line.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter};
+use std::path::Path;
+
+use super::CliResult;
+use crate::api::transfer::import_ndjson;
+use crate::db::{self, transfer};
+
+fn is_stdio(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Writes the export to `output` (stdout when `None` or `-`). A file is written beside its
+/// destination and renamed into place once complete, so a failed export leaves no half file.
+pub fn export(url: &str, output: Option<&Path>) -> CliResult {
+    let pool = db::open(url, 1)?;
+    let conn = &mut *pool.get()?;
+    match output.filter(|p| !is_stdio(p)) {
+        None => {
+            let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+            let counts = transfer::export(conn, &mut out)?;
+            eprintln!(
+                "Exported {} tags and {} articles.",
+                counts.tags, counts.articles
+            );
+        }
+        Some(path) => {
+            let mut partial = path.as_os_str().to_owned();
+            partial.push(".partial");
+            let partial = Path::new(&partial);
+            let file = File::create(partial)
+                .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+            let mut out = BufWriter::with_capacity(1 << 16, file);
+            let written = transfer::export(conn, &mut out).and_then(|counts| {
+                out.into_inner()
+                    .map_err(|e| e.into_error())
+                    .and_then(|f| f.sync_all())
+                    .map_err(|e| {
+                        transfer::TransferError::Io(format!("cannot write the export: {e}"))
+                    })?;
+                Ok(counts)
+            });
+            let counts = match written {
+                Ok(counts) => counts,
+                Err(err) => {
+                    let _ = std::fs::remove_file(partial);
+                    return Err(err.into());
+                }
+            };
+            std::fs::rename(partial, path)
+                .map_err(|e| format!("cannot move the export to {}: {e}", path.display()))?;
+            eprintln!(
+                "Exported {} tags and {} articles to {}.",
+                counts.tags,
+                counts.articles,
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Imports the NDJSON file `path` (stdin for `-`) in one transaction.
+pub fn import(url: &str, path: &Path) -> CliResult {
+    let input: Box<dyn BufRead> = if is_stdio(path) {
+        Box::new(io::stdin().lock())
+    } else {
+        let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        Box::new(BufReader::with_capacity(1 << 16, file))
+    };
+    let pool = db::open(url, 1)?;
+    let conn = &mut *pool.get()?;
+    let counts =
+        import_ndjson(conn, input, db::now()).map_err(|e| format!("{e}; nothing was imported"))?;
+    println!("Imported {}: {counts}.", path.display());
+    Ok(())
+}

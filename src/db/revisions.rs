@@ -1,0 +1,205 @@
+//! Article revisions: every saved state of an article, numbered from 1; the newest is current.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sqlite::Sqlite;
+use serde::{Deserialize, Serialize};
+
+use super::articles::{ArticleKey, TagRef, Visibility, find_row, tags_of};
+use super::related::RelatedSpec;
+use super::{Conn, Page, StoreError, StoreResult};
+use crate::schema::{article_revisions, articles, related_links};
+
+/// An article's content at one point in time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    pub body: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub byline: Option<String>,
+    pub feature_image_url: Option<String>,
+    /// Tags in display order, as `(slug, name)`.
+    pub tags: Vec<(String, String)>,
+    pub related: Vec<SnapshotLink>,
+}
+
+/// A related link in a snapshot: internal ones by the target's slug at the time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SnapshotLink {
+    Internal {
+        slug: String,
+    },
+    External {
+        url: String,
+        title: Option<String>,
+        summary: String,
+    },
+}
+
+impl From<&SnapshotLink> for RelatedSpec {
+    fn from(link: &SnapshotLink) -> Self {
+        match link {
+            SnapshotLink::Internal { slug } => Self::Internal { slug: slug.clone() },
+            SnapshotLink::External {
+                url,
+                title,
+                summary,
+            } => Self::External {
+                url: url.clone(),
+                title: title.clone(),
+                summary: summary.clone(),
+            },
+        }
+    }
+}
+
+/// One stored revision.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub number: i64,
+    pub created_at: NaiveDateTime,
+    pub snapshot: Snapshot,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = article_revisions, check_for_backend(Sqlite))]
+struct RevisionRow {
+    number: i64,
+    created_at: NaiveDateTime,
+    snapshot: String,
+}
+
+impl TryFrom<RevisionRow> for Revision {
+    type Error = StoreError;
+
+    fn try_from(row: RevisionRow) -> StoreResult<Self> {
+        let snapshot = serde_json::from_str(&row.snapshot).map_err(|e| {
+            StoreError::Internal(format!("revision {} unreadable: {e}", row.number))
+        })?;
+        Ok(Self {
+            number: row.number,
+            created_at: row.created_at,
+            snapshot,
+        })
+    }
+}
+
+fn snapshot(conn: &mut Conn, id: i64) -> StoreResult<Snapshot> {
+    let row = find_row(conn, &ArticleKey::Id(id), Visibility::All)?;
+    let tags = tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
+    type LinkCells = (Option<i64>, Option<String>, Option<String>, Option<String>);
+    let links: Vec<LinkCells> = related_links::table
+        .filter(related_links::article_id.eq(id))
+        .order(related_links::position)
+        .select((
+            related_links::target_article_id,
+            related_links::url,
+            related_links::title,
+            related_links::summary,
+        ))
+        .load(conn)?;
+    let target_ids: Vec<i64> = links.iter().filter_map(|l| l.0).collect();
+    let slugs: Vec<(i64, String)> = articles::table
+        .filter(articles::id.eq_any(&target_ids))
+        .select((articles::id, articles::slug))
+        .load(conn)?;
+    let related = links
+        .into_iter()
+        .filter_map(|(target, url, title, summary)| match target {
+            Some(t) => slugs
+                .iter()
+                .find(|(id, _)| *id == t)
+                .map(|(_, slug)| SnapshotLink::Internal { slug: slug.clone() }),
+            None => Some(SnapshotLink::External {
+                url: url.unwrap_or_default(),
+                title,
+                summary: summary.unwrap_or_default(),
+            }),
+        })
+        .collect();
+    Ok(Snapshot {
+        title: row.title,
+        slug: row.slug,
+        summary: row.summary,
+        body: row.body,
+        status: row.status,
+        published_at: row.published_at,
+        byline: row.byline,
+        feature_image_url: row.feature_image_url,
+        tags: tags
+            .into_iter()
+            .map(|TagRef { slug, name }| (slug, name))
+            .collect(),
+        related,
+    })
+}
+
+/// Records the current state of article `id` as its next revision.
+pub fn record(conn: &mut Conn, id: i64, now: NaiveDateTime) -> StoreResult<i64> {
+    let snapshot = serde_json::to_string(&snapshot(conn, id)?)
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    let last: Option<i64> = article_revisions::table
+        .filter(article_revisions::article_id.eq(id))
+        .select(diesel::dsl::max(article_revisions::number))
+        .get_result(conn)?;
+    let number = last.unwrap_or(0) + 1;
+    diesel::insert_into(article_revisions::table)
+        .values((
+            article_revisions::article_id.eq(id),
+            article_revisions::number.eq(number),
+            article_revisions::snapshot.eq(snapshot),
+            article_revisions::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(number)
+}
+
+/// One page of an article's revisions, newest first, starting below number `before`.
+pub fn list(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    before: Option<i64>,
+    limit: i64,
+) -> StoreResult<Page<Revision>> {
+    let id = find_row(conn, key, Visibility::All)?.id;
+    let total = article_revisions::table
+        .filter(article_revisions::article_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let mut query = article_revisions::table
+        .filter(article_revisions::article_id.eq(id))
+        .select(RevisionRow::as_select())
+        .order(article_revisions::number.desc())
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(article_revisions::number.lt(before));
+    }
+    let mut rows: Vec<RevisionRow> = query.limit(limit + 1).load(conn)?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok(Page {
+        items: rows
+            .into_iter()
+            .map(Revision::try_from)
+            .collect::<StoreResult<_>>()?,
+        total,
+        has_more,
+    })
+}
+
+/// Revision `number` of an article.
+pub fn find(conn: &mut Conn, key: &ArticleKey, number: i64) -> StoreResult<Revision> {
+    let id = find_row(conn, key, Visibility::All)?.id;
+    article_revisions::table
+        .filter(article_revisions::article_id.eq(id))
+        .filter(article_revisions::number.eq(number))
+        .select(RevisionRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("The article has no revision {number}.")))?
+        .try_into()
+}

@@ -1,0 +1,411 @@
+//! Webhook subscriptions and their deliveries: the outbox that [`crate::webhooks`] drains
+//! and, kept afterwards, each subscription's delivery log.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{count_star, exists};
+use diesel::prelude::*;
+use diesel::sqlite::Sqlite;
+
+use super::{Conn, Page, StoreError, StoreResult};
+use crate::schema::{webhook_deliveries, webhooks};
+
+/// Attempts after which a delivery is given up (`failed`); it can still be redelivered.
+pub const MAX_ATTEMPTS: i64 = 12;
+/// The longest wait between two attempts.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhooks, check_for_backend(Sqlite))]
+pub struct WebhookRow {
+    pub id: i64,
+    pub url: String,
+    /// A JSON array of event names and wildcards.
+    pub events: String,
+    pub secret: String,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl WebhookRow {
+    /// The event names and wildcards this subscription lists.
+    pub fn event_patterns(&self) -> Vec<String> {
+        super::events::parse_patterns(&self.events)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewWebhook {
+    pub url: String,
+    pub events: Vec<String>,
+    pub secret: String,
+    pub active: bool,
+}
+
+/// Changes to a subscription: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookChanges {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub secret: Option<String>,
+    pub active: Option<bool>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = webhooks)]
+struct WebhookChangeset<'a> {
+    url: Option<&'a str>,
+    events: Option<String>,
+    secret: Option<&'a str>,
+    active: Option<bool>,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_deliveries, check_for_backend(Sqlite))]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub event: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Option<NaiveDateTime>,
+    pub last_status_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub delivered_at: Option<NaiveDateTime>,
+}
+
+fn events_json(events: &[String]) -> String {
+    serde_json::Value::from(events.to_vec()).to_string()
+}
+
+fn not_found(id: i64) -> StoreError {
+    StoreError::NotFound(format!("No webhook has the id {id}."))
+}
+
+// ---------------------------------------------------------------------------------------
+// Subscriptions.
+// ---------------------------------------------------------------------------------------
+
+pub fn create(conn: &mut Conn, new: &NewWebhook, now: NaiveDateTime) -> StoreResult<WebhookRow> {
+    Ok(diesel::insert_into(webhooks::table)
+        .values((
+            webhooks::url.eq(&new.url),
+            webhooks::events.eq(events_json(&new.events)),
+            webhooks::secret.eq(&new.secret),
+            webhooks::active.eq(new.active),
+            webhooks::created_at.eq(now),
+            webhooks::updated_at.eq(now),
+        ))
+        .returning(WebhookRow::as_returning())
+        .get_result(conn)?)
+}
+
+/// One page of subscriptions in id (creation) order, starting after the id `after`.
+pub fn list(conn: &mut Conn, after: Option<i64>, limit: i64) -> StoreResult<Page<WebhookRow>> {
+    let total = webhooks::table.select(count_star()).get_result(conn)?;
+    let mut rows: Vec<WebhookRow> = webhooks::table
+        .filter(webhooks::id.gt(after.unwrap_or(0)))
+        .order(webhooks::id)
+        .limit(limit + 1)
+        .select(WebhookRow::as_select())
+        .load(conn)?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok(Page {
+        items: rows,
+        total,
+        has_more,
+    })
+}
+
+pub fn find(conn: &mut Conn, id: i64) -> StoreResult<WebhookRow> {
+    webhooks::table
+        .find(id)
+        .select(WebhookRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| not_found(id))
+}
+
+pub fn update(
+    conn: &mut Conn,
+    id: i64,
+    changes: &WebhookChanges,
+    now: NaiveDateTime,
+) -> StoreResult<WebhookRow> {
+    conn.immediate_transaction(|conn| {
+        find(conn, id)?;
+        diesel::update(webhooks::table.find(id))
+            .set(&WebhookChangeset {
+                url: changes.url.as_deref(),
+                events: changes.events.as_deref().map(events_json),
+                secret: changes.secret.as_deref(),
+                active: changes.active,
+                updated_at: now,
+            })
+            .execute(conn)?;
+        find(conn, id)
+    })
+}
+
+/// Deletes a subscription with its delivery log, pending deliveries included.
+pub fn delete(conn: &mut Conn, id: i64) -> StoreResult<()> {
+    conn.immediate_transaction(|conn| {
+        find(conn, id)?;
+        // ON DELETE CASCADE does this too, where foreign keys are enforced.
+        diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(id)))
+            .execute(conn)?;
+        diesel::delete(webhooks::table.find(id)).execute(conn)?;
+        Ok(())
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// The delivery log.
+// ---------------------------------------------------------------------------------------
+
+/// One page of a subscription's deliveries, newest first, starting before the id `before`.
+pub fn deliveries(
+    conn: &mut Conn,
+    webhook_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> StoreResult<Page<DeliveryRow>> {
+    find(conn, webhook_id)?;
+    let of_webhook = webhook_deliveries::webhook_id.eq(webhook_id);
+    let total = webhook_deliveries::table
+        .filter(of_webhook)
+        .select(count_star())
+        .get_result(conn)?;
+    let mut rows: Vec<DeliveryRow> = webhook_deliveries::table
+        .filter(of_webhook)
+        .filter(webhook_deliveries::id.lt(before.unwrap_or(i64::MAX)))
+        .order(webhook_deliveries::id.desc())
+        .limit(limit + 1)
+        .select(DeliveryRow::as_select())
+        .load(conn)?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok(Page {
+        items: rows,
+        total,
+        has_more,
+    })
+}
+
+pub fn find_delivery(conn: &mut Conn, webhook_id: i64, id: i64) -> StoreResult<DeliveryRow> {
+    find(conn, webhook_id)?;
+    webhook_deliveries::table
+        .filter(webhook_deliveries::id.eq(id))
+        .filter(webhook_deliveries::webhook_id.eq(webhook_id))
+        .select(DeliveryRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "Webhook {webhook_id} has no delivery with the id {id}."
+            ))
+        })
+}
+
+/// Queues a delivery again, due now, with the same body. A delivered or failed one starts
+/// over (attempts from 0); a pending one is only brought forward.
+pub fn redeliver(
+    conn: &mut Conn,
+    webhook_id: i64,
+    id: i64,
+    now: NaiveDateTime,
+) -> StoreResult<DeliveryRow> {
+    conn.immediate_transaction(|conn| {
+        let current = find_delivery(conn, webhook_id, id)?;
+        let target = webhook_deliveries::table.find(id);
+        if current.status == "pending" {
+            diesel::update(target)
+                .set(webhook_deliveries::next_attempt_at.eq(Some(now)))
+                .execute(conn)?;
+        } else {
+            diesel::update(target)
+                .set((
+                    webhook_deliveries::status.eq("pending"),
+                    webhook_deliveries::attempts.eq(0_i64),
+                    webhook_deliveries::next_attempt_at.eq(Some(now)),
+                    webhook_deliveries::delivered_at.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?;
+        }
+        find_delivery(conn, webhook_id, id)
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// The worker's side.
+// ---------------------------------------------------------------------------------------
+
+/// A delivery claimed for an attempt, with what sending it needs.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub event: String,
+    pub payload: String,
+    pub url: String,
+    pub secret: String,
+}
+
+#[diesel::dsl::auto_type]
+fn due(now: NaiveDateTime) -> _ {
+    webhook_deliveries::status
+        .eq("pending")
+        .and(webhook_deliveries::next_attempt_at.le(now))
+}
+
+/// Whether a delivery of an active subscription is due: a read, so idle polls take no lock.
+pub fn has_due(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(exists(
+        webhook_deliveries::table
+            .inner_join(webhooks::table)
+            .filter(due(now))
+            .filter(webhooks::active.eq(true)),
+    ))
+    .get_result(conn)
+}
+
+/// Claims up to `limit` due deliveries of active subscriptions, oldest first: each stays
+/// pending but is not due again before `lease_until`, so no other poll takes it while its
+/// attempt runs, and a server that stops mid-attempt leaves it to be retried then.
+pub fn claim_due(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Claimed>> {
+    conn.immediate_transaction(|conn| {
+        let rows: Vec<(i64, i64, String, String, String, String)> = webhook_deliveries::table
+            .inner_join(webhooks::table)
+            .filter(due(now))
+            .filter(webhooks::active.eq(true))
+            .order((webhook_deliveries::next_attempt_at, webhook_deliveries::id))
+            .limit(limit)
+            .select((
+                webhook_deliveries::id,
+                webhook_deliveries::webhook_id,
+                webhook_deliveries::event,
+                webhook_deliveries::payload,
+                webhooks::url,
+                webhooks::secret,
+            ))
+            .load(conn)?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)))
+            .set(webhook_deliveries::next_attempt_at.eq(Some(lease_until)))
+            .execute(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, webhook_id, event, payload, url, secret)| Claimed {
+                id,
+                webhook_id,
+                event,
+                payload,
+                url,
+                secret,
+            })
+            .collect())
+    })
+}
+
+/// Records a successful attempt (a 2xx answer with `status_code`).
+pub fn mark_delivered(
+    conn: &mut Conn,
+    id: i64,
+    status_code: u16,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(
+        webhook_deliveries::table
+            .find(id)
+            .filter(webhook_deliveries::status.eq("pending")),
+    )
+    .set((
+        webhook_deliveries::status.eq("delivered"),
+        webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+        webhook_deliveries::next_attempt_at.eq(None::<NaiveDateTime>),
+        webhook_deliveries::last_status_code.eq(Some(i64::from(status_code))),
+        webhook_deliveries::delivered_at.eq(Some(now)),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// How long to wait after the `attempts`-th failed attempt: `base` × 2^attempts, at most
+/// [`MAX_BACKOFF`].
+pub fn backoff(attempts: i64, base: Duration) -> Duration {
+    let factor = 1u32 << attempts.clamp(0, 30);
+    base.checked_mul(factor)
+        .map_or(MAX_BACKOFF, |d| d.min(MAX_BACKOFF))
+}
+
+/// Records a failed attempt: the answer's status code (none when no answer came) and what
+/// went wrong. The delivery is retried after [`backoff`], or is `failed` after
+/// [`MAX_ATTEMPTS`] attempts.
+pub fn mark_failed(
+    conn: &mut Conn,
+    id: i64,
+    status_code: Option<u16>,
+    error: &str,
+    now: NaiveDateTime,
+    retry_base: Duration,
+) -> QueryResult<()> {
+    conn.immediate_transaction(|conn| {
+        let attempts: Option<i64> = webhook_deliveries::table
+            .find(id)
+            .filter(webhook_deliveries::status.eq("pending"))
+            .select(webhook_deliveries::attempts)
+            .first(conn)
+            .optional()?;
+        // Deleted (with its subscription) while the attempt ran: nothing to record.
+        let Some(attempts) = attempts.map(|a| a + 1) else {
+            return Ok(());
+        };
+        let (status, next) = if attempts >= MAX_ATTEMPTS {
+            ("failed", None)
+        } else {
+            let wait = chrono::Duration::from_std(backoff(attempts, retry_base))
+                .unwrap_or(chrono::Duration::hours(1));
+            ("pending", Some(now + wait))
+        };
+        diesel::update(webhook_deliveries::table.find(id))
+            .set((
+                webhook_deliveries::status.eq(status),
+                webhook_deliveries::attempts.eq(attempts),
+                webhook_deliveries::next_attempt_at.eq(next),
+                webhook_deliveries::last_status_code.eq(status_code.map(i64::from)),
+                webhook_deliveries::last_error.eq(Some(error)),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        let base = Duration::from_secs(1);
+        assert_eq!(backoff(1, base), Duration::from_secs(2));
+        assert_eq!(backoff(2, base), Duration::from_secs(4));
+        assert_eq!(backoff(11, base), Duration::from_secs(2048));
+        assert_eq!(backoff(12, base), MAX_BACKOFF);
+        assert_eq!(backoff(400, base), MAX_BACKOFF);
+        assert_eq!(
+            backoff(3, Duration::from_millis(50)),
+            Duration::from_millis(400)
+        );
+    }
+}
