@@ -13,13 +13,20 @@
 //!  "former_slugs":[]}
 //! ```
 //!
-//! (an article is one line; it is wrapped here). On import the header is optional (first
-//! line only), and a record may leave out what it does not need: an article needs `slug` and
-//! `title`, a tag `slug` and `name`; other fields default as on the write API (absent lists
-//! are empty), and absent timestamps are the import's time for a new record and ignored for
-//! an existing one. A record describes the whole article: its `tags`, `related` and
-//! `former_slugs` replace the stored ones. A published article needs `published_at` (an
-//! import does not stamp one), so that importing the same file again is a no-op.
+//! (an article is one line; it is wrapped here). Tags come in slug order, then articles in
+//! creation order (ties by slug); timestamps are RFC 3339 UTC with up to microseconds;
+//! `tags` are tag slugs in display order; internal links are by the target's slug; there
+//! are no database ids.
+//!
+//! On import the header is optional (first line only), and a record may leave out what it
+//! does not need: an article needs `slug` and `title`, a tag `slug` and `name`; other fields
+//! default as on the write API and absent lists are empty. A record describes the whole
+//! article: its `tags`, `related` and `former_slugs` replace the stored ones, and each tag
+//! it names must exist (its record comes first). An absent `created_at` is the import's time
+//! for a new record and keeps the stored one otherwise; for `updated_at` see
+//! [`crate::db::transfer`]. A published article needs `published_at` (an import does not
+//! stamp one), so that importing the same file again is a no-op. Fields are checked as the
+//! write API checks them, and errors name the line and the field: `line 12: title`.
 
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 

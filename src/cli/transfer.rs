@@ -74,6 +74,11 @@ pub fn import(url: &str, path: &Path) -> CliResult {
     let conn = &mut *pool.get()?;
     let counts =
         import_ndjson(conn, input, db::now()).map_err(|e| format!("{e}; nothing was imported"))?;
-    println!("Imported {}: {counts}.", path.display());
+    let name = if is_stdio(path) {
+        "stdin".into()
+    } else {
+        path.display().to_string()
+    };
+    println!("Imported {name}: {counts}.");
     Ok(())
 }
