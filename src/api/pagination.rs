@@ -27,6 +27,18 @@ pub struct ListMeta {
     pub next_cursor: Option<String>,
 }
 
+impl ListMeta {
+    /// The meta of a page of `limit` items out of `total`, followed by `next_cursor` if any.
+    pub fn new(limit: i64, total: i64, next_cursor: Option<String>) -> Self {
+        Self {
+            limit,
+            total,
+            has_more: next_cursor.is_some(),
+            next_cursor,
+        }
+    }
+}
+
 /// The page size from the `limit` parameter: 1–100, default 20.
 pub fn limit(raw: Option<&str>) -> Result<i64, ApiError> {
     limit_in(raw, DEFAULT_LIMIT, MAX_LIMIT)

@@ -157,12 +157,7 @@ pub async fn list_tags(
         _ => None,
     };
     Ok(web::Json(TagList {
-        meta: ListMeta {
-            limit,
-            total: page.total,
-            has_more: next_cursor.is_some(),
-            next_cursor,
-        },
+        meta: ListMeta::new(limit, page.total, next_cursor),
         data: page.items.into_iter().map(tag_out).collect(),
     }))
 }

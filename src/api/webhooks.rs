@@ -229,12 +229,7 @@ fn meta<T>(page: &db::Page<T>, limit: i64, order: &str, id: impl Fn(&T) -> i64) 
         (true, Some(last)) => Some(pagination::encode_key(order, &id(last).to_string())),
         _ => None,
     };
-    ListMeta {
-        limit,
-        total: page.total,
-        has_more: next_cursor.is_some(),
-        next_cursor,
-    }
+    ListMeta::new(limit, page.total, next_cursor)
 }
 
 /// The id in a path: a positive whole number, or a 404 saying what is missing.

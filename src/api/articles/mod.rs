@@ -344,12 +344,7 @@ pub async fn list_articles(
         .as_deref()
         .map(|cursor| pagination::next_link(req.path(), req.query_string(), cursor));
     let list = ArticleList {
-        meta: ListMeta {
-            limit,
-            total: page.total,
-            has_more: next_cursor.is_some(),
-            next_cursor,
-        },
+        meta: ListMeta::new(limit, page.total, next_cursor),
         data: page
             .items
             .into_iter()

@@ -206,12 +206,7 @@ pub async fn list_revisions(
         _ => None,
     };
     Ok(web::Json(RevisionList {
-        meta: ListMeta {
-            limit,
-            total: page.total,
-            has_more: next_cursor.is_some(),
-            next_cursor,
-        },
+        meta: ListMeta::new(limit, page.total, next_cursor),
         data: page
             .items
             .into_iter()
