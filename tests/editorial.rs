@@ -426,3 +426,68 @@ async fn a_drafts_old_slug_is_simply_gone() {
         .problem(404);
     create_article(&ctx, &app, json!({"title": "Working Title"})).await;
 }
+
+#[actix_web::test]
+async fn restoring_follows_a_renamed_link_target() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    create_article(
+        &ctx,
+        &app,
+        json!({"title": "Bee Old", "status": "published"}),
+    )
+    .await;
+    create_article(
+        &ctx,
+        &app,
+        json!({"title": "Ay", "status": "published", "related": [{"slug": "bee-old"}]}),
+    )
+    .await;
+    patch_article(&ctx, &app, "bee-old", json!({"slug": "bee-new"})).await;
+    patch_article(&ctx, &app, "ay", json!({"related": []})).await;
+    let restored = send(
+        &app,
+        ctx.admin(TestRequest::post().uri("/api/v1/articles/ay/revisions/1/restore")),
+    )
+    .await
+    .ok(200);
+    assert_eq!(strs(&restored["related"], "slug"), ["bee-new"]);
+}
+
+#[actix_web::test]
+async fn an_unreadable_if_match_is_a_failed_condition() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    create_article(&ctx, &app, json!({"title": "Story"})).await;
+    let req = patch_article_req("story", json!({"summary": "x"})).insert_header((
+        "If-Match",
+        actix_web::http::header::HeaderValue::from_bytes(b"\"\xc3\xa9\"").unwrap(),
+    ));
+    send(&app, ctx.admin(req)).await.problem(412);
+    assert_eq!(
+        fetch_article(&app, "story").await.status.as_u16(),
+        404,
+        "a draft; unchanged either way"
+    );
+    assert_eq!(
+        admin_get(&ctx, &app, "/api/v1/articles/story")
+            .await
+            .ok(200)["summary"],
+        ""
+    );
+}
+
+#[actix_web::test]
+async fn the_feeds_self_link_ignores_forwarded_headers() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    let req = get("/feed.atom")
+        .insert_header(("X-Forwarded-Host", "evil.example"))
+        .insert_header(("X-Forwarded-Proto", "javascript"));
+    let feed = String::from_utf8(send(&app, req).await.body).unwrap();
+    assert!(
+        feed.contains("rel=\"self\" type=\"application/atom+xml\" href=\"/feed.atom\""),
+        "{feed}"
+    );
+    assert!(!feed.contains("evil.example"));
+}

@@ -328,11 +328,11 @@ impl FromRequest for IfMatch {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         std::future::ready(Ok(IfMatch {
+            // Unreadable bytes still make a condition, one no ETag matches.
             value: req
                 .headers()
                 .get(header::IF_MATCH)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
             required: req
                 .app_data::<State>()
                 .is_some_and(|s| s.settings.require_if_match),

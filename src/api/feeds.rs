@@ -37,6 +37,13 @@ fn xml(text: &str) -> String {
     out
 }
 
+/// When a published article last changed for its readers: its update, or its publication
+/// when that came later (a scheduled article going live).
+fn changed(row: &store::ArticleRow) -> NaiveDateTime {
+    row.published_at
+        .map_or(row.updated_at, |p| p.max(row.updated_at))
+}
+
 fn rfc3339(ts: NaiveDateTime) -> String {
     utc(ts).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -93,8 +100,9 @@ pub async fn feed(
     })
     .await?;
     let settings = &state.settings;
-    let info = req.connection_info();
-    let self_url = format!("{}://{}{}", info.scheme(), info.host(), req.uri());
+    // Relative, as Atom allows: a host or scheme taken from request headers could be forged
+    // into a cached feed.
+    let self_url = req.uri().to_string();
     let (id, title) = match &tag_name {
         Some((slug, name)) => (
             format!("{}/tags/{slug}", settings.site_url),
@@ -108,7 +116,7 @@ pub async fn feed(
     // An empty feed says it has not changed since the epoch, so its ETag stays put.
     let updated = entries
         .iter()
-        .map(|(row, _)| row.updated_at)
+        .map(|(row, _)| changed(row))
         .max()
         .unwrap_or_default();
     let mut out = String::with_capacity(4096 + entries.len() * 8192);
@@ -153,7 +161,7 @@ pub async fn feed(
         if let Some(published) = row.published_at {
             let _ = writeln!(out, "    <published>{}</published>", rfc3339(published));
         }
-        let _ = writeln!(out, "    <updated>{}</updated>", rfc3339(row.updated_at));
+        let _ = writeln!(out, "    <updated>{}</updated>", rfc3339(changed(row)));
         let _ = writeln!(out, "    <author><name>{}</name></author>", xml(author));
         for tag in tags {
             let _ = writeln!(

@@ -433,6 +433,31 @@ pub(super) fn slug_taken(conn: &mut Conn, slug: &str, except: Option<i64>) -> Qu
     Ok(current.is_some() || former.is_some())
 }
 
+/// The slug now of the article that has or had `slug`, if it still exists.
+fn current_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<String>> {
+    let now: Option<String> = articles::table
+        .filter(articles::slug.eq(slug))
+        .select(articles::slug)
+        .first(conn)
+        .optional()?;
+    if now.is_some() {
+        return Ok(now);
+    }
+    let id: Option<i64> = article_slugs::table
+        .filter(article_slugs::slug.eq(slug))
+        .select(article_slugs::article_id)
+        .first(conn)
+        .optional()?;
+    match id {
+        Some(id) => articles::table
+            .filter(articles::id.eq(id))
+            .select(articles::slug)
+            .first(conn)
+            .optional(),
+        None => Ok(None),
+    }
+}
+
 /// The current slug of the article that once had `slug`, if it is visible.
 pub fn moved(conn: &mut Conn, slug: &str, vis: Visibility) -> QueryResult<Option<String>> {
     let id: Option<i64> = article_slugs::table
@@ -649,13 +674,14 @@ pub fn restore(
         let old = revisions::find(conn, key, number)?.snapshot;
         let mut related = Vec::with_capacity(old.related.len());
         for link in &old.related {
-            let spec = RelatedSpec::from(link);
-            let gone = match &spec {
-                RelatedSpec::Internal { slug } => !slug_taken(conn, slug, Some(current.row.id))?,
-                RelatedSpec::External { .. } => false,
-            };
-            if !gone {
-                related.push(spec);
+            match RelatedSpec::from(link) {
+                // The target may have been renamed since: follow it to its current slug.
+                RelatedSpec::Internal { slug } => {
+                    if let Some(slug) = current_slug(conn, &slug)? {
+                        related.push(RelatedSpec::Internal { slug });
+                    }
+                }
+                external => related.push(external),
             }
         }
         let status: &'static str = match old.status.as_str() {
@@ -790,14 +816,19 @@ pub fn recent(
         .collect())
 }
 
-/// Slug and last update of every published article, newest first, at most `limit`.
+/// Slug and last change (its update, or its publication when that came later) of every
+/// published article, newest first, at most `limit`.
 pub fn published_index(conn: &mut Conn, limit: i64) -> QueryResult<Vec<(String, NaiveDateTime)>> {
-    articles::table
+    let rows: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> = articles::table
         .filter(visible(Visibility::Public { now: super::now() }))
-        .select((articles::slug, articles::updated_at))
+        .select((articles::slug, articles::updated_at, articles::published_at))
         .order((articles::published_at.desc(), articles::id.desc()))
         .limit(limit)
-        .load(conn)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(slug, updated, published)| (slug, published.map_or(updated, |p| p.max(updated))))
+        .collect())
 }
 
 /// How many articles there are, of any status.

@@ -415,17 +415,22 @@ pub async fn get_article(
             ));
         }
     };
-    let modified = HttpDate::from(std::time::SystemTime::from(article.last_modified.and_utc()));
+    let last_modified = article.last_modified;
     let mut response = json_response(
         &article_out(article, &state.settings.site_url),
         fields.as_deref(),
         false,
     )?;
-    let value = LastModified(modified).to_string();
-    response.headers_mut().insert(
-        header::LAST_MODIFIED,
-        header::HeaderValue::from_str(&value).map_err(|e| ApiError::Internal(e.to_string()))?,
-    );
+    // An HTTP date has whole seconds: a change within the current second could follow
+    // unseen, so no Last-Modified until the second has passed (RFC 9110, 8.8.2.2).
+    if db::now() - last_modified >= chrono::Duration::seconds(1) {
+        let modified = HttpDate::from(std::time::SystemTime::from(last_modified.and_utc()));
+        let value = LastModified(modified).to_string();
+        response.headers_mut().insert(
+            header::LAST_MODIFIED,
+            header::HeaderValue::from_str(&value).map_err(|e| ApiError::Internal(e.to_string()))?,
+        );
+    }
     Ok(response)
 }
 
