@@ -13,6 +13,7 @@ pub mod webhooks;
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, PoolError};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -108,6 +109,15 @@ pub fn sqlite_path(url: &str) -> &str {
 
 /// Opens (creating if needed) the database, applies pending migrations and returns a pool.
 pub fn open(url: &str, max_connections: u32) -> StoreResult<Pool> {
+    // One connection first switches a new file to WAL (which needs the file to itself) and
+    // migrates it, so that the pool's connections, opened together, find both done.
+    let mut first = SqliteConnection::establish(sqlite_path(url))
+        .map_err(|e| StoreError::Internal(format!("cannot open database {url}: {e}")))?;
+    Pragmas
+        .on_acquire(&mut first)
+        .map_err(|e| StoreError::Internal(format!("cannot set up database {url}: {e}")))?;
+    migrate(&mut first)?;
+    drop(first);
     let manager = ConnectionManager::<SqliteConnection>::new(sqlite_path(url));
     let pool = Pool::builder()
         .max_size(max_connections.max(1))
@@ -115,7 +125,6 @@ pub fn open(url: &str, max_connections: u32) -> StoreResult<Pool> {
         .connection_customizer(Box::new(Pragmas))
         .build(manager)
         .map_err(|e| StoreError::Internal(format!("cannot open database {url}: {e}")))?;
-    migrate(&mut *pool.get()?)?;
     Ok(pool)
 }
 
