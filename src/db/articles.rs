@@ -190,22 +190,23 @@ pub struct ArticleChanges {
     pub related: Option<Vec<RelatedSpec>>,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = articles)]
-struct ArticleInsert<'a> {
-    slug: &'a str,
-    title: &'a str,
-    summary: &'a str,
-    body: &'a str,
-    body_html: &'a str,
-    body_text: &'a str,
-    word_count: i64,
-    status: &'a str,
-    published_at: Option<NaiveDateTime>,
-    byline: Option<&'a str>,
-    feature_image_url: Option<&'a str>,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
+/// Every stored column of an article but its id: a new row, or (import) a whole replacement.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = articles, treat_none_as_null = true)]
+pub(super) struct ArticleWrite<'a> {
+    pub(super) slug: &'a str,
+    pub(super) title: &'a str,
+    pub(super) summary: &'a str,
+    pub(super) body: &'a str,
+    pub(super) body_html: &'a str,
+    pub(super) body_text: &'a str,
+    pub(super) word_count: i64,
+    pub(super) status: &'a str,
+    pub(super) published_at: Option<NaiveDateTime>,
+    pub(super) byline: Option<&'a str>,
+    pub(super) feature_image_url: Option<&'a str>,
+    pub(super) created_at: NaiveDateTime,
+    pub(super) updated_at: NaiveDateTime,
 }
 
 #[derive(AsChangeset)]
@@ -554,7 +555,7 @@ fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<
             (_, at) => at,
         };
         let id: i64 = diesel::insert_into(articles::table)
-            .values(&ArticleInsert {
+            .values(&ArticleWrite {
                 slug: &slug,
                 title: &new.title,
                 summary: &new.summary,

@@ -24,7 +24,7 @@ use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
 use serde::Serialize;
 
-use super::articles::{self, ArticleKey, NewArticle, Visibility};
+use super::articles::{self, ArticleKey, ArticleWrite, NewArticle, Visibility};
 use super::related::{RelatedSpec, set_related};
 use super::revisions::{self, SnapshotLink};
 use super::tags::{self, TagRow};
@@ -624,24 +624,6 @@ fn sorted(mut slugs: Vec<String>) -> Vec<String> {
     slugs.sort();
     slugs.dedup();
     slugs
-}
-
-#[derive(AsChangeset, Insertable)]
-#[diesel(table_name = articles_t, treat_none_as_null = true)]
-struct ArticleWrite<'a> {
-    slug: &'a str,
-    title: &'a str,
-    summary: &'a str,
-    body: &'a str,
-    body_html: &'a str,
-    body_text: &'a str,
-    word_count: i64,
-    status: &'a str,
-    published_at: Option<NaiveDateTime>,
-    byline: Option<&'a str>,
-    feature_image_url: Option<&'a str>,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
 }
 
 /// Creates or updates the article of one record, but for its related links; returns what
