@@ -1,39 +1,16 @@
 //! The real `gazette` binary: key management, migrations, the OpenAPI printout, and `serve`
 //! with the demo content, over real HTTP, ending with a graceful shutdown on SIGTERM.
 
+mod binary;
+
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use binary::{free_port, gazette};
 use serde_json::{Value, json};
-
-const BIN: &str = env!("CARGO_BIN_EXE_gazette");
-
-/// Environment variables the binary reads that must not leak in from the caller.
-const SCRUBBED: [&str; 7] = [
-    "BIND_ADDR",
-    "SITE_URL",
-    "CORS_ALLOWED_ORIGINS",
-    "REQUIRE_CONTENT_KEY",
-    "WORKERS",
-    "DB_POOL_SIZE",
-    "DATABASE_URL",
-];
-
-/// A `gazette` command on the database `db`, run in `dir` (so no stray `.env` is read).
-fn gazette(dir: &Path, db: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    for var in SCRUBBED {
-        cmd.env_remove(var);
-    }
-    cmd.current_dir(dir)
-        .env("DATABASE_URL", db)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null());
-    cmd
-}
 
 fn run(dir: &Path, db: &Path, args: &[&str]) -> Output {
     gazette(dir, db)
@@ -218,12 +195,6 @@ fn openapi_prints_the_spec() {
 
 // ---------------------------------------------------------------------------------------
 // serve
-
-/// A port nobody listens on right now.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
 
 /// A running `gazette serve`, killed when dropped (so a failing test leaves no server).
 struct Server {

@@ -2,6 +2,7 @@
 //! stays in the outbox across a graceful stop (SIGTERM) and reaches the receiver once it is
 //! up and the server has been restarted.
 
+mod binary;
 mod receiver;
 
 use std::path::{Path, PathBuf};
@@ -10,43 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use binary::{free_port, gazette};
 use receiver::Receiver;
-
-const BIN: &str = env!("CARGO_BIN_EXE_gazette");
-
-/// Environment variables the binary reads that must not leak in from the caller.
-const SCRUBBED: [&str; 9] = [
-    "BIND_ADDR",
-    "SITE_URL",
-    "CORS_ALLOWED_ORIGINS",
-    "REQUIRE_CONTENT_KEY",
-    "WORKERS",
-    "DB_POOL_SIZE",
-    "DATABASE_URL",
-    "WEBHOOK_RETRY_BASE_MS",
-    "WEBHOOK_ALLOWED_HOSTS",
-];
-
-/// A `gazette` command on the database `db`, run in `dir` (so no stray `.env` is read).
-fn gazette(dir: &Path, db: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    for var in SCRUBBED {
-        cmd.env_remove(var);
-    }
-    cmd.current_dir(dir)
-        .env("DATABASE_URL", db)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn client() -> ureq::Agent {
     ureq::Agent::config_builder()
