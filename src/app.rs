@@ -5,7 +5,7 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
-use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, Logger, from_fn};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -13,15 +13,19 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::{self, AppState, meta::SpecJson};
-use crate::config::Settings;
+use crate::config::{Limits, Settings};
 use crate::db::Pool;
 use crate::delivery;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
+use crate::guard::{self, Limiters};
+use crate::observe::{self, Metrics};
 use crate::openapi::ApiDoc;
 
 /// Every route of the API. The OpenAPI document is collected from this list.
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(api::meta::health)
+        .service(api::meta::readiness)
+        .service(api::meta::metrics)
         .service(api::meta::openapi_json)
         .service(api::feeds::feed)
         .service(api::feeds::sitemap)
@@ -61,7 +65,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(routes)
         .split_for_parts();
     crate::openapi::add_sparse_forms(&mut spec);
+    crate::openapi::add_guard_responses(&mut spec);
     spec
+}
+
+/// The OpenAPI document as served, stating the configured `limits`.
+pub fn openapi_json(limits: &Limits) -> String {
+    let json = crate::openapi::with_limits(&openapi(), limits);
+    serde_json::to_string_pretty(&json).expect("the OpenAPI document serializes")
 }
 
 /// Path templates and their methods, to tell 405 from 404.
@@ -107,18 +118,22 @@ pub struct Prepared {
     state: web::Data<AppState>,
     spec: web::Data<SpecJson>,
     routes: web::Data<RouteTable>,
+    metrics: web::Data<Metrics>,
 }
 
 impl Prepared {
     pub fn new(pool: Pool, settings: Settings) -> Self {
         let spec = openapi();
-        let json = spec
-            .to_pretty_json()
-            .expect("the OpenAPI document serializes");
+        let json = openapi_json(&settings.limits);
         Self {
             routes: web::Data::new(RouteTable::from_spec(&spec)),
+            metrics: web::Data::new(Metrics::default()),
             spec: web::Data::new(SpecJson(json)),
-            state: web::Data::new(AppState { pool, settings }),
+            state: web::Data::new(AppState {
+                pool,
+                limiters: Limiters::new(settings.rate_limits, settings.trust_proxy),
+                settings,
+            }),
         }
     }
 }
@@ -200,6 +215,10 @@ fn problem_details<B: MessageBody + 'static>(
     ))
 }
 
+/// Access log lines: actix's default format, then the request id.
+const LOG_FORMAT: &str =
+    r#"%a "%r" %s %b "%{Referer}i" "%{User-Agent}i" %T request_id=%{x-request-id}o"#;
+
 /// The application for one worker.
 pub fn build(
     prepared: Prepared,
@@ -225,11 +244,15 @@ pub fn build(
         .app_data(prepared.state.clone())
         .app_data(prepared.spec.clone())
         .app_data(prepared.routes.clone())
-        .app_data(web::PayloadConfig::new(settings.max_body_bytes))
+        .app_data(prepared.metrics.clone())
+        .app_data(web::PayloadConfig::new(settings.limits.body_bytes))
         .default_service(web::to(fallback))
         .wrap(from_fn(delivery::deliver))
+        .wrap(from_fn(guard::guard))
         .wrap(cors(settings))
         .wrap(ErrorHandlers::new().default_handler(problem_details))
-        .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
-        .wrap(Logger::default())
+        .wrap(from_fn(guard::security_headers))
+        .wrap(from_fn(observe::track))
+        .wrap(from_fn(observe::request_id))
+        .wrap(Logger::new(LOG_FORMAT))
 }

@@ -124,6 +124,99 @@ pub struct ServeArgs {
     /// Load the demo newsroom into the database when it has no articles.
     #[arg(long)]
     pub demo: bool,
+
+    #[command(flatten)]
+    pub limits: Limits,
+
+    #[command(flatten)]
+    pub rate_limits: RateLimits,
+
+    /// Take the client address for rate limits from `Forwarded` or `X-Forwarded-For` (set
+    /// only behind a proxy that overwrites them), not from the connection.
+    #[arg(long, env = "TRUST_PROXY")]
+    pub trust_proxy: bool,
+}
+
+/// Sizes the API accepts; the served OpenAPI document states the configured values.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Limits {
+    /// The largest request body, in bytes (413 beyond).
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = Self::DEFAULT.body_bytes)]
+    pub body_bytes: usize,
+    /// The longest article or link title, in characters.
+    #[arg(long, env = "MAX_TITLE_CHARS", default_value_t = Self::DEFAULT.title_chars)]
+    pub title_chars: usize,
+    /// The longest summary or tag description, in characters.
+    #[arg(long, env = "MAX_SUMMARY_CHARS", default_value_t = Self::DEFAULT.summary_chars)]
+    pub summary_chars: usize,
+    /// The longest article body (Markdown), in characters.
+    #[arg(long, env = "MAX_ARTICLE_CHARS", default_value_t = Self::DEFAULT.article_chars)]
+    pub article_chars: usize,
+    /// The most tags on one article.
+    #[arg(long, env = "MAX_TAGS_PER_ARTICLE", default_value_t = Self::DEFAULT.tags_per_article)]
+    pub tags_per_article: usize,
+    /// The most curated related links on one article.
+    #[arg(long, env = "MAX_RELATED_PER_ARTICLE", default_value_t = Self::DEFAULT.related_per_article)]
+    pub related_per_article: usize,
+    /// The largest page a list returns (`limit`).
+    #[arg(long, env = "MAX_PAGE_SIZE", default_value_t = Self::DEFAULT.page_size)]
+    pub page_size: i64,
+}
+
+impl Limits {
+    pub const DEFAULT: Self = Self {
+        body_bytes: 1024 * 1024,
+        title_chars: 300,
+        summary_chars: 2000,
+        article_chars: 1024 * 1024,
+        tags_per_article: 20,
+        related_per_article: 50,
+        page_size: 100,
+    };
+}
+
+impl Limits {
+    /// The limits from the environment alone (for subcommands other than `serve`).
+    pub fn from_env() -> Self {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            limits: Limits,
+        }
+        Only::parse_from(["gazette"]).limits
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Requests allowed per client address and minute, with bursts up to the same number; 0
+/// turns a limit off. Past it the answer is 429 with `Retry-After`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct RateLimits {
+    /// Writes (POST, PUT, PATCH, DELETE) per client address and minute.
+    #[arg(long, env = "RATE_LIMIT_WRITES", default_value_t = Self::DEFAULT.writes_per_minute)]
+    pub writes_per_minute: u32,
+    /// Requests with a wrong or revoked key per client address and minute; past it, every
+    /// request with a key from that address is refused until the minute has passed.
+    #[arg(long, env = "RATE_LIMIT_AUTH_FAILURES", default_value_t = Self::DEFAULT.auth_failures_per_minute)]
+    pub auth_failures_per_minute: u32,
+}
+
+impl RateLimits {
+    pub const DEFAULT: Self = Self {
+        writes_per_minute: 300,
+        auth_failures_per_minute: 10,
+    };
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 impl ServeArgs {
@@ -157,7 +250,9 @@ impl ServeArgs {
                 .map(|h| h.trim().to_ascii_lowercase())
                 .filter(|h| !h.is_empty())
                 .collect(),
-            ..Settings::default()
+            limits: self.limits,
+            rate_limits: self.rate_limits,
+            trust_proxy: self.trust_proxy,
         }
     }
 }
@@ -171,8 +266,12 @@ pub struct Settings {
     pub require_content_key: bool,
     /// Whether article writes must carry `If-Match`.
     pub require_if_match: bool,
-    /// The largest request body accepted, in bytes.
-    pub max_body_bytes: usize,
+    /// Sizes the API accepts.
+    pub limits: Limits,
+    /// Requests allowed per client address.
+    pub rate_limits: RateLimits,
+    /// Whether the client address comes from `Forwarded`/`X-Forwarded-For`.
+    pub trust_proxy: bool,
     /// Cache-Control of successful and 404 reads without a key.
     pub cache_control: String,
     /// Wait before the first retry of a failed webhook delivery, in milliseconds.
@@ -193,7 +292,9 @@ impl Default for Settings {
             cors_allowed_origins: Vec::new(),
             require_content_key: false,
             require_if_match: false,
-            max_body_bytes: 1024 * 1024,
+            limits: Limits::default(),
+            rate_limits: RateLimits::default(),
+            trust_proxy: false,
             cache_control: DEFAULT_CACHE_CONTROL.to_owned(),
             webhook_retry_base_ms: 1000,
             webhook_allowed_hosts: Vec::new(),

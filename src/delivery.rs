@@ -232,19 +232,26 @@ pub async fn deliver(
     } else {
         Coding::Identity
     };
-    let etag = entity_tag(&body, coding);
     let headers = response.headers_mut();
-    headers.insert(
-        header::ETAG,
-        HeaderValue::from_str(&etag).expect("entity tags are ASCII"),
-    );
-    let unchanged = match &asked.if_none_match {
-        Some(candidates) => none_match(candidates, &etag),
-        None => not_modified_since(
-            asked.if_modified_since.as_ref(),
-            headers.get(header::LAST_MODIFIED),
-        ),
-    };
+    // A handler that says `no-store` serves live state (metrics): no validator, no 304.
+    let live = headers
+        .get(header::CACHE_CONTROL)
+        .is_some_and(|v| v.as_bytes() == b"no-store");
+    let etag = entity_tag(&body, coding);
+    if !live {
+        headers.insert(
+            header::ETAG,
+            HeaderValue::from_str(&etag).expect("entity tags are ASCII"),
+        );
+    }
+    let unchanged = !live
+        && match &asked.if_none_match {
+            Some(candidates) => none_match(candidates, &etag),
+            None => not_modified_since(
+                asked.if_modified_since.as_ref(),
+                headers.get(header::LAST_MODIFIED),
+            ),
+        };
     if unchanged {
         let mut not_modified = HttpResponse::NotModified();
         for name in [

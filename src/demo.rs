@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use crate::api::articles::{ArticleCreate, related_specs};
+use crate::config::Limits;
 use crate::db::{self, Conn};
 
 const CONTENT: &str = include_str!("../demo/content.json");
@@ -33,8 +34,11 @@ pub fn load(conn: &mut Conn) -> Result<Option<usize>, Box<dyn std::error::Error>
     let mut articles = Vec::with_capacity(demo.articles.len());
     let mut links = Vec::new();
     for mut article in demo.articles {
-        let related = related_specs(&article.related.take().unwrap_or_default())?;
-        let new = article.into_new()?;
+        let related = related_specs(
+            &article.related.take().unwrap_or_default(),
+            &Limits::DEFAULT,
+        )?;
+        let new = article.into_new(&Limits::DEFAULT)?;
         links.push((
             new.slug.clone().ok_or("demo articles name their slugs")?,
             related,

@@ -4,6 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::articles::{ArticleSort, EditorialStatus};
+use crate::config::Limits;
 use crate::error::{FieldError, Problem};
 
 #[derive(OpenApi)]
@@ -145,5 +146,148 @@ pub fn add_sparse_forms(spec: &mut utoipa::openapi::OpenApi) {
                 )))),
             );
         }
+    }
+}
+
+/// The answers any operation may give before its handler runs: 431 for oversized headers
+/// and, where a key is checked (every operation with a 401), 429 once a client has made
+/// too many writes or failed key checks.
+pub fn add_guard_responses(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder};
+
+    let problem = || {
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build()
+    };
+    let too_many = ResponseBuilder::new()
+        .description(
+            "Too many writes, or requests with a wrong key, from this client address; retry \
+             after `Retry-After` seconds.",
+        )
+        .header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1)),
+                ))
+                .description(Some("Seconds to wait before the next attempt."))
+                .build(),
+        )
+        .content(crate::error::PROBLEM_JSON, problem())
+        .build();
+    let headers_too_large = ResponseBuilder::new()
+        .description("The request headers are larger than the server accepts (16 KiB).")
+        .content(crate::error::PROBLEM_JSON, problem())
+        .build();
+    let components = spec.components.get_or_insert_with(Default::default);
+    components
+        .responses
+        .insert("TooManyRequests".to_owned(), RefOr::T(too_many));
+    components
+        .responses
+        .insert("HeadersTooLarge".to_owned(), RefOr::T(headers_too_large));
+    for item in spec.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let responses = &mut op.responses.responses;
+            if responses.contains_key("401") {
+                responses.insert(
+                    "429".to_owned(),
+                    RefOr::Ref(Ref::from_response_name("TooManyRequests")),
+                );
+            }
+            responses.insert(
+                "431".to_owned(),
+                RefOr::Ref(Ref::from_response_name("HeadersTooLarge")),
+            );
+        }
+    }
+}
+
+/// The document as served: the size limits stated in the schemas (written with the default
+/// values) replaced by the configured ones.
+pub fn with_limits(spec: &utoipa::openapi::OpenApi, limits: &Limits) -> serde_json::Value {
+    let defaults = Limits::DEFAULT;
+    let as_json = |n: usize| serde_json::Value::from(n);
+    let rules = [
+        (
+            "maxLength",
+            as_json(defaults.title_chars),
+            as_json(limits.title_chars),
+        ),
+        (
+            "maxLength",
+            as_json(defaults.summary_chars),
+            as_json(limits.summary_chars),
+        ),
+        (
+            "maxLength",
+            as_json(defaults.article_chars),
+            as_json(limits.article_chars),
+        ),
+        (
+            "maxItems",
+            as_json(defaults.tags_per_article),
+            as_json(limits.tags_per_article),
+        ),
+        (
+            "maxItems",
+            as_json(defaults.related_per_article),
+            as_json(limits.related_per_article),
+        ),
+        (
+            "maximum",
+            defaults.page_size.into(),
+            limits.page_size.into(),
+        ),
+    ];
+    let mut json = serde_json::to_value(spec).expect("the OpenAPI document serializes");
+    replace_limits(&mut json, &rules, limits.page_size);
+    json
+}
+
+fn replace_limits(
+    value: &mut serde_json::Value,
+    rules: &[(&str, serde_json::Value, serde_json::Value)],
+    page_size: i64,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (keyword, default, configured) in rules {
+                if map.get(*keyword) == Some(default) {
+                    map.insert((*keyword).to_owned(), configured.clone());
+                    // A page size below the default page also lowers the default.
+                    if *keyword == "maximum"
+                        && map
+                            .get("default")
+                            .and_then(serde_json::Value::as_i64)
+                            .is_some_and(|d| d > page_size)
+                    {
+                        map.insert("default".to_owned(), page_size.into());
+                    }
+                }
+            }
+            for v in map.values_mut() {
+                replace_limits(v, rules, page_size);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for v in items {
+                replace_limits(v, rules, page_size);
+            }
+        }
+        _ => {}
     }
 }

@@ -58,7 +58,12 @@ fn export(pool: &Pool) -> String {
 
 /// Imports `ndjson` into `pool`, in process.
 fn import(pool: &Pool, ndjson: &str) -> Result<ImportCounts, TransferError> {
-    import_ndjson(&mut pool.get().unwrap(), ndjson.as_bytes(), db::now())
+    import_ndjson(
+        &mut pool.get().unwrap(),
+        ndjson.as_bytes(),
+        gazette::config::Limits::DEFAULT,
+        db::now(),
+    )
 }
 
 /// The records of an export, parsed.

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::State;
+use crate::config::Limits;
 use crate::db;
 use crate::error::{ApiError, FieldError};
 
@@ -156,7 +157,7 @@ impl FromRequest for JsonBody {
         }
         let limit = req
             .app_data::<State>()
-            .map_or(1024 * 1024, |s| s.settings.max_body_bytes);
+            .map_or(Limits::DEFAULT.body_bytes, |s| s.settings.limits.body_bytes);
         let body = Bytes::from_request(req, payload);
         Box::pin(async move { Ok(JsonBody(body.await.map_err(|e| payload_error(e, limit)))) })
     }
@@ -219,14 +220,23 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(token.trim().to_owned()))
 }
 
+/// The scope of the request's key, if it sent one. A wrong key counts against its client's
+/// failed-check allowance; past it, every request with a key is refused for a while.
 fn authenticate(req: &HttpRequest) -> BoxFuture<Option<Scope>> {
-    let state = req.app_data::<State>().cloned();
-    let token = bearer_token(req);
+    let req = req.clone();
     Box::pin(async move {
-        let Some(token) = token? else {
-            return Ok(None);
+        let state = req
+            .app_data::<State>()
+            .cloned()
+            .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+        let token = match bearer_token(&req) {
+            Ok(None) => return Ok(None),
+            Ok(Some(token)) => {
+                state.limiters.check_auth(&req)?;
+                token
+            }
+            Err(malformed) => return Err(state.limiters.auth_failed(&req, malformed)),
         };
-        let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
         let scope = db::run(&state.pool, move |conn| {
             Ok(db::keys::authenticate(conn, &token)?)
         })
@@ -234,10 +244,13 @@ fn authenticate(req: &HttpRequest) -> BoxFuture<Option<Scope>> {
         match scope.as_deref() {
             Some("admin") => Ok(Some(Scope::Admin)),
             Some(_) => Ok(Some(Scope::Content)),
-            None => Err(ApiError::Unauthorized {
-                detail: "The API key is unknown or has been revoked.".to_owned(),
-                invalid_token: true,
-            }),
+            None => Err(state.limiters.auth_failed(
+                &req,
+                ApiError::Unauthorized {
+                    detail: "The API key is unknown or has been revoked.".to_owned(),
+                    invalid_token: true,
+                },
+            )),
         }
     })
 }

@@ -72,3 +72,71 @@ pub async fn openapi_json(spec: actix_web::web::Data<SpecJson>) -> HttpResponse 
         .content_type("application/json")
         .body(spec.0.clone())
 }
+
+/// The service's readiness.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready` when the database answers and every migration has been applied.
+    #[schema(example = "ready")]
+    pub status: String,
+}
+
+/// Check readiness.
+///
+/// 200 when the database answers and its schema is current (every migration applied), so
+/// the server may take traffic; 503 otherwise.
+#[utoipa::path(
+    operation_id = "getReadiness",
+    tag = "service",
+    params(super::conditional::Conditional),
+    security(()),
+    responses(
+        (status = 200, description = "Ready to serve: the database answers and is migrated.", body = Readiness,
+            headers(
+                ("ETag" = String, description = "A strong validator of this response's content."),
+                ("Cache-Control" = String, description = "How long caches may reuse the response."),
+            )),
+        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+        (status = 503, description = "The database does not answer or has migrations pending.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/readyz")]
+pub async fn readiness(state: State) -> Result<actix_web::web::Json<Readiness>, ApiError> {
+    let pending = db::run(&state.pool, db::pending_migrations)
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("The database does not answer: {e}")))?;
+    if pending > 0 {
+        return Err(ApiError::Unavailable(format!(
+            "The database has {pending} migrations pending: run `gazette migrate`."
+        )));
+    }
+    Ok(actix_web::web::Json(Readiness {
+        status: "ready".to_owned(),
+    }))
+}
+
+/// Get metrics.
+///
+/// Request counts and latency histograms by method, route template and status, and the
+/// database pool's connections, in the Prometheus (OpenMetrics) text format.
+#[utoipa::path(
+    operation_id = "getMetrics",
+    tag = "service",
+    security(()),
+    responses(
+        (status = 200, description = "The metrics, in the OpenMetrics text format.",
+            content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String,
+            headers(("Cache-Control" = String, description = "Always `no-store`: the figures are live.")),
+            example = "# HELP gazette_http_requests HTTP requests answered, by method, route template and status\n# TYPE gazette_http_requests counter\ngazette_http_requests_total{method=\"GET\",route=\"/api/v1/articles\",status=\"200\"} 12\n# EOF\n"),
+    )
+)]
+#[get("/metrics")]
+pub async fn metrics(
+    state: State,
+    metrics: actix_web::web::Data<crate::observe::Metrics>,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(metrics.render(&state.pool))
+}

@@ -24,6 +24,7 @@ use crate::error::ApiError;
 pub struct AppState {
     pub pool: Pool,
     pub settings: Settings,
+    pub limiters: crate::guard::Limiters,
 }
 
 pub type State = actix_web::web::Data<AppState>;

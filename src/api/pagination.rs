@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, FieldError};
 
 pub const DEFAULT_LIMIT: i64 = 20;
-pub const MAX_LIMIT: i64 = 100;
 
 /// Paging information of a list response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -39,9 +38,10 @@ impl ListMeta {
     }
 }
 
-/// The page size from the `limit` parameter: 1–100, default 20.
-pub fn limit(raw: Option<&str>) -> Result<i64, ApiError> {
-    limit_in(raw, DEFAULT_LIMIT, MAX_LIMIT)
+/// The page size from the `limit` parameter: 1 to `max` (the configured page size),
+/// default 20 (or `max` if smaller).
+pub fn limit(raw: Option<&str>, max: i64) -> Result<i64, ApiError> {
+    limit_in(raw, DEFAULT_LIMIT.min(max), max)
 }
 
 /// The `limit` parameter: a whole number from 1 to `max`, `default` when absent.
@@ -193,10 +193,13 @@ mod tests {
 
     #[test]
     fn limit_bounds() {
-        assert_eq!(limit(None).unwrap(), 20);
-        assert_eq!(limit(Some("100")).unwrap(), 100);
+        assert_eq!(limit(None, 100).unwrap(), 20);
+        assert_eq!(limit(Some("100"), 100).unwrap(), 100);
         for bad in ["0", "101", "-1", "ten", ""] {
-            assert!(limit(Some(bad)).is_err(), "{bad}");
+            assert!(limit(Some(bad), 100).is_err(), "{bad}");
         }
+        // A configured page size below the default lowers the default too.
+        assert_eq!(limit(None, 10).unwrap(), 10);
+        assert!(limit(Some("11"), 10).is_err());
     }
 }

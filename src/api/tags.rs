@@ -110,9 +110,9 @@ fn tag_out(t: store::Tag) -> Tag {
     }
 }
 
-fn check_description(c: &mut Checker, description: Option<&str>) {
+fn check_description(c: &mut Checker, description: Option<&str>, max: usize) {
     if let Some(d) = description {
-        c.text("description", d, validate::MAX_SUMMARY_CHARS, false);
+        c.text("description", d, max, false);
     }
 }
 
@@ -142,7 +142,7 @@ pub async fn list_tags(
     _reader: Reader,
     ApiQuery(params): ApiQuery<ListTagsParams>,
 ) -> Result<web::Json<TagList>, ApiError> {
-    let limit = pagination::limit(params.limit.as_deref())?;
+    let limit = pagination::limit(params.limit.as_deref(), state.settings.limits.page_size)?;
     let after = params
         .cursor
         .as_deref()
@@ -225,7 +225,11 @@ pub async fn create_tag(
     if let Some(slug) = &input.slug {
         c.slug("slug", slug);
     }
-    check_description(&mut c, input.description.as_deref());
+    check_description(
+        &mut c,
+        input.description.as_deref(),
+        state.settings.limits.summary_chars,
+    );
     c.finish()?;
     let new = store::NewTag {
         slug: input.slug.unwrap_or_else(|| tag_slug(&input.name)),
@@ -280,6 +284,7 @@ pub async fn update_tag(
     check_description(
         &mut c,
         input.description.as_ref().and_then(|d| d.as_deref()),
+        state.settings.limits.summary_chars,
     );
     c.finish()?;
     let changes = store::TagChanges {

@@ -41,7 +41,8 @@ use utoipa::ToSchema;
 use super::State;
 use super::articles::{ArticleCreate, ArticleStatus, RelatedInput};
 use super::extract::Admin;
-use super::validate::{self, Checker};
+use super::validate::Checker;
+use crate::config::Limits;
 use crate::content;
 use crate::db::transfer::{
     self as store, ArticleImport, ImportCounts, ImportRecord, TagImport, TransferError,
@@ -141,7 +142,7 @@ fn api_errors(err: ApiError) -> FieldErrors {
 }
 
 /// Parses and checks one non-blank line; `first` when no record came before it.
-pub fn parse_record(text: &str, first: bool) -> Result<ImportRecord, FieldErrors> {
+pub fn parse_record(text: &str, first: bool, limits: &Limits) -> Result<ImportRecord, FieldErrors> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
         let column = e.column();
         one(
@@ -192,8 +193,10 @@ pub fn parse_record(text: &str, first: bool) -> Result<ImportRecord, FieldErrors
             }
             Ok(ImportRecord::Header)
         }
-        "tag" => tag_record(fields(value)?).map(ImportRecord::Tag),
-        "article" => article_record(fields(value)?).map(|a| ImportRecord::Article(Box::new(a))),
+        "tag" => tag_record(fields(value)?, limits).map(ImportRecord::Tag),
+        "article" => {
+            article_record(fields(value)?, limits).map(|a| ImportRecord::Article(Box::new(a)))
+        }
         other => Err(one(
             "type",
             format!("unknown record type '{other}': expected `tag` or `article`"),
@@ -202,7 +205,7 @@ pub fn parse_record(text: &str, first: bool) -> Result<ImportRecord, FieldErrors
 }
 
 /// A tag record, checked as `POST /api/v1/tags` checks a tag.
-fn tag_record(line: TagLine) -> Result<TagImport, FieldErrors> {
+fn tag_record(line: TagLine, limits: &Limits) -> Result<TagImport, FieldErrors> {
     let mut c = Checker::default();
     // A tag's slug may be all digits (a tag named "2026" has the slug `2026`): tags are never
     // addressed by id.
@@ -211,12 +214,7 @@ fn tag_record(line: TagLine) -> Result<TagImport, FieldErrors> {
     }
     c.tag("name", &line.name);
     if let Some(description) = &line.description {
-        c.text(
-            "description",
-            description,
-            validate::MAX_SUMMARY_CHARS,
-            false,
-        );
+        c.text("description", description, limits.summary_chars, false);
     }
     c.finish().map_err(api_errors)?;
     Ok(TagImport {
@@ -230,7 +228,7 @@ fn tag_record(line: TagLine) -> Result<TagImport, FieldErrors> {
 
 /// An article record, checked and rendered as `POST /api/v1/articles` does; also its
 /// former slugs and, when published, its publication time.
-fn article_record(line: ArticleLine) -> Result<ArticleImport, FieldErrors> {
+fn article_record(line: ArticleLine, limits: &Limits) -> Result<ArticleImport, FieldErrors> {
     let former_slugs = line.former_slugs.unwrap_or_default();
     let mut c = Checker::default();
     for (i, slug) in former_slugs.iter().enumerate() {
@@ -254,7 +252,7 @@ fn article_record(line: ArticleLine) -> Result<ArticleImport, FieldErrors> {
         byline: line.byline,
         feature_image_url: line.feature_image_url,
     };
-    let mut errors = match create.into_new() {
+    let mut errors = match create.into_new(limits) {
         Ok(article) => {
             c.finish().map_err(api_errors)?;
             return Ok(ArticleImport {
@@ -280,12 +278,14 @@ pub struct Records<R> {
     buf: Vec<u8>,
     first: bool,
     done: bool,
+    limits: Limits,
 }
 
 impl<R: BufRead> Records<R> {
-    pub fn new(reader: R) -> Self {
+    pub fn new(reader: R, limits: Limits) -> Self {
         Self {
             reader,
+            limits,
             line: 0,
             buf: Vec::new(),
             first: true,
@@ -324,7 +324,7 @@ impl<R: BufRead> Iterator for Records<R> {
                 continue;
             }
             let first = std::mem::replace(&mut self.first, false);
-            return Some(match parse_record(text, first) {
+            return Some(match parse_record(text, first, &self.limits) {
                 Ok(record) => Ok((line, record)),
                 Err(errors) => {
                     self.done = true;
@@ -340,9 +340,10 @@ impl<R: BufRead> Iterator for Records<R> {
 pub fn import_ndjson(
     conn: &mut Conn,
     input: impl BufRead,
+    limits: Limits,
     now: NaiveDateTime,
 ) -> Result<ImportCounts, TransferError> {
-    store::import(conn, Records::new(input), now)
+    store::import(conn, Records::new(input, limits), now)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -519,10 +520,11 @@ pub async fn import_content(
         }
     }
     drop(buf);
+    let limits = state.settings.limits;
     let counts = db::run(&state.pool, move |conn| {
         let mut file = file;
         Ok(match file.seek(SeekFrom::Start(0)) {
-            Ok(_) => import_ndjson(conn, BufReader::new(file), db::now()),
+            Ok(_) => import_ndjson(conn, BufReader::new(file), limits, db::now()),
             Err(e) => Err(TransferError::Io(format!(
                 "cannot read the spooled import: {e}"
             ))),

@@ -5,12 +5,8 @@ use serde::{Deserialize, Deserializer};
 use crate::content::{MAX_SLUG_LEN, is_valid_slug, slugify};
 use crate::error::{ApiError, FieldError};
 
-pub const MAX_TITLE_CHARS: usize = 300;
-pub const MAX_SUMMARY_CHARS: usize = 2000;
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_URL_CHARS: usize = 2048;
-pub const MAX_TAGS: usize = 20;
-pub const MAX_RELATED: usize = 50;
 
 /// What [`Checker::text`] accepts for required text, as the OpenAPI document states it: no
 /// control characters but tab, newline and carriage return, and something besides white space.

@@ -206,8 +206,8 @@ const DELIVERY_ORDER: &str = "-delivery-id";
 
 impl PageParams {
     /// The page size and the id the cursor continues from.
-    fn page(&self, order: &str) -> Result<(i64, Option<i64>), ApiError> {
-        let limit = pagination::limit(self.limit.as_deref())?;
+    fn page(&self, order: &str, max: i64) -> Result<(i64, Option<i64>), ApiError> {
+        let limit = pagination::limit(self.limit.as_deref(), max)?;
         let from = self
             .cursor
             .as_deref()
@@ -350,7 +350,7 @@ pub async fn list_webhooks(
     _admin: Admin,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<web::Json<WebhookList>, ApiError> {
-    let (limit, after) = params.page(WEBHOOK_ORDER)?;
+    let (limit, after) = params.page(WEBHOOK_ORDER, state.settings.limits.page_size)?;
     let page = db::run(&state.pool, move |conn| store::list(conn, after, limit)).await?;
     let meta = meta(&page, limit, WEBHOOK_ORDER, |w| w.id);
     Ok(web::Json(WebhookList {
@@ -559,7 +559,7 @@ pub async fn list_deliveries(
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<web::Json<DeliveryList>, ApiError> {
     let id = path_id(&id, "webhook")?;
-    let (limit, before) = params.page(DELIVERY_ORDER)?;
+    let (limit, before) = params.page(DELIVERY_ORDER, state.settings.limits.page_size)?;
     let page = db::run(&state.pool, move |conn| {
         store::deliveries(conn, id, before, limit)
     })

@@ -30,7 +30,10 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Export { output } => transfer::export(&url, output.as_deref()),
         Command::Import { file } => transfer::import(&url, &file),
         Command::Openapi => {
-            println!("{}", crate::app::openapi().to_pretty_json()?);
+            println!(
+                "{}",
+                crate::app::openapi_json(&crate::config::Limits::from_env())
+            );
             Ok(())
         }
     }

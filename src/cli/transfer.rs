@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::CliResult;
 use crate::api::transfer::import_ndjson;
+use crate::config::Limits;
 use crate::db::{self, transfer};
 
 fn is_stdio(path: &Path) -> bool {
@@ -72,8 +73,8 @@ pub fn import(url: &str, path: &Path) -> CliResult {
     };
     let pool = db::open(url, 1)?;
     let conn = &mut *pool.get()?;
-    let counts =
-        import_ndjson(conn, input, db::now()).map_err(|e| format!("{e}; nothing was imported"))?;
+    let counts = import_ndjson(conn, input, Limits::from_env(), db::now())
+        .map_err(|e| format!("{e}; nothing was imported"))?;
     let name = if is_stdio(path) {
         "stdin".into()
     } else {

@@ -135,6 +135,13 @@ pub fn migrate(conn: &mut Conn) -> StoreResult<usize> {
         .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))
 }
 
+/// How many embedded migrations have not run yet.
+pub fn pending_migrations(conn: &mut Conn) -> StoreResult<usize> {
+    conn.pending_migrations(MIGRATIONS)
+        .map(|pending| pending.len())
+        .map_err(|e| StoreError::Internal(format!("cannot read the migrations applied: {e}")))
+}
+
 /// Runs `f` with a pooled connection on the blocking thread pool, off the async workers.
 pub async fn run<F, T>(pool: &Pool, f: F) -> StoreResult<T>
 where

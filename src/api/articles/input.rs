@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::ArticleStatus;
 use crate::api::validate::{self, Checker};
+use crate::config::Limits;
 use crate::content;
 use crate::db::articles as store;
 use crate::db::related as links;
@@ -135,7 +136,10 @@ pub struct ArticleCreate {
     )]
     pub summary: Option<String>,
     /// Markdown (CommonMark with tables, strikethrough and footnotes).
-    #[schema(pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
+    #[schema(
+        max_length = 1048576,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub body: Option<String>,
     /// Default `draft`. Publishing without `published_at` stamps the current time.
     pub status: Option<ArticleStatus>,
@@ -180,7 +184,7 @@ pub struct ArticlePatch {
     #[schema(value_type = String, max_length = 2000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub summary: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = String, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
+    #[schema(value_type = String, max_length = 1048576, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub body: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
     #[schema(value_type = ArticleStatus)]
@@ -208,8 +212,13 @@ pub struct ArticlePatch {
     pub feature_image_url: Option<Option<String>>,
 }
 
-fn check_related(c: &mut Checker, field: &str, links: &[RelatedInput]) -> Vec<links::RelatedSpec> {
-    c.count(field, links.len(), validate::MAX_RELATED);
+fn check_related(
+    c: &mut Checker,
+    limits: &Limits,
+    field: &str,
+    links: &[RelatedInput],
+) -> Vec<links::RelatedSpec> {
+    c.count(field, links.len(), limits.related_per_article);
     let mut specs = Vec::with_capacity(links.len());
     for (i, link) in links.iter().enumerate() {
         let at = format!("{field}[{i}]");
@@ -231,16 +240,11 @@ fn check_related(c: &mut Checker, field: &str, links: &[RelatedInput]) -> Vec<li
             } => {
                 c.url(&format!("{at}.url"), url);
                 match summary {
-                    Some(s) => c.text(
-                        &format!("{at}.summary"),
-                        s,
-                        validate::MAX_SUMMARY_CHARS,
-                        true,
-                    ),
+                    Some(s) => c.text(&format!("{at}.summary"), s, limits.summary_chars, true),
                     None => c.fail(format!("{at}.summary"), "is required for an external link"),
                 }
                 if let Some(t) = title {
-                    c.text(&format!("{at}.title"), t, validate::MAX_TITLE_CHARS, false);
+                    c.text(&format!("{at}.title"), t, limits.title_chars, false);
                 }
                 specs.push(links::RelatedSpec::External {
                     url: url.clone(),
@@ -266,15 +270,18 @@ fn check_related(c: &mut Checker, field: &str, links: &[RelatedInput]) -> Vec<li
 }
 
 /// Validates a list of related links as a whole request body.
-pub fn related_specs(links: &[RelatedInput]) -> Result<Vec<links::RelatedSpec>, ApiError> {
+pub fn related_specs(
+    links: &[RelatedInput],
+    limits: &Limits,
+) -> Result<Vec<links::RelatedSpec>, ApiError> {
     let mut c = Checker::default();
-    let specs = check_related(&mut c, "", links);
+    let specs = check_related(&mut c, limits, "", links);
     c.finish()?;
     Ok(specs)
 }
 
-fn check_tags(c: &mut Checker, tags: &[String]) {
-    c.count("tags", tags.len(), validate::MAX_TAGS);
+fn check_tags(c: &mut Checker, limits: &Limits, tags: &[String]) {
+    c.count("tags", tags.len(), limits.tags_per_article);
     for (i, tag) in tags.iter().enumerate() {
         c.tag(&format!("tags[{i}]"), tag);
     }
@@ -286,20 +293,21 @@ fn naive(ts: DateTime<Utc>) -> NaiveDateTime {
 
 impl ArticleCreate {
     /// Validates and renders the article.
-    pub fn into_new(self) -> Result<store::NewArticle, ApiError> {
+    pub fn into_new(self, limits: &Limits) -> Result<store::NewArticle, ApiError> {
         let mut c = Checker::default();
-        c.text("title", &self.title, validate::MAX_TITLE_CHARS, true);
+        c.text("title", &self.title, limits.title_chars, true);
         if let Some(slug) = &self.slug {
             c.slug("slug", slug);
         }
         let summary = self.summary.unwrap_or_default();
-        c.text("summary", &summary, validate::MAX_SUMMARY_CHARS, false);
+        c.text("summary", &summary, limits.summary_chars, false);
         let body = self.body.unwrap_or_default();
-        c.text("body", &body, usize::MAX, false);
+        c.text("body", &body, limits.article_chars, false);
         let tags = self.tags.unwrap_or_default();
-        check_tags(&mut c, &tags);
+        check_tags(&mut c, limits, &tags);
         let related = check_related(
             &mut c,
+            limits,
             "related",
             self.related.as_deref().unwrap_or_default(),
         );
@@ -328,27 +336,27 @@ impl ArticleCreate {
 
 impl ArticlePatch {
     /// Validates the changes and renders a new body.
-    pub fn into_changes(self) -> Result<store::ArticleChanges, ApiError> {
+    pub fn into_changes(self, limits: &Limits) -> Result<store::ArticleChanges, ApiError> {
         let mut c = Checker::default();
         if let Some(title) = &self.title {
-            c.text("title", title, validate::MAX_TITLE_CHARS, true);
+            c.text("title", title, limits.title_chars, true);
         }
         if let Some(slug) = &self.slug {
             c.slug("slug", slug);
         }
         if let Some(summary) = &self.summary {
-            c.text("summary", summary, validate::MAX_SUMMARY_CHARS, false);
+            c.text("summary", summary, limits.summary_chars, false);
         }
         if let Some(body) = &self.body {
-            c.text("body", body, usize::MAX, false);
+            c.text("body", body, limits.article_chars, false);
         }
         if let Some(tags) = &self.tags {
-            check_tags(&mut c, tags);
+            check_tags(&mut c, limits, tags);
         }
         let related = self
             .related
             .as_deref()
-            .map(|links| check_related(&mut c, "related", links));
+            .map(|links| check_related(&mut c, limits, "related", links));
         if let Some(Some(byline)) = &self.byline {
             c.text("byline", byline, validate::MAX_NAME_CHARS, false);
         }

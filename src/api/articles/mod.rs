@@ -246,7 +246,7 @@ pub async fn list_articles(
     reader: Reader,
     ApiQuery(params): ApiQuery<ListArticlesParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(params.limit.as_deref())?;
+    let limit = pagination::limit(params.limit.as_deref(), state.settings.limits.page_size)?;
     let fields = parse_fields(params.fields.as_deref(), &TEASER_FIELDS)?;
     let mut tags = params.tag;
     tags.sort();

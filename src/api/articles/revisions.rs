@@ -185,7 +185,7 @@ pub async fn list_revisions(
     key: web::Path<String>,
     ApiQuery(params): ApiQuery<ListRevisionsParams>,
 ) -> Result<web::Json<RevisionList>, ApiError> {
-    let limit = pagination::limit(params.limit.as_deref())?;
+    let limit = pagination::limit(params.limit.as_deref(), state.settings.limits.page_size)?;
     let before = match params.cursor.as_deref() {
         Some(cursor) => Some(
             pagination::decode_key(ORDER, cursor)?

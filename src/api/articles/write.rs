@@ -61,7 +61,9 @@ pub async fn create_article(
     _admin: Admin,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let new = body.parse::<ArticleCreate>()?.into_new()?;
+    let new = body
+        .parse::<ArticleCreate>()?
+        .into_new(&state.settings.limits)?;
     let article = db::run(&state.pool, move |conn| {
         store::create(conn, &new, db::now())
     })
@@ -110,7 +112,9 @@ pub async fn update_article(
 ) -> Result<web::Json<Article>, ApiError> {
     let check = precondition(if_match.value()?, state.settings.site_url.clone());
     let key = ArticleKey::parse(&key);
-    let changes = body.parse::<ArticlePatch>()?.into_changes()?;
+    let changes = body
+        .parse::<ArticlePatch>()?
+        .into_changes(&state.settings.limits)?;
     let article = db::run(&state.pool, move |conn| {
         store::update(conn, &key, &changes, db::now(), &check)
     })
@@ -154,7 +158,10 @@ pub async fn replace_related(
 ) -> Result<web::Json<RelatedList>, ApiError> {
     let check = precondition(if_match.value()?, state.settings.site_url.clone());
     let key = ArticleKey::parse(&key);
-    let specs = related_specs(&body.parse_list::<Vec<RelatedInput>>()?)?;
+    let specs = related_specs(
+        &body.parse_list::<Vec<RelatedInput>>()?,
+        &state.settings.limits,
+    )?;
     let links = db::run(&state.pool, move |conn| {
         links::replace_related(conn, &key, &specs, db::now(), &check)
     })

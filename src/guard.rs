@@ -1,0 +1,205 @@
+//! What every request must pass before a handler sees it (header size, the write rate of
+//! its client) and the security headers every response carries.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, ResponseError};
+
+use crate::api::State;
+use crate::config::RateLimits;
+use crate::error::ApiError;
+use crate::ratelimit::{RateLimiter, retry_after_secs};
+
+/// The most header bytes (names, values and separators) a request may carry; actix's own
+/// limit, far above, answers without problem details.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// The policy of everything but the docs UI: JSON, feeds and the sitemap load nothing.
+const API_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// The docs UI loads its own scripts, styles and images, and calls the API it documents.
+const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; \
+base-uri 'none'; form-action 'none'";
+
+/// The rate limiters of one server, shared by its workers.
+#[derive(Debug)]
+pub struct Limiters {
+    writes: Option<RateLimiter>,
+    auth_failures: Option<RateLimiter>,
+    trust_proxy: bool,
+}
+
+impl Limiters {
+    pub fn new(limits: RateLimits, trust_proxy: bool) -> Self {
+        Self {
+            writes: RateLimiter::per_minute(limits.writes_per_minute),
+            auth_failures: RateLimiter::per_minute(limits.auth_failures_per_minute),
+            trust_proxy,
+        }
+    }
+
+    /// The address limits are kept for: the peer, or what the proxy says when trusted.
+    /// In-process test requests have none and are never limited.
+    fn client(&self, req: &HttpRequest) -> Option<IpAddr> {
+        if self.trust_proxy
+            && let Some(addr) = req.connection_info().realip_remote_addr()
+        {
+            return parse_addr(addr);
+        }
+        req.peer_addr().map(|a| a.ip())
+    }
+
+    /// A 429 while `req`'s client has used up its failed key checks.
+    pub fn check_auth(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        match (&self.auth_failures, self.client(req)) {
+            (Some(limiter), Some(client)) => {
+                limiter.check(client, Instant::now()).map_err(|wait| {
+                    too_many(
+                        "Too many requests with a wrong key from this address.",
+                        wait,
+                    )
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a failed key check; the 429 to send instead of `failure` once over the limit.
+    pub fn auth_failed(&self, req: &HttpRequest, failure: ApiError) -> ApiError {
+        match (&self.auth_failures, self.client(req)) {
+            (Some(limiter), Some(client)) => match limiter.hit(client, Instant::now()) {
+                Ok(()) => failure,
+                Err(wait) => too_many(
+                    "Too many requests with a wrong key from this address.",
+                    wait,
+                ),
+            },
+            _ => failure,
+        }
+    }
+
+    fn hit_write(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        match (&self.writes, self.client(req)) {
+            (Some(limiter), Some(client)) => limiter
+                .hit(client, Instant::now())
+                .map_err(|wait| too_many("Too many writes from this address.", wait)),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn too_many(detail: &str, wait: std::time::Duration) -> ApiError {
+    ApiError::TooManyRequests {
+        detail: detail.to_owned(),
+        retry_after: retry_after_secs(wait),
+    }
+}
+
+/// An address as `Forwarded`/`X-Forwarded-For` give it: bare, `ip:port` or `[ipv6]:port`.
+fn parse_addr(addr: &str) -> Option<IpAddr> {
+    let addr = addr.trim();
+    addr.parse().ok().or_else(|| {
+        addr.parse::<std::net::SocketAddr>()
+            .ok()
+            .map(|s| s.ip())
+            .or_else(|| {
+                addr.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse()
+                    .ok()
+            })
+    })
+}
+
+/// Refuses requests with oversized headers (431) and writes past the client's rate (429).
+pub async fn guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    let refused = if header_bytes > MAX_HEADER_BYTES {
+        Some(ApiError::HeadersTooLarge(format!(
+            "The request headers take {header_bytes} bytes; at most {MAX_HEADER_BYTES} are accepted."
+        )))
+    } else if is_write(req.method())
+        && let Some(state) = req.app_data::<State>()
+    {
+        state.limiters.hit_write(req.request()).err()
+    } else {
+        None
+    };
+    match refused {
+        Some(err) => Ok(req
+            .into_response(err.error_response())
+            .map_into_right_body()),
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+    }
+}
+
+fn is_write(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    )
+}
+
+/// `nosniff` and a Content-Security-Policy on every response; the docs UI gets the policy
+/// it needs to run, everything else one that allows nothing.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let docs = req.path() == "/docs" || req.path().starts_with("/docs/");
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(if docs { DOCS_CSP } else { API_CSP }),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_addr;
+
+    #[test]
+    fn forwarded_addresses_parse() {
+        for (raw, ip) in [
+            ("203.0.113.7", "203.0.113.7"),
+            ("203.0.113.7:4711", "203.0.113.7"),
+            ("[2001:db8::1]:443", "2001:db8::1"),
+            ("2001:db8::1", "2001:db8::1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+        ] {
+            assert_eq!(parse_addr(raw), Some(ip.parse().unwrap()), "{raw}");
+        }
+        assert_eq!(parse_addr("unknown"), None);
+    }
+}

@@ -1,0 +1,117 @@
+//! Per-client rate limits: a steady rate with bursts of up to one period's worth (the
+//! generic cell rate algorithm), kept in memory per server process.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Clients tracked before idle ones are forgotten.
+const MAX_TRACKED: usize = 10_000;
+
+/// Admits up to `limit` requests per period from one client, refilled evenly.
+#[derive(Debug)]
+pub struct RateLimiter {
+    /// Time one request uses up.
+    interval: Duration,
+    /// How far ahead of now a client may have used time: one period.
+    burst: Duration,
+    /// Per client, when its used-up time runs out.
+    clients: Mutex<HashMap<IpAddr, Instant>>,
+}
+
+impl RateLimiter {
+    /// `limit` requests a minute; `None` for 0 (no limit).
+    pub fn per_minute(limit: u32) -> Option<Self> {
+        let period = Duration::from_secs(60);
+        (limit > 0).then(|| Self {
+            interval: period / limit,
+            burst: period,
+            clients: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Counts one request from `client`; when it is over the limit, counts nothing and
+    /// returns how long until a request would be admitted.
+    pub fn hit(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        let next = self.next(clients.get(&client).copied(), now)?;
+        if clients.len() >= MAX_TRACKED && !clients.contains_key(&client) {
+            clients.retain(|_, until| *until > now);
+        }
+        clients.insert(client, next);
+        Ok(())
+    }
+
+    /// Whether a request from `client` would be admitted now, without counting it.
+    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+        let clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        self.next(clients.get(&client).copied(), now).map(|_| ())
+    }
+
+    fn next(&self, used_until: Option<Instant>, now: Instant) -> Result<Instant, Duration> {
+        let next = used_until.map_or(now, |t| t.max(now)) + self.interval;
+        let ahead = next - now;
+        if ahead > self.burst {
+            Err(ahead - self.burst)
+        } else {
+            Ok(next)
+        }
+    }
+}
+
+/// Whole seconds to wait, as `Retry-After` says it: rounded up, at least one.
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
+    const B: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2));
+
+    #[test]
+    fn admits_a_burst_then_one_per_interval() {
+        let limiter = RateLimiter::per_minute(6).unwrap();
+        let t0 = Instant::now();
+        for _ in 0..6 {
+            limiter.hit(A, t0).unwrap();
+        }
+        let wait = limiter.hit(A, t0).unwrap_err();
+        assert_eq!(wait, Duration::from_secs(10));
+        assert_eq!(limiter.check(A, t0), Err(Duration::from_secs(10)));
+        // Another client has its own allowance.
+        limiter.hit(B, t0).unwrap();
+        // After one interval, exactly one more request is admitted.
+        let t1 = t0 + Duration::from_secs(10);
+        limiter.check(A, t1).unwrap();
+        limiter.hit(A, t1).unwrap();
+        assert!(limiter.hit(A, t1).is_err());
+    }
+
+    #[test]
+    fn check_counts_nothing() {
+        let limiter = RateLimiter::per_minute(1).unwrap();
+        let now = Instant::now();
+        for _ in 0..5 {
+            limiter.check(A, now).unwrap();
+        }
+        limiter.hit(A, now).unwrap();
+        assert!(limiter.check(A, now).is_err());
+    }
+
+    #[test]
+    fn zero_means_no_limit() {
+        assert!(RateLimiter::per_minute(0).is_none());
+    }
+
+    #[test]
+    fn retry_after_rounds_up() {
+        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_secs(Duration::from_secs(10)), 10);
+        assert_eq!(retry_after_secs(Duration::from_millis(10_001)), 11);
+        assert_eq!(retry_after_secs(Duration::ZERO), 1);
+    }
+}
