@@ -5,157 +5,72 @@
 mod binary;
 mod receiver;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use binary::{free_port, gazette};
+use binary::{Server, admin_key, client, free_port};
 use receiver::Receiver;
 
-fn client() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .proxy(None)
-        .build()
-        .into()
+/// Server settings: one worker is plenty, and retries come quickly.
+const ENV: [(&str, &str); 2] = [("WORKERS", "1"), ("WEBHOOK_RETRY_BASE_MS", "100")];
+
+/// An admin request; the status and the JSON body (`null` when empty).
+fn call(server: &Server, key: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let url = server.url(path);
+    let auth = format!("Bearer {key}");
+    let agent = client();
+    let result = match body {
+        Some(body) => agent
+            .post(&url)
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/json")
+            .send(body.to_string()),
+        None if method == "GET" => agent.get(&url).header("Authorization", &auth).call(),
+        None => panic!("unsupported request {method} {path}"),
+    };
+    let mut res = result.unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", server.log()));
+    let status = res.status().as_u16();
+    let text = res.body_mut().read_to_string().unwrap();
+    let json = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    };
+    (status, json)
 }
 
-/// A running `gazette serve`, killed when dropped (so a failing test leaves no server).
-struct Server {
-    child: Child,
-    addr: String,
-    log: PathBuf,
-    key: String,
+#[track_caller]
+fn post(server: &Server, key: &str, path: &str, body: Value) -> Value {
+    let (status, json) = call(server, key, "POST", path, Some(body));
+    assert_eq!(status, 201, "POST {path}: {json}");
+    json
 }
 
-impl Server {
-    fn start(dir: &Path, db: &Path, key: &str) -> Self {
-        let addr = format!("127.0.0.1:{}", free_port());
-        let log = dir.join(format!("server-{}.log", addr.replace([':', '.'], "-")));
-        let child = gazette(dir, db)
-            .args(["serve", "--bind", &addr])
-            .env("WORKERS", "1")
-            .env("WEBHOOK_RETRY_BASE_MS", "100")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("gazette serve starts");
-        let mut server = Self {
-            child,
-            addr,
-            log,
-            key: key.to_owned(),
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = server.child.try_wait().unwrap() {
-                panic!("the server exited early ({status}):\n{}", server.log());
-            }
-            if client()
-                .get(format!("http://{}/healthz", server.addr))
-                .call()
-                .is_ok_and(|r| r.status() == 200)
-            {
-                return server;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not become healthy:\n{}",
-                server.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
+/// The newest delivery of webhook `id`, once `check` holds for it.
+#[track_caller]
+fn wait_delivery(
+    server: &Server,
+    key: &str,
+    id: i64,
+    what: &str,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let path = format!("/api/v1/webhooks/{id}/deliveries");
+        let (status, list) = call(server, key, "GET", &path, None);
+        assert_eq!(status, 200, "{list}");
+        let newest = &list["data"][0];
+        if !newest.is_null() && check(newest) {
+            return newest.clone();
         }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// An admin request; the status and the JSON body (`null` when empty).
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let url = format!("http://{}{path}", self.addr);
-        let auth = format!("Bearer {}", self.key);
-        let agent = client();
-        let result = match body {
-            Some(body) => agent
-                .post(&url)
-                .header("Authorization", &auth)
-                .header("Content-Type", "application/json")
-                .send(body.to_string()),
-            None if method == "GET" => agent.get(&url).header("Authorization", &auth).call(),
-            None => panic!("unsupported request {method} {path}"),
-        };
-        let mut res = result.unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.log()));
-        let status = res.status().as_u16();
-        let text = res.body_mut().read_to_string().unwrap();
-        let json = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-        };
-        (status, json)
-    }
-
-    #[track_caller]
-    fn post(&self, path: &str, body: Value) -> Value {
-        let (status, json) = self.call("POST", path, Some(body));
-        assert_eq!(status, 201, "POST {path}: {json}");
-        json
-    }
-
-    /// The newest delivery of webhook `id`, once `check` holds for it.
-    #[track_caller]
-    fn wait_delivery(&self, id: i64, what: &str, check: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let (status, list) =
-                self.call("GET", &format!("/api/v1/webhooks/{id}/deliveries"), None);
-            assert_eq!(status, 200, "{list}");
-            let newest = &list["data"][0];
-            if !newest.is_null() && check(newest) {
-                return newest.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {what} in time: {list}\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Sends SIGTERM and waits for the process to exit.
-    fn terminate(&mut self) -> ExitStatus {
-        let pid = self.child.id().to_string();
-        let killed = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success(), "kill -TERM {pid} failed");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not stop on SIGTERM:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+        assert!(
+            Instant::now() < deadline,
+            "no {what} in time: {list}\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -163,23 +78,14 @@ impl Drop for Server {
 fn a_delivery_to_a_receiver_that_is_down_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("webhooks.db");
-    let out = gazette(dir.path(), &db)
-        .args(["keys", "create", "--name", "hooks", "--scope", "admin"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let key = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_owned();
+    let key = admin_key(dir.path(), &db, "hooks");
 
     // Nobody listens on the receiver's port yet.
     let port = free_port();
-    let mut server = Server::start(dir.path(), &db, &key);
-    let hook = server.post(
+    let mut server = Server::start(dir.path(), &db, &ENV);
+    let hook = post(
+        &server,
+        &key,
         "/api/v1/webhooks",
         json!({"url": format!("http://127.0.0.1:{port}/in"), "events": ["tag.*"]}),
     );
@@ -187,8 +93,10 @@ fn a_delivery_to_a_receiver_that_is_down_survives_a_restart() {
     let secret = hook["secret"].as_str().unwrap().to_owned();
 
     // A change: its event is queued with it, and the first attempts fail.
-    server.post("/api/v1/tags", json!({"name": "Harbour"}));
-    let failed = server.wait_delivery(id, "failed attempt", |d| d["attempts"].as_i64() >= Some(1));
+    post(&server, &key, "/api/v1/tags", json!({"name": "Harbour"}));
+    let failed = wait_delivery(&server, &key, id, "failed attempt", |d| {
+        d["attempts"].as_i64() >= Some(1)
+    });
     assert_eq!(failed["status"], "pending", "{failed}");
     assert_eq!(failed["event"], "tag.created");
     assert!(
@@ -201,11 +109,10 @@ fn a_delivery_to_a_receiver_that_is_down_survives_a_restart() {
         "exit after SIGTERM: {status}\n{}",
         server.log()
     );
-    drop(server);
 
     // The receiver comes up; then the server, which finds the delivery still pending.
     let receiver = Receiver::start_at(port, &[]).expect("the receiver's port is still free");
-    let server = Server::start(dir.path(), &db, &key);
+    let server = server.restart();
     let got = receiver.wait_for(1, Duration::from_secs(30));
     let req = &got[0];
     assert_eq!(req.path, "/in");
@@ -220,7 +127,9 @@ fn a_delivery_to_a_receiver_that_is_down_survives_a_restart() {
     assert_eq!(body["event"], "tag.created");
     assert_eq!(body["data"]["slug"], "harbour");
 
-    let delivered = server.wait_delivery(id, "delivery", |d| d["status"] == "delivered");
+    let delivered = wait_delivery(&server, &key, id, "delivery", |d| {
+        d["status"] == "delivered"
+    });
     assert!(delivered["attempts"].as_i64() >= Some(2), "{delivered}");
     assert_eq!(delivered["last_status_code"], 200);
     assert!(
