@@ -36,6 +36,11 @@ pub enum Command {
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
     },
+    /// Copy the database, consistent as of one moment, to a new file; safe while serving.
+    Backup {
+        /// The file to create (refused if it exists).
+        output: std::path::PathBuf,
+    },
     /// Read an export (NDJSON) into the database by slug: all of it or, on a bad line, nothing.
     Import {
         /// The file to read; `-` for stdin.

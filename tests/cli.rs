@@ -153,6 +153,41 @@ fn keys_revoke_of_an_unknown_key_fails() {
 }
 
 #[test]
+fn backup_copies_the_database_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    create_key(dir.path(), &db, "one", "admin");
+    create_key(dir.path(), &db, "two", "content");
+    let copy = dir.path().join("copy.db");
+    let out = run_ok(dir.path(), &db, &["backup", copy.to_str().unwrap()]);
+    assert!(out.contains("Backed up"), "{out}");
+    // The copy is a database of its own with the same rows.
+    let listed = run_ok(dir.path(), &copy, &["keys", "list"]);
+    let names: Vec<String> = key_rows(&listed)
+        .into_iter()
+        .map(|(_, line)| line.split_whitespace().last().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["one", "two"], "{listed}");
+    // A later change to the original does not reach the copy.
+    create_key(dir.path(), &db, "three", "admin");
+    assert_eq!(
+        key_rows(&run_ok(dir.path(), &copy, &["keys", "list"])).len(),
+        2
+    );
+    // An existing file is never overwritten.
+    let again = run(dir.path(), &db, &["backup", copy.to_str().unwrap()]);
+    assert!(
+        !again.status.success(),
+        "a second backup to the same file succeeded"
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
+    assert_eq!(
+        key_rows(&run_ok(dir.path(), &copy, &["keys", "list"])).len(),
+        2
+    );
+}
+
+#[test]
 fn migrate_creates_a_new_database_and_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sub-migrate.db");

@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Keys(command) => keys(&url, command),
         Command::Export { output } => transfer::export(&url, output.as_deref()),
         Command::Import { file } => transfer::import(&url, &file),
+        Command::Backup { output } => transfer::backup(&url, &output),
         Command::Openapi => {
             println!(
                 "{}",

@@ -83,3 +83,15 @@ pub fn import(url: &str, path: &Path) -> CliResult {
     println!("Imported {name}: {counts}.");
     Ok(())
 }
+
+/// Writes a consistent copy of the database to `output`, which must not exist yet.
+pub fn backup(url: &str, output: &Path) -> CliResult {
+    if output.exists() {
+        return Err(format!("{} exists; choose a new file", output.display()).into());
+    }
+    let pool = db::open(url, 1)?;
+    let conn = &mut *pool.get()?;
+    db::backup_into(conn, &output.to_string_lossy())?;
+    println!("Backed up {url} to {}.", output.display());
+    Ok(())
+}

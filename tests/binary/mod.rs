@@ -12,11 +12,22 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_gazette");
 
 /// Environment variables the binary reads that must not leak in from the caller.
-const SCRUBBED: [&str; 11] = [
+const SCRUBBED: [&str; 22] = [
     "BIND_ADDR",
     "SITE_URL",
+    "SITE_NAME",
     "CORS_ALLOWED_ORIGINS",
     "REQUIRE_CONTENT_KEY",
+    "REQUIRE_IF_MATCH",
+    "CACHE_CONTROL",
+    "TRUST_PROXY",
+    "MAX_BODY_BYTES",
+    "MAX_TITLE_CHARS",
+    "MAX_SUMMARY_CHARS",
+    "MAX_ARTICLE_CHARS",
+    "MAX_TAGS_PER_ARTICLE",
+    "MAX_RELATED_PER_ARTICLE",
+    "MAX_PAGE_SIZE",
     "WORKERS",
     "DB_POOL_SIZE",
     "DATABASE_URL",

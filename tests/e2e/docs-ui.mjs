@@ -1,5 +1,6 @@
 // Opens the Swagger UI at /docs in headless Chromium with every request to another origin
-// refused, checks that the operations are listed and that a try-it-out call succeeds.
+// refused, checks that the operations are listed, that a try-it-out call succeeds, and that
+// the page runs under its Content-Security-Policy without a violation.
 // Usage: GAZETTE_URL=http://127.0.0.1:8080 node docs-ui.mjs
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,8 +32,14 @@ try {
     offOrigin.push(url);
     return route.abort();
   });
+  const violations = [];
+  page.on('console', (msg) => {
+    if (/Content Security Policy|Refused to/i.test(msg.text())) violations.push(msg.text());
+  });
 
-  await page.goto(`${base}/docs`);
+  const response = await page.goto(`${base}/docs`);
+  const csp = (await response.allHeaders())['content-security-policy'] ?? '';
+  check(csp.includes("script-src 'self'"), `the docs carry a script policy: '${csp}'`);
   await page.waitForSelector('.opblock', { timeout: 30_000 });
   const operations = await page.locator('.opblock').count();
   check(operations >= 14, `expected every operation listed, found ${operations}`);
@@ -58,7 +65,8 @@ try {
 
   await page.screenshot({ path: join(artifacts, 'docs.png'), fullPage: false });
   check(offOrigin.length === 0, `the page asked for other origins: ${offOrigin.join(', ')}`);
-  console.log(`docs ui: ok (${operations} operations, try-it-out 200, no off-origin requests)`);
+  check(violations.length === 0, `the page broke its Content-Security-Policy: ${violations.join(' | ')}`);
+  console.log(`docs ui: ok (${operations} operations, try-it-out 200, no off-origin requests, no CSP violation)`);
 } finally {
   await context.close();
 }
