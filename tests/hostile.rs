@@ -808,6 +808,8 @@ fn overlong_strings() -> Vec<Case> {
         cut("webhook URL of 2049", patch.clone(), "/api/v1/webhooks/1", json!({"url": url(2049)}), "url"),
         cut("51 links", put.clone(), "/api/v1/articles/probe/related", json!(vec![json!({"slug": "other"}); 51]), ""),
         cut("link summary of 2001", put, "/api/v1/articles/probe/related", json!([{"url": "https://example.org/", "summary": long(2001)}]), "[0].summary"),
+        Case::get("51 tag filters", format!("/api/v1/articles?{}", (0..51).map(|i| format!("tag=t{i}")).collect::<Vec<_>>().join("&")), 400).naming("tag"),
+        Case::get("1,000 tag filters in a search", format!("/api/v1/articles?q=probe{}", (0..1000).map(|i| format!("&tag=t{i}")).collect::<String>()), 400).naming("tag"),
         Case::get("overlong: q of 201", format!("/api/v1/articles?q={}", long(201)), 400).naming("q"),
         Case::get("overlong: q of 10,000", format!("/api/v1/articles?q={}", "word+".repeat(2000)), 400).naming("q"),
         Case::get("overlong: slug of 5,000 in the path", format!("/api/v1/articles/{}", long(5000)), 404),
@@ -1421,8 +1423,8 @@ fn odd_but_valid() -> Vec<Case> {
         cases.push(Case::get(format!("published_after {date}"), uri, 200));
     }
     let b64 = |s: &str| URL_SAFE_NO_PAD.encode(s);
-    // Each tag filter is a condition of its own; a thousand of them is still a query.
-    let tags: String = (0..1000).map(|i| format!("&tag=t{i}")).collect();
+    // Each tag filter is a condition of its own; the most the API takes is still a query.
+    let tags: String = (0..50).map(|i| format!("&tag=t{i}")).collect();
     cases.extend([
         Case::get("tag of invalid UTF-8", "/api/v1/articles?tag=%ff", 200).empty(),
         Case::get("empty tag", "/api/v1/articles?tag=", 200).empty(),
@@ -1430,8 +1432,8 @@ fn odd_but_valid() -> Vec<Case> {
         Case::get("a tag cursor holding SQL", format!("/api/v1/tags?cursor={}", b64("slug|' OR 1=1 --")), 200),
         Case::get("limit +5", "/api/v1/articles?limit=%2B5", 200),
         Case::get("a bare ampersand", "/api/v1/articles?&&", 200),
-        Case::get("1,000 tag filters", format!("/api/v1/articles?limit=5{tags}"), 200).empty(),
-        Case::get("1,000 tag filters in a search", format!("/api/v1/articles?q=probe{tags}"), 200).empty(),
+        Case::get("50 tag filters", format!("/api/v1/articles?limit=5{tags}"), 200).empty(),
+        Case::get("50 tag filters in a search", format!("/api/v1/articles?q=probe{tags}"), 200).empty(),
     ]);
     cases
 }

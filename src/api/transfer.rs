@@ -204,6 +204,14 @@ pub fn parse_record(text: &str, first: bool, limits: &Limits) -> Result<ImportRe
     }
 }
 
+fn check_times(c: &mut Checker, created: Option<&DateTime<Utc>>, updated: Option<&DateTime<Utc>>) {
+    for (field, at) in [("created_at", created), ("updated_at", updated)] {
+        if let Some(at) = at {
+            c.timestamp(field, at);
+        }
+    }
+}
+
 /// A tag record, checked as `POST /api/v1/tags` checks a tag.
 fn tag_record(line: TagLine, limits: &Limits) -> Result<TagImport, FieldErrors> {
     let mut c = Checker::default();
@@ -213,6 +221,7 @@ fn tag_record(line: TagLine, limits: &Limits) -> Result<TagImport, FieldErrors> 
         c.slug("slug", &line.slug);
     }
     c.tag("name", &line.name);
+    check_times(&mut c, line.created_at.as_ref(), line.updated_at.as_ref());
     if let Some(description) = &line.description {
         c.text("description", description, limits.summary_chars, false);
     }
@@ -234,6 +243,7 @@ fn article_record(line: ArticleLine, limits: &Limits) -> Result<ArticleImport, F
     for (i, slug) in former_slugs.iter().enumerate() {
         c.slug(&format!("former_slugs[{i}]"), slug);
     }
+    check_times(&mut c, line.created_at.as_ref(), line.updated_at.as_ref());
     if line.status == Some(ArticleStatus::Published) && line.published_at.is_none() {
         c.fail(
             "published_at",

@@ -37,6 +37,14 @@ impl Checker {
         }
     }
 
+    /// A time in the years 1 to 9999 (UTC), the range RFC 3339 can write.
+    pub fn timestamp(&mut self, field: &str, value: &chrono::DateTime<chrono::Utc>) {
+        use chrono::Datelike;
+        if !(1..=9999).contains(&value.year()) {
+            self.fail(field, "must be a time in the years 0001 to 9999 (UTC)");
+        }
+    }
+
     /// A slug in canonical form that contains a letter (all-digit keys are ids).
     pub fn slug(&mut self, field: &str, value: &str) {
         if !is_valid_slug(value) {

@@ -303,6 +303,9 @@ impl ArticleCreate {
         c.text("summary", &summary, limits.summary_chars, false);
         let body = self.body.unwrap_or_default();
         c.text("body", &body, limits.article_chars, false);
+        if let Some(at) = &self.published_at {
+            c.timestamp("published_at", at);
+        }
         let tags = self.tags.unwrap_or_default();
         check_tags(&mut c, limits, &tags);
         let related = check_related(
@@ -349,6 +352,9 @@ impl ArticlePatch {
         }
         if let Some(body) = &self.body {
             c.text("body", body, limits.article_chars, false);
+        }
+        if let Some(Some(at)) = &self.published_at {
+            c.timestamp("published_at", at);
         }
         if let Some(tags) = &self.tags {
             check_tags(&mut c, limits, tags);

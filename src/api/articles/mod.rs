@@ -57,9 +57,10 @@ pub struct ListArticlesParams {
     #[serde(default, deserialize_with = "validate::present")]
     #[param(max_length = 200)]
     q: Option<String>,
-    /// Only articles with this tag (slug); repeat for articles having all of them.
+    /// Only articles with this tag (slug); repeat for articles having all of them (at most
+    /// 50 times).
     #[serde(default)]
-    #[param(style = Form, explode)]
+    #[param(style = Form, explode, max_items = 50)]
     tag: Vec<String>,
     /// Only articles published strictly after this time (RFC 3339).
     #[serde(default, deserialize_with = "validate::present")]
@@ -172,6 +173,9 @@ fn json_response(
     Ok(HttpResponse::Ok().content_type(SPARSE_JSON).json(value))
 }
 
+/// The most `tag` filters a list takes: each is a condition of the query.
+const MAX_TAG_FILTERS: usize = 50;
+
 fn time_param(name: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, ApiError> {
     raw.map(|raw| {
         DateTime::parse_from_rfc3339(raw)
@@ -248,6 +252,15 @@ pub async fn list_articles(
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(params.limit.as_deref(), state.settings.limits.page_size)?;
     let fields = parse_fields(params.fields.as_deref(), &TEASER_FIELDS)?;
+    if params.tag.len() > MAX_TAG_FILTERS {
+        return Err(pagination::query_error(
+            "tag",
+            format!(
+                "may be given at most {MAX_TAG_FILTERS} times, got {}",
+                params.tag.len()
+            ),
+        ));
+    }
     let mut tags = params.tag;
     tags.sort();
     tags.dedup();
