@@ -201,6 +201,15 @@ pub fn json(method: Method, uri: &str, body: &Value) -> TestRequest {
         .set_payload(body.to_string())
 }
 
+/// `req` as sent from `ip`: in-process requests have no peer address, and the rate
+/// limiters leave requests without one alone.
+pub fn from_ip(req: TestRequest, ip: &str) -> TestRequest {
+    req.peer_addr(std::net::SocketAddr::new(
+        ip.parse().expect("an IP address"),
+        1234,
+    ))
+}
+
 /// A request with a raw body and an optional `Content-Type`.
 pub fn raw(
     method: Method,
