@@ -45,15 +45,21 @@ impl Limiters {
         }
     }
 
-    /// The address limits are kept for: the peer, or what the proxy says when trusted.
-    /// In-process test requests have none and are never limited.
+    /// The address limits are kept for: what the proxy says when trusted and readable,
+    /// else the peer. In-process test requests have neither and are never limited. IPv6
+    /// clients count by their /64 network, which one subscriber usually holds whole.
     fn client(&self, req: &HttpRequest) -> Option<IpAddr> {
-        if self.trust_proxy
-            && let Some(addr) = req.connection_info().realip_remote_addr()
-        {
-            return parse_addr(addr);
-        }
-        req.peer_addr().map(|a| a.ip())
+        let forwarded = self
+            .trust_proxy
+            .then(|| {
+                req.connection_info()
+                    .realip_remote_addr()
+                    .and_then(parse_addr)
+            })
+            .flatten();
+        forwarded
+            .or_else(|| req.peer_addr().map(|a| a.ip()))
+            .map(network)
     }
 
     /// A 429 while `req`'s client has used up its failed key checks.
@@ -99,6 +105,19 @@ fn too_many(detail: &str, wait: std::time::Duration) -> ApiError {
     ApiError::TooManyRequests {
         detail: detail.to_owned(),
         retry_after: retry_after_secs(wait),
+    }
+}
+
+/// The unit one client is counted by: an IPv4 address, or the /64 network of an IPv6 one.
+fn network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from_bits(
+                v6.to_bits() & !u128::from(u64::MAX),
+            )),
+        },
+        v4 => v4,
     }
 }
 
@@ -187,7 +206,20 @@ pub async fn security_headers(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_addr;
+    use std::net::IpAddr;
+
+    use super::{network, parse_addr};
+
+    #[test]
+    fn ipv6_clients_count_by_their_64_network() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(network(a), network(b));
+        assert_ne!(network(a), network(other));
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(network(mapped), "192.0.2.7".parse::<IpAddr>().unwrap());
+    }
 
     #[test]
     fn forwarded_addresses_parse() {

@@ -265,18 +265,22 @@ fn replace_limits(
 ) {
     match value {
         serde_json::Value::Object(map) => {
-            for (keyword, default, configured) in rules {
-                if map.get(*keyword) == Some(default) {
-                    map.insert((*keyword).to_owned(), configured.clone());
-                    // A page size below the default page also lowers the default.
-                    if *keyword == "maximum"
-                        && map
-                            .get("default")
-                            .and_then(serde_json::Value::as_i64)
-                            .is_some_and(|d| d > page_size)
-                    {
-                        map.insert("default".to_owned(), page_size.into());
-                    }
+            // Matched against the values as written, so one replacement never meets another
+            // rule (a title limit configured to the summary's default stays the title's).
+            let matches: Vec<_> = rules
+                .iter()
+                .filter(|(keyword, default, _)| map.get(*keyword) == Some(default))
+                .collect();
+            for (keyword, _, configured) in matches {
+                map.insert((*keyword).to_owned(), configured.clone());
+                // A page size below the default page also lowers the default.
+                if *keyword == "maximum"
+                    && map
+                        .get("default")
+                        .and_then(serde_json::Value::as_i64)
+                        .is_some_and(|d| d > page_size)
+                {
+                    map.insert("default".to_owned(), page_size.into());
                 }
             }
             for v in map.values_mut() {
