@@ -52,8 +52,10 @@ async fn deliveries(ctx: &Ctx, app: &TestApp, id: i64) -> Value {
 /// Records `event` as the article and tag writes do: inside a write transaction.
 fn record(ctx: &Ctx, event: &str, data: Value) {
     let conn = &mut *ctx.pool.get().unwrap();
-    conn.immediate_transaction(|conn| db::events::record(conn, event, &data, db::now()))
-        .unwrap();
+    db::write(conn, |conn| {
+        db::events::record(conn, event, &data, db::now())
+    })
+    .unwrap();
 }
 
 /// The worker with fast polls and retries, on the test's runtime.
@@ -634,7 +636,7 @@ async fn record_commits_and_rolls_back_with_the_callers_transaction() {
     let app = ctx.app().await;
     let id = subscribe(&ctx, &app, "http://127.0.0.1:9/", &["tag.*"]).await;
     let conn = &mut *ctx.pool.get().unwrap();
-    let failed: Result<(), diesel::result::Error> = conn.immediate_transaction(|conn| {
+    let failed: Result<(), diesel::result::Error> = db::write(conn, |conn| {
         db::events::record(conn, "tag.deleted", &json!({"slug": "x"}), db::now())?;
         Err(diesel::result::Error::RollbackTransaction)
     });

@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use super::Backend;
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Timestamp};
-use diesel::sqlite::Sqlite;
 
 use super::related::{Related, RelatedSpec, related_of, set_related};
 use super::{Conn, Page, StoreError, StoreResult, revisions, tags};
@@ -61,7 +61,8 @@ pub enum EditorialState {
     Archived,
 }
 
-pub(super) type ArticleFilter = Box<dyn BoxableExpression<articles::table, Sqlite, SqlType = Bool>>;
+pub(super) type ArticleFilter =
+    Box<dyn BoxableExpression<articles::table, Backend, SqlType = Bool>>;
 
 pub(super) fn visible(vis: Visibility) -> ArticleFilter {
     match vis {
@@ -91,7 +92,7 @@ fn by_key(key: &ArticleKey) -> ArticleFilter {
 
 /// A stored article.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = articles, check_for_backend(Sqlite))]
+#[diesel(table_name = articles, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ArticleRow {
     pub id: i64,
     pub slug: String,
@@ -111,7 +112,7 @@ pub struct ArticleRow {
 
 /// The columns a list shows: everything but the body.
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
-#[diesel(table_name = articles, check_for_backend(Sqlite))]
+#[diesel(table_name = articles, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct TeaserRow {
     pub id: i64,
     pub slug: String,
@@ -299,7 +300,7 @@ pub fn list(conn: &mut Conn, q: &ListQuery) -> StoreResult<Page<Teaser>> {
     // sort by their creation (as `Sort::key` places them).
     let dated = matches!(q.filters.visibility, Visibility::Public { .. });
     let published =
-        || -> Box<dyn BoxableExpression<articles::table, Sqlite, SqlType = Nullable<Timestamp>>> {
+        || -> Box<dyn BoxableExpression<articles::table, Backend, SqlType = Nullable<Timestamp>>> {
             if dated {
                 Box::new(articles::published_at)
             } else {
@@ -532,7 +533,7 @@ pub(super) fn set_tags(
 
 /// Stores a new article, deriving a unique slug when none is given.
 pub fn create(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<Article> {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         let id = insert(conn, new, now)?;
         revisions::record(conn, id, now)?;
         let created = find(conn, &ArticleKey::Id(id), Visibility::All)?;
@@ -586,7 +587,7 @@ pub fn import(
     links: &[(String, Vec<RelatedSpec>)],
     now: NaiveDateTime,
 ) -> StoreResult<usize> {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         let mut ids = Vec::with_capacity(new.len());
         for article in new {
             ids.push(insert(conn, article, now)?);
@@ -649,7 +650,7 @@ pub fn update(
     now: NaiveDateTime,
     check: Check<'_>,
 ) -> StoreResult<Article> {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         let current = find(conn, key, Visibility::All)?;
         check(&current)?;
         apply(conn, &current.row, changes, now)?;
@@ -669,7 +670,7 @@ pub fn restore(
     now: NaiveDateTime,
     check: Check<'_>,
 ) -> StoreResult<Article> {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         let current = find(conn, key, Visibility::All)?;
         check(&current)?;
         let old = revisions::find(conn, key, number)?.snapshot;
@@ -720,13 +721,7 @@ fn apply(
         check_slug_free(conn, slug, Some(current.id))?;
         // A published article's old slug keeps working (it redirects) and stays reserved.
         if current.status == "published" {
-            diesel::insert_or_ignore_into(article_slugs::table)
-                .values((
-                    article_slugs::slug.eq(&current.slug),
-                    article_slugs::article_id.eq(current.id),
-                    article_slugs::retired_at.eq(now),
-                ))
-                .execute(conn)?;
+            retire_slug(conn, &current.slug, current.id, now)?;
         }
         diesel::delete(article_slugs::table.filter(article_slugs::slug.eq(slug))).execute(conn)?;
     }
@@ -770,7 +765,7 @@ pub fn delete(
     now: NaiveDateTime,
     check: Check<'_>,
 ) -> StoreResult<()> {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         let current = find(conn, key, Visibility::All)?;
         check(&current)?;
         let id = current.row.id;
@@ -835,4 +830,24 @@ pub fn published_index(conn: &mut Conn, limit: i64) -> QueryResult<Vec<(String, 
 /// How many articles there are, of any status.
 pub fn count_all(conn: &mut Conn) -> QueryResult<i64> {
     articles::table.select(count_star()).get_result(conn)
+}
+
+/// Keeps `slug` reserved for the article, redirecting to it; a no-op when it already is.
+pub(super) fn retire_slug(
+    conn: &mut Conn,
+    slug: &str,
+    article_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let held: i64 = article_slugs::table.find(slug).count().get_result(conn)?;
+    if held == 0 {
+        diesel::insert_into(article_slugs::table)
+            .values((
+                article_slugs::slug.eq(slug),
+                article_slugs::article_id.eq(article_id),
+                article_slugs::retired_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }

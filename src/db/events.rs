@@ -102,9 +102,12 @@ pub fn record(conn: &mut Conn, event: &str, data: &Value, now: NaiveDateTime) ->
             )
         })
         .collect();
-    diesel::insert_into(webhook_deliveries::table)
-        .values(&rows)
-        .execute(conn)?;
+    // One statement per row: multi-row inserts are not common to both backends' dialects.
+    for row in &rows {
+        diesel::insert_into(webhook_deliveries::table)
+            .values(row)
+            .execute(conn)?;
+    }
     Ok(())
 }
 

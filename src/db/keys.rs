@@ -4,7 +4,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::Sqlite;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -18,7 +17,7 @@ const LOOKUP_LEN: usize = 8;
 
 /// A stored key, without its hash.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = api_keys, check_for_backend(Sqlite))]
+#[diesel(table_name = api_keys, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct KeyRow {
     pub id: i64,
     pub name: String,
@@ -44,7 +43,7 @@ pub fn create(
         .map_err(|e| StoreError::Internal(format!("no randomness: {e}")))?;
     let random = URL_SAFE_NO_PAD.encode(secret);
     let key = format!("{KEY_PREFIX}{random}");
-    let row = diesel::insert_into(api_keys::table)
+    let id: i64 = diesel::insert_into(api_keys::table)
         .values((
             api_keys::name.eq(name),
             api_keys::scope.eq(scope),
@@ -52,8 +51,12 @@ pub fn create(
             api_keys::key_hash.eq(hash(&key)),
             api_keys::created_at.eq(now),
         ))
-        .returning(KeyRow::as_returning())
+        .returning(api_keys::id)
         .get_result(conn)?;
+    let row = api_keys::table
+        .find(id)
+        .select(KeyRow::as_select())
+        .first(conn)?;
     Ok((row, key))
 }
 
@@ -68,14 +71,18 @@ pub fn list(conn: &mut Conn) -> QueryResult<Vec<KeyRow>> {
 pub fn revoke(conn: &mut Conn, id_or_prefix: &str, now: NaiveDateTime) -> StoreResult<KeyRow> {
     let id = id_or_prefix.parse::<i64>().unwrap_or(-1);
     let target = api_keys::table.filter(api_keys::id.eq(id).or(api_keys::prefix.eq(id_or_prefix)));
-    diesel::update(target)
+    let id: i64 = diesel::update(target)
         .set(api_keys::revoked_at.eq(Some(now)))
-        .returning(KeyRow::as_returning())
+        .returning(api_keys::id)
         .get_result(conn)
         .optional()?
         .ok_or_else(|| {
             StoreError::NotFound(format!("No key has the id or prefix '{id_or_prefix}'."))
-        })
+        })?;
+    Ok(api_keys::table
+        .find(id)
+        .select(KeyRow::as_select())
+        .first(conn)?)
 }
 
 /// The scope of the live key `key`, or `None` when it is unknown, malformed or revoked.

@@ -15,15 +15,25 @@ use std::time::Duration;
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, PoolError};
+use diesel::r2d2::PoolError;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-pub type Conn = SqliteConnection;
-pub type Pool = diesel::r2d2::Pool<ConnectionManager<SqliteConnection>>;
+/// A connection to either backend; queries written once run on both.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Sqlite(SqliteConnection),
+    Postgres(diesel::PgConnection),
+}
 
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
+pub type Conn = AnyConnection;
+/// The query backend of [`Conn`]: queries typed against it run on either database.
+pub type Backend = <AnyConnection as Connection>::Backend;
+pub type Pool = diesel::r2d2::Pool<Manager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Why a storage call failed, in terms the API can answer with.
 #[derive(Debug, thiserror::Error)]
@@ -86,21 +96,11 @@ pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
 
-#[derive(Debug)]
-struct Pragmas;
-
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        // busy_timeout first, so that switching to WAL waits for other connections too.
-        // synchronous = FULL syncs the log at every commit: an acknowledged write survives a
-        // power cut, not only a crash of the process.
-        conn.batch_execute(
-            "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-             PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-        )
-        .map_err(diesel::r2d2::Error::QueryError)
-    }
-}
+/// Per-connection settings of SQLite. busy_timeout first, so that switching to WAL waits
+/// for other connections too. synchronous = FULL syncs the log at every commit: an
+/// acknowledged write survives a power cut, not only a crash of the process.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
 /// The SQLite file a `DATABASE_URL` names: a path, or `sqlite://path`.
 pub fn sqlite_path(url: &str) -> &str {
@@ -109,40 +109,156 @@ pub fn sqlite_path(url: &str) -> &str {
         .unwrap_or(url)
 }
 
-/// Opens (creating if needed) the database, applies pending migrations and returns a pool.
+/// Whether `DATABASE_URL` names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Opens connections to the database a `DATABASE_URL` names, on the backend it names.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: String,
+}
+
+impl Manager {
+    fn connect(&self) -> diesel::ConnectionResult<Conn> {
+        if is_postgres(&self.url) {
+            diesel::PgConnection::establish(&self.url).map(AnyConnection::Postgres)
+        } else {
+            let mut conn = SqliteConnection::establish(sqlite_path(&self.url))?;
+            conn.batch_execute(SQLITE_PRAGMAS)
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            Ok(AnyConnection::Sqlite(conn))
+        }
+    }
+}
+
+impl diesel::r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Conn, Self::Error> {
+        Manager::connect(self).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        use diesel::connection::TransactionManager;
+        <Conn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+/// Opens (creating a SQLite file if needed) the database, applies pending migrations and
+/// returns a pool.
 pub fn open(url: &str, max_connections: u32) -> StoreResult<Pool> {
-    // One connection first switches a new file to WAL (which needs the file to itself) and
-    // migrates it, so that the pool's connections, opened together, find both done.
-    let mut first = SqliteConnection::establish(sqlite_path(url))
-        .map_err(|e| StoreError::Internal(format!("cannot open database {url}: {e}")))?;
-    Pragmas
-        .on_acquire(&mut first)
-        .map_err(|e| StoreError::Internal(format!("cannot set up database {url}: {e}")))?;
+    let manager = Manager {
+        url: url.to_owned(),
+    };
+    // One connection first switches a new SQLite file to WAL (which needs the file to
+    // itself) and migrates it, so that the pool's connections, opened together, find both
+    // done.
+    let mut first = manager
+        .connect()
+        .map_err(|e| StoreError::Internal(format!("cannot open database {}: {e}", redact(url))))?;
     migrate(&mut first)?;
     drop(first);
-    let manager = ConnectionManager::<SqliteConnection>::new(sqlite_path(url));
     let pool = Pool::builder()
         .max_size(max_connections.max(1))
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(Pragmas))
         .build(manager)
-        .map_err(|e| StoreError::Internal(format!("cannot open database {url}: {e}")))?;
+        .map_err(|e| StoreError::Internal(format!("cannot open database {}: {e}", redact(url))))?;
     Ok(pool)
 }
 
+/// A `DATABASE_URL` fit for messages: without its password.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Held while migrating PostgreSQL, so that replicas starting together migrate once.
+const PG_MIGRATION_LOCK: i64 = 7_402_002;
+
 /// Applies the embedded migrations that have not run yet; returns how many ran.
 pub fn migrate(conn: &mut Conn) -> StoreResult<usize> {
-    conn.run_pending_migrations(MIGRATIONS)
-        .map(|done| done.len())
-        .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
+        StoreError::Internal(format!("migration failed: {e}"))
+    };
+    match conn {
+        AnyConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|done| done.len())
+            .map_err(failed),
+        AnyConnection::Postgres(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})"))?;
+            let done = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|done| done.len())
+                .map_err(failed);
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})"))?;
+            done
+        }
+    }
 }
 
 /// How many embedded migrations have not run yet.
 pub fn pending_migrations(conn: &mut Conn) -> StoreResult<usize> {
-    conn.pending_migrations(MIGRATIONS)
-        .map(|pending| pending.len())
-        .map_err(|e| StoreError::Internal(format!("cannot read the migrations applied: {e}")))
+    let pending = match conn {
+        AnyConnection::Sqlite(c) => c.pending_migrations(SQLITE_MIGRATIONS).map(|p| p.len()),
+        AnyConnection::Postgres(c) => c.pending_migrations(POSTGRES_MIGRATIONS).map(|p| p.len()),
+    };
+    pending.map_err(|e| StoreError::Internal(format!("cannot read the migrations applied: {e}")))
 }
+
+/// Runs `f` in a write transaction that holds the database's write lock from its first
+/// statement, so that concurrent writers queue instead of failing: `BEGIN IMMEDIATE` on
+/// SQLite; on PostgreSQL a transaction-wide advisory lock that every writer takes.
+pub fn write<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <Conn as Connection>::TransactionManager;
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        AnyConnection::Postgres(_) => {
+            Manager::begin_transaction(conn)?;
+            if let Err(e) = conn.batch_execute(PG_WRITE_LOCK) {
+                let _ = Manager::rollback_transaction(conn);
+                return Err(e.into());
+            }
+        }
+    }
+    match f(conn) {
+        Ok(value) => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = Manager::rollback_transaction(conn);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            Manager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// Every PostgreSQL write transaction takes this lock first: writes are serialized as on
+/// SQLite, so checks made inside a write (If-Match, slug reservations) hold until its commit.
+const PG_WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(7_402_001)";
 
 /// Runs `f` with a pooled connection on the blocking thread pool, off the async workers.
 pub async fn run<F, T>(pool: &Pool, f: F) -> StoreResult<T>

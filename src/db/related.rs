@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sqlite::Sqlite;
 
 use super::articles::{ArticleKey, Check, Visibility, find, find_row};
 use super::{Conn, StoreError, StoreResult, revisions};
@@ -51,7 +50,7 @@ struct LinkInsert<'a> {
 }
 
 #[derive(Queryable, Selectable)]
-#[diesel(table_name = related_links, check_for_backend(Sqlite))]
+#[diesel(table_name = related_links, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 struct LinkRow {
     target_article_id: Option<i64>,
     url: Option<String>,
@@ -283,7 +282,7 @@ pub fn replace_related(
     now: NaiveDateTime,
     check: Check<'_>,
 ) -> StoreResult<Vec<Related>> {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         let current = find(conn, key, Visibility::All)?;
         check(&current)?;
         let id = current.row.id;

@@ -2,7 +2,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sqlite::Sqlite;
 use serde::{Deserialize, Serialize};
 
 use super::articles::{ArticleKey, TagRef, Visibility, find_row, tags_of};
@@ -66,7 +65,7 @@ pub struct Revision {
 }
 
 #[derive(Queryable, Selectable)]
-#[diesel(table_name = article_revisions, check_for_backend(Sqlite))]
+#[diesel(table_name = article_revisions, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 struct RevisionRow {
     number: i64,
     created_at: NaiveDateTime,

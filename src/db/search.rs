@@ -1,8 +1,8 @@
 //! Full-text search over articles with SQLite FTS5: bm25 ranking, title weighted highest.
 
+use super::Backend;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Text, Timestamp};
-use diesel::sqlite::Sqlite;
 
 use super::articles::{
     EditorialState, Filters, SearchHit, Sort, Teaser, TeaserRow, Visibility, with_tags,
@@ -104,9 +104,9 @@ fn conditions(q: &SearchQuery) -> (String, Vec<Bind>) {
 }
 
 fn bind_all<'a>(
-    mut query: diesel::query_builder::BoxedSqlQuery<'a, Sqlite, diesel::query_builder::SqlQuery>,
+    mut query: diesel::query_builder::BoxedSqlQuery<'a, Backend, diesel::query_builder::SqlQuery>,
     binds: Vec<Bind>,
-) -> diesel::query_builder::BoxedSqlQuery<'a, Sqlite, diesel::query_builder::SqlQuery> {
+) -> diesel::query_builder::BoxedSqlQuery<'a, Backend, diesel::query_builder::SqlQuery> {
     for bind in binds {
         query = match bind {
             Bind::Text(v) => query.bind::<Text, _>(v),

@@ -5,14 +5,13 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sqlite::Sqlite;
 
 use super::{Conn, Page, StoreError, StoreResult};
 use crate::content::tag_slug;
 use crate::schema::{article_tags, articles, tags};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = tags, check_for_backend(Sqlite))]
+#[diesel(table_name = tags, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct TagRow {
     pub id: i64,
     pub slug: String,
@@ -192,7 +191,7 @@ pub(super) fn emit(
 }
 
 pub fn create(conn: &mut Conn, new: &NewTag, now: NaiveDateTime) -> StoreResult<Tag> {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         check_slug_free(conn, &new.slug)?;
         diesel::insert_into(tags::table)
             .values((
@@ -215,7 +214,7 @@ pub fn update(
     changes: &TagChanges,
     now: NaiveDateTime,
 ) -> StoreResult<Tag> {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         let current = find_row(conn, slug)?;
         if let Some(new_slug) = changes.slug.as_deref().filter(|s| *s != current.slug) {
             check_slug_free(conn, new_slug)?;
@@ -236,7 +235,7 @@ pub fn update(
 
 /// Deletes a tag and removes it from every article, which count as changed.
 pub fn delete(conn: &mut Conn, slug: &str, now: NaiveDateTime) -> StoreResult<()> {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         let tag = find_row(conn, slug)?;
         let id = tag.id;
         let tagged = article_tags::table

@@ -21,7 +21,6 @@ use std::io::Write;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::sqlite::Sqlite;
 use serde::Serialize;
 
 use super::articles::{self, ArticleKey, ArticleWrite, NewArticle, Visibility};
@@ -141,7 +140,7 @@ pub struct ExportCounts {
 
 /// The article columns a record holds.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = articles_t, check_for_backend(Sqlite))]
+#[diesel(table_name = articles_t, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 struct Stored {
     id: i64,
     slug: String,
@@ -401,7 +400,7 @@ pub fn import<I>(
 where
     I: IntoIterator<Item = Result<(u64, ImportRecord), TransferError>>,
 {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         let mut counts = ImportCounts::default();
         let mut pending = Vec::new();
         for record in records {
@@ -609,13 +608,7 @@ fn set_former(
     }
     diesel::delete(article_slugs::table.filter(article_slugs::article_id.eq(id))).execute(conn)?;
     for old in former {
-        diesel::insert_or_ignore_into(article_slugs::table)
-            .values((
-                article_slugs::slug.eq(old),
-                article_slugs::article_id.eq(id),
-                article_slugs::retired_at.eq(now),
-            ))
-            .execute(conn)?;
+        super::articles::retire_slug(conn, old, id, now)?;
     }
     Ok(())
 }

@@ -6,7 +6,6 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, exists};
 use diesel::prelude::*;
-use diesel::sqlite::Sqlite;
 
 use super::{Conn, Page, StoreError, StoreResult};
 use crate::schema::{webhook_deliveries, webhooks};
@@ -17,7 +16,7 @@ pub const MAX_ATTEMPTS: i64 = 12;
 pub const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = webhooks, check_for_backend(Sqlite))]
+#[diesel(table_name = webhooks, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct WebhookRow {
     pub id: i64,
     pub url: String,
@@ -64,7 +63,7 @@ struct WebhookChangeset<'a> {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = webhook_deliveries, check_for_backend(Sqlite))]
+#[diesel(table_name = webhook_deliveries, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct DeliveryRow {
     pub id: i64,
     pub webhook_id: i64,
@@ -92,7 +91,7 @@ fn not_found(id: i64) -> StoreError {
 // ---------------------------------------------------------------------------------------
 
 pub fn create(conn: &mut Conn, new: &NewWebhook, now: NaiveDateTime) -> StoreResult<WebhookRow> {
-    Ok(diesel::insert_into(webhooks::table)
+    let id: i64 = diesel::insert_into(webhooks::table)
         .values((
             webhooks::url.eq(&new.url),
             webhooks::events.eq(events_json(&new.events)),
@@ -101,8 +100,12 @@ pub fn create(conn: &mut Conn, new: &NewWebhook, now: NaiveDateTime) -> StoreRes
             webhooks::created_at.eq(now),
             webhooks::updated_at.eq(now),
         ))
-        .returning(WebhookRow::as_returning())
-        .get_result(conn)?)
+        .returning(webhooks::id)
+        .get_result(conn)?;
+    Ok(webhooks::table
+        .find(id)
+        .select(WebhookRow::as_select())
+        .first(conn)?)
 }
 
 /// One page of subscriptions in id (creation) order, starting after the id `after`.
@@ -138,7 +141,7 @@ pub fn update(
     changes: &WebhookChanges,
     now: NaiveDateTime,
 ) -> StoreResult<WebhookRow> {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         find(conn, id)?;
         diesel::update(webhooks::table.find(id))
             .set(&WebhookChangeset {
@@ -155,7 +158,7 @@ pub fn update(
 
 /// Deletes a subscription with its delivery log, pending deliveries included.
 pub fn delete(conn: &mut Conn, id: i64) -> StoreResult<()> {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         find(conn, id)?;
         // ON DELETE CASCADE does this too, where foreign keys are enforced.
         diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(id)))
@@ -221,7 +224,7 @@ pub fn redeliver(
     id: i64,
     now: NaiveDateTime,
 ) -> StoreResult<DeliveryRow> {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         let current = find_delivery(conn, webhook_id, id)?;
         let target = webhook_deliveries::table.find(id);
         if current.status == "pending" {
@@ -284,7 +287,7 @@ pub fn claim_due(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Claimed>> {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         let rows: Vec<(i64, i64, String, String, String, String)> = webhook_deliveries::table
             .inner_join(webhooks::table)
             .filter(due(now))
@@ -360,7 +363,7 @@ pub fn mark_failed(
     now: NaiveDateTime,
     retry_base: Duration,
 ) -> QueryResult<()> {
-    conn.immediate_transaction(|conn| {
+    super::write(conn, |conn| {
         let attempts: Option<i64> = webhook_deliveries::table
             .find(id)
             .filter(webhook_deliveries::status.eq("pending"))
