@@ -137,7 +137,8 @@ fn parse_addr(addr: &str) -> Option<IpAddr> {
     })
 }
 
-/// Refuses requests with oversized headers (431) and writes past the client's rate (429).
+/// Refuses requests with oversized headers (431), writes past the client's rate (429) and
+/// paths that cannot name a resource (404).
 pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -147,7 +148,14 @@ pub async fn guard(
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
         .sum();
-    let refused = if header_bytes > MAX_HEADER_BYTES {
+    // No resource's path holds a NUL (PostgreSQL text cannot even store one).
+    let impossible_path = req.path().to_ascii_lowercase().contains("%00");
+    let refused = if impossible_path {
+        Some(ApiError::not_found(format!(
+            "No resource lives at {}.",
+            req.path()
+        )))
+    } else if header_bytes > MAX_HEADER_BYTES {
         Some(ApiError::HeadersTooLarge(format!(
             "The request headers take {header_bytes} bytes; at most {MAX_HEADER_BYTES} are accepted."
         )))

@@ -116,16 +116,17 @@ fn http_date(t: DateTime<Utc>) -> String {
 /// Sets every article's and tag's created and updated time to `to`, so that a later change
 /// is visibly later (Last-Modified has whole seconds).
 fn backdate(ctx: &Ctx, to: NaiveDateTime) {
-    use diesel::RunQueryDsl;
-    use diesel::sql_types::Timestamp;
+    use diesel::{ExpressionMethods, RunQueryDsl};
+    use gazette::schema::{articles, tags};
     let conn = &mut *ctx.pool.get().unwrap();
-    for table in ["articles", "tags"] {
-        diesel::sql_query(format!("UPDATE {table} SET created_at = ?, updated_at = ?"))
-            .bind::<Timestamp, _>(to)
-            .bind::<Timestamp, _>(to)
-            .execute(conn)
-            .unwrap();
-    }
+    diesel::update(articles::table)
+        .set((articles::created_at.eq(to), articles::updated_at.eq(to)))
+        .execute(conn)
+        .unwrap();
+    diesel::update(tags::table)
+        .set((tags::created_at.eq(to), tags::updated_at.eq(to)))
+        .execute(conn)
+        .unwrap();
 }
 
 fn long_ago() -> NaiveDateTime {
@@ -378,7 +379,7 @@ async fn replicas_on_one_database_agree_on_every_etag() {
     let app = ctx.app().await;
     let slug = newsroom(&ctx, &app).await;
     // A second, separately built app with its own connection pool on the same file.
-    let pool = gazette::db::open(ctx.db_path().to_str().unwrap(), 2).unwrap();
+    let pool = gazette::db::open(ctx.db_url(), 2).unwrap();
     let replica = test::init_service(app::build(Prepared::new(pool, ctx.settings.clone()))).await;
     for route in get_routes(&slug, "transport") {
         let uri = &route.uri;

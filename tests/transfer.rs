@@ -24,12 +24,13 @@ const BIN: &str = env!("CARGO_BIN_EXE_gazette");
 // Helpers.
 
 /// A `gazette` command on the database `db`, in a clean environment.
-fn gazette(db: &Path) -> Command {
+fn gazette(db: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut cmd = Command::new(BIN);
     for var in ["DATABASE_URL", "BIND_ADDR", "SITE_URL", "RUST_LOG"] {
         cmd.env_remove(var);
     }
-    cmd.current_dir(db.parent().unwrap())
+    // A folder without a `.env` to pick up.
+    cmd.current_dir(std::env::temp_dir())
         .env("DATABASE_URL", db)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null());
@@ -37,7 +38,7 @@ fn gazette(db: &Path) -> Command {
 }
 
 #[track_caller]
-fn run_ok(db: &Path, args: &[&str]) -> Output {
+fn run_ok(db: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Output {
     let out = gazette(db).args(args).output().expect("gazette runs");
     assert!(
         out.status.success(),
@@ -240,7 +241,7 @@ async fn export_import_export_through_the_binary_is_lossless() {
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.ndjson");
     let out = run_ok(
-        &ctx.db_path(),
+        ctx.db_url(),
         &["export", "--output", first.to_str().unwrap()],
     );
     assert!(
@@ -280,18 +281,18 @@ async fn export_import_export_through_the_binary_is_lossless() {
     assert_eq!(recs[7]["published_at"], Value::Null);
 
     // The same to stdout.
-    let stdout = run_ok(&ctx.db_path(), &["export"]).stdout;
+    let stdout = run_ok(ctx.db_url(), &["export"]).stdout;
     assert_eq!(String::from_utf8(stdout).unwrap(), exported);
 
     // Into an empty database, then out again: byte for byte the same.
     let fresh = Ctx::new();
-    let out = run_ok(&fresh.db_path(), &["import", first.to_str().unwrap()]);
+    let out = run_ok(fresh.db_url(), &["import", first.to_str().unwrap()]);
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
         said.contains("4 tags created, 0 updated; 7 articles created, 0 updated; 0 unchanged"),
         "{said}"
     );
-    let second = run_ok(&fresh.db_path(), &["export"]).stdout;
+    let second = run_ok(fresh.db_url(), &["export"]).stdout;
     assert_eq!(String::from_utf8(second).unwrap(), exported);
 
     // And every article reads the same through the API (but for its id), links resolved.
@@ -322,7 +323,7 @@ async fn import_from_stdin() {
     seed(&ctx, &app).await;
     let exported = export(&ctx.pool);
     let fresh = Ctx::new();
-    let mut child = gazette(&fresh.db_path())
+    let mut child = gazette(fresh.db_url())
         .args(["import", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -566,7 +567,7 @@ async fn a_bad_line_imports_nothing_and_names_the_line_and_field() {
 #[test]
 fn the_binary_reports_the_bad_line_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("g.db");
+    let db = fresh_database(dir.path(), "g");
     let file = dir.path().join("in.ndjson");
     std::fs::write(
         &file,
@@ -803,7 +804,7 @@ fn a_large_import_runs_in_bounded_memory() {
     let file = dir.path().join("big.ndjson");
     big_file(&file, N);
     let size = std::fs::metadata(&file).unwrap().len();
-    let db_path = dir.path().join("big.db");
+    let db_path = fresh_database(dir.path(), "big");
     run_ok(&db_path, &["migrate"]);
 
     let mut cmd = gazette(&db_path);

@@ -259,6 +259,14 @@ pub struct Filters {
     pub visibility: Visibility,
 }
 
+impl Filters {
+    /// Whether a tag filter names a slug no tag can have (one with a NUL, which PostgreSQL
+    /// text cannot even hold): then no article matches.
+    pub fn matches_nothing(&self) -> bool {
+        self.tags.iter().any(|t| t.contains('\0'))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ListQuery {
     pub filters: Filters,
@@ -288,6 +296,9 @@ fn list_filter(f: &Filters) -> ArticleFilter {
 
 /// One page of teasers in the requested order, and how many match in all.
 pub fn list(conn: &mut Conn, q: &ListQuery) -> StoreResult<Page<Teaser>> {
+    if q.filters.matches_nothing() {
+        return Ok(Page::empty());
+    }
     let total = articles::table
         .filter(list_filter(&q.filters))
         .select(count_star())

@@ -90,6 +90,17 @@ pub struct Page<T> {
     pub has_more: bool,
 }
 
+impl<T> Page<T> {
+    /// A list with nothing in it.
+    pub fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            total: 0,
+            has_more: false,
+        }
+    }
+}
+
 /// The current time as stored: naive UTC, microsecond precision (so that what is written
 /// compares equal to what is read back).
 pub fn now() -> NaiveDateTime {
@@ -258,7 +269,7 @@ where
 
 /// Every PostgreSQL write transaction takes this lock first: writes are serialized as on
 /// SQLite, so checks made inside a write (If-Match, slug reservations) hold until its commit.
-const PG_WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(7_402_001)";
+const PG_WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(7402001)";
 
 /// Runs `f` with a pooled connection on the blocking thread pool, off the async workers.
 pub async fn run<F, T>(pool: &Pool, f: F) -> StoreResult<T>

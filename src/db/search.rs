@@ -1,4 +1,6 @@
-//! Full-text search over articles with SQLite FTS5: bm25 ranking, title weighted highest.
+//! Full-text search over articles: FTS5 with bm25 on SQLite, a weighted tsvector with
+//! ts_rank on PostgreSQL; the title weighs most on both, and ranks sort ascending (best
+//! first) on both, so that paging is the same.
 
 use super::Backend;
 use diesel::prelude::*;
@@ -18,6 +20,10 @@ pub const HIT_END: char = '\u{3}';
 
 /// bm25 weights of the columns title, summary, body and tags.
 const WEIGHTS: &str = "10.0, 4.0, 1.0, 6.0";
+
+/// The same weights for ts_rank, in its order (D body, C summary, B tags, A title) and
+/// scaled into 0–1.
+const PG_WEIGHTS: &str = "'{0.1, 0.4, 0.6, 1.0}'";
 
 /// The order of search results, and where a page starts.
 #[derive(Debug, Clone)]
@@ -51,6 +57,16 @@ pub fn match_expression(words: &[String]) -> String {
     expr
 }
 
+/// The tsquery for `words`: each word a quoted lexeme (words hold only letters and digits,
+/// so no user text becomes tsquery syntax), all required, the last one as a prefix.
+pub fn ts_query(words: &[String]) -> String {
+    let mut terms: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    if let Some(last) = terms.last_mut() {
+        last.push_str(":*");
+    }
+    terms.join(" & ")
+}
+
 /// The words of a search box's text, as FTS5's unicode61 tokenizer splits it.
 pub fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
@@ -66,56 +82,198 @@ enum Bind {
     Float(f64),
 }
 
-/// The WHERE clause shared by the count and the page, with its bind values in order.
-fn conditions(q: &SearchQuery) -> (String, Vec<Bind>) {
-    let mut sql = String::from("articles_fts MATCH ?");
-    let mut binds = vec![Bind::Text(match_expression(&q.words))];
+/// A raw statement being written for one backend, with its bind values in order.
+struct Statement {
+    postgres: bool,
+    sql: String,
+    binds: Vec<Bind>,
+}
+
+impl Statement {
+    fn new(postgres: bool) -> Self {
+        Self {
+            postgres,
+            sql: String::new(),
+            binds: Vec::new(),
+        }
+    }
+
+    /// Adds a bind value; returns its placeholder (`?` on SQLite, `$n` on PostgreSQL).
+    fn bind(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        if self.postgres {
+            format!("${}", self.binds.len())
+        } else {
+            "?".to_owned()
+        }
+    }
+
+    fn push(&mut self, sql: &str) {
+        self.sql.push_str(sql);
+    }
+
+    fn query(
+        self,
+    ) -> diesel::query_builder::BoxedSqlQuery<'static, Backend, diesel::query_builder::SqlQuery>
+    {
+        let mut query = diesel::sql_query(self.sql).into_boxed();
+        for bind in self.binds {
+            query = match bind {
+                Bind::Text(v) => query.bind::<Text, _>(v),
+                Bind::Time(v) => query.bind::<Timestamp, _>(v),
+                Bind::Int(v) => query.bind::<BigInt, _>(v),
+                Bind::Float(v) => query.bind::<Double, _>(v),
+            };
+        }
+        query
+    }
+}
+
+/// The text match of `q` on either backend.
+fn text_match(st: &mut Statement, q: &SearchQuery) {
+    if st.postgres {
+        let query = st.bind(Bind::Text(ts_query(&q.words)));
+        st.push(&format!("s.document @@ to_tsquery('gazette', {query})"));
+    } else {
+        let expr = st.bind(Bind::Text(match_expression(&q.words)));
+        st.push(&format!("articles_fts MATCH {expr}"));
+    }
+}
+
+/// The searched rows joined to their articles.
+fn source(postgres: bool) -> &'static str {
+    if postgres {
+        "articles_search s JOIN articles a ON a.id = s.article_id"
+    } else {
+        "articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+    }
+}
+
+/// The WHERE clause shared by the count and the page.
+fn conditions(st: &mut Statement, q: &SearchQuery) {
+    text_match(st, q);
     match q.filters.visibility {
         Visibility::Public { now } | Visibility::State(EditorialState::Published, now) => {
-            sql.push_str(" AND a.status = 'published' AND a.published_at <= ?");
-            binds.push(Bind::Time(now));
+            let now = st.bind(Bind::Time(now));
+            st.push(&format!(
+                " AND a.status = 'published' AND a.published_at <= {now}"
+            ));
         }
         Visibility::State(EditorialState::Scheduled, now) => {
-            sql.push_str(" AND a.status = 'published' AND a.published_at > ?");
-            binds.push(Bind::Time(now));
+            let now = st.bind(Bind::Time(now));
+            st.push(&format!(
+                " AND a.status = 'published' AND a.published_at > {now}"
+            ));
         }
-        Visibility::State(EditorialState::Draft, _) => sql.push_str(" AND a.status = 'draft'"),
-        Visibility::State(EditorialState::Archived, _) => {
-            sql.push_str(" AND a.status = 'archived'")
-        }
+        Visibility::State(EditorialState::Draft, _) => st.push(" AND a.status = 'draft'"),
+        Visibility::State(EditorialState::Archived, _) => st.push(" AND a.status = 'archived'"),
         Visibility::All => {}
     }
     for slug in &q.filters.tags {
-        sql.push_str(
+        let slug = st.bind(Bind::Text(slug.clone()));
+        st.push(&format!(
             " AND a.id IN (SELECT at.article_id FROM article_tags at \
-             JOIN tags t ON t.id = at.tag_id WHERE t.slug = ?)",
-        );
-        binds.push(Bind::Text(slug.clone()));
+             JOIN tags t ON t.id = at.tag_id WHERE t.slug = {slug})"
+        ));
     }
     if let Some(after) = q.filters.published_after {
-        sql.push_str(" AND a.published_at > ?");
-        binds.push(Bind::Time(after));
+        let after = st.bind(Bind::Time(after));
+        st.push(&format!(" AND a.published_at > {after}"));
     }
     if let Some(before) = q.filters.published_before {
-        sql.push_str(" AND a.published_at < ?");
-        binds.push(Bind::Time(before));
+        let before = st.bind(Bind::Time(before));
+        st.push(&format!(" AND a.published_at < {before}"));
     }
-    (sql, binds)
 }
 
-fn bind_all<'a>(
-    mut query: diesel::query_builder::BoxedSqlQuery<'a, Backend, diesel::query_builder::SqlQuery>,
-    binds: Vec<Bind>,
-) -> diesel::query_builder::BoxedSqlQuery<'a, Backend, diesel::query_builder::SqlQuery> {
-    for bind in binds {
-        query = match bind {
-            Bind::Text(v) => query.bind::<Text, _>(v),
-            Bind::Time(v) => query.bind::<Timestamp, _>(v),
-            Bind::Int(v) => query.bind::<BigInt, _>(v),
-            Bind::Float(v) => query.bind::<Double, _>(v),
-        };
+/// The rank (lower is better) and snippet columns of a hit. PostgreSQL's ts_headline
+/// drops markup-like text from what it returns, so there the snippet is cut in Rust from
+/// the searched text ([`snippet`]).
+fn rank_and_snippet(st: &mut Statement, q: &SearchQuery) -> String {
+    if st.postgres {
+        let query = st.bind(Bind::Text(ts_query(&q.words)));
+        format!(
+            "(-ts_rank({PG_WEIGHTS}, s.document, to_tsquery('gazette', {query})))::float8 AS rank, \
+             '' AS snippet, s.title AS search_title, s.summary AS search_summary, \
+             s.body AS search_body, s.tags AS search_tags"
+        )
+    } else {
+        format!(
+            "bm25(articles_fts, {WEIGHTS}) AS rank, \
+             snippet(articles_fts, -1, '{HIT_START}', '{HIT_END}', '…', 16) AS snippet, \
+             '' AS search_title, '' AS search_summary, '' AS search_body, '' AS search_tags"
+        )
     }
-    query
+}
+
+/// Words shown in a snippet.
+const SNIPPET_WORDS: usize = 16;
+
+/// Folds a word as the search does: lowercase, without diacritics.
+fn fold(word: &str) -> String {
+    deunicode::deunicode(word).to_lowercase()
+}
+
+/// A snippet of the first of `texts` that holds a match of `words` (the last one as a
+/// prefix): up to 16 words around the first match, every match between [`HIT_START`] and
+/// [`HIT_END`], `…` where text was cut; as FTS5's snippet() makes them.
+pub fn snippet(texts: &[&str], words: &[String]) -> String {
+    let wanted: Vec<String> = words.iter().map(|w| fold(w)).collect();
+    let Some((last, whole)) = wanted.split_last() else {
+        return String::new();
+    };
+    let hit = |token: &str| {
+        let token = fold(token);
+        whole.contains(&token) || token.starts_with(last.as_str())
+    };
+    for text in texts {
+        // The byte ranges of the words; what lies between them is kept as it is.
+        let mut tokens: Vec<(usize, usize)> = Vec::new();
+        let mut start = None;
+        for (i, c) in text.char_indices() {
+            match (c.is_alphanumeric(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    tokens.push((s, i));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            tokens.push((s, text.len()));
+        }
+        let Some(first) = tokens.iter().position(|&(s, e)| hit(&text[s..e])) else {
+            continue;
+        };
+        let from = first.saturating_sub(SNIPPET_WORDS / 4);
+        let to = (from + SNIPPET_WORDS).min(tokens.len());
+        let from = to.saturating_sub(SNIPPET_WORDS);
+        let mut out = String::new();
+        if from > 0 {
+            out.push('…');
+        }
+        let mut at = if from == 0 { 0 } else { tokens[from].0 };
+        for &(s, e) in &tokens[from..to] {
+            out.push_str(&text[at..s]);
+            let word = &text[s..e];
+            if hit(word) {
+                out.push(HIT_START);
+                out.push_str(word);
+                out.push(HIT_END);
+            } else {
+                out.push_str(word);
+            }
+            at = e;
+        }
+        if to < tokens.len() {
+            out.push('…');
+        } else {
+            out.push_str(&text[at..]);
+        }
+        return out;
+    }
+    String::new()
 }
 
 #[derive(QueryableByName)]
@@ -132,33 +290,53 @@ struct Hit {
     rank: f64,
     #[diesel(sql_type = Text)]
     snippet: String,
+    #[diesel(sql_type = Text)]
+    search_title: String,
+    #[diesel(sql_type = Text)]
+    search_summary: String,
+    #[diesel(sql_type = Text)]
+    search_body: String,
+    #[diesel(sql_type = Text)]
+    search_tags: String,
 }
 
 /// One page of matching teasers, most relevant first, each with a snippet.
 pub fn search(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
-    let (filter, binds) = conditions(q);
-    let count_sql = format!(
-        "SELECT COUNT(*) AS n FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid WHERE {filter}"
-    );
-    let total = bind_all(diesel::sql_query(count_sql).into_boxed(), binds)
-        .get_result::<Count>(conn)?
-        .n;
+    if q.filters.matches_nothing() {
+        return Ok(Page::empty());
+    }
+    let postgres = matches!(conn, super::AnyConnection::Postgres(_));
+    let mut count = Statement::new(postgres);
+    count.push(&format!(
+        "SELECT COUNT(*) AS n FROM {} WHERE ",
+        source(postgres)
+    ));
+    conditions(&mut count, q);
+    let total = count.query().get_result::<Count>(conn)?.n;
 
-    let (filter, mut binds) = conditions(q);
     // bm25() may only be called in the query that runs the MATCH: rank in an inner query,
     // page in the outer one.
-    let mut page_sql = format!(
+    let mut page = Statement::new(postgres);
+    let ranked = rank_and_snippet(&mut page, q);
+    page.push(&format!(
         "SELECT * FROM (SELECT a.id, a.slug, a.title, a.summary, a.word_count, a.status, a.published_at, \
-         a.byline, a.feature_image_url, a.created_at, a.updated_at, \
-         bm25(articles_fts, {WEIGHTS}) AS rank, \
-         snippet(articles_fts, -1, '{HIT_START}', '{HIT_END}', '…', 16) AS snippet \
-         FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid WHERE {filter})"
-    );
+         a.byline, a.feature_image_url, a.created_at, a.updated_at, {ranked} \
+         FROM {} WHERE ",
+        source(postgres)
+    ));
+    conditions(&mut page, q);
+    page.push(") AS hits");
     let order = match &q.order {
         SearchOrder::Relevance(after) => {
             if let Some((rank, id)) = after {
-                page_sql.push_str(" WHERE rank > ? OR (rank = ? AND id > ?)");
-                binds.extend([Bind::Float(*rank), Bind::Float(*rank), Bind::Int(*id)]);
+                let (r1, r2, id) = (
+                    page.bind(Bind::Float(*rank)),
+                    page.bind(Bind::Float(*rank)),
+                    page.bind(Bind::Int(*id)),
+                );
+                page.push(&format!(
+                    " WHERE rank > {r1} OR (rank = {r2} AND id > {id})"
+                ));
             }
             "rank, id"
         }
@@ -169,28 +347,44 @@ pub fn search(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
                 Sort::UpdatedDesc => ("updated_at", "<", "updated_at DESC, id DESC"),
             };
             if let Some((ts, id)) = after {
-                page_sql.push_str(&format!(
-                    " WHERE {column} {cmp} ? OR ({column} = ? AND id {cmp} ?)"
+                let (t1, t2, id) = (
+                    page.bind(Bind::Time(*ts)),
+                    page.bind(Bind::Time(*ts)),
+                    page.bind(Bind::Int(*id)),
+                );
+                page.push(&format!(
+                    " WHERE {column} {cmp} {t1} OR ({column} = {t2} AND id {cmp} {id})"
                 ));
-                binds.extend([Bind::Time(*ts), Bind::Time(*ts), Bind::Int(*id)]);
             }
             order
         }
     };
-    page_sql.push_str(&format!(" ORDER BY {order} LIMIT ?"));
-    binds.push(Bind::Int(q.limit + 1));
-    let mut hits: Vec<Hit> =
-        bind_all(diesel::sql_query(page_sql).into_boxed(), binds).load(conn)?;
+    let limit = page.bind(Bind::Int(q.limit + 1));
+    page.push(&format!(" ORDER BY {order} LIMIT {limit}"));
+    let mut hits: Vec<Hit> = page.query().load(conn)?;
     let has_more = hits.len() as i64 > q.limit;
     hits.truncate(q.limit as usize);
     let rows = hits
         .into_iter()
         .map(|h| {
+            let snippet = if postgres {
+                snippet(
+                    &[
+                        &h.search_title,
+                        &h.search_summary,
+                        &h.search_body,
+                        &h.search_tags,
+                    ],
+                    &q.words,
+                )
+            } else {
+                h.snippet
+            };
             (
                 h.teaser,
                 Some(SearchHit {
                     rank: h.rank,
-                    snippet: h.snippet,
+                    snippet,
                 }),
             )
         })
@@ -215,5 +409,29 @@ mod tests {
         assert_eq!(match_expression(&words("Tram ext")), "\"Tram\" \"ext\"*");
         assert_eq!(match_expression(&["a\"b".to_owned()]), "\"a\"\"b\"*");
         assert!(words("*** ---").is_empty());
+        assert_eq!(ts_query(&words("Tram ext")), "'Tram' & 'ext':*");
+    }
+
+    #[test]
+    fn snippets_mark_every_match_in_the_first_text_that_has_one() {
+        let mark = |s: String| s.replace(HIT_START, "[").replace(HIT_END, "]");
+        let words = words("zurich tra");
+        assert_eq!(
+            mark(snippet(
+                &["Budget day", "Zürich's trams: <b>new</b>"],
+                &words
+            )),
+            "[Zürich]'s [trams]: <b>new</b>"
+        );
+        let long = (1..=40)
+            .map(|i| format!("w{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let cut = mark(snippet(&[&long.replace("w20", "tram")], &words));
+        assert_eq!(
+            cut,
+            "…w16 w17 w18 w19 [tram] w21 w22 w23 w24 w25 w26 w27 w28 w29 w30 w31…"
+        );
+        assert_eq!(snippet(&["nothing here"], &words), "");
     }
 }

@@ -16,6 +16,11 @@ use chrono::{DateTime, Utc};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
+#[path = "../backend/mod.rs"]
+mod backend;
+#[allow(unused_imports, reason = "each test crate uses a different subset")]
+pub use backend::{fresh_database, on_postgres};
+
 use gazette::app::{self, Prepared};
 use gazette::config::Settings;
 use gazette::db::{self, Pool};
@@ -38,6 +43,7 @@ pub struct Ctx {
     pub admin_key: String,
     pub content_key: String,
     pub settings: Settings,
+    url: String,
     dir: tempfile::TempDir,
 }
 
@@ -48,7 +54,7 @@ impl Ctx {
 
     pub fn with_settings(settings: Settings) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = dir.path().join("test.db").to_string_lossy().into_owned();
+        let url = fresh_database(dir.path(), "test");
         let pool = db::open(&url, 4).expect("open database");
         let conn = &mut *pool.get().unwrap();
         let (_, admin_key) = db::keys::create(conn, "test admin", "admin", db::now()).unwrap();
@@ -59,12 +65,19 @@ impl Ctx {
             admin_key,
             content_key,
             settings,
+            url,
             dir,
         }
     }
 
-    pub fn db_path(&self) -> std::path::PathBuf {
-        self.dir.path().join("test.db")
+    /// The `DATABASE_URL` of this context's database.
+    pub fn db_url(&self) -> &str {
+        &self.url
+    }
+
+    /// A folder that lives as long as the context.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     /// The application exactly as `gazette serve` builds it, on this context's database.
@@ -79,6 +92,12 @@ impl Ctx {
 
     pub fn admin(&self, req: TestRequest) -> TestRequest {
         req.insert_header(("Authorization", format!("Bearer {}", self.admin_key)))
+    }
+}
+
+impl Drop for Ctx {
+    fn drop(&mut self) {
+        backend::drop_database(&self.url);
     }
 }
 
