@@ -1,0 +1,468 @@
+// The reference reader: a news site rendered in the browser from the public API of a Gazette
+// on another origin. No build step and no framework: index.html, style.css and this module.
+// Routes live in the fragment (#/, #/tag/<slug>, #/search?q=…, #/articles/<slug>) so any
+// static file server can serve the site.
+
+const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute('content') ?? '';
+const pageParams = new URLSearchParams(location.search);
+// `?api=` and `?limit=` stay in the address while the fragment changes, so they hold for the visit.
+const API = (pageParams.get('api') || meta('gazette-api') || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const PAGE_SIZE = Math.min(100, Math.max(1, Number.parseInt(pageParams.get('limit') || meta('gazette-page-size'), 10) || 10));
+const SITE_NAME = meta('gazette-site-name') || 'Gazette';
+// What a teaser shows and nothing more: one list request renders a whole page of teasers.
+const TEASER_FIELDS = 'slug,title,summary,published_at,byline,reading_time_minutes,tags,feature_image_url,highlight';
+// As many related teasers as the page shows; the article carries its curated links, and only
+// when they are fewer does the page ask for suggestions.
+const RELATED_COUNT = 8;
+const SHARE_NETWORKS = [
+  ['x', 'X'], ['facebook', 'Facebook'], ['linkedin', 'LinkedIn'], ['whatsapp', 'WhatsApp'],
+  ['telegram', 'Telegram'], ['reddit', 'Reddit'], ['email', 'Email'],
+];
+
+// The newsroom's admin key, once given in the footer form. It lives only in this variable:
+// gone on reload, never in the address, history, storage or a cookie.
+let adminKey = null;
+
+const main = document.getElementById('content');
+const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+class ApiError extends Error {
+  constructor(status, title, detail) {
+    super(detail ? `${title}: ${detail}` : title);
+    this.status = status;
+  }
+}
+
+// One call to the API. Public reads use `cache: 'no-cache'`: the browser keeps each response
+// with its ETag and revalidates it on every use (If-None-Match, answered 304 with no body when
+// nothing changed), so a revisit downloads nothing yet never shows an edited article stale.
+// Reads with a key are private to the newsroom and never cached.
+async function request(path, { key = null, method = 'GET', json, ifMatch, signal } = {}) {
+  const headers = {};
+  if (key) headers.Authorization = `Bearer ${key}`;
+  if (json !== undefined) headers['Content-Type'] = 'application/json';
+  if (ifMatch) headers['If-Match'] = ifMatch;
+  let response;
+  try {
+    response = await fetch(`${API}${path}`, {
+      method,
+      headers,
+      body: json === undefined ? undefined : JSON.stringify(json),
+      cache: key ? 'no-store' : 'no-cache',
+      mode: 'cors',
+      credentials: 'omit',
+      signal,
+    });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new ApiError(0, 'Gazette could not be reached', `no answer from ${API} to this page (${location.origin})`);
+  }
+  if (!response.ok) {
+    let problem = {};
+    try { problem = await response.json(); } catch { /* not problem details: the status says it */ }
+    throw new ApiError(response.status, problem.title ?? `HTTP ${response.status}`, problem.detail ?? '');
+  }
+  const body = response.status === 204 ? null : await response.json();
+  return { body, etag: response.headers.get('ETag') };
+}
+
+const getJSON = async (path, options) => (await request(path, options)).body;
+
+// Builds an element; strings become text nodes, so API text is never parsed as HTML.
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
+  }
+  node.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
+// Only web and mail links become hrefs, whatever a stored URL says.
+function safeHref(url) {
+  try {
+    return ['http:', 'https:', 'mailto:'].includes(new URL(url).protocol) ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+const articleHash = (slug) => `#/articles/${encodeURIComponent(slug)}`;
+const tagHash = (slug) => `#/tag/${encodeURIComponent(slug)}`;
+
+function formatDate(iso) {
+  return iso ? el('time', { datetime: iso }, dateFormat.format(new Date(iso))) : null;
+}
+
+function bylineLine(article, cls) {
+  const parts = [
+    article.byline ? `By ${article.byline}` : null,
+    formatDate(article.published_at),
+    article.reading_time_minutes ? `${article.reading_time_minutes} min read` : null,
+  ].filter(Boolean);
+  return el('p', { class: cls }, parts.flatMap((p, i) => (i ? [' · ', p] : [p])));
+}
+
+function tagList(tags, cls) {
+  if (!tags?.length) return null;
+  return el('ul', { class: cls }, tags.map((t) => el('li', {}, el('a', { href: tagHash(t.slug) }, t.name))));
+}
+
+function notice(text, cls = 'notice') {
+  return el('p', { class: cls }, text);
+}
+
+function problemView(err) {
+  if (err.status === 404) {
+    return el('div', { class: 'problem' },
+      el('h1', {}, 'Page not found'),
+      el('p', {}, 'It may have been moved or unpublished.'),
+      el('p', {}, el('a', { href: '#/' }, 'Back to the front page')));
+  }
+  return el('div', { class: 'problem' }, el('h1', {}, 'Something went wrong'), el('p', {}, err.message));
+}
+
+function teaser(article) {
+  const summary = el('p', { class: 'teaser-summary' });
+  if (article.highlight) {
+    // Gazette's search excerpt: HTML-escaped text whose only markup is <mark>.
+    summary.innerHTML = article.highlight;
+  } else {
+    summary.textContent = article.summary ?? '';
+  }
+  const image = safeHref(article.feature_image_url);
+  return el('li', { class: 'teaser', 'data-slug': article.slug },
+    el('article', {},
+      image ? el('img', { class: 'teaser-image', src: image, alt: '', loading: 'lazy' }) : null,
+      article.tags?.length ? el('p', { class: 'kicker' }, el('a', { href: tagHash(article.tags[0].slug) }, article.tags[0].name)) : null,
+      el('h2', { class: 'teaser-title' }, el('a', { href: articleHash(article.slug) }, article.title)),
+      summary.textContent ? summary : null,
+      bylineLine(article, 'teaser-meta'),
+      tagList((article.tags ?? []).slice(1), 'teaser-tags')));
+}
+
+// A list of teasers that asks for the next cursor page as the reader nears its end, and says
+// "No More Articles" when the API says there is none.
+function teaserList(filters, signal, { layout = 'grid', onFirstPage } = {}) {
+  const list = el('ol', { class: 'teasers' });
+  const end = el('p', { class: 'list-end', role: 'status' }, 'Loading…');
+  let cursor = null;
+  let loading = false;
+  let first = true;
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) loadNext();
+  }, { rootMargin: '0px 0px 600px 0px' });
+  signal.addEventListener('abort', () => observer.disconnect());
+
+  async function loadNext() {
+    if (loading) return;
+    loading = true;
+    end.textContent = 'Loading…';
+    const query = new URLSearchParams(filters);
+    query.set('limit', String(PAGE_SIZE));
+    query.set('fields', TEASER_FIELDS);
+    if (cursor) query.set('cursor', cursor);
+    let page;
+    try {
+      page = await getJSON(`/api/v1/articles?${query}`, { signal });
+    } catch (err) {
+      if (signal.aborted) return;
+      observer.disconnect();
+      end.textContent = err.message;
+      return;
+    }
+    if (first) onFirstPage?.(page.meta);
+    first = false;
+    list.append(...page.data.map(teaser));
+    cursor = page.meta.next_cursor;
+    loading = false;
+    if (!page.meta.has_more) {
+      observer.disconnect();
+      end.textContent = list.children.length ? 'No More Articles' : 'No articles here yet.';
+      end.classList.add('done');
+      return;
+    }
+    end.textContent = '';
+    // The observer reports changes only: observing again asks whether the end is still within
+    // reach after this page (a short page, or a tall window), and loads on if it is.
+    observer.unobserve(end);
+    observer.observe(end);
+  }
+
+  observer.observe(end);
+  return el('div', { class: `teaser-list ${layout}` }, list, end);
+}
+
+function sectionHeading(title, ...rest) {
+  return el('header', { class: 'section-heading' }, el('h1', {}, title), ...rest);
+}
+
+function frontView(signal) {
+  document.title = SITE_NAME;
+  main.replaceChildren(sectionHeading('Latest news'), teaserList({}, signal));
+}
+
+async function tagView(slug, signal) {
+  const heading = sectionHeading('');
+  main.replaceChildren(heading, teaserList({ tag: slug }, signal));
+  const tag = await getJSON(`/api/v1/tags/${encodeURIComponent(slug)}`, { signal });
+  document.title = `${tag.name} — ${SITE_NAME}`;
+  heading.replaceChildren(
+    el('h1', {}, tag.name),
+    tag.description ? el('p', { class: 'section-description' }, tag.description) : null,
+    el('p', { class: 'section-count' }, `${tag.article_count} ${tag.article_count === 1 ? 'article' : 'articles'}`));
+}
+
+function searchView(q, signal) {
+  document.getElementById('search-q').value = q;
+  document.title = `Search: ${q} — ${SITE_NAME}`;
+  if (!q.trim()) {
+    main.replaceChildren(sectionHeading('Search'), notice('Type a few words in the search box above.'));
+    return;
+  }
+  const count = el('p', { class: 'section-count' });
+  main.replaceChildren(
+    sectionHeading(`Results for “${q}”`, count),
+    teaserList({ q }, signal, {
+      layout: 'column',
+      onFirstPage: (meta) => {
+        count.textContent = `${meta.total} ${meta.total === 1 ? 'article matches' : 'articles match'}`;
+      },
+    }));
+}
+
+function relatedItem(link) {
+  const internal = link.kind === 'internal';
+  const href = internal ? articleHash(link.slug) : safeHref(link.url);
+  const external = internal ? {} : { target: '_blank', rel: 'noopener noreferrer' };
+  let host = '';
+  if (!internal && href) host = new URL(href).host;
+  return el('li', { class: 'related-item', 'data-kind': link.kind, 'data-source': link.source ?? 'curated' },
+    link.title ? el('h3', {}, el('a', { href, ...external }, link.title)) : null,
+    el('p', { class: 'related-summary' },
+      link.title ? link.summary : el('a', { href, ...external }, link.summary)),
+    internal ? null : el('p', { class: 'related-source' }, `${host} ↗`),
+    link.source === 'suggested' ? el('p', { class: 'related-source' }, 'Suggested') : null);
+}
+
+function shareBox(share) {
+  return el('section', { class: 'share', 'aria-labelledby': 'share-heading' },
+    el('h2', { id: 'share-heading' }, 'Share the Article'),
+    el('p', { class: 'sharing' }, `Sharing: ${share.title}`),
+    el('ul', { class: 'share-links' }, SHARE_NETWORKS
+      .filter(([key]) => share.links?.[key])
+      .map(([key, label]) => el('li', {}, el('a', {
+        class: `share-link share-${key}`,
+        'data-network': key,
+        href: safeHref(share.links[key]),
+        ...(key === 'email' ? {} : { target: '_blank', rel: 'noopener noreferrer' }),
+      }, label)))));
+}
+
+// "Edit Content" appears only while an admin key is held; the slots are refilled when the key
+// changes, without asking the API again.
+function editSlot(slug) {
+  const slot = el('p', { class: 'edit-slot', 'data-slug': slug });
+  fillEditSlot(slot);
+  return slot;
+}
+
+function fillEditSlot(slot) {
+  slot.replaceChildren(adminKey ? el('a', { class: 'edit-link', href: `${articleHash(slot.dataset.slug)}/edit` }, 'Edit Content') : '');
+}
+
+async function articleView(slug, signal) {
+  const path = `/api/v1/articles/${encodeURIComponent(slug)}`;
+  const article = await getJSON(path, { signal });
+  document.title = `${article.title} — ${SITE_NAME}`;
+  const body = el('div', { class: 'story-body' });
+  // body_html is Gazette's sanitized rendering of the Markdown body.
+  body.innerHTML = article.body_html;
+  const image = safeHref(article.feature_image_url);
+  const related = el('ol', { class: 'related-list' }, article.related.slice(0, RELATED_COUNT).map(relatedItem));
+  const relatedSection = el('section', { class: 'related', 'aria-labelledby': 'related-heading' },
+    el('h2', { id: 'related-heading' }, 'Related Articles'), related);
+  main.replaceChildren(
+    el('article', { class: 'story', 'data-slug': article.slug },
+      editSlot(article.slug),
+      article.tags.length ? el('p', { class: 'kicker' }, el('a', { href: tagHash(article.tags[0].slug) }, article.tags[0].name)) : null,
+      el('h1', { class: 'headline' }, article.title),
+      article.summary ? el('p', { class: 'standfirst' }, article.summary) : null,
+      bylineLine(article, 'story-meta'),
+      image ? el('img', { class: 'story-image', src: image, alt: '' }) : null,
+      body,
+      tagList(article.tags, 'story-tags')),
+    relatedSection,
+    shareBox(article.share));
+  if (!article.related.length) relatedSection.hidden = true;
+
+  // Fewer curated links than the page has room for: the related route adds suggestions after them.
+  if (article.related.length < RELATED_COUNT) {
+    try {
+      const all = await getJSON(`${path}/related?limit=${RELATED_COUNT}`, { signal });
+      related.replaceChildren(...all.data.map(relatedItem));
+      relatedSection.hidden = !all.data.length;
+    } catch (err) {
+      if (signal.aborted) throw err;
+      // The article reads fine without suggestions.
+    }
+  }
+}
+
+function field(label, control) {
+  return el('label', { class: 'field' }, el('span', {}, label), control);
+}
+
+async function editView(slug, signal) {
+  document.title = `Edit — ${SITE_NAME}`;
+  if (!adminKey) {
+    main.replaceChildren(el('div', { class: 'problem' },
+      el('h1', {}, 'Edit Content'),
+      el('p', {}, 'Editing needs the newsroom admin key: enter it at the foot of the page.')));
+    return;
+  }
+  const path = `/api/v1/articles/${encodeURIComponent(slug)}`;
+  // With the key: drafts too, and the ETag the save sends back as If-Match.
+  const { body: article, etag } = await request(path, { key: adminKey, signal });
+  const title = el('input', { name: 'title', required: true });
+  const summary = el('textarea', { name: 'summary', rows: 3 });
+  const body = el('textarea', { name: 'body', rows: 18 });
+  title.value = article.title;
+  summary.value = article.summary;
+  body.value = article.body;
+  const status = el('p', { class: 'editor-status', role: 'status' });
+  const form = el('form', { class: 'editor', method: 'post' },
+    field('Headline', title), field('Summary', summary), field('Body (Markdown)', body),
+    el('p', { class: 'editor-actions' }, el('button', { type: 'submit' }, 'Save'), ' ', el('a', { href: articleHash(article.slug) }, 'Cancel')),
+    status);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const changes = {};
+    for (const control of [title, summary, body]) {
+      if (control.value !== article[control.name]) changes[control.name] = control.value;
+    }
+    if (!Object.keys(changes).length) {
+      location.hash = articleHash(article.slug);
+      return;
+    }
+    status.textContent = 'Saving…';
+    try {
+      const { body: saved } = await request(path, { key: adminKey, method: 'PATCH', json: changes, ifMatch: etag });
+      location.hash = articleHash(saved.slug);
+    } catch (err) {
+      if (err.status === 412) {
+        status.textContent = 'Someone changed this article since you opened it: reload the editor to see their version.';
+      } else if (err.status === 0) {
+        status.textContent = `The change was not sent: Gazette accepts writes only from the origins in its CORS_ALLOWED_ORIGINS, which must include ${location.origin}.`;
+      } else {
+        status.textContent = err.message;
+      }
+    }
+  });
+  main.replaceChildren(el('section', { class: 'editor-page' }, el('h1', {}, 'Edit Content'), form));
+}
+
+let sectionsLoaded = null;
+
+// The section bar: the busiest tags, from one request per visit.
+function loadSections() {
+  sectionsLoaded ??= getJSON('/api/v1/tags?limit=100').then((tags) => {
+    const busiest = tags.data.filter((t) => t.article_count > 0)
+      .sort((a, b) => b.article_count - a.article_count || a.name.localeCompare(b.name))
+      .slice(0, 8);
+    document.getElementById('sections').replaceChildren(
+      el('li', {}, el('a', { href: '#/' }, 'Latest')),
+      ...busiest.map((t) => el('li', {}, el('a', { href: tagHash(t.slug) }, t.name))));
+    markSection();
+  }).catch(() => { /* the front page works without the section bar */ });
+}
+
+function markSection() {
+  for (const link of document.querySelectorAll('#sections a')) {
+    const here = link.getAttribute('href') === (location.hash || '#/');
+    if (here) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
+let controller = null;
+
+function route() {
+  controller?.abort();
+  controller = new AbortController();
+  const { signal } = controller;
+  const raw = location.hash.slice(1) || '/';
+  const at = raw.indexOf('?');
+  const params = new URLSearchParams(at < 0 ? '' : raw.slice(at + 1));
+  let parts;
+  try {
+    parts = (at < 0 ? raw : raw.slice(0, at)).split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    parts = ['?'];
+  }
+  markSection();
+  window.scrollTo(0, 0);
+  main.replaceChildren(notice('Loading…'));
+  let view;
+  if (parts.length === 0) view = frontView(signal);
+  else if (parts[0] === 'tag' && parts.length === 2) view = tagView(parts[1], signal);
+  else if (parts[0] === 'search' && parts.length === 1) view = searchView(params.get('q') ?? '', signal);
+  else if (parts[0] === 'articles' && parts.length === 2) view = articleView(parts[1], signal);
+  else if (parts[0] === 'articles' && parts.length === 3 && parts[2] === 'edit') view = editView(parts[1], signal);
+  else view = Promise.reject(new ApiError(404, 'Not Found'));
+  Promise.resolve(view).catch((err) => {
+    if (!signal.aborted) main.replaceChildren(problemView(err));
+  });
+}
+
+function setUpSearch() {
+  document.getElementById('search').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const q = document.getElementById('search-q').value.trim();
+    const target = `#/search?q=${encodeURIComponent(q)}`;
+    if (location.hash === target) route();
+    else location.hash = target;
+  });
+}
+
+function setUpNewsroom() {
+  const form = document.getElementById('newsroom');
+  const input = document.getElementById('admin-key');
+  const status = document.getElementById('newsroom-status');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const key = input.value.trim();
+    input.value = '';
+    adminKey = null;
+    if (key) {
+      status.textContent = 'Checking…';
+      try {
+        // A read only an admin key may make: it proves the key before any edit link shows.
+        await request('/api/v1/articles?status=draft&limit=1&fields=slug', { key });
+        adminKey = key;
+        status.textContent = 'Editing on. The key is kept in this page only, until you reload it.';
+      } catch (err) {
+        status.textContent = err.status === 401 ? 'That key was refused.'
+          : err.status === 403 ? 'That key may only read: editing needs an admin key.'
+            : err.message;
+      }
+    } else {
+      status.textContent = 'Editing off.';
+    }
+    document.querySelectorAll('.edit-slot').forEach(fillEditSlot);
+    if (/\/edit$/.test(location.hash)) route();
+  });
+}
+
+document.getElementById('site-name').textContent = SITE_NAME;
+document.getElementById('today').textContent = new Intl.DateTimeFormat('en-GB', {
+  weekday: 'long', day: 'numeric', month: 'long', year: 'numeric',
+}).format(new Date());
+document.getElementById('api-link').href = `${API}/docs/`;
+setUpSearch();
+setUpNewsroom();
+loadSections();
+// Every route renders afresh from the top; a restored scroll position would land mid-list.
+history.scrollRestoration = 'manual';
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,296 @@
+// The reference reader (examples/reader) in headless Chromium, served from one origin and
+// reading Gazette on another. It loads the seed page into Gazette, then reads like a reader:
+// scrolls the front page to "No More Articles", opens the seed article and compares it with
+// the fixture (headline, paragraphs, the eight related teasers, the share links), comes back
+// (conditional requests answered 304), configures the admin key ("Edit Content" appears),
+// opens a tag page and searches (highlights). Throughout, it counts the API requests: one per
+// page of teasers, one for the article, none per teaser, no preflight for public reads.
+// Screenshots go to ARTIFACTS_DIR.
+// Usage: GAZETTE_URL=… GAZETTE_ADMIN_KEY=… READER_URL=… [SEED_ARTICLE=path] node reader.mjs
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { SEED_SLUG, TOPICS, loadSeedArticle, readSeedPage } from './seed-article.mjs';
+
+const api = (process.env.GAZETTE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const reader = (process.env.READER_URL ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
+const key = process.env.GAZETTE_ADMIN_KEY;
+const seedPath = process.env.SEED_ARTICLE
+  ?? fileURLToPath(new URL('../../../shared/fixtures/seed-article.txt', import.meta.url));
+const artifacts = process.env.ARTIFACTS_DIR ?? 'artifacts';
+mkdirSync(artifacts, { recursive: true });
+const PAGE_SIZE = 5;
+
+function check(condition, message) {
+  if (!condition) throw new Error(`FAILED: ${message}`);
+}
+
+async function getJSON(path) {
+  const response = await fetch(`${api}${path}`);
+  check(response.ok, `GET ${path} answered ${response.status}`);
+  return response.json();
+}
+
+// Conditional GETs the server answered 304, by its own metrics.
+async function served304() {
+  const text = await (await fetch(`${api}/metrics`)).text();
+  // Labels hold braces of their own (`{slug_or_id}`): match up to the last one.
+  return [...text.matchAll(/^gazette_http_requests_total\{(.*)\} (\d+)$/gm)]
+    .filter(([, labels]) => labels.includes('method="GET"') && labels.includes('status="304"'))
+    .reduce((sum, [, , n]) => sum + Number(n), 0);
+}
+
+check(key, 'GAZETTE_ADMIN_KEY is set');
+check(new URL(reader).origin !== new URL(api).origin, `the reader (${reader}) and the API (${api}) are on different origins`);
+
+const fixture = readSeedPage(seedPath);
+if (!fixture) {
+  // As the seed-page test of `cargo test` does.
+  console.log(`SKIPPED: the seed page fixture is absent at ${seedPath}`);
+  process.exit(0);
+}
+check(fixture.paragraphs.length === 10 && fixture.teasers.length === 8, 'the fixture has ten paragraphs and eight teasers');
+const seed = await loadSeedArticle(api, key, fixture);
+const total = (await getJSON('/api/v1/articles?limit=1&fields=slug')).meta.total;
+const pages = Math.ceil(total / PAGE_SIZE);
+check(pages >= 3, `enough published articles for several pages (${total})`);
+
+const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'gazette-reader-')), {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1280, height: 900 },
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+});
+try {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    // The refused key's 401 is expected; any other error or policy violation is not.
+    const expected = /status of 401/.test(msg.text());
+    if ((msg.type() === 'error' && !expected) || /Content Security Policy|Refused to/i.test(msg.text())) problems.push(`console: ${msg.text()}`);
+  });
+
+  // What went over the wire, from the browser's network layer (Playwright's own routing would
+  // turn the HTTP cache off, and the cache is under test).
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const log = [];
+  const byId = new Map();
+  const sentHeaders = new Map();
+  const wire = new Map();
+  const inflight = new Set();
+  const offOrigin = [];
+  cdp.on('Network.requestWillBeSent', (e) => {
+    const { url, method } = e.request;
+    if (url.startsWith(`${api}/`)) {
+      const entry = { id: e.requestId, url: new URL(url), method, preflight: e.type === 'Preflight' };
+      byId.set(e.requestId, entry);
+      log.push(entry);
+      inflight.add(e.requestId);
+    } else if (!url.startsWith(`${reader}/`) && !url.startsWith('data:')) {
+      offOrigin.push(url);
+    }
+  });
+  cdp.on('Network.requestWillBeSentExtraInfo', (e) => sentHeaders.set(e.requestId, lowerKeys(e.headers)));
+  cdp.on('Network.responseReceivedExtraInfo', (e) => wire.set(e.requestId, { status: e.statusCode, headers: lowerKeys(e.headers) }));
+  for (const done of ['Network.loadingFinished', 'Network.loadingFailed']) cdp.on(done, (e) => inflight.delete(e.requestId));
+  function lowerKeys(headers) {
+    return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  }
+  // The API reads since `from`, with what the wire said about each.
+  const reads = (from) => log.slice(from).filter((e) => !e.preflight)
+    .map((e) => ({ ...e, sent: sentHeaders.get(e.id) ?? {}, got: wire.get(e.id) ?? {} }));
+  // Waits until no API request has been in flight for a while.
+  async function settle() {
+    for (let quiet = 0; quiet < 4;) {
+      await page.waitForTimeout(100);
+      quiet = inflight.size ? 0 : quiet + 1;
+    }
+  }
+  const isList = (e) => e.url.pathname === '/api/v1/articles';
+  const isArticle = (e) => /^\/api\/v1\/articles\/[^/]+(\/related)?$/.test(e.url.pathname);
+  async function scrollToEnd() {
+    const end = page.locator('.list-end.done');
+    for (let i = 0; i < 80 && !(await end.isVisible()); i++) {
+      await page.mouse.wheel(0, 900);
+      await page.waitForTimeout(150);
+    }
+    await end.waitFor({ timeout: 10_000 });
+    await settle();
+    return (await end.textContent()).trim();
+  }
+
+  // Front page: a few pages of teasers at first, the rest as the reader scrolls.
+  await page.goto(`${reader}/?api=${encodeURIComponent(api)}&limit=${PAGE_SIZE}#/`);
+  check(await page.evaluate(() => location.origin) === new URL(reader).origin, 'the page is served from the reader origin');
+  await page.locator('.teaser').first().waitFor({ timeout: 30_000 });
+  await settle();
+  check((await page.locator('.site-name').innerText()).trim().length > 0, 'the masthead names the site');
+  const first = await page.locator('.teaser').count();
+  check(first >= PAGE_SIZE && first < total, `the front page starts with a page or two (${first} of ${total} teasers)`);
+  check(!(await page.locator('.list-end.done').count()), '"No More Articles" is not shown before the end');
+  check(await scrollToEnd() === 'No More Articles', 'the end of the list says "No More Articles"');
+  const slugs = await page.locator('.teaser').evaluateAll((items) => items.map((li) => li.dataset.slug));
+  check(slugs.length === total && new Set(slugs).size === total, `every published article once: ${slugs.length} teasers, ${new Set(slugs).size} distinct, ${total} published`);
+  const teaserParts = await page.locator('.teaser').evaluateAll((items) => items.map((li) => ({
+    href: li.querySelector('.teaser-title a')?.getAttribute('href'),
+    summary: li.querySelector('.teaser-summary')?.textContent ?? '',
+    date: li.querySelector('time')?.getAttribute('datetime'),
+  })));
+  check(teaserParts.every((t, i) => t.href === `#/articles/${slugs[i]}` && t.date), 'each teaser links to its article and carries its date');
+  check(teaserParts.filter((t) => t.summary).length >= total - 1, 'teasers show their summaries');
+  const front = reads(0);
+  const lists = front.filter(isList);
+  check(lists.length === pages, `one list request per page of ${PAGE_SIZE} teasers: ${lists.length} requests for ${pages} pages`);
+  check(lists.every((e) => e.url.searchParams.get('limit') === String(PAGE_SIZE) && e.url.searchParams.get('fields')?.includes('title')),
+    'list requests ask for a page of teasers with `fields`');
+  const cursors = lists.map((e) => e.url.searchParams.get('cursor'));
+  check(cursors[0] === null && new Set(cursors.slice(1)).size === pages - 1 && cursors.slice(1).every(Boolean),
+    'the first page has no cursor, each later page its own');
+  check(!front.some(isArticle), 'the front page makes no request per teaser');
+  check(front.length === lists.length + 1 && front.some((e) => e.url.pathname === '/api/v1/tags'),
+    `the front page asks for its pages and the sections only: ${front.map((e) => e.url.pathname).join(', ')}`);
+  check(!log.some((e) => e.preflight), 'public reads need no CORS preflight');
+  const pageOrigin = new URL(reader).origin;
+  check(front.every((e) => e.sent.origin === pageOrigin && e.got.headers?.['access-control-allow-origin'] === pageOrigin),
+    'every read is a CORS request from the reader origin, allowed by the API');
+  await page.screenshot({ path: join(artifacts, 'front.png'), fullPage: true });
+  console.log(`reader front page: ${total} teasers in ${lists.length} list requests of ${PAGE_SIZE} (+1 for the sections), "No More Articles"`);
+
+  // The seed article, opened from its teaser.
+  let from = log.length;
+  await page.getByRole('link', { name: fixture.headline, exact: true }).click();
+  await page.locator('.story .headline').waitFor();
+  await settle();
+  check(await page.evaluate(() => location.hash) === `#/articles/${SEED_SLUG}`, 'the teaser opens the article page');
+  check((await page.locator('.story .headline').innerText()).trim() === fixture.headline, 'the headline is the fixture\'s');
+  const paragraphs = (await page.locator('.story-body p').allInnerTexts()).map((p) => p.trim());
+  check(paragraphs.length === fixture.paragraphs.length, `${fixture.paragraphs.length} paragraphs, found ${paragraphs.length}`);
+  check(paragraphs.every((p, i) => p === fixture.paragraphs[i]), 'each paragraph reads as in the fixture');
+  const tags = await page.locator('.story-tags a').evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
+  check(JSON.stringify(tags) === JSON.stringify(TOPICS.map((t) => [t, `#/tag/${t.toLowerCase()}`])), `the article's tags link to their pages: ${JSON.stringify(tags)}`);
+  check((await page.locator('#related-heading').innerText()).trim().toLowerCase() === 'related articles', 'a "Related Articles" section');
+  const related = await page.locator('.related-item').evaluateAll((items) => items.map((li) => ({
+    href: li.querySelector('a')?.getAttribute('href'),
+    summary: li.querySelector('.related-summary')?.textContent.trim(),
+    source: li.dataset.source,
+  })));
+  check(related.length === 8, `eight related teasers, found ${related.length}`);
+  related.forEach((r, i) => {
+    check(r.href === `#/articles/${seed.related[i].slug}`, `related teaser ${i + 1} links to its article page: ${r.href}`);
+    check(r.summary === fixture.teasers[i], `related teaser ${i + 1} is the fixture's, in order`);
+    check(r.source === 'curated', `related teaser ${i + 1} is curated`);
+  });
+  check((await page.locator('#share-heading').innerText()).trim().toLowerCase() === 'share the article', 'a "Share the Article" section');
+  check((await page.locator('.sharing').innerText()).trim() === fixture.sharing, 'the sharing line is the fixture\'s');
+  const shares = await page.locator('.share-link').evaluateAll((as) => as.map((a) => [a.dataset.network, a.getAttribute('href')]));
+  const apiShares = Object.entries(seed.share.links);
+  check(shares.length === apiShares.length && apiShares.every(([net, url]) => shares.some(([n, h]) => n === net && h === url)),
+    `every share link, exactly as the API gives it: ${shares.map(([n]) => n).join(', ')}`);
+  check(await page.getByText('Edit Content').count() === 0, '"Edit Content" is absent without an admin key');
+  const opened = reads(from);
+  check(opened.length === 1 && opened[0].url.pathname === `/api/v1/articles/${SEED_SLUG}`,
+    `the article page is one request (its eight curated links fill the list): ${opened.map((e) => e.url.pathname).join(', ')}`);
+  await page.screenshot({ path: join(artifacts, 'article.png'), fullPage: true });
+  console.log('reader article page: fixture headline, 10 paragraphs, 8 related teasers, 7 share links, in 1 request');
+
+  // A revisit: the browser's cache revalidates with the ETag, the API answers 304.
+  const before304 = await served304();
+  from = log.length;
+  await page.goBack();
+  await page.locator('.teaser').first().waitFor();
+  await settle();
+  await page.goForward();
+  await page.locator('.story .headline').waitFor();
+  await settle();
+  const again = reads(from);
+  check(again.length >= 2 && again.every((e) => e.sent['if-none-match'] && e.got.status === 304),
+    `revisited pages are revalidated with If-None-Match and answered 304: ${again.map((e) => `${e.url.pathname} ${e.got.status}`).join(', ')}`);
+  check((await page.locator('.story .headline').innerText()).trim() === fixture.headline, 'the revalidated article renders');
+  const served = (await served304()) - before304;
+  check(served === again.length, `the API counted ${served} 304s for ${again.length} revalidations`);
+  console.log(`reader revisit: ${again.length} conditional requests, all 304 (the API counted ${served})`);
+
+  // "Edit Content": only once an admin key is given in the page, and the key goes nowhere else.
+  await page.fill('#admin-key', 'not-a-key');
+  await page.click('#newsroom button[type=submit]');
+  await page.locator('#newsroom-status', { hasText: 'refused' }).waitFor();
+  check(await page.locator('.edit-link').count() === 0, 'a refused key shows no "Edit Content"');
+  await page.fill('#admin-key', key);
+  await page.click('#newsroom button[type=submit]');
+  await page.locator('.edit-link').waitFor();
+  check((await page.locator('.edit-link').innerText()).trim() === 'Edit Content', '"Edit Content" appears with the admin key');
+  check(await page.inputValue('#admin-key') === '', 'the key field is cleared');
+  const stored = await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length);
+  check(stored === 0, 'nothing is stored in the browser');
+  await page.locator('.edit-link').click();
+  await page.locator('.editor input[name=title]').waitFor();
+  check(await page.inputValue('.editor input[name=title]') === fixture.headline, 'the editor opens the article');
+  check(await page.inputValue('.editor textarea[name=body]') === fixture.paragraphs.join('\n\n'), 'the editor holds the Markdown body');
+  check(!page.url().includes(key) && !log.some((e) => e.url.href.includes(key)), 'the key is never in a URL');
+  const keyed = reads(0).filter((e) => e.sent.authorization && e.got.status === 200);
+  check(keyed.length >= 2 && keyed.every((e) => e.got.headers?.['cache-control']?.includes('no-store')), 'reads with the key are never cached');
+  console.log('reader "Edit Content": absent without a key, present with it; the key only in an Authorization header');
+
+  // A tag page, from the section bar, with its own infinite scroll.
+  from = log.length;
+  const cityHall = await getJSON('/api/v1/tags/city-hall');
+  await page.locator('#sections a[href="#/tag/city-hall"]').click();
+  await page.locator('.section-heading h1', { hasText: 'City Hall' }).waitFor();
+  await page.locator('.teaser').first().waitFor();
+  check((await page.locator('.section-description').innerText()).trim() === cityHall.description, 'the tag page shows its description');
+  check(await scrollToEnd() === 'No More Articles', 'the tag page ends with "No More Articles"');
+  check(await page.locator('.teaser').count() === cityHall.article_count, `the tag page lists its ${cityHall.article_count} articles`);
+  const tagLists = reads(from).filter(isList);
+  check(tagLists.length === Math.ceil(cityHall.article_count / PAGE_SIZE) && tagLists.every((e) => e.url.searchParams.get('tag') === 'city-hall'),
+    `the tag page pages through its tag: ${tagLists.length} list requests`);
+  check(!reads(from).some(isArticle), 'the tag page makes no request per teaser');
+
+  // An article with fewer curated links than the page shows: suggestions follow them.
+  const demoSlug = 'council-approves-tram-extension';
+  const demoRelated = (await getJSON(`/api/v1/articles/${demoSlug}/related?limit=8`)).data;
+  check(demoRelated.some((r) => r.source === 'curated') && demoRelated.some((r) => r.source === 'suggested'), 'the demo article has curated and suggested links');
+  from = log.length;
+  await page.locator(`.teaser[data-slug="${demoSlug}"] .teaser-title a`).click();
+  await page.locator('.story .headline').waitFor();
+  await settle();
+  const shown = await page.locator('.related-item').evaluateAll((items) => items.map((li) => ({
+    href: li.querySelector('a')?.getAttribute('href'), source: li.dataset.source, kind: li.dataset.kind,
+  })));
+  check(JSON.stringify(shown) === JSON.stringify(demoRelated.map((r) => ({
+    href: r.kind === 'internal' ? `#/articles/${r.slug}` : r.url, source: r.source, kind: r.kind,
+  }))), `curated then suggested teasers, in the API's order: ${JSON.stringify(shown)}`);
+  const demoReads = reads(from).map((e) => e.url.pathname);
+  check(JSON.stringify(demoReads) === JSON.stringify([`/api/v1/articles/${demoSlug}`, `/api/v1/articles/${demoSlug}/related`]),
+    `that page is its article and its related list: ${demoReads.join(', ')}`);
+
+  // Search, with the API's highlights.
+  from = log.length;
+  const hits = (await getJSON('/api/v1/articles?q=harbour&limit=1&fields=slug')).meta.total;
+  await page.fill('#search-q', 'harbour');
+  await page.press('#search-q', 'Enter');
+  await page.locator('.section-heading h1', { hasText: 'Results for' }).waitFor();
+  await page.locator('.teaser').first().waitFor();
+  await settle();
+  const marks = await page.locator('.teaser-summary mark').allInnerTexts();
+  check(marks.length > 0 && marks.every((m) => /harbour/i.test(m)), `search highlights render as <mark>: ${marks.join(', ')}`);
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: join(artifacts, 'search.png') });
+  check(await scrollToEnd() === 'No More Articles', 'the results end with "No More Articles"');
+  check(await page.locator('.teaser').count() === hits, `every one of the ${hits} results`);
+  check(reads(from).filter(isList).every((e) => e.url.searchParams.get('q') === 'harbour'), 'the search asks the API with `q`');
+  console.log(`reader tag page, suggestions and search: ${cityHall.article_count} City Hall teasers; ${demoRelated.length} related on ${demoSlug} in 2 requests; ${hits} results for "harbour" with ${marks.length}+ highlights`);
+
+  check(offOrigin.length === 0, `the page asked for other origins: ${offOrigin.join(', ')}`);
+  check(problems.length === 0, `errors in the page: ${problems.join(' | ')}`);
+  const all = reads(0);
+  console.log(`reader: ok (${all.length} API requests in all, ${all.filter((e) => e.got.status === 304).length} answered 304; screenshots in ${artifacts})`);
+} finally {
+  await context.close();
+}
