@@ -6,7 +6,8 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "gazette", version, about)]
 pub struct Cli {
-    /// The SQLite database file (or `sqlite://path`); created when missing.
+    /// The database: a SQLite file (or `sqlite://path`), created when missing, or a
+    /// PostgreSQL database (`postgres://user:password@host:port/name`).
     #[arg(
         long,
         env = "DATABASE_URL",

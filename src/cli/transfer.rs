@@ -89,6 +89,9 @@ pub fn backup(url: &str, output: &Path) -> CliResult {
     if output.exists() {
         return Err(format!("{} exists; choose a new file", output.display()).into());
     }
+    if db::is_postgres(url) {
+        return Err("backup copies a SQLite file; back up PostgreSQL with pg_dump".into());
+    }
     let pool = db::open(url, 1)?;
     let conn = &mut *pool.get()?;
     db::backup_into(conn, &output.to_string_lossy())?;

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, exists};
 use diesel::prelude::*;
 
-use super::{Conn, Page, StoreError, StoreResult};
+use super::{AnyConnection, Conn, Page, StoreError, StoreResult};
 use crate::schema::{webhook_deliveries, webhooks};
 
 /// Attempts after which a delivery is given up (`failed`); it can still be redelivered.
@@ -287,38 +287,75 @@ pub fn claim_due(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Claimed>> {
+    if matches!(conn, AnyConnection::Postgres(_)) {
+        // Row locks that skip rows another replica's worker holds: replicas claim disjoint
+        // deliveries at once, without queueing behind content writes.
+        return conn.transaction(|conn| {
+            let ids: Vec<i64> = diesel::sql_query(
+                "SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+                 WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active \
+                 ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED",
+            )
+            .bind::<diesel::sql_types::Timestamp, _>(now)
+            .bind::<diesel::sql_types::BigInt, _>(limit)
+            .load::<DeliveryId>(conn)?
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+            lease(conn, &ids, lease_until)
+        });
+    }
     super::write(conn, |conn| {
-        let rows: Vec<(i64, i64, String, String, String, String)> = webhook_deliveries::table
+        let ids: Vec<i64> = webhook_deliveries::table
             .inner_join(webhooks::table)
             .filter(due(now))
             .filter(webhooks::active.eq(true))
             .order((webhook_deliveries::next_attempt_at, webhook_deliveries::id))
             .limit(limit)
-            .select((
-                webhook_deliveries::id,
-                webhook_deliveries::webhook_id,
-                webhook_deliveries::event,
-                webhook_deliveries::payload,
-                webhooks::url,
-                webhooks::secret,
-            ))
+            .select(webhook_deliveries::id)
             .load(conn)?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)))
-            .set(webhook_deliveries::next_attempt_at.eq(Some(lease_until)))
-            .execute(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, webhook_id, event, payload, url, secret)| Claimed {
-                id,
-                webhook_id,
-                event,
-                payload,
-                url,
-                secret,
-            })
-            .collect())
+        lease(conn, &ids, lease_until)
     })
+}
+
+#[derive(QueryableByName)]
+struct DeliveryId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// Leases the deliveries `ids` until `lease_until` and returns what sending them needs, in
+/// due order.
+fn lease(conn: &mut Conn, ids: &[i64], lease_until: NaiveDateTime) -> QueryResult<Vec<Claimed>> {
+    diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(ids)))
+        .set(webhook_deliveries::next_attempt_at.eq(Some(lease_until)))
+        .execute(conn)?;
+    let rows: Vec<(i64, i64, String, String, String, String)> = webhook_deliveries::table
+        .inner_join(webhooks::table)
+        .filter(webhook_deliveries::id.eq_any(ids))
+        .order(webhook_deliveries::id)
+        .select((
+            webhook_deliveries::id,
+            webhook_deliveries::webhook_id,
+            webhook_deliveries::event,
+            webhook_deliveries::payload,
+            webhooks::url,
+            webhooks::secret,
+        ))
+        .load(conn)?;
+    let mut rows = rows;
+    rows.sort_by_key(|row| ids.iter().position(|&id| id == row.0));
+    Ok(rows
+        .into_iter()
+        .map(|(id, webhook_id, event, payload, url, secret)| Claimed {
+            id,
+            webhook_id,
+            event,
+            payload,
+            url,
+            secret,
+        })
+        .collect())
 }
 
 /// Records a successful attempt (a 2xx answer with `status_code`).
