@@ -1,6 +1,7 @@
 //! The real `gazette` binary: key management, migrations, the OpenAPI printout, and `serve`
 //! with the demo content, over real HTTP, ending with a graceful shutdown on SIGTERM.
 
+mod backend;
 mod binary;
 
 use std::io::{Read, Write};
@@ -120,7 +121,7 @@ fn keys_create_list_and_revoke_on_a_new_database() {
 #[test]
 fn keys_create_with_a_bogus_scope_fails() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("keys.db");
+    let db = PathBuf::from(backend::fresh_database(dir.path(), "keys"));
     for args in [
         &["keys", "create", "--name", "x", "--scope", "bogus"][..],
         &["keys", "create", "--name", "x", "--scope", "Admin"][..],
@@ -142,7 +143,7 @@ fn keys_create_with_a_bogus_scope_fails() {
 #[test]
 fn keys_revoke_of_an_unknown_key_fails() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("keys.db");
+    let db = PathBuf::from(backend::fresh_database(dir.path(), "keys"));
     create_key(dir.path(), &db, "x", "admin");
     for id in ["999", "nope"] {
         let out = run(dir.path(), &db, &["keys", "revoke", id]);
@@ -451,7 +452,7 @@ fn list_articles(server: &Server) -> Value {
 #[test]
 fn serve_demo_answers_real_http_and_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
+    let db = PathBuf::from(backend::fresh_database(dir.path(), "demo"));
     let mut server = Server::start(dir.path(), &db, &["--demo"]);
 
     let health = server.get("/healthz").json(200);

@@ -8,6 +8,7 @@
 //! each article holding exactly the last version acknowledged, with the list's total equal to
 //! the number of articles acknowledged.
 
+mod backend;
 mod binary;
 mod load;
 
@@ -268,7 +269,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn concurrent_writers_and_readers_lose_nothing_and_never_fail() {
     let began = Instant::now();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("load.db");
+    let db = std::path::PathBuf::from(backend::fresh_database(dir.path(), "load"));
     let key = admin_key(dir.path(), &db, "load");
     let server = Server::start(dir.path(), &db, &[("RUST_LOG", "info")]);
     let base = format!("http://{}", server.addr());

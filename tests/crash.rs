@@ -9,6 +9,7 @@
 //! and a search for a word found in only one body finds exactly that article, while a word
 //! only in a body that was replaced (or never stored) finds nothing.
 
+mod backend;
 mod binary;
 mod load;
 
@@ -334,6 +335,12 @@ fn verify(server: &Server, writers: &mut [HashMap<String, Known>]) -> Found {
 fn a_killed_server_restarts_at_once_with_every_acknowledged_write_intact() {
     let began = Instant::now();
     let dir = tempfile::tempdir().unwrap();
+    if backend::on_postgres() {
+        eprintln!(
+            "skipped on PostgreSQL: this test is about the SQLite file (the SQLite pass runs it)"
+        );
+        return;
+    }
     let db = dir.path().join("crash.db");
     let key = admin_key(dir.path(), &db, "crash");
     let mut server = Server::start(dir.path(), &db, &[]);

@@ -354,7 +354,7 @@ fn wait_log_line(server: &binary::Server, what: &str, line: impl Fn(&str) -> boo
 #[test]
 fn access_log_has_request_ids_and_no_secrets() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("gazette.db");
+    let db = std::path::PathBuf::from(fresh_database(dir.path(), "gazette"));
     let admin = binary::admin_key(dir.path(), &db, "logs");
     let mut server =
         binary::Server::start(dir.path(), &db, &[("RUST_LOG", "info"), ("WORKERS", "1")]);

@@ -2,6 +2,7 @@
 //! stays in the outbox across a graceful stop (SIGTERM) and reaches the receiver once it is
 //! up and the server has been restarted.
 
+mod backend;
 mod binary;
 mod receiver;
 
@@ -77,7 +78,7 @@ fn wait_delivery(
 #[test]
 fn a_delivery_to_a_receiver_that_is_down_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("webhooks.db");
+    let db = std::path::PathBuf::from(backend::fresh_database(dir.path(), "webhooks"));
     let key = admin_key(dir.path(), &db, "hooks");
 
     // Nobody listens on the receiver's port yet.
