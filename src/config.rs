@@ -37,7 +37,7 @@ pub enum Command {
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
     },
-    /// Copy the database, consistent as of one moment, to a new file; safe while serving.
+    /// Copy a SQLite database, consistent as of one moment, to a new file; safe while serving.
     Backup {
         /// The file to create (refused if it exists).
         output: std::path::PathBuf,
