@@ -320,21 +320,23 @@ pub fn list(conn: &mut Conn, q: &ListQuery) -> StoreResult<Page<Teaser>> {
                 ))
             }
         };
+    // After the keyset position (ts, id): the first condition bounds the index range, so a
+    // page deep in the list starts where it should instead of counting its way there.
     query = match (q.sort, q.after) {
         (Sort::PublishedDesc, Some((ts, id))) => query.filter(
             published()
-                .lt(ts)
-                .or(published().eq(ts).and(articles::id.lt(id))),
+                .le(ts)
+                .and(published().lt(ts).or(articles::id.lt(id))),
         ),
         (Sort::PublishedAsc, Some((ts, id))) => query.filter(
             published()
-                .gt(ts)
-                .or(published().eq(ts).and(articles::id.gt(id))),
+                .ge(ts)
+                .and(published().gt(ts).or(articles::id.gt(id))),
         ),
         (Sort::UpdatedDesc, Some((ts, id))) => query.filter(
             articles::updated_at
-                .lt(ts)
-                .or(articles::updated_at.eq(ts).and(articles::id.lt(id))),
+                .le(ts)
+                .and(articles::updated_at.lt(ts).or(articles::id.lt(id))),
         ),
         (_, None) => query,
     };
