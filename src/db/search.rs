@@ -140,12 +140,23 @@ fn text_match(st: &mut Statement, q: &SearchQuery) {
     }
 }
 
-/// The searched rows joined to their articles.
+/// The searched rows joined to their articles. On SQLite the full-text index must drive the
+/// join (`CROSS JOIN` fixes the order): driven from the articles instead, the planner runs the
+/// full-text match once per published article.
 fn source(postgres: bool) -> &'static str {
     if postgres {
         "articles_search s JOIN articles a ON a.id = s.article_id"
     } else {
-        "articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+        "articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid"
+    }
+}
+
+/// The searched texts of a page's hits, for their snippets.
+fn texts(postgres: bool) -> &'static str {
+    if postgres {
+        "articles_search t ON t.article_id = hits.id"
+    } else {
+        "articles_fts t ON t.rowid = hits.id"
     }
 }
 
@@ -186,23 +197,15 @@ fn conditions(st: &mut Statement, q: &SearchQuery) {
     }
 }
 
-/// The rank (lower is better) and snippet columns of a hit. PostgreSQL's ts_headline
-/// drops markup-like text from what it returns, so there the snippet is cut in Rust from
-/// the searched text ([`snippet`]).
-fn rank_and_snippet(st: &mut Statement, q: &SearchQuery) -> String {
+/// The rank column of a hit: lower is better on both backends.
+fn rank(st: &mut Statement, q: &SearchQuery) -> String {
     if st.postgres {
         let query = st.bind(Bind::Text(ts_query(&q.words)));
         format!(
-            "(-ts_rank({PG_WEIGHTS}, s.document, to_tsquery('gazette', {query})))::float8 AS rank, \
-             '' AS snippet, s.title AS search_title, s.summary AS search_summary, \
-             s.body AS search_body, s.tags AS search_tags"
+            "(-ts_rank({PG_WEIGHTS}, s.document, to_tsquery('gazette', {query})))::float8 AS rank"
         )
     } else {
-        format!(
-            "bm25(articles_fts, {WEIGHTS}) AS rank, \
-             snippet(articles_fts, -1, '{HIT_START}', '{HIT_END}', '…', 16) AS snippet, \
-             '' AS search_title, '' AS search_summary, '' AS search_body, '' AS search_tags"
-        )
+        format!("bm25(articles_fts, {WEIGHTS}) AS rank")
     }
 }
 
@@ -216,7 +219,9 @@ fn fold(word: &str) -> String {
 
 /// A snippet of the first of `texts` that holds a match of `words` (the last one as a
 /// prefix): up to 16 words around the first match, every match between [`HIT_START`] and
-/// [`HIT_END`], `…` where text was cut; as FTS5's snippet() makes them.
+/// [`HIT_END`], `…` where text was cut; as FTS5's snippet() makes them. Cut here rather than
+/// by the database (PostgreSQL's ts_headline drops markup-like text; FTS5's snippet() costs
+/// about half a millisecond per article of 10 KB) and only for the hits of the page.
 pub fn snippet(texts: &[&str], words: &[String]) -> String {
     let wanted: Vec<String> = words.iter().map(|w| fold(w)).collect();
     let Some((last, whole)) = wanted.split_last() else {
@@ -289,8 +294,6 @@ struct Hit {
     #[diesel(sql_type = Double)]
     rank: f64,
     #[diesel(sql_type = Text)]
-    snippet: String,
-    #[diesel(sql_type = Text)]
     search_title: String,
     #[diesel(sql_type = Text)]
     search_summary: String,
@@ -315,17 +318,19 @@ pub fn search(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
     let total = count.query().get_result::<Count>(conn)?.n;
 
     // bm25() may only be called in the query that runs the MATCH: rank in an inner query,
-    // page in the outer one.
+    // page in the one around it, and join the searched texts to the page's hits only.
     let mut page = Statement::new(postgres);
-    let ranked = rank_and_snippet(&mut page, q);
+    let ranked = rank(&mut page, q);
     page.push(&format!(
-        "SELECT * FROM (SELECT a.id, a.slug, a.title, a.summary, a.word_count, a.status, a.published_at, \
-         a.byline, a.feature_image_url, a.created_at, a.updated_at, {ranked} \
+        "SELECT hits.*, t.title AS search_title, t.summary AS search_summary, \
+         t.body AS search_body, t.tags AS search_tags FROM (\
+         SELECT * FROM (SELECT a.id, a.slug, a.title, a.summary, a.word_count, a.status, \
+         a.published_at, a.byline, a.feature_image_url, a.created_at, a.updated_at, {ranked} \
          FROM {} WHERE ",
         source(postgres)
     ));
     conditions(&mut page, q);
-    page.push(") AS hits");
+    page.push(") AS ranked");
     let order = match &q.order {
         SearchOrder::Relevance(after) => {
             if let Some((rank, id)) = after {
@@ -360,26 +365,25 @@ pub fn search(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
         }
     };
     let limit = page.bind(Bind::Int(q.limit + 1));
-    page.push(&format!(" ORDER BY {order} LIMIT {limit}"));
+    page.push(&format!(
+        " ORDER BY {order} LIMIT {limit}) AS hits JOIN {} ORDER BY {order}",
+        texts(postgres)
+    ));
     let mut hits: Vec<Hit> = page.query().load(conn)?;
     let has_more = hits.len() as i64 > q.limit;
     hits.truncate(q.limit as usize);
     let rows = hits
         .into_iter()
         .map(|h| {
-            let snippet = if postgres {
-                snippet(
-                    &[
-                        &h.search_title,
-                        &h.search_summary,
-                        &h.search_body,
-                        &h.search_tags,
-                    ],
-                    &q.words,
-                )
-            } else {
-                h.snippet
-            };
+            let snippet = snippet(
+                &[
+                    &h.search_title,
+                    &h.search_summary,
+                    &h.search_body,
+                    &h.search_tags,
+                ],
+                &q.words,
+            );
             (
                 h.teaser,
                 Some(SearchHit {
