@@ -541,6 +541,9 @@ pub(super) fn set_tags(
             ))
             .execute(conn)?;
     }
+    if !seen.is_empty() {
+        super::search::refresh_tags(conn, article_id)?;
+    }
     Ok(())
 }
 

@@ -67,6 +67,24 @@ pub fn ts_query(words: &[String]) -> String {
     terms.join(" & ")
 }
 
+/// Brings the search index's copy of article `id`'s tag names up to date. Called once an
+/// article's tags are set: a trigger per inserted tag row would re-index the whole article
+/// once per tag (deleted tag rows still update it by trigger).
+pub(super) fn refresh_tags(conn: &mut Conn, id: i64) -> QueryResult<()> {
+    let sql = match conn {
+        super::AnyConnection::Postgres(_) => {
+            "UPDATE articles_search SET tags = article_tag_names($1) WHERE article_id = $1"
+        }
+        super::AnyConnection::Sqlite(_) => {
+            "UPDATE articles_fts SET tags = COALESCE((SELECT group_concat(t.name, ' ') \
+             FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = ?1), '') \
+             WHERE rowid = ?1"
+        }
+    };
+    diesel::sql_query(sql).bind::<BigInt, _>(id).execute(conn)?;
+    Ok(())
+}
+
 /// The words of a search box's text, as FTS5's unicode61 tokenizer splits it.
 pub fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())

@@ -552,6 +552,9 @@ fn set_tags(conn: &mut Conn, id: i64, tags: &[(i64, String)], new: bool) -> Quer
             ))
             .execute(conn)?;
     }
+    if !tags.is_empty() {
+        super::search::refresh_tags(conn, id)?;
+    }
     Ok(())
 }
 
