@@ -132,6 +132,7 @@ impl Prepared {
             state: web::Data::new(AppState {
                 pool,
                 limiters: Limiters::new(settings.rate_limits, settings.trust_proxy),
+                articles: api::articles::ArticleCache::new(settings.article_cache_bytes),
                 settings,
             }),
         }

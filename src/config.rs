@@ -112,6 +112,10 @@ pub struct ServeArgs {
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
 
+    /// Memory for rendered articles served again while unchanged, in MiB; 0 turns it off.
+    #[arg(long, env = "ARTICLE_CACHE_MB", default_value_t = 64)]
+    pub article_cache_mb: usize,
+
     /// Wait before the first retry of a failed webhook delivery, in milliseconds; it doubles
     /// with each further attempt (at most an hour; 12 attempts in all).
     #[arg(long, env = "WEBHOOK_RETRY_BASE_MS", default_value_t = 1000)]
@@ -259,6 +263,7 @@ impl ServeArgs {
             limits: self.limits,
             rate_limits: self.rate_limits,
             trust_proxy: self.trust_proxy,
+            article_cache_bytes: self.article_cache_mb * 1024 * 1024,
         }
     }
 }
@@ -284,6 +289,8 @@ pub struct Settings {
     pub webhook_retry_base_ms: u64,
     /// The hosts webhooks may be delivered to, in lower case; empty: any.
     pub webhook_allowed_hosts: Vec<String>,
+    /// Memory for rendered public articles, in bytes; 0 keeps none.
+    pub article_cache_bytes: usize,
 }
 
 /// Cache-Control of public reads unless configured: fresh for a minute, then served stale
@@ -304,6 +311,7 @@ impl Default for Settings {
             cache_control: DEFAULT_CACHE_CONTROL.to_owned(),
             webhook_retry_base_ms: 1000,
             webhook_allowed_hosts: Vec::new(),
+            article_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }

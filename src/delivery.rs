@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue, HttpDate};
 use actix_web::http::{Method, StatusCode};
@@ -99,6 +99,15 @@ pub fn entity_tag(body: &[u8], coding: Coding) -> String {
     match coding.token() {
         Some(token) => format!("\"{hash}-{token}\""),
         None => format!("\"{hash}\""),
+    }
+}
+
+/// The entity tag of the same content sent with `coding`, from its identity tag (as
+/// [`entity_tag`] makes it with [`Coding::Identity`]).
+pub fn coded_tag(identity: &str, coding: Coding) -> String {
+    match (coding.token(), identity.strip_suffix('"')) {
+        (Some(token), Some(open)) => format!("{open}-{token}\""),
+        _ => identity.to_owned(),
     }
 }
 
@@ -222,22 +231,48 @@ pub async fn deliver(
 
     let (req, response) = res.into_parts();
     let (mut response, body) = response.into_parts();
-    let body = actix_web::body::to_bytes(body)
-        .await
-        .map_err(|_| actix_web::error::ErrorInternalServerError("response body unreadable"))?;
-    let coding = if body.len() >= MIN_COMPRESS_BYTES
-        && compressible(response.headers().get(header::CONTENT_TYPE))
-    {
-        negotiate(&asked.accept_encoding)
-    } else {
-        Coding::Identity
+    let coding_for = |len: usize, content_type: Option<&HeaderValue>| {
+        if len >= MIN_COMPRESS_BYTES && compressible(content_type) {
+            negotiate(&asked.accept_encoding)
+        } else {
+            Coding::Identity
+        }
+    };
+    // A handler that keeps rendered responses sets their entity tag (as `entity_tag` makes
+    // it): then the body is read and hashed only if it is to be compressed.
+    let given = response
+        .headers()
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let size = match body.size() {
+        BodySize::Sized(n) => usize::try_from(n).ok(),
+        _ => None,
+    };
+    let (body, coding, etag) = match (given, size) {
+        (Some(identity), Some(len))
+            if coding_for(len, response.headers().get(header::CONTENT_TYPE))
+                == Coding::Identity =>
+        {
+            (Body::Kept(body), Coding::Identity, identity)
+        }
+        (given, _) => {
+            let bytes = actix_web::body::to_bytes(body).await.map_err(|_| {
+                actix_web::error::ErrorInternalServerError("response body unreadable")
+            })?;
+            let coding = coding_for(bytes.len(), response.headers().get(header::CONTENT_TYPE));
+            let etag = match given {
+                Some(identity) => coded_tag(&identity, coding),
+                None => entity_tag(&bytes, coding),
+            };
+            (Body::Read(bytes), coding, etag)
+        }
     };
     let headers = response.headers_mut();
     // A handler that says `no-store` serves live state (metrics): no validator, no 304.
     let live = headers
         .get(header::CACHE_CONTROL)
         .is_some_and(|v| v.as_bytes() == b"no-store");
-    let etag = entity_tag(&body, coding);
     if !live {
         headers.insert(
             header::ETAG,
@@ -267,17 +302,21 @@ pub async fn deliver(
         }
         return Ok(ServiceResponse::new(req, not_modified.finish()));
     }
-    let body = match coding.token() {
-        Some(token) => {
+    let body = match (body, coding.token()) {
+        (Body::Kept(body), _) => body,
+        (Body::Read(bytes), Some(token)) => {
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
-            web::Bytes::from(encode(&body, coding)?)
+            BoxBody::new(web::Bytes::from(encode(&bytes, coding)?))
         }
-        None => body,
+        (Body::Read(bytes), None) => BoxBody::new(bytes),
     };
-    Ok(ServiceResponse::new(
-        req,
-        response.set_body(BoxBody::new(body)),
-    ))
+    Ok(ServiceResponse::new(req, response.set_body(body)))
+}
+
+/// A response body as the middleware has it: untouched, or read whole.
+enum Body {
+    Kept(BoxBody),
+    Read(web::Bytes),
 }
 
 #[cfg(test)]
@@ -322,6 +361,14 @@ mod tests {
         ));
         assert!(!if_match(&format!("W/{etag}"), &etag));
         assert!(!if_match(&entity_tag(b"abd", Coding::Identity), &etag));
+    }
+
+    #[test]
+    fn coded_tags_are_the_tags_of_the_coded_content() {
+        for coding in [Coding::Identity, Coding::Gzip, Coding::Brotli] {
+            let identity = entity_tag(b"abc", Coding::Identity);
+            assert_eq!(coded_tag(&identity, coding), entity_tag(b"abc", coding));
+        }
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: Settings,
     pub limiters: crate::guard::Limiters,
+    /// Rendered public articles.
+    pub articles: articles::ArticleCache,
 }
 
 pub type State = actix_web::web::Data<AppState>;

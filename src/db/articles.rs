@@ -15,7 +15,7 @@ use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
 use crate::schema::{article_slugs, article_tags, articles, related_links, tags as tags_t};
 
 /// How an article is addressed in a path: its numeric id or its slug.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ArticleKey {
     Id(i64),
     Slug(String),
@@ -428,6 +428,88 @@ pub fn find(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<A
         related: curated.links,
         last_modified,
     })
+}
+
+/// Everything the public representation of an article depends on: two equal stamps mean
+/// the same representation, so a response rendered for one may be served for the other. An
+/// edit of the article (its fields, tags or links) or the deletion of a link target moves its
+/// `updated_at`; a renamed tag moves `tags_changed`; an edited link target moves that
+/// target's `updated_at`, and one published or withdrawn, or coming due, flips its `public`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    id: i64,
+    updated_at: NaiveDateTime,
+    tags_changed: Option<NaiveDateTime>,
+    /// Each internal link's target, in link order: (id, updated_at, public now).
+    targets: Vec<(i64, NaiveDateTime, bool)>,
+}
+
+#[cfg(test)]
+impl Stamp {
+    /// A stamp of nothing in particular.
+    pub fn for_tests(id: i64) -> Self {
+        Self {
+            id,
+            updated_at: NaiveDateTime::default(),
+            tags_changed: None,
+            targets: Vec::new(),
+        }
+    }
+}
+
+/// The stamp of the article `key` names as the public sees it at `now`; `None` when the
+/// public cannot see it (or no article has the key). Three small queries, each prepared once
+/// per connection.
+pub fn stamp(conn: &mut Conn, key: &ArticleKey, now: NaiveDateTime) -> QueryResult<Option<Stamp>> {
+    let public = articles::status
+        .eq("published")
+        .and(articles::published_at.le(now));
+    let found: Vec<(i64, NaiveDateTime)> = match key {
+        ArticleKey::Id(id) => articles::table
+            .filter(articles::id.eq(*id).and(public))
+            .select((articles::id, articles::updated_at))
+            .load(conn)?,
+        ArticleKey::Slug(slug) => articles::table
+            .filter(articles::slug.eq(slug).and(public))
+            .select((articles::id, articles::updated_at))
+            .load(conn)?,
+    };
+    let Some(&(id, updated_at)) = found.first() else {
+        return Ok(None);
+    };
+    let tags_changed: Option<NaiveDateTime> = article_tags::table
+        .inner_join(tags_t::table)
+        .filter(article_tags::article_id.eq(id))
+        .select(diesel::dsl::max(tags_t::updated_at))
+        .get_result(conn)?;
+    let targets: Vec<(i64, NaiveDateTime, String, Option<NaiveDateTime>)> = related_links::table
+        .inner_join(
+            articles::table.on(related_links::target_article_id.eq(articles::id.nullable())),
+        )
+        .filter(related_links::article_id.eq(id))
+        .order(related_links::position)
+        .select((
+            articles::id,
+            articles::updated_at,
+            articles::status,
+            articles::published_at,
+        ))
+        .load(conn)?;
+    Ok(Some(Stamp {
+        id,
+        updated_at,
+        tags_changed,
+        targets: targets
+            .into_iter()
+            .map(|(id, updated, status, published)| {
+                (
+                    id,
+                    updated,
+                    status == "published" && published.is_some_and(|p| p <= now),
+                )
+            })
+            .collect(),
+    }))
 }
 
 /// Whether another article than `except` has `slug`, now or in its history.

@@ -1,18 +1,20 @@
 //! `/api/v1/articles`: reading and writing articles and their related links.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
-use actix_web::http::header::{self, HttpDate, LastModified};
+use actix_web::http::header::{self, HeaderValue, HttpDate, LastModified};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+mod cache;
 mod input;
 mod model;
 mod revisions;
 mod write;
 
+pub use cache::ArticleCache;
 pub use input::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, related_specs};
 pub use model::{
     Article, ArticleList, ArticleStatus, ArticleTeaser, RelatedKind, RelatedLink, RelatedList,
@@ -27,6 +29,7 @@ use crate::api::pagination::{self, ListMeta};
 use crate::api::{SPARSE_JSON, State, field_names, keep_fields, parse_fields, validate};
 use crate::db::articles::{ArticleKey, EditorialState, Filters, Visibility};
 use crate::db::{self, StoreError, StoreResult, articles as store, related as links, search};
+use crate::delivery::{self, Coding};
 use crate::error::{ApiError, Problem};
 
 /// Sort orders for the article list.
@@ -415,13 +418,39 @@ pub async fn get_article(
     let fields = parse_fields(params.fields.as_deref(), &ARTICLE_FIELDS)?;
     let key = ArticleKey::parse(&key);
     let vis = visibility(&reader);
-    let article = match db::run(&state.pool, move |conn| {
-        found_or_moved(conn, key, vis, store::find)
+    // The whole article as the public reads it is rendered once and served again while its
+    // stamp in the database stays the same.
+    let cache = &state.articles;
+    let cacheable = fields.is_none() && !reader.is_admin() && cache.enabled();
+    let cached = cacheable.then(|| cache.get(&key)).flatten();
+    let asked = key.clone();
+    let now = db::now();
+    let read = db::run(&state.pool, move |conn| {
+        let stamp = match cacheable {
+            true => store::stamp(conn, &key, now)?,
+            false => None,
+        };
+        if let (Some(stamp), Some(cached)) = (&stamp, cached)
+            && cached.stamp == *stamp
+        {
+            return Ok(Read::Cached(cached));
+        }
+        Ok(Read::Fresh(
+            stamp,
+            found_or_moved(conn, key, vis, store::find)?,
+        ))
     })
-    .await?
-    {
-        Found::Here(article) => article,
-        Found::Moved(slug) => {
+    .await?;
+    let (stamp, article) = match read {
+        Read::Cached(entry) => {
+            return Ok(HttpResponse::Ok()
+                .content_type("application/json")
+                .insert_header((header::ETAG, entry.etag.clone()))
+                .insert_header((header::LAST_MODIFIED, entry.last_modified.clone()))
+                .body(entry.body.clone()));
+        }
+        Read::Fresh(stamp, Found::Here(article)) => (stamp, article),
+        Read::Fresh(_, Found::Moved(slug)) => {
             return Ok(moved(
                 &format!("/api/v1/articles/{slug}"),
                 req.query_string(),
@@ -429,22 +458,56 @@ pub async fn get_article(
         }
     };
     let last_modified = article.last_modified;
-    let mut response = json_response(
-        &article_out(article, &state.settings.site_url),
-        fields.as_deref(),
-        false,
-    )?;
     // An HTTP date has whole seconds: a change within the current second could follow
     // unseen, so no Last-Modified until the second has passed (RFC 9110, 8.8.2.2).
-    if db::now() - last_modified >= chrono::Duration::seconds(1) {
-        let modified = HttpDate::from(std::time::SystemTime::from(last_modified.and_utc()));
-        let value = LastModified(modified).to_string();
-        response.headers_mut().insert(
-            header::LAST_MODIFIED,
-            header::HeaderValue::from_str(&value).map_err(|e| ApiError::Internal(e.to_string()))?,
-        );
+    let last_modified = (db::now() - last_modified >= chrono::Duration::seconds(1))
+        .then(|| {
+            let modified = HttpDate::from(std::time::SystemTime::from(last_modified.and_utc()));
+            HeaderValue::from_str(&LastModified(modified).to_string())
+                .map_err(|e| ApiError::Internal(e.to_string()))
+        })
+        .transpose()?;
+    let article = article_out(article, &state.settings.site_url);
+    let mut response = match fields {
+        Some(fields) => json_response(&article, Some(&fields), false)?,
+        None => {
+            let body = web::Bytes::from(
+                serde_json::to_vec(&article).map_err(|e| ApiError::Internal(e.to_string()))?,
+            );
+            let etag = HeaderValue::from_str(&delivery::entity_tag(&body, Coding::Identity))
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            // Kept once the second of its last change has passed, so that it carries its
+            // Last-Modified as every later response of the same content will.
+            if let (true, Some(stamp), Some(modified)) = (cacheable, stamp, &last_modified) {
+                cache.put(
+                    asked,
+                    Arc::new(cache::Rendered {
+                        stamp,
+                        body: body.clone(),
+                        etag: etag.clone(),
+                        last_modified: modified.clone(),
+                    }),
+                );
+            }
+            HttpResponse::Ok()
+                .content_type("application/json")
+                .insert_header((header::ETAG, etag))
+                .body(body)
+        }
+    };
+    if let Some(modified) = last_modified {
+        response
+            .headers_mut()
+            .insert(header::LAST_MODIFIED, modified);
     }
     Ok(response)
+}
+
+/// What a read of one article found: a rendered response still current, or the article
+/// read afresh (with its stamp, when the public may see it).
+enum Read {
+    Cached(Arc<cache::Rendered>),
+    Fresh(Option<store::Stamp>, Found<store::Article>),
 }
 
 /// List an article's related reading.
