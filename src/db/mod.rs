@@ -283,6 +283,21 @@ where
         .map_err(|e| StoreError::Internal(format!("storage task failed: {e}")))?
 }
 
+/// Runs `f` on the calling thread with an idle pooled connection, when the database is a
+/// SQLite file and a connection is idle: for reads of a few microseconds in the page cache,
+/// cheaper than the trip to a blocking thread and back. `None` otherwise: on PostgreSQL
+/// every query is a round trip over the network, which would hold up the worker.
+pub fn run_here<T>(
+    pool: &Pool,
+    f: impl FnOnce(&mut Conn) -> StoreResult<T>,
+) -> Option<StoreResult<T>> {
+    let mut conn = pool.try_get()?;
+    match &mut *conn {
+        AnyConnection::Sqlite(_) => Some(f(&mut conn)),
+        AnyConnection::Postgres(_) => None,
+    }
+}
+
 /// Copies the database to the new file `path` in one read transaction (`VACUUM INTO`):
 /// consistent as of its start while other connections go on writing.
 pub fn backup_into(conn: &mut Conn, path: &str) -> StoreResult<()> {
