@@ -10,6 +10,7 @@ pub mod tags;
 pub mod transfer;
 pub mod webhooks;
 
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
@@ -240,8 +241,10 @@ where
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     type Manager = <Conn as Connection>::TransactionManager;
+    let mut _turn = None;
     match conn {
         AnyConnection::Sqlite(c) => {
+            _turn = Some(SQLITE_WRITERS.lock().unwrap_or_else(PoisonError::into_inner));
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
         }
         AnyConnection::Postgres(_) => {
@@ -266,6 +269,13 @@ where
         }
     }
 }
+
+/// The writers of this process to SQLite take turns here before `BEGIN IMMEDIATE`. A writer
+/// that finds the database locked is put to sleep by SQLite and retries (after 1 ms, 2, 5, …,
+/// up to 100 ms at a time), so under concurrent writes some waited a second for a lock held
+/// a few milliseconds at a time; the mutex hands the turn on as soon as it is released.
+/// Writers in other processes (the CLI, another server) still meet SQLite's busy wait.
+static SQLITE_WRITERS: Mutex<()> = Mutex::new(());
 
 /// Every PostgreSQL write transaction takes this lock first: writes are serialized as on
 /// SQLite, so checks made inside a write (If-Match, slug reservations) hold until its commit.
