@@ -303,8 +303,22 @@ pub fn list(conn: &mut Conn, q: &ListQuery) -> StoreResult<Page<Teaser>> {
         .filter(list_filter(&q.filters))
         .select(count_star())
         .get_result(conn)?;
+    // Newest first after (ts, id), a row must be published at or before both `now` and `ts`:
+    // say so with one bound, min(now, ts), which the index range can use. With two bounds on
+    // the column SQLite ranges over one (it cannot tell which is tighter) and filters by the
+    // other, walking the index from the newest article down to the page.
+    let mut page_filters = q.filters.clone();
+    if let (Sort::PublishedDesc, Some((ts, _))) = (q.sort, q.after) {
+        page_filters.visibility = match page_filters.visibility {
+            Visibility::Public { now } => Visibility::Public { now: now.min(ts) },
+            Visibility::State(EditorialState::Published, now) => {
+                Visibility::State(EditorialState::Published, now.min(ts))
+            }
+            other => other,
+        };
+    }
     let mut query = articles::table
-        .filter(list_filter(&q.filters))
+        .filter(list_filter(&page_filters))
         .select(TeaserRow::as_select())
         .into_boxed();
     // Public lists hold only dated articles; editorial ones may hold undated drafts, which
