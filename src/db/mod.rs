@@ -244,7 +244,11 @@ where
     let mut _turn = None;
     match conn {
         AnyConnection::Sqlite(c) => {
-            _turn = Some(SQLITE_WRITERS.lock().unwrap_or_else(PoisonError::into_inner));
+            _turn = Some(
+                SQLITE_WRITERS
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner),
+            );
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
         }
         AnyConnection::Postgres(_) => {

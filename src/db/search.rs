@@ -160,12 +160,15 @@ fn text_match(st: &mut Statement, q: &SearchQuery) {
 
 /// The searched rows joined to their articles. On SQLite the full-text index must drive the
 /// join (`CROSS JOIN` fixes the order): driven from the articles instead, the planner runs the
-/// full-text match once per published article.
+/// full-text match once per published article. And the visibility of each match is read from
+/// an index that holds it (`articles_visibility`): read from the article's row, it sits past
+/// the body in the row's overflow pages.
 fn source(postgres: bool) -> &'static str {
     if postgres {
         "articles_search s JOIN articles a ON a.id = s.article_id"
     } else {
-        "articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid"
+        "articles_fts CROSS JOIN articles a INDEXED BY articles_visibility \
+         ON a.id = articles_fts.rowid"
     }
 }
 
@@ -177,6 +180,10 @@ fn texts(postgres: bool) -> &'static str {
         "articles_fts t ON t.rowid = hits.id"
     }
 }
+
+/// The teaser columns of a hit, from its article.
+const TEASER_COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.word_count, a.status, \
+    a.published_at, a.byline, a.feature_image_url, a.created_at, a.updated_at";
 
 /// The WHERE clause shared by the count and the page.
 fn conditions(st: &mut Statement, q: &SearchQuery) {
@@ -335,16 +342,15 @@ pub fn search(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
     conditions(&mut count, q);
     let total = count.query().get_result::<Count>(conn)?.n;
 
-    // bm25() may only be called in the query that runs the MATCH: rank in an inner query,
-    // page in the one around it, and join the searched texts to the page's hits only.
+    // bm25() may only be called in the query that runs the MATCH: rank every match in an
+    // inner query (with only what ordering and paging need), cut the page in the one around
+    // it, then join the page's hits to their teasers and searched texts.
     let mut page = Statement::new(postgres);
     let ranked = rank(&mut page, q);
     page.push(&format!(
-        "SELECT hits.*, t.title AS search_title, t.summary AS search_summary, \
-         t.body AS search_body, t.tags AS search_tags FROM (\
-         SELECT * FROM (SELECT a.id, a.slug, a.title, a.summary, a.word_count, a.status, \
-         a.published_at, a.byline, a.feature_image_url, a.created_at, a.updated_at, {ranked} \
-         FROM {} WHERE ",
+        "SELECT {TEASER_COLUMNS}, hits.rank AS rank, t.title AS search_title, \
+         t.summary AS search_summary, t.body AS search_body, t.tags AS search_tags FROM (\
+         SELECT * FROM (SELECT a.id, a.published_at, a.updated_at, {ranked} FROM {} WHERE ",
         source(postgres)
     ));
     conditions(&mut page, q);
@@ -361,13 +367,13 @@ pub fn search(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
                     " WHERE rank > {r1} OR (rank = {r2} AND id > {id})"
                 ));
             }
-            "rank, id"
+            ["rank", "id"]
         }
         SearchOrder::Sorted(sort, after) => {
             let (column, cmp, order) = match sort {
-                Sort::PublishedDesc => ("published_at", "<", "published_at DESC, id DESC"),
-                Sort::PublishedAsc => ("published_at", ">", "published_at, id"),
-                Sort::UpdatedDesc => ("updated_at", "<", "updated_at DESC, id DESC"),
+                Sort::PublishedDesc => ("published_at", "<", ["published_at DESC", "id DESC"]),
+                Sort::PublishedAsc => ("published_at", ">", ["published_at", "id"]),
+                Sort::UpdatedDesc => ("updated_at", "<", ["updated_at DESC", "id DESC"]),
             };
             if let Some((ts, id)) = after {
                 let (t1, t2, id) = (
@@ -384,8 +390,12 @@ pub fn search(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
     };
     let limit = page.bind(Bind::Int(q.limit + 1));
     page.push(&format!(
-        " ORDER BY {order} LIMIT {limit}) AS hits JOIN {} ORDER BY {order}",
-        texts(postgres)
+        " ORDER BY {} LIMIT {limit}) AS hits JOIN articles a ON a.id = hits.id JOIN {} \
+         ORDER BY hits.{}, hits.{}",
+        order.join(", "),
+        texts(postgres),
+        order[0],
+        order[1]
     ));
     let mut hits: Vec<Hit> = page.query().load(conn)?;
     let has_more = hits.len() as i64 > q.limit;
