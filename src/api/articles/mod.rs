@@ -444,21 +444,21 @@ pub async fn get_article(
         {
             return Ok(Read::Cached(cached));
         }
-        Ok(Read::Fresh(
-            stamp,
-            found_or_moved(conn, key, vis, store::find)?,
-        ))
+        let found = found_or_moved(conn, key, vis, store::find)?;
+        Ok(Read::Fresh(stamp, Box::new(found)))
     })
     .await?;
     let (stamp, article) = match read {
         Read::Cached(entry) => return Ok(cached_response(&entry)),
-        Read::Fresh(stamp, Found::Here(article)) => (stamp, article),
-        Read::Fresh(_, Found::Moved(slug)) => {
-            return Ok(moved(
-                &format!("/api/v1/articles/{slug}"),
-                req.query_string(),
-            ));
-        }
+        Read::Fresh(stamp, found) => match *found {
+            Found::Here(article) => (stamp, article),
+            Found::Moved(slug) => {
+                return Ok(moved(
+                    &format!("/api/v1/articles/{slug}"),
+                    req.query_string(),
+                ));
+            }
+        },
     };
     let last_modified = article.last_modified;
     // An HTTP date has whole seconds: a change within the current second could follow
@@ -518,7 +518,7 @@ fn cached_response(entry: &cache::Rendered) -> HttpResponse {
 /// read afresh (with its stamp, when the public may see it).
 enum Read {
     Cached(Arc<cache::Rendered>),
-    Fresh(Option<store::Stamp>, Found<store::Article>),
+    Fresh(Option<store::Stamp>, Box<Found<store::Article>>),
 }
 
 /// List an article's related reading.
