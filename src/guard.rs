@@ -45,18 +45,11 @@ impl Limiters {
         }
     }
 
-    /// The address limits are kept for: what the proxy says when trusted and readable,
-    /// else the peer. In-process test requests have neither and are never limited. IPv6
-    /// clients count by their /64 network, which one subscriber usually holds whole.
+    /// The address limits are kept for: what the trusted proxy says, else the peer.
+    /// In-process test requests have neither and are never limited. IPv6 clients count by
+    /// their /64 network, which one subscriber usually holds whole.
     fn client(&self, req: &HttpRequest) -> Option<IpAddr> {
-        let forwarded = self
-            .trust_proxy
-            .then(|| {
-                req.connection_info()
-                    .realip_remote_addr()
-                    .and_then(parse_addr)
-            })
-            .flatten();
+        let forwarded = self.trust_proxy.then(|| forwarded_for(req)).flatten();
         forwarded
             .or_else(|| req.peer_addr().map(|a| a.ip()))
             .map(network)
@@ -106,6 +99,15 @@ fn too_many(detail: &str, wait: std::time::Duration) -> ApiError {
         detail: detail.to_owned(),
         retry_after: retry_after_secs(wait),
     }
+}
+
+/// The client address the proxy in front saw: the last `X-Forwarded-For` entry, which that
+/// proxy wrote whether it replaces the header or appends to it. `Forwarded` and earlier
+/// entries come from the client (or from proxies nobody vouches for) and are never read.
+fn forwarded_for(req: &HttpRequest) -> Option<IpAddr> {
+    let header = req.headers().get_all("x-forwarded-for").last()?;
+    let last = header.to_str().ok()?.rsplit(',').next()?;
+    parse_addr(last)
 }
 
 /// The unit one client is counted by: an IPv4 address, or the /64 network of an IPv6 one.

@@ -159,6 +159,22 @@ impl Metrics {
     }
 }
 
+/// A method as a label: the standard ones by name, any other as `OTHER`, so that made-up
+/// methods cannot grow the number of series without bound.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
 /// Counts every response and its latency under the route template it matched
 /// (`unmatched` for none), so that paths with ids do not multiply the series.
 pub async fn track(
@@ -171,7 +187,7 @@ pub async fn track(
     if let Some(metrics) = metrics {
         let route = res.request().match_pattern();
         metrics.observe(
-            res.request().method().as_str(),
+            method_label(res.request().method()),
             route.as_deref().unwrap_or("unmatched"),
             res.status().as_u16(),
             start.elapsed().as_secs_f64(),
@@ -182,7 +198,14 @@ pub async fn track(
 
 #[cfg(test)]
 mod tests {
-    use super::acceptable;
+    use super::{acceptable, method_label};
+
+    #[test]
+    fn made_up_methods_share_one_label() {
+        let made_up = actix_web::http::Method::from_bytes(b"BREW").unwrap();
+        assert_eq!(method_label(&made_up), "OTHER");
+        assert_eq!(method_label(&actix_web::http::Method::PATCH), "PATCH");
+    }
 
     #[test]
     fn request_ids_from_clients_are_plain_tokens() {

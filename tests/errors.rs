@@ -72,31 +72,6 @@ fn assert_fields(problem: &Value, expected: &[&str], case: &str) {
     }
 }
 
-/// The first place where two JSON values differ, as a JSON pointer, with both values there.
-fn first_difference(a: &Value, b: &Value, at: &str) -> Option<String> {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for key in x.keys().chain(y.keys()) {
-                let (l, r) = (
-                    x.get(key).unwrap_or(&Value::Null),
-                    y.get(key).unwrap_or(&Value::Null),
-                );
-                if let Some(d) = first_difference(l, r, &format!("{at}/{key}")) {
-                    return Some(d);
-                }
-            }
-            None
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
-            .iter()
-            .zip(y)
-            .enumerate()
-            .find_map(|(i, (l, r))| first_difference(l, r, &format!("{at}/{i}"))),
-        _ if a == b => None,
-        _ => Some(format!("{at}: {a} became {b}")),
-    }
-}
-
 /// Asserts the stored content did not change.
 #[track_caller]
 fn assert_unchanged(before: &Value, after: &Value, case: &str) {

@@ -640,6 +640,35 @@ async fn unreadable_forwarded_addresses_are_still_limited() {
     );
 }
 
+/// Behind a trusted proxy the client still writes its own `Forwarded` header and the start
+/// of `X-Forwarded-For` (a proxy that appends keeps them): neither may pick the address a
+/// request is counted under. Only the entry the proxy added, the last one, counts.
+#[actix_web::test]
+async fn a_client_cannot_choose_its_address_behind_a_trusted_proxy() {
+    let ctx = Ctx::with_settings(Settings {
+        trust_proxy: true,
+        ..strict()
+    });
+    let app = ctx.app().await;
+    for i in 0..4 {
+        let req = from_ip(
+            post_article_req(json!({"title": "x"}))
+                .insert_header(("Forwarded", format!("for=198.51.100.{i}")))
+                .insert_header(("X-Forwarded-For", format!("198.51.100.{i}, 203.0.113.9"))),
+            A,
+        );
+        let res = send(&app, req).await;
+        if i < 3 {
+            res.problem(401);
+        } else {
+            assert_429(
+                &res,
+                "the fourth write from one client with spoofed headers",
+            );
+        }
+    }
+}
+
 /// Asserts `res` lets a script from `origin` read it, `Retry-After` included.
 #[track_caller]
 fn assert_cors(res: &Resp, origin: &str, case: &str) {

@@ -19,10 +19,10 @@ pub fn run(cli: Cli) -> CliResult {
     {
         Command::Serve(args) => actix_web::rt::System::new().block_on(serve::serve(&url, args)),
         Command::Migrate => {
-            let pool = db::open(&url, 1)?;
-            let ran = db::migrate(&mut *pool.get()?)?;
+            let (_, applied) = db::open_migrated(&url, 1)?;
             println!(
-                "Database {url} is up to date ({ran} migrations applied before this run's check)."
+                "Database {} is up to date ({applied} migrations applied now).",
+                db::redact(&url)
             );
             Ok(())
         }

@@ -26,8 +26,9 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
         .bind(&args.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
     log::info!(
-        "Gazette listening on http://{} (database {database_url})",
-        args.bind
+        "Gazette listening on http://{} (database {})",
+        args.bind,
+        db::redact(database_url)
     );
     let worker = webhooks::Worker::start(pool, worker_config);
     server.run().await?;

@@ -167,6 +167,11 @@ impl diesel::r2d2::ManageConnection for Manager {
 /// Opens (creating a SQLite file if needed) the database, applies pending migrations and
 /// returns a pool.
 pub fn open(url: &str, max_connections: u32) -> StoreResult<Pool> {
+    open_migrated(url, max_connections).map(|(pool, _)| pool)
+}
+
+/// [`open`], also saying how many migrations it applied.
+pub fn open_migrated(url: &str, max_connections: u32) -> StoreResult<(Pool, usize)> {
     let manager = Manager {
         url: url.to_owned(),
     };
@@ -176,18 +181,18 @@ pub fn open(url: &str, max_connections: u32) -> StoreResult<Pool> {
     let mut first = manager
         .connect()
         .map_err(|e| StoreError::Internal(format!("cannot open database {}: {e}", redact(url))))?;
-    migrate(&mut first)?;
+    let applied = migrate(&mut first)?;
     drop(first);
     let pool = Pool::builder()
         .max_size(max_connections.max(1))
         .connection_timeout(Duration::from_secs(10))
         .build(manager)
         .map_err(|e| StoreError::Internal(format!("cannot open database {}: {e}", redact(url))))?;
-    Ok(pool)
+    Ok((pool, applied))
 }
 
-/// A `DATABASE_URL` fit for messages: without its password.
-fn redact(url: &str) -> String {
+/// A `DATABASE_URL` fit for messages and logs: without its password.
+pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) if parsed.password().is_some() => {
             let _ = parsed.set_password(Some("***"));
