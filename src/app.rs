@@ -20,6 +20,7 @@ use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
 use crate::guard::{self, Limiters};
 use crate::observe::{self, Metrics};
 use crate::openapi::ApiDoc;
+use crate::responses::{self, Responses};
 
 /// Every route of the API. The OpenAPI document is collected from this list.
 fn routes(cfg: &mut ServiceConfig) {
@@ -125,6 +126,7 @@ impl Prepared {
     pub fn new(pool: Pool, settings: Settings) -> Self {
         let spec = openapi();
         let json = openapi_json(&settings.limits);
+        let responses = Responses::new(watch(&pool), settings.response_cache_bytes);
         Self {
             routes: web::Data::new(RouteTable::from_spec(&spec)),
             metrics: web::Data::new(Metrics::default()),
@@ -132,11 +134,20 @@ impl Prepared {
             state: web::Data::new(AppState {
                 pool,
                 limiters: Limiters::new(settings.rate_limits, settings.trust_proxy),
-                articles: api::articles::ArticleCache::new(settings.article_cache_bytes),
+                articles: api::articles::ArticleCache::new(settings.response_cache_bytes),
+                responses,
                 settings,
             }),
         }
     }
+}
+
+/// The watcher of a SQLite database, for [`Responses`]; none when it cannot be had.
+fn watch(pool: &Pool) -> Option<crate::db::changes::Changes> {
+    crate::db::changes::Changes::watch(pool).unwrap_or_else(|e| {
+        log::warn!("rendered responses are not kept: {e}");
+        None
+    })
 }
 
 async fn fallback(
@@ -248,6 +259,7 @@ pub fn build(
         .app_data(prepared.metrics.clone())
         .app_data(web::PayloadConfig::new(settings.limits.body_bytes))
         .default_service(web::to(fallback))
+        .wrap(from_fn(responses::serve))
         .wrap(from_fn(delivery::deliver))
         .wrap(from_fn(guard::guard))
         .wrap(cors(settings))

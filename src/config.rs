@@ -112,9 +112,11 @@ pub struct ServeArgs {
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
 
-    /// Memory for rendered articles served again while unchanged, in MiB; 0 turns it off.
-    #[arg(long, env = "ARTICLE_CACHE_MB", default_value_t = 64)]
-    pub article_cache_mb: usize,
+    /// Memory for public responses kept rendered and served again while unchanged, in MiB:
+    /// whole responses by URL, and articles by what they show, each up to this (they share
+    /// an article's bytes); 0 turns both off.
+    #[arg(long, env = "RESPONSE_CACHE_MB", default_value_t = 64)]
+    pub response_cache_mb: usize,
 
     /// Wait before the first retry of a failed webhook delivery, in milliseconds; it doubles
     /// with each further attempt (at most an hour; 12 attempts in all).
@@ -263,7 +265,7 @@ impl ServeArgs {
             limits: self.limits,
             rate_limits: self.rate_limits,
             trust_proxy: self.trust_proxy,
-            article_cache_bytes: self.article_cache_mb * 1024 * 1024,
+            response_cache_bytes: self.response_cache_mb * 1024 * 1024,
         }
     }
 }
@@ -289,8 +291,8 @@ pub struct Settings {
     pub webhook_retry_base_ms: u64,
     /// The hosts webhooks may be delivered to, in lower case; empty: any.
     pub webhook_allowed_hosts: Vec<String>,
-    /// Memory for rendered public articles, in bytes; 0 keeps none.
-    pub article_cache_bytes: usize,
+    /// Memory for rendered public responses, in bytes, in each cache; 0 keeps none.
+    pub response_cache_bytes: usize,
 }
 
 /// Cache-Control of public reads unless configured: fresh for a minute, then served stale
@@ -311,7 +313,7 @@ impl Default for Settings {
             cache_control: DEFAULT_CACHE_CONTROL.to_owned(),
             webhook_retry_base_ms: 1000,
             webhook_allowed_hosts: Vec::new(),
-            article_cache_bytes: 64 * 1024 * 1024,
+            response_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct AppState {
     pub limiters: crate::guard::Limiters,
     /// Rendered public articles.
     pub articles: articles::ArticleCache,
+    /// Rendered public responses by URL.
+    pub responses: crate::responses::Responses,
 }
 
 pub type State = actix_web::web::Data<AppState>;

@@ -482,15 +482,14 @@ pub async fn get_article(
             // Kept once the second of its last change has passed, so that it carries its
             // Last-Modified as every later response of the same content will.
             if let (true, Some(stamp), Some(modified)) = (cacheable, stamp, &last_modified) {
-                cache.put(
-                    asked,
-                    Arc::new(cache::Rendered {
-                        stamp,
-                        body: body.clone(),
-                        etag: etag.clone(),
-                        last_modified: modified.clone(),
-                    }),
-                );
+                let entry = cache::Rendered {
+                    stamp,
+                    body: body.clone(),
+                    etag: etag.clone(),
+                    last_modified: modified.clone(),
+                };
+                let weight = cache::weight(&asked, &entry);
+                cache.put(asked, Arc::new(entry), weight);
             }
             HttpResponse::Ok()
                 .content_type("application/json")
@@ -498,10 +497,15 @@ pub async fn get_article(
                 .body(body)
         }
     };
-    if let Some(modified) = last_modified {
-        response
-            .headers_mut()
-            .insert(header::LAST_MODIFIED, modified);
+    match last_modified {
+        Some(modified) => {
+            response
+                .headers_mut()
+                .insert(header::LAST_MODIFIED, modified);
+        }
+        None => {
+            response.extensions_mut().insert(crate::responses::Unkept);
+        }
     }
     Ok(response)
 }
