@@ -834,6 +834,69 @@ async fn scheduled_articles_are_404_and_unlisted_until_their_time() {
     assert_eq!(list_articles(&app, "").await["meta"]["total"], 2);
 }
 
+/// The total of the public list and of each admin status list: each as the list reports it
+/// and as the number of articles it holds.
+async fn totals(ctx: &Ctx, app: &TestApp) -> Vec<(String, Value, usize)> {
+    let mut out = Vec::new();
+    for status in ["", "draft", "scheduled", "published", "archived"] {
+        let query = match status {
+            "" => "limit=100".to_owned(),
+            s => format!("status={s}&limit=100"),
+        };
+        let list = send(app, ctx.admin(get(&format!("/api/v1/articles?{query}"))))
+            .await
+            .ok(200);
+        assert_eq!(list["meta"]["has_more"], false, "{list}");
+        out.push((
+            query,
+            list["meta"]["total"].clone(),
+            list["data"].as_array().unwrap().len(),
+        ));
+    }
+    out
+}
+
+#[actix_web::test]
+async fn list_totals_follow_every_change_of_status() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    let check = |step: &'static str| {
+        let (ctx, app) = (&ctx, &app);
+        async move {
+            for (query, total, listed) in totals(ctx, app).await {
+                assert_eq!(total, listed, "{step}: {query}");
+            }
+        }
+    };
+    check("empty").await;
+    for title in ["One", "Two", "Three"] {
+        publish(&ctx, &app, title).await;
+    }
+    create_article(&ctx, &app, json!({"title": "Draft"})).await;
+    let tomorrow = rfc3339(Utc::now() + Duration::days(1));
+    create_article(&ctx, &app, published_at("Embargoed", &tomorrow)).await;
+    check("created").await;
+    patch_article(&ctx, &app, "one", json!({"status": "archived"})).await;
+    check("archived").await;
+    patch_article(&ctx, &app, "draft", json!({"status": "published"})).await;
+    patch_article(&ctx, &app, "two", json!({"status": "draft"})).await;
+    check("published and unpublished").await;
+    patch_article(&ctx, &app, "three", json!({"title": "Three Again"})).await;
+    patch_article(&ctx, &app, "embargoed", json!({"published_at": tomorrow})).await;
+    check("edited, status unchanged").await;
+    let yesterday = rfc3339(Utc::now() - Duration::days(1));
+    patch_article(&ctx, &app, "embargoed", json!({"published_at": yesterday})).await;
+    check("due").await;
+    for slug in ["one", "two", "three"] {
+        send(&app, ctx.admin(delete(&format!("/api/v1/articles/{slug}"))))
+            .await
+            .ok(204);
+    }
+    check("deleted").await;
+    let public = list_articles(&app, "").await;
+    assert_eq!(public["meta"]["total"], 2, "{public}");
+}
+
 #[actix_web::test]
 async fn a_scheduled_article_appears_by_itself_once_its_time_passes() {
     let ctx = Ctx::new();
