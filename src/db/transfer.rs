@@ -20,6 +20,7 @@ use std::fmt;
 use std::io::Write;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -403,18 +404,25 @@ where
     super::write(conn, |conn| {
         let mut counts = ImportCounts::default();
         let mut pending = Vec::new();
+        let mut index = Index {
+            sqlite: matches!(conn, super::AnyConnection::Sqlite(_)),
+            deferred: None,
+        };
         for record in records {
             let (line, record) = record?;
             match record {
                 ImportRecord::Header => {}
                 ImportRecord::Tag(tag) => import_tag(conn, line, &tag, now, &mut counts)?,
                 ImportRecord::Article(article) => {
-                    match import_article(conn, line, &article, now)? {
+                    match import_article(conn, line, &article, now, &mut index)? {
                         Some(p) => pending.push(p),
                         None => counts.unchanged += 1,
                     }
                 }
             }
+        }
+        if let Some(deferred) = index.deferred.take() {
+            index_new_articles(conn, deferred)?;
         }
         for p in pending {
             if p.before.is_some() {
@@ -426,6 +434,93 @@ where
         }
         Ok(counts)
     })
+}
+
+/// How new articles reach the search index: by trigger as each is inserted, or (SQLite) all
+/// at the end of the first pass ([`index_new_articles`]).
+struct Index {
+    sqlite: bool,
+    /// Set once the trigger is dropped.
+    deferred: Option<Deferred>,
+}
+
+/// What [`index_new_articles`] needs: the articles created after `last_id` are this import's,
+/// and `trigger` is the statement that creates the insert trigger again.
+struct Deferred {
+    last_id: i64,
+    trigger: String,
+}
+
+/// The name of the SQLite trigger that indexes each inserted article.
+const FTS_INSERT_TRIGGER: &str = "articles_fts_insert";
+
+#[derive(QueryableByName)]
+struct SqlText {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    sql: String,
+}
+
+#[derive(QueryableByName)]
+struct MaxId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+impl Index {
+    /// Called before inserting an article; returns whether the search index gets its row
+    /// now (by trigger), so that its tags must be brought up to date there.
+    ///
+    /// On SQLite, the first call drops the trigger that indexes each new article, inside the
+    /// import's transaction, to index them all at the end instead: FTS5 writes its pending
+    /// terms to disk at every statement that may need rolling back (each insert, through its
+    /// trigger), so indexed one by one, every article became a segment of its own that FTS5
+    /// then merged again and again; and each new article was tokenized three times (inserted
+    /// without tags, then updated with them, which takes the old text out and puts the new
+    /// in). The trigger is created again before the commit, and a rollback restores it. On
+    /// PostgreSQL the trigger stays (dropping it would lock the table against readers).
+    fn before_insert(&mut self, conn: &mut Conn) -> QueryResult<bool> {
+        if !self.sqlite {
+            return Ok(true);
+        }
+        if self.deferred.is_some() {
+            return Ok(false);
+        }
+        let trigger =
+            diesel::sql_query("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?")
+                .bind::<diesel::sql_types::Text, _>(FTS_INSERT_TRIGGER)
+                .get_result::<SqlText>(conn)
+                .optional()?;
+        let Some(trigger) = trigger else {
+            // Not there (a schema of another version): leave everything as it is.
+            self.sqlite = false;
+            return Ok(true);
+        };
+        let last_id = diesel::sql_query("SELECT COALESCE(MAX(id), 0) AS id FROM articles")
+            .get_result::<MaxId>(conn)?
+            .id;
+        conn.batch_execute(&format!("DROP TRIGGER {FTS_INSERT_TRIGGER}"))?;
+        self.deferred = Some(Deferred {
+            last_id,
+            trigger: trigger.sql,
+        });
+        Ok(false)
+    }
+}
+
+/// Indexes every article created since [`defer_search_index`], in one statement (FTS5 writes
+/// its terms in large segments), as it is now with its tags as the tag code indexes them
+/// ([`super::search::refresh_tags`]); then creates the insert trigger again.
+fn index_new_articles(conn: &mut Conn, deferred: Deferred) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO articles_fts (rowid, title, summary, body, tags) \
+         SELECT a.id, a.title, a.summary, a.body_text, \
+         COALESCE((SELECT group_concat(t.name, ' ') FROM article_tags at JOIN tags t \
+         ON t.id = at.tag_id WHERE at.article_id = a.id), '') \
+         FROM articles a WHERE a.id > ? ORDER BY a.id",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(deferred.last_id)
+    .execute(conn)?;
+    conn.batch_execute(&deferred.trigger)
 }
 
 fn import_tag(
@@ -537,8 +632,15 @@ fn tag_ids(
     }
 }
 
-/// Sets the tags of article `id`, in order, replacing any it has (unless `new`).
-fn set_tags(conn: &mut Conn, id: i64, tags: &[(i64, String)], new: bool) -> QueryResult<()> {
+/// Sets the tags of article `id`, in order, replacing any it has (unless `new`); `index`
+/// when its search row exists and must be brought up to date.
+fn set_tags(
+    conn: &mut Conn,
+    id: i64,
+    tags: &[(i64, String)],
+    new: bool,
+    index: bool,
+) -> QueryResult<()> {
     if !new {
         diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id)))
             .execute(conn)?;
@@ -552,7 +654,7 @@ fn set_tags(conn: &mut Conn, id: i64, tags: &[(i64, String)], new: bool) -> Quer
             ))
             .execute(conn)?;
     }
-    if !tags.is_empty() {
+    if index && !tags.is_empty() {
         super::search::refresh_tags(conn, id)?;
     }
     Ok(())
@@ -629,6 +731,7 @@ fn import_article(
     line: u64,
     record: &ArticleImport,
     now: NaiveDateTime,
+    index: &mut Index,
 ) -> Result<Option<Pending>, TransferError> {
     let new = &record.article;
     let slug = new.slug.as_deref().unwrap_or_default();
@@ -665,11 +768,12 @@ fn import_article(
             ));
         }
         let created_at = record.created_at.unwrap_or(now);
+        let indexed = index.before_insert(conn)?;
         let id: i64 = diesel::insert_into(articles_t::table)
             .values(&write(created_at, record.updated_at.unwrap_or(now)))
             .returning(articles_t::id)
             .get_result(conn)?;
-        set_tags(conn, id, &tags, true)?;
+        set_tags(conn, id, &tags, true, indexed)?;
         if !record.former_slugs.is_empty() {
             set_former(conn, line, id, slug, &record.former_slugs, now)?;
         }
@@ -713,7 +817,7 @@ fn import_article(
         ))
         .execute(conn)?;
     if !tags_same {
-        set_tags(conn, current.id, &tags, false)?;
+        set_tags(conn, current.id, &tags, false, true)?;
     }
     if !former_same {
         set_former(conn, line, current.id, slug, &record.former_slugs, now)?;
