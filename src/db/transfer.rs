@@ -405,13 +405,14 @@ where
         let mut counts = ImportCounts::default();
         let mut pending = Vec::new();
         let mut index = Index::new();
+        let mut known_tags = HashMap::new();
         for record in records {
             let (line, record) = record?;
             match record {
                 ImportRecord::Header => {}
                 ImportRecord::Tag(tag) => import_tag(conn, line, &tag, now, &mut counts)?,
                 ImportRecord::Article(article) => {
-                    match import_article(conn, line, &article, now, &mut index)? {
+                    match import_article(conn, line, &article, now, &mut index, &mut known_tags)? {
                         Some(p) => pending.push(p),
                         None => counts.unchanged += 1,
                     }
@@ -627,18 +628,22 @@ fn at_line(line: u64, err: StoreError) -> TransferError {
 }
 
 /// The ids of the article's tags (given by slug), in order and without repeats; each must
-/// exist.
+/// exist. `known` holds the tags found so far (an import neither deletes tags nor changes
+/// their slugs), so that the database is asked only about new ones.
 fn tag_ids(
     conn: &mut Conn,
     line: u64,
     given: &[String],
+    known: &mut HashMap<String, i64>,
 ) -> Result<Vec<(i64, String)>, TransferError> {
-    let known: HashMap<String, i64> = tags_t::table
-        .filter(tags_t::slug.eq_any(given))
-        .select((tags_t::slug, tags_t::id))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect();
+    let unknown: Vec<&String> = given.iter().filter(|s| !known.contains_key(*s)).collect();
+    if !unknown.is_empty() {
+        let found = tags_t::table
+            .filter(tags_t::slug.eq_any(unknown))
+            .select((tags_t::slug, tags_t::id))
+            .load::<(String, i64)>(conn)?;
+        known.extend(found);
+    }
     let mut errors = Vec::new();
     let mut ids: Vec<(i64, String)> = Vec::with_capacity(given.len());
     for (i, slug) in given.iter().enumerate() {
@@ -758,10 +763,11 @@ fn import_article(
     record: &ArticleImport,
     now: NaiveDateTime,
     index: &mut Index,
+    known_tags: &mut HashMap<String, i64>,
 ) -> Result<Option<Pending>, TransferError> {
     let new = &record.article;
     let slug = new.slug.as_deref().unwrap_or_default();
-    let tags = tag_ids(conn, line, &new.tags)?;
+    let tags = tag_ids(conn, line, &new.tags, known_tags)?;
     let current: Option<Stored> = articles_t::table
         .filter(articles_t::slug.eq(slug))
         .select(Stored::as_select())
