@@ -602,6 +602,134 @@ fn the_binary_reports_the_bad_line_and_changes_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open no-such-file.ndjson"));
 }
 
+/// A bad line after many good ones (which the reading thread has parsed well ahead of the
+/// writer, and the writer has partly written) still fails the whole import.
+#[test]
+fn the_binary_imports_nothing_when_a_line_far_down_is_bad() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database(dir.path(), "g");
+    let file = dir.path().join("in.ndjson");
+    // Creation times in file order, which is the export's order.
+    let at = |i: usize| format!("2026-01-01T00:{:02}:{:02}Z", i / 60, i % 60);
+    let mut records = vec![json!({"type": "tag", "slug": "t", "name": "T"})];
+    for i in 0..300 {
+        records.push(json!({"type": "article", "slug": format!("a-{i}"), "title": format!("A {i}"), "tags": ["t"], "created_at": at(i)}));
+    }
+    let bad_line = records.len() + 1;
+    records.push(json!({"type": "article", "slug": "bad", "title": ""}));
+    for i in 300..400 {
+        records
+            .push(json!({"type": "article", "slug": format!("a-{i}"), "title": format!("A {i}")}));
+    }
+    std::fs::write(&file, lines(&records)).unwrap();
+    let out = gazette(&db)
+        .args(["import", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("line {bad_line}: title"))
+            && stderr.contains("nothing was imported"),
+        "{stderr}"
+    );
+    let exported = String::from_utf8(run_ok(&db, &["export"]).stdout).unwrap();
+    assert_eq!(exported.lines().count(), 1, "only the header: {exported}");
+
+    // Without the bad line, every record arrives, in file order (the later of two records
+    // for one slug wins).
+    records.remove(bad_line - 1);
+    records.push(
+        json!({"type": "article", "slug": "a-0", "title": "A zero, again", "created_at": at(0)}),
+    );
+    std::fs::write(&file, lines(&records)).unwrap();
+    let out = run_ok(&db, &["import", file.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("400 articles created, 1 updated"),
+        "{out:?}"
+    );
+    let exported = records_of(&String::from_utf8(run_ok(&db, &["export"]).stdout).unwrap());
+    let titles: Vec<&str> = exported[2..]
+        .iter()
+        .map(|r| r["title"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = std::iter::once("A zero, again".to_owned())
+        .chain((1..400).map(|i| format!("A {i}")))
+        .collect();
+    assert_eq!(titles, expected);
+}
+
+fn records_of(ndjson: &str) -> Vec<Value> {
+    records(ndjson)
+}
+
+/// The slugs a public search for `q` finds.
+async fn found(app: &TestApp, q: &str) -> Vec<String> {
+    let mut found = slugs(&list_articles(app, &format!("q={}&limit=100", enc(q))).await);
+    found.sort();
+    found
+}
+
+/// After an import the search index holds every new article once, as it ends up: its text,
+/// its tags' names (as a later tag record renamed one) and, for a slug given twice, the second
+/// record's text; and articles created afterwards are indexed as ever (a failed import
+/// changes nothing there either).
+#[actix_web::test]
+async fn the_search_index_is_right_after_an_import() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    let article = |slug: &str, body: &str, tags: &[&str]| {
+        json!({"type": "article", "slug": slug, "title": format!("Title {slug}"), "body": body,
+               "status": "published", "published_at": "2026-01-01T00:00:00Z", "tags": tags})
+    };
+    let file = lines(&[
+        json!({"type": "tag", "slug": "ferries", "name": "Ferries"}),
+        json!({"type": "tag", "slug": "trams", "name": "Trams"}),
+        article("first", "Pelicans *nest* here.", &["ferries", "trams"]),
+        article("second", "Quokka sightings rise.", &[]),
+        article("second", "Wombat sightings rise.", &["trams"]),
+        json!({"type": "tag", "slug": "ferries", "name": "Hovercraft"}),
+    ]);
+    import(&ctx.pool, &file).unwrap();
+    assert_eq!(found(&app, "pelicans").await, ["first"]);
+    assert_eq!(found(&app, "hovercraft").await, ["first"]);
+    assert!(found(&app, "ferries").await.is_empty());
+    assert_eq!(found(&app, "trams").await, ["first", "second"]);
+    assert_eq!(found(&app, "wombat").await, ["second"]);
+    assert!(found(&app, "quokka").await.is_empty());
+    assert_eq!(found(&app, "title").await, ["first", "second"]);
+
+    let failing = lines(&[
+        article("third", "Narwhal season.", &["trams"]),
+        json!({"type": "article", "slug": "fourth", "title": "Fourth", "tags": ["nope"]}),
+    ]);
+    assert!(import(&ctx.pool, &failing).is_err());
+    assert!(found(&app, "narwhal").await.is_empty());
+
+    send(
+        &app,
+        ctx.admin(json(
+            Method::POST,
+            "/api/v1/articles",
+            &json!({"title": "Made later", "body": "Axolotl facts.", "status": "published", "tags": ["Trams"]}),
+        )),
+    )
+    .await
+    .ok(201);
+    assert_eq!(found(&app, "axolotl").await, ["made-later"]);
+    assert_eq!(
+        found(&app, "trams").await,
+        ["first", "made-later", "second"]
+    );
+    import(
+        &ctx.pool,
+        &lines(&[article("fifth", "Okapi stripes.", &["ferries"])]),
+    )
+    .unwrap();
+    assert_eq!(found(&app, "okapi").await, ["fifth"]);
+    assert_eq!(found(&app, "hovercraft").await, ["fifth", "first"]);
+}
+
 // ---------------------------------------------------------------------------------------
 // Related links.
 

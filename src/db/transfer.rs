@@ -20,6 +20,7 @@ use std::fmt;
 use std::io::Write;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -403,18 +404,23 @@ where
     super::write(conn, |conn| {
         let mut counts = ImportCounts::default();
         let mut pending = Vec::new();
+        let mut index = Index::new();
+        let mut known_tags = HashMap::new();
         for record in records {
             let (line, record) = record?;
             match record {
                 ImportRecord::Header => {}
                 ImportRecord::Tag(tag) => import_tag(conn, line, &tag, now, &mut counts)?,
                 ImportRecord::Article(article) => {
-                    match import_article(conn, line, &article, now)? {
+                    match import_article(conn, line, &article, now, &mut index, &mut known_tags)? {
                         Some(p) => pending.push(p),
                         None => counts.unchanged += 1,
                     }
                 }
             }
+        }
+        if let Some(deferred) = index.deferred.take() {
+            index_new_articles(conn, deferred)?;
         }
         for p in pending {
             if p.before.is_some() {
@@ -426,6 +432,122 @@ where
         }
         Ok(counts)
     })
+}
+
+/// How new articles reach the search index: by trigger as each is inserted, or all at the
+/// end of the first pass ([`index_new_articles`]).
+struct Index {
+    /// False once found that the trigger cannot be set aside.
+    defer: bool,
+    /// Set once the trigger is set aside.
+    deferred: Option<Deferred>,
+}
+
+/// What [`index_new_articles`] needs: the articles created after `last_id` are this import's,
+/// and `restore` is the statement that puts the insert trigger back.
+struct Deferred {
+    last_id: i64,
+    restore: String,
+}
+
+#[derive(QueryableByName)]
+struct SqlText {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    sql: String,
+}
+
+#[derive(QueryableByName)]
+struct MaxId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+impl Index {
+    fn new() -> Self {
+        Self {
+            defer: true,
+            deferred: None,
+        }
+    }
+
+    /// Called before inserting an article; returns whether the search index gets its row
+    /// now (by trigger), so that its tags must be brought up to date there.
+    ///
+    /// The first call sets aside, inside the import's transaction, the trigger that indexes
+    /// each new article, to index them all at the end instead, each once with its tags:
+    /// - On SQLite it drops the trigger (and creates it again before the commit; a rollback
+    ///   restores it). FTS5 writes its pending terms to disk at every statement that may need
+    ///   rolling back (each insert, through its trigger), so indexed one by one, every article
+    ///   became a segment of its own that FTS5 then merged again and again; and each new
+    ///   article was tokenized three times (inserted without tags, then updated with them,
+    ///   which takes the old text out and puts the new in).
+    /// - On PostgreSQL it disables the trigger for the transaction (`ALTER TABLE … DISABLE
+    ///   TRIGGER` locks out other writers of `articles`, who wait for the import's advisory
+    ///   lock anyway, but not readers; other sessions keep seeing it enabled). Each new
+    ///   article's tsvector (about 3 ms for 10 KB of text) was computed twice, without tags
+    ///   and with them.
+    fn before_insert(&mut self, conn: &mut Conn) -> QueryResult<bool> {
+        if !self.defer {
+            return Ok(true);
+        }
+        if self.deferred.is_some() {
+            return Ok(false);
+        }
+        let (find, set_aside) = match conn {
+            super::AnyConnection::Sqlite(_) => (
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' \
+                 AND name = 'articles_fts_insert'",
+                "DROP TRIGGER articles_fts_insert",
+            ),
+            super::AnyConnection::Postgres(_) => (
+                "SELECT 'ALTER TABLE articles ENABLE TRIGGER articles_search_insert' AS sql \
+                 FROM pg_trigger WHERE tgrelid = 'articles'::regclass \
+                 AND tgname = 'articles_search_insert' AND tgenabled <> 'D'",
+                "ALTER TABLE articles DISABLE TRIGGER articles_search_insert",
+            ),
+        };
+        let Some(restore) = diesel::sql_query(find)
+            .get_result::<SqlText>(conn)
+            .optional()?
+        else {
+            // Not there (a schema of another version): leave everything as it is.
+            self.defer = false;
+            return Ok(true);
+        };
+        conn.batch_execute(set_aside)?;
+        let last_id = diesel::sql_query("SELECT COALESCE(MAX(id), 0) AS id FROM articles")
+            .get_result::<MaxId>(conn)?
+            .id;
+        self.deferred = Some(Deferred {
+            last_id,
+            restore: restore.sql,
+        });
+        Ok(false)
+    }
+}
+
+/// Indexes every article created since [`Index::before_insert`] set the trigger aside, in one
+/// statement, as it is now and with its tags as the tag code indexes them
+/// ([`super::search::refresh_tags`]); then puts the trigger back.
+fn index_new_articles(conn: &mut Conn, deferred: Deferred) -> QueryResult<()> {
+    let sql = match conn {
+        super::AnyConnection::Sqlite(_) => {
+            "INSERT INTO articles_fts (rowid, title, summary, body, tags) \
+             SELECT a.id, a.title, a.summary, a.body_text, \
+             COALESCE((SELECT group_concat(t.name, ' ') FROM article_tags at JOIN tags t \
+             ON t.id = at.tag_id WHERE at.article_id = a.id), '') \
+             FROM articles a WHERE a.id > ? ORDER BY a.id"
+        }
+        super::AnyConnection::Postgres(_) => {
+            "INSERT INTO articles_search (article_id, title, summary, body, tags) \
+             SELECT a.id, a.title, a.summary, a.body_text, article_tag_names(a.id) \
+             FROM articles a WHERE a.id > $1 ORDER BY a.id"
+        }
+    };
+    diesel::sql_query(sql)
+        .bind::<diesel::sql_types::BigInt, _>(deferred.last_id)
+        .execute(conn)?;
+    conn.batch_execute(&deferred.restore)
 }
 
 fn import_tag(
@@ -506,18 +628,22 @@ fn at_line(line: u64, err: StoreError) -> TransferError {
 }
 
 /// The ids of the article's tags (given by slug), in order and without repeats; each must
-/// exist.
+/// exist. `known` holds the tags found so far (an import neither deletes tags nor changes
+/// their slugs), so that the database is asked only about new ones.
 fn tag_ids(
     conn: &mut Conn,
     line: u64,
     given: &[String],
+    known: &mut HashMap<String, i64>,
 ) -> Result<Vec<(i64, String)>, TransferError> {
-    let known: HashMap<String, i64> = tags_t::table
-        .filter(tags_t::slug.eq_any(given))
-        .select((tags_t::slug, tags_t::id))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect();
+    let unknown: Vec<&String> = given.iter().filter(|s| !known.contains_key(*s)).collect();
+    if !unknown.is_empty() {
+        let found = tags_t::table
+            .filter(tags_t::slug.eq_any(unknown))
+            .select((tags_t::slug, tags_t::id))
+            .load::<(String, i64)>(conn)?;
+        known.extend(found);
+    }
     let mut errors = Vec::new();
     let mut ids: Vec<(i64, String)> = Vec::with_capacity(given.len());
     for (i, slug) in given.iter().enumerate() {
@@ -537,8 +663,15 @@ fn tag_ids(
     }
 }
 
-/// Sets the tags of article `id`, in order, replacing any it has (unless `new`).
-fn set_tags(conn: &mut Conn, id: i64, tags: &[(i64, String)], new: bool) -> QueryResult<()> {
+/// Sets the tags of article `id`, in order, replacing any it has (unless `new`); `index`
+/// when its search row exists and must be brought up to date.
+fn set_tags(
+    conn: &mut Conn,
+    id: i64,
+    tags: &[(i64, String)],
+    new: bool,
+    index: bool,
+) -> QueryResult<()> {
     if !new {
         diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id)))
             .execute(conn)?;
@@ -552,7 +685,7 @@ fn set_tags(conn: &mut Conn, id: i64, tags: &[(i64, String)], new: bool) -> Quer
             ))
             .execute(conn)?;
     }
-    if !tags.is_empty() {
+    if index && !tags.is_empty() {
         super::search::refresh_tags(conn, id)?;
     }
     Ok(())
@@ -629,10 +762,12 @@ fn import_article(
     line: u64,
     record: &ArticleImport,
     now: NaiveDateTime,
+    index: &mut Index,
+    known_tags: &mut HashMap<String, i64>,
 ) -> Result<Option<Pending>, TransferError> {
     let new = &record.article;
     let slug = new.slug.as_deref().unwrap_or_default();
-    let tags = tag_ids(conn, line, &new.tags)?;
+    let tags = tag_ids(conn, line, &new.tags, known_tags)?;
     let current: Option<Stored> = articles_t::table
         .filter(articles_t::slug.eq(slug))
         .select(Stored::as_select())
@@ -665,11 +800,12 @@ fn import_article(
             ));
         }
         let created_at = record.created_at.unwrap_or(now);
+        let indexed = index.before_insert(conn)?;
         let id: i64 = diesel::insert_into(articles_t::table)
             .values(&write(created_at, record.updated_at.unwrap_or(now)))
             .returning(articles_t::id)
             .get_result(conn)?;
-        set_tags(conn, id, &tags, true)?;
+        set_tags(conn, id, &tags, true, indexed)?;
         if !record.former_slugs.is_empty() {
             set_former(conn, line, id, slug, &record.former_slugs, now)?;
         }
@@ -713,7 +849,7 @@ fn import_article(
         ))
         .execute(conn)?;
     if !tags_same {
-        set_tags(conn, current.id, &tags, false)?;
+        set_tags(conn, current.id, &tags, false, true)?;
     }
     if !former_same {
         set_former(conn, line, current.id, slug, &record.former_slugs, now)?;
