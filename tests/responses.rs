@@ -168,3 +168,100 @@ async fn keyed_reads_are_never_answered_from_memory() {
         "what the key listed stays hidden"
     );
 }
+
+/// Moves every date of the database an hour back, so that what is read now may be kept (an
+/// article changed within the current second is not: its Last-Modified would be unsure).
+fn age_everything(ctx: &Ctx) {
+    use diesel::{ExpressionMethods, RunQueryDsl};
+    use gazette::schema::{articles, tags};
+    let then = (Utc::now() - chrono::Duration::hours(1)).naive_utc();
+    let conn = &mut *ctx.pool.get().unwrap();
+    diesel::update(articles::table)
+        .set((
+            articles::created_at.eq(then),
+            articles::updated_at.eq(then),
+            articles::published_at.eq(then),
+        ))
+        .execute(conn)
+        .unwrap();
+    diesel::update(tags::table)
+        .set((tags::created_at.eq(then), tags::updated_at.eq(then)))
+        .execute(conn)
+        .unwrap();
+}
+
+#[actix_web::test]
+async fn a_kept_article_is_rendered_again_when_a_linked_article_changes() {
+    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    use gazette::schema::articles;
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    for (title, related) in [
+        ("Ferry Timetable Cut", json!([])),
+        (
+            "Harbour Ferry Returns",
+            json!([{"slug": "ferry-timetable-cut"}]),
+        ),
+    ] {
+        create_article(
+            &ctx,
+            &app,
+            json!({"title": title, "status": "published", "tags": ["Harbour"], "related": related}),
+        )
+        .await;
+    }
+    age_everything(&ctx);
+    let uri = "/api/v1/articles/harbour-ferry-returns";
+    let title = |body: &serde_json::Value| body["related"][0]["title"].as_str().map(str::to_owned);
+    assert_eq!(
+        title(&get_json(&app, uri).await).as_deref(),
+        Some("Ferry Timetable Cut")
+    );
+
+    let linked = articles::table.filter(articles::slug.eq("ferry-timetable-cut"));
+    let conn = &mut *ctx.pool.get().unwrap();
+    // A change that leaves the linked article's dates alone (no write of Gazette's does) shows
+    // the article is kept: rendered from the database, it would show the new title.
+    diesel::update(linked)
+        .set(articles::title.eq("Ferry Timetable Kept"))
+        .execute(conn)
+        .unwrap();
+    assert_eq!(
+        title(&get_json(&app, uri).await).as_deref(),
+        Some("Ferry Timetable Cut"),
+        "the article is kept in memory"
+    );
+    // The linked article changes, as any write of it does: the article is rendered again.
+    let now = Utc::now().naive_utc();
+    diesel::update(linked)
+        .set((
+            articles::title.eq("Ferry Timetable Restored"),
+            articles::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .unwrap();
+    assert_eq!(
+        title(&get_json(&app, uri).await).as_deref(),
+        Some("Ferry Timetable Restored"),
+        "the linked article's change is seen"
+    );
+    // Withdrawals change no date: kept again, the article must still notice them.
+    age_everything(&ctx);
+    assert!(title(&get_json(&app, uri).await).is_some());
+    // The linked article is withdrawn: the link goes.
+    diesel::update(linked)
+        .set(articles::status.eq("draft"))
+        .execute(conn)
+        .unwrap();
+    assert_eq!(
+        title(&get_json(&app, uri).await),
+        None,
+        "a draft is not linked"
+    );
+    // The article itself is withdrawn.
+    diesel::update(articles::table.filter(articles::slug.eq("harbour-ferry-returns")))
+        .set(articles::status.eq("draft"))
+        .execute(conn)
+        .unwrap();
+    assert_eq!(send(&app, get(uri)).await.status.as_u16(), 404);
+}

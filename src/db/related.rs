@@ -67,6 +67,19 @@ pub(super) struct Curated {
     pub targets_changed: Option<NaiveDateTime>,
 }
 
+/// What a link shows of the article it points to.
+#[derive(Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = articles, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct Target {
+    id: i64,
+    slug: String,
+    title: String,
+    summary: String,
+    status: String,
+    published_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
+
 pub(super) fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated> {
     let links: Vec<LinkRow> = related_links::table
         .filter(related_links::article_id.eq(id))
@@ -75,34 +88,31 @@ pub(super) fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated> {
         .load(conn)?;
     let target_ids: Vec<i64> = links.iter().filter_map(|l| l.target_article_id).collect();
     let now = super::now();
-    type Target = (
-        i64,
-        String,
-        String,
-        String,
-        String,
-        Option<NaiveDateTime>,
-        NaiveDateTime,
-    );
-    let targets: HashMap<i64, Target> = articles::table
-        .filter(articles::id.eq_any(&target_ids))
-        .select((
-            articles::id,
-            articles::slug,
-            articles::title,
-            articles::summary,
-            articles::status,
-            articles::published_at,
-            articles::updated_at,
-        ))
-        .load::<Target>(conn)?
-        .into_iter()
-        .map(|t| (t.0, t))
-        .collect();
-    let is_public = |t: &Target| t.4 == "published" && t.5.is_some_and(|p| p <= now);
+    let targets: HashMap<i64, Target> = match conn {
+        // The index holds what a link shows, which in the row sits past the body.
+        super::AnyConnection::Sqlite(_) => diesel::sql_query(
+            "SELECT a.id, a.slug, a.title, a.summary, a.status, a.published_at, a.updated_at \
+             FROM related_links r JOIN articles a INDEXED BY articles_link \
+             ON a.id = r.target_article_id WHERE r.article_id = ?",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(id)
+        .load::<Target>(conn)?,
+        super::AnyConnection::Postgres(_) => articles::table
+            .filter(articles::id.eq_any(&target_ids))
+            .select(Target::as_select())
+            .load::<Target>(conn)?,
+    }
+    .into_iter()
+    .map(|t| (t.id, t))
+    .collect();
+    let is_public =
+        |t: &Target| t.status == "published" && t.published_at.is_some_and(|p| p <= now);
     let targets_changed = targets
         .values()
-        .map(|t| t.6.max(t.5.filter(|p| *p <= now).unwrap_or(t.6)))
+        .map(|t| {
+            t.updated_at
+                .max(t.published_at.filter(|p| *p <= now).unwrap_or(t.updated_at))
+        })
         .max();
     // Internal links show only targets the public can read, whoever is asking.
     let links = links
@@ -113,9 +123,9 @@ pub(super) fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated> {
                     .get(&target)
                     .filter(|t| is_public(t))
                     .map(|t| Related::Internal {
-                        slug: t.1.clone(),
-                        title: t.2.clone(),
-                        summary: t.3.clone(),
+                        slug: t.slug.clone(),
+                        title: t.title.clone(),
+                        summary: t.summary.clone(),
                     })
             }
             None => Some(Related::External {
