@@ -108,7 +108,13 @@ pub async fn serve(
     }
     let (req, response) = res.into_parts();
     let (mut response, body) = response.into_parts();
-    let body = match actix_web::body::to_bytes(body).await {
+    // A body that is one buffer already (a kept article's) is shared, not copied: the two
+    // caches then hold one copy of it.
+    let body = match body.try_into_bytes() {
+        Ok(bytes) => Ok(bytes),
+        Err(body) => actix_web::body::to_bytes(body).await,
+    };
+    let body = match body {
         Ok(body) => body,
         Err(_) => {
             let error = ApiError::Internal("response body unreadable".to_owned());
