@@ -1,6 +1,7 @@
 //! What operators watch: a request id on every response and its log line, and Prometheus
 //! metrics of requests by route and status and of the database pool.
 
+use std::cell::Cell;
 use std::time::Instant;
 
 use actix_web::HttpMessage;
@@ -34,9 +35,24 @@ fn acceptable(id: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=@".contains(b))
 }
 
+/// A new request id: 32 hex digits, from a random start per thread and a counter. Drawing
+/// 16 random bytes (a system call) and formatting them a byte at a time was 4% of a request
+/// answered from memory.
 fn new_id() -> String {
+    thread_local! {
+        static NEXT: Cell<u128> = Cell::new(random_start());
+    }
+    let id = NEXT.with(|next| {
+        let id = next.get();
+        next.set(id.wrapping_add(1));
+        id
+    });
+    hex(id)
+}
+
+fn random_start() -> u128 {
     let mut bytes = [0u8; 16];
-    // Without randomness an id is still unique enough within a process from the clock.
+    // Without randomness the clock still sets threads apart.
     if getrandom::fill(&mut bytes).is_err() {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -44,11 +60,19 @@ fn new_id() -> String {
             .as_nanos();
         bytes = nanos.to_le_bytes();
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    u128::from_le_bytes(bytes)
+}
+
+fn hex(n: u128) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    (0..32)
+        .rev()
+        .map(|i| char::from(DIGITS[((n >> (i * 4)) & 0xf) as usize]))
+        .collect()
 }
 
 /// Gives every request an id: the client's `X-Request-Id` when it is a plain token of at
-/// most 128 characters, a new random one otherwise; the response carries it back.
+/// most 128 characters, a new one otherwise; the response carries it back.
 pub async fn request_id(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -198,7 +222,16 @@ pub async fn track(
 
 #[cfg(test)]
 mod tests {
-    use super::{acceptable, method_label};
+    use super::{acceptable, hex, method_label, new_id};
+
+    #[test]
+    fn new_request_ids_are_distinct_plain_tokens() {
+        assert_eq!(hex(0xab), format!("{:032x}", 0xab));
+        assert_eq!(hex(u128::MAX), "f".repeat(32));
+        let (a, b) = (new_id(), new_id());
+        assert_ne!(a, b);
+        assert!(acceptable(a.as_bytes()) && a.len() == 32, "{a}");
+    }
 
     #[test]
     fn made_up_methods_share_one_label() {
