@@ -75,6 +75,19 @@ fn records(ndjson: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Runs `gazette import file`, which must fail having imported nothing; returns its stderr.
+#[track_caller]
+fn import_fails(db: &str, file: &std::path::Path) -> String {
+    let out = gazette(db)
+        .args(["import", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let exported = String::from_utf8(run_ok(db, &["export"]).stdout).unwrap();
+    assert_eq!(exported.lines().count(), 1, "only the header: {exported}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 fn lines(records: &[Value]) -> String {
     records.iter().map(|r| format!("{r}\n")).collect()
 }
@@ -581,19 +594,12 @@ fn the_binary_reports_the_bad_line_and_changes_nothing() {
         .collect::<String>(),
     )
     .unwrap();
-    let out = gazette(&db)
-        .args(["import", file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = import_fails(&db, &file);
     assert!(
         stderr.contains("line 3: related[1].slug: no article has the slug 'zzz'")
             && stderr.contains("nothing was imported"),
         "{stderr}"
     );
-    let exported = String::from_utf8(run_ok(&db, &["export"]).stdout).unwrap();
-    assert_eq!(exported.lines().count(), 1, "only the header: {exported}");
     let out = gazette(&db)
         .args(["import", "no-such-file.ndjson"])
         .output()
@@ -622,19 +628,12 @@ fn the_binary_imports_nothing_when_a_line_far_down_is_bad() {
             .push(json!({"type": "article", "slug": format!("a-{i}"), "title": format!("A {i}")}));
     }
     std::fs::write(&file, lines(&records)).unwrap();
-    let out = gazette(&db)
-        .args(["import", file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = import_fails(&db, &file);
     assert!(
         stderr.contains(&format!("line {bad_line}: title"))
             && stderr.contains("nothing was imported"),
         "{stderr}"
     );
-    let exported = String::from_utf8(run_ok(&db, &["export"]).stdout).unwrap();
-    assert_eq!(exported.lines().count(), 1, "only the header: {exported}");
 
     // Without the bad line, every record arrives, in file order (the later of two records
     // for one slug wins).
