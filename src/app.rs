@@ -12,6 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
+use crate::admission::{self, Admission};
 use crate::api::{self, AppState, meta::SpecJson};
 use crate::config::{Limits, Settings};
 use crate::db::Pool;
@@ -120,6 +121,7 @@ pub struct Prepared {
     spec: web::Data<SpecJson>,
     routes: web::Data<RouteTable>,
     metrics: web::Data<Metrics>,
+    admission: web::Data<Admission>,
 }
 
 impl Prepared {
@@ -127,7 +129,9 @@ impl Prepared {
         let spec = openapi();
         let json = openapi_json(&settings.limits);
         let responses = Responses::new(watch(&pool), settings.response_cache_bytes);
+        let admission = Admission::new(settings.reads, pool.max_size(), settings.trust_proxy);
         Self {
+            admission: web::Data::new(admission),
             routes: web::Data::new(RouteTable::from_spec(&spec)),
             metrics: web::Data::new(Metrics::default()),
             spec: web::Data::new(SpecJson(json)),
@@ -257,8 +261,10 @@ pub fn build(
         .app_data(prepared.spec.clone())
         .app_data(prepared.routes.clone())
         .app_data(prepared.metrics.clone())
+        .app_data(prepared.admission.clone())
         .app_data(web::PayloadConfig::new(settings.limits.body_bytes))
         .default_service(web::to(fallback))
+        .wrap(from_fn(admission::admit))
         .wrap(from_fn(responses::serve))
         .wrap(from_fn(delivery::deliver))
         .wrap(from_fn(guard::guard))

@@ -143,6 +143,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub rate_limits: RateLimits,
 
+    #[command(flatten)]
+    pub reads: ReadLimits,
+
     /// Take the client address for rate limits from `Forwarded` or `X-Forwarded-For` (set
     /// only behind a proxy that overwrites them), not from the connection.
     #[arg(long, env = "TRUST_PROXY")]
@@ -231,6 +234,41 @@ impl Default for RateLimits {
     }
 }
 
+/// Admission of reads that reach the database (answers kept in memory pass freely): a
+/// budget of expensive reads per client address and a bound on how many reads run at once.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ReadLimits {
+    /// Expensive reads (a search, a filter, a cursor, an editorial status: any query
+    /// parameter but `limit`, `fields` and `sort`) per client address and minute, with bursts
+    /// up to the same number; 0 turns the limit off. Past it the answer is 429 with
+    /// `Retry-After`.
+    #[arg(long, env = "RATE_LIMIT_EXPENSIVE_READS", default_value_t = Self::DEFAULT.expensive_per_minute)]
+    pub expensive_per_minute: u32,
+    /// Reads that may use the database at once (default: DB_POOL_SIZE), expensive ones at
+    /// most half of them (at least one), so cheap reads always find room. Others wait in
+    /// memory.
+    #[arg(long, env = "MAX_CONCURRENT_READS")]
+    pub max_concurrent: Option<u32>,
+    /// How long a read waits for room, in milliseconds, before the answer is 503 with
+    /// `Retry-After`.
+    #[arg(long, env = "READ_QUEUE_MS", default_value_t = Self::DEFAULT.queue_ms)]
+    pub queue_ms: u64,
+}
+
+impl ReadLimits {
+    pub const DEFAULT: Self = Self {
+        expensive_per_minute: 120,
+        max_concurrent: None,
+        queue_ms: 1000,
+    };
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
 impl ServeArgs {
     /// The serve settings from the environment alone (for `gazette` with no subcommand).
     pub fn from_env() -> Self {
@@ -264,6 +302,7 @@ impl ServeArgs {
                 .collect(),
             limits: self.limits,
             rate_limits: self.rate_limits,
+            reads: self.reads,
             trust_proxy: self.trust_proxy,
             response_cache_bytes: self.response_cache_mb * 1024 * 1024,
         }
@@ -283,6 +322,8 @@ pub struct Settings {
     pub limits: Limits,
     /// Requests allowed per client address.
     pub rate_limits: RateLimits,
+    /// Admission of reads: expensive ones per client address, and how many at once.
+    pub reads: ReadLimits,
     /// Whether the client address comes from `Forwarded`/`X-Forwarded-For`.
     pub trust_proxy: bool,
     /// Cache-Control of successful and 404 reads without a key.
@@ -309,6 +350,7 @@ impl Default for Settings {
             require_if_match: false,
             limits: Limits::default(),
             rate_limits: RateLimits::default(),
+            reads: ReadLimits::default(),
             trust_proxy: false,
             cache_control: DEFAULT_CACHE_CONTROL.to_owned(),
             webhook_retry_base_ms: 1000,

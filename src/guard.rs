@@ -45,14 +45,8 @@ impl Limiters {
         }
     }
 
-    /// The address limits are kept for: what the trusted proxy says, else the peer.
-    /// In-process test requests have neither and are never limited. IPv6 clients count by
-    /// their /64 network, which one subscriber usually holds whole.
     fn client(&self, req: &HttpRequest) -> Option<IpAddr> {
-        let forwarded = self.trust_proxy.then(|| forwarded_for(req)).flatten();
-        forwarded
-            .or_else(|| req.peer_addr().map(|a| a.ip()))
-            .map(network)
+        client_address(req, self.trust_proxy)
     }
 
     /// A 429 while `req`'s client has used up its failed key checks.
@@ -92,6 +86,16 @@ impl Limiters {
             _ => Ok(()),
         }
     }
+}
+
+/// The address limits are kept for: what the trusted proxy says (with `trust_proxy`), else
+/// the peer. In-process test requests have neither and are never limited. IPv6 clients count
+/// by their /64 network, which one subscriber usually holds whole.
+pub fn client_address(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
+    let forwarded = trust_proxy.then(|| forwarded_for(req)).flatten();
+    forwarded
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
+        .map(network)
 }
 
 fn too_many(detail: &str, wait: std::time::Duration) -> ApiError {

@@ -1,5 +1,6 @@
 //! Gazette: a headless JSON content API for news publishers.
 
+pub mod admission;
 pub mod api;
 pub mod app;
 pub mod cli;

@@ -149,13 +149,24 @@ pub fn add_sparse_forms(spec: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// The answers any operation may give before its handler runs: 431 for oversized headers
-/// and, where a key is checked (every operation with a 401), 429 once a client has made
-/// too many writes or failed key checks.
+/// The answers any operation may give before its handler runs: 431 for oversized headers;
+/// where a key is checked (every operation with a 401), 429 once a client has made too many
+/// writes or failed key checks; and on reads of the database, 429 past a client's budget of
+/// expensive reads and 503 when no room for a read became free (`crate::admission`).
 pub fn add_guard_responses(spec: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder};
 
+    let retry_after = || {
+        HeaderBuilder::new()
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1)),
+            ))
+            .description(Some("Seconds to wait before the next attempt."))
+            .build()
+    };
     let problem = || {
         ContentBuilder::new()
             .schema(Some(Ref::from_schema_name("Problem")))
@@ -163,20 +174,19 @@ pub fn add_guard_responses(spec: &mut utoipa::openapi::OpenApi) {
     };
     let too_many = ResponseBuilder::new()
         .description(
-            "Too many writes, or requests with a wrong key, from this client address; retry \
-             after `Retry-After` seconds.",
+            "Too many writes, requests with a wrong key, or expensive reads (searches, \
+             filters, further pages) from this client address; retry after `Retry-After` \
+             seconds.",
         )
-        .header(
-            "Retry-After",
-            HeaderBuilder::new()
-                .schema(Some(
-                    ObjectBuilder::new()
-                        .schema_type(Type::Integer)
-                        .minimum(Some(1)),
-                ))
-                .description(Some("Seconds to wait before the next attempt."))
-                .build(),
+        .header("Retry-After", retry_after())
+        .content(crate::error::PROBLEM_JSON, problem())
+        .build();
+    let busy = ResponseBuilder::new()
+        .description(
+            "The server is answering as many reads as it can; retry after `Retry-After` \
+             seconds.",
         )
+        .header("Retry-After", retry_after())
         .content(crate::error::PROBLEM_JSON, problem())
         .build();
     let headers_too_large = ResponseBuilder::new()
@@ -190,7 +200,25 @@ pub fn add_guard_responses(spec: &mut utoipa::openapi::OpenApi) {
     components
         .responses
         .insert("HeadersTooLarge".to_owned(), RefOr::T(headers_too_large));
-    for item in spec.paths.paths.values_mut() {
+    components
+        .responses
+        .insert("Busy".to_owned(), RefOr::T(busy));
+    for (path, item) in spec.paths.paths.iter_mut() {
+        if let Some(read) = item
+            .get
+            .as_mut()
+            .filter(|_| crate::admission::reads_database(path))
+        {
+            let responses = &mut read.responses.responses;
+            responses.insert(
+                "429".to_owned(),
+                RefOr::Ref(Ref::from_response_name("TooManyRequests")),
+            );
+            // An operation that says why it may be unavailable keeps its own words.
+            responses
+                .entry("503".to_owned())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name("Busy")));
+        }
         for op in [
             &mut item.get,
             &mut item.post,

@@ -32,6 +32,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    tag_counts (tag_id) {
+        tag_id -> BigInt,
+        published -> BigInt,
+    }
+}
+
+diesel::table! {
     article_tags (article_id, tag_id) {
         article_id -> BigInt,
         tag_id -> BigInt,
@@ -119,6 +126,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     tags,
     article_tags,
+    tag_counts,
     related_links,
     api_keys,
     webhooks,

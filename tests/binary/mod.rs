@@ -35,13 +35,17 @@ const SCRUBBED: [&str; 22] = [
     "WEBHOOK_ALLOWED_HOSTS",
     "RATE_LIMIT_WRITES",
     "RATE_LIMIT_AUTH_FAILURES",
+    "RATE_LIMIT_EXPENSIVE_READS",
+    "MAX_CONCURRENT_READS",
+    "READ_QUEUE_MS",
 ];
 
-/// Settings every test server gets: tests drive many writes (and some refusals) from one
-/// address, which a rate limit would turn into 429s that no test is about.
-const SERVER_DEFAULTS: [(&str, &str); 2] = [
+/// Settings every test server gets: tests drive many writes, reads (and some refusals) from
+/// one address, which a rate limit would turn into 429s that no test is about.
+const SERVER_DEFAULTS: [(&str, &str); 3] = [
     ("RATE_LIMIT_WRITES", "0"),
     ("RATE_LIMIT_AUTH_FAILURES", "0"),
+    ("RATE_LIMIT_EXPENSIVE_READS", "0"),
 ];
 
 /// How long a server may take from spawn to its first healthy answer.
