@@ -17,6 +17,7 @@ diesel::table! {
         feature_image_url -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        live -> Bool,
     }
 }
 

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Timestamp};
 
 use super::related::{Related, RelatedSpec, related_of, set_related};
-use super::{Conn, Page, StoreError, StoreResult, revisions, tags};
+use super::{Conn, Page, StoreError, StoreResult, live, revisions, tags};
 use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
 use crate::schema::{article_slugs, article_tags, articles, related_links, tags as tags_t};
 
@@ -108,6 +108,9 @@ pub struct ArticleRow {
     pub feature_image_url: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Whether the article is live: announced as published and, on SQLite, in the public
+    /// search index (see [`super::live`]).
+    pub live: bool,
 }
 
 /// The columns a list shows: everything but the body.
@@ -796,6 +799,8 @@ pub fn import(
         }
         for id in ids {
             revisions::record(conn, id, now)?;
+            let row = find_row(conn, &ArticleKey::Id(id), Visibility::All)?;
+            live::settle(conn, &row, is_public(&row, now), true)?;
         }
         Ok(new.len())
     })
@@ -806,21 +811,40 @@ fn is_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
 }
 
 /// Queues the webhook event for a change from `before` to `after` (either absent for a
-/// creation or deletion): published when the public starts seeing the article, unpublished
-/// when it stops, deleted, or updated.
+/// creation or deletion), and records whether the article is live now ([`live::settle`]):
+/// published when it goes live, unpublished when a live article stops being public,
+/// deleted, or updated.
 pub(super) fn emit(
     conn: &mut Conn,
     before: Option<&ArticleRow>,
     after: Option<&ArticleRow>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let was = before.is_some_and(|r| is_public(r, now));
+    emit_indexed(conn, before, after, now, true)
+}
+
+/// [`emit`]; `index` false leaves a live article's public index row to [`live::index_new`].
+pub(super) fn emit_indexed(
+    conn: &mut Conn,
+    before: Option<&ArticleRow>,
+    after: Option<&ArticleRow>,
+    now: NaiveDateTime,
+    index: bool,
+) -> QueryResult<()> {
+    let was = before.is_some_and(|r| r.live);
+    let is = after.is_some_and(|r| is_public(r, now));
     let event = match after {
         None => "article.deleted",
-        Some(row) if is_public(row, now) && !was => "article.published",
-        Some(_) if was && !after.is_some_and(|r| is_public(r, now)) => "article.unpublished",
+        Some(_) if is && !was => "article.published",
+        Some(_) if was && !is => "article.unpublished",
         Some(_) => "article.updated",
     };
+    if let Some(row) = after {
+        if before.is_some_and(|b| shown(b, now)) && !is {
+            touch_linking(conn, row.id, now)?;
+        }
+        live::settle(conn, row, is, index)?;
+    }
     let Some(row) = after.or(before) else {
         return Ok(());
     };
@@ -834,6 +858,29 @@ pub(super) fn emit(
         "updated_at": row.updated_at.and_utc(),
     });
     super::events::record(conn, event, &data, now)
+}
+
+/// Whether the public could see the article as stored: live, or published with its time
+/// come and not marked live yet.
+fn shown(row: &ArticleRow, now: NaiveDateTime) -> bool {
+    row.live || is_public(row, now)
+}
+
+/// Marks the articles that link to article `id` as changed: what they show of it (a link
+/// only to an article the public can read) changes when it stops being public. Only then:
+/// edits of an article the public cannot see change nothing the public sees elsewhere.
+fn touch_linking(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    let linking = related_links::table
+        .filter(related_links::target_article_id.eq(id))
+        .select(related_links::article_id);
+    diesel::update(
+        articles::table
+            .filter(articles::id.eq_any(linking))
+            .filter(articles::id.ne(id)),
+    )
+    .set(articles::updated_at.eq(now))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// A condition a write checks against the article as it is, inside the write's transaction
@@ -956,7 +1003,7 @@ fn apply(
 }
 
 /// Deletes an article; links to it from other articles go with it, and those articles count
-/// as changed (their related reading did).
+/// as changed when the public could see it (their related reading changed).
 pub fn delete(
     conn: &mut Conn,
     key: &ArticleKey,
@@ -967,12 +1014,9 @@ pub fn delete(
         let current = find(conn, key, Visibility::All)?;
         check(&current)?;
         let id = current.row.id;
-        let linking = related_links::table
-            .filter(related_links::target_article_id.eq(id))
-            .select(related_links::article_id);
-        diesel::update(articles::table.filter(articles::id.eq_any(linking)))
-            .set(articles::updated_at.eq(now))
-            .execute(conn)?;
+        if shown(&current.row, now) {
+            touch_linking(conn, id, now)?;
+        }
         diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)?;
         emit(conn, Some(&current.row), None, now)?;
         Ok(())

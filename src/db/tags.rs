@@ -238,13 +238,16 @@ pub fn delete(conn: &mut Conn, slug: &str, now: NaiveDateTime) -> StoreResult<()
     super::write(conn, |conn| {
         let tag = find_row(conn, slug)?;
         let id = tag.id;
-        let tagged = article_tags::table
+        let tagged: Vec<i64> = article_tags::table
             .filter(article_tags::tag_id.eq(id))
-            .select(article_tags::article_id);
-        diesel::update(articles::table.filter(articles::id.eq_any(tagged)))
+            .select(article_tags::article_id)
+            .load(conn)?;
+        diesel::update(articles::table.filter(articles::id.eq_any(&tagged)))
             .set(articles::updated_at.eq(now))
             .execute(conn)?;
         diesel::delete(tags::table.filter(tags::id.eq(id))).execute(conn)?;
+        // The full index lost the tag's name by trigger; the public one takes it from there.
+        super::live::reindex(conn, &tagged)?;
         emit(conn, "tag.deleted", &tag, None, now)?;
         Ok(())
     })

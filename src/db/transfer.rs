@@ -419,6 +419,9 @@ where
                 }
             }
         }
+        // New articles reach the public search index together too, after the second pass
+        // has settled which of them are live.
+        let deferred_from = index.deferred.as_ref().map(|d| d.last_id);
         if let Some(deferred) = index.deferred.take() {
             index_new_articles(conn, deferred)?;
         }
@@ -428,7 +431,10 @@ where
             } else {
                 counts.articles_created += 1;
             }
-            finish(conn, p, now)?;
+            finish(conn, p, now, deferred_from)?;
+        }
+        if let Some(last_id) = deferred_from {
+            super::live::index_new(conn, last_id)?;
         }
         Ok(counts)
     })
@@ -862,8 +868,15 @@ fn import_article(
     }))
 }
 
-/// Sets a changed article's related links, records its revision and queues its event.
-fn finish(conn: &mut Conn, p: Pending, now: NaiveDateTime) -> Result<(), TransferError> {
+/// Sets a changed article's related links, records its revision and queues its event; the
+/// public index row of an article created after `deferred_from` is left to
+/// [`super::live::index_new`].
+fn finish(
+    conn: &mut Conn,
+    p: Pending,
+    now: NaiveDateTime,
+    deferred_from: Option<i64>,
+) -> Result<(), TransferError> {
     if let Some(links) = &p.related {
         set_related(conn, p.id, links, "related").map_err(|e| at_line(p.line, e))?;
     }
@@ -874,6 +887,7 @@ fn finish(conn: &mut Conn, p: Pending, now: NaiveDateTime) -> Result<(), Transfe
         published_at,
         ..after.clone()
     });
-    articles::emit(conn, before.as_ref(), Some(&after), now)?;
+    let index = deferred_from.is_none_or(|last_id| p.id <= last_id);
+    articles::emit_indexed(conn, before.as_ref(), Some(&after), now, index)?;
     Ok(())
 }
