@@ -504,16 +504,18 @@ pub fn find(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<A
 
 /// Everything the public representation of an article depends on: two equal stamps mean
 /// the same representation, so a response rendered for one may be served for the other. An
-/// edit of the article (its fields, tags or links) or the deletion of a link target moves its
-/// `updated_at`; a renamed tag moves `tags_changed`; an edited link target moves that
-/// target's `updated_at`, and one published or withdrawn, or coming due, flips its `public`.
+/// edit of the article (its fields, tags or links) or the deletion of a public link target
+/// moves its `updated_at`; a renamed tag moves `tags_changed`; an edited public link target
+/// moves that target's `updated_at`, and one published or withdrawn, or coming due, flips
+/// its `public`. A target the public cannot read is not shown: its edits leave the stamp as
+/// it is (and so the rendered response, its timing included).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stamp {
     id: i64,
     updated_at: NaiveDateTime,
     tags_changed: Option<NaiveDateTime>,
-    /// Each internal link's target, in link order: (id, updated_at, public now).
-    targets: Vec<(i64, NaiveDateTime, bool)>,
+    /// Each internal link's target, in link order: (id, updated_at when public, public now).
+    targets: Vec<(i64, Option<NaiveDateTime>, bool)>,
 }
 
 #[cfg(test)]
@@ -610,7 +612,10 @@ fn read_stamp(conn: &mut Conn, key: &ArticleKey, now: NaiveDateTime) -> QueryRes
         tags_changed,
         targets: targets
             .into_iter()
-            .map(|row| (row.id, row.updated_at, visible(&row)))
+            .map(|row| {
+                let public = visible(&row);
+                (row.id, public.then_some(row.updated_at), public)
+            })
             .collect(),
     }))
 }
