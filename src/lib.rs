@@ -9,6 +9,7 @@ pub mod db;
 pub mod delivery;
 pub mod demo;
 pub mod error;
+pub mod golive;
 pub mod guard;
 pub mod keep;
 pub mod observe;
