@@ -92,7 +92,8 @@ pub struct ServeArgs {
     )]
     pub cors_allowed_origins: Vec<String>,
 
-    /// Require a content or admin key for every read.
+    /// Require a content or admin key for every read, `/metrics`, `/readyz` and the docs
+    /// UI; `/healthz` and `/openapi.json` stay open.
     #[arg(long, env = "REQUIRE_CONTENT_KEY")]
     pub require_content_key: bool,
 
@@ -143,8 +144,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub rate_limits: RateLimits,
 
-    /// Take the client address for rate limits from `Forwarded` or `X-Forwarded-For` (set
-    /// only behind a proxy that overwrites them), not from the connection.
+    /// Take the client address for the failed-key limit from the last `X-Forwarded-For`
+    /// entry (set only behind a proxy that writes it), not from the connection.
     #[arg(long, env = "TRUST_PROXY")]
     pub trust_proxy: bool,
 }
@@ -205,15 +206,17 @@ impl Default for Limits {
     }
 }
 
-/// Requests allowed per client address and minute, with bursts up to the same number; 0
-/// turns a limit off. Past it the answer is 429 with `Retry-After`.
+/// Requests allowed a minute, with bursts up to the same number; 0 turns a limit off. Past
+/// it the answer is 429 with `Retry-After`.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct RateLimits {
-    /// Writes (POST, PUT, PATCH, DELETE) per client address and minute.
+    /// Writes (POST, PUT, PATCH, DELETE) per admin key and minute, counted once the key is
+    /// valid: refused writes (401, 403) spend no one's allowance.
     #[arg(long, env = "RATE_LIMIT_WRITES", default_value_t = Self::DEFAULT.writes_per_minute)]
     pub writes_per_minute: u32,
-    /// Requests with a wrong or revoked key per client address and minute; past it, every
-    /// request with a key from that address is refused until the minute has passed.
+    /// Requests with a wrong, revoked or malformed key per client address and minute; past
+    /// it, such requests from that address are 429 until the wait is over, while valid keys
+    /// from it are still accepted.
     #[arg(long, env = "RATE_LIMIT_AUTH_FAILURES", default_value_t = Self::DEFAULT.auth_failures_per_minute)]
     pub auth_failures_per_minute: u32,
 }
