@@ -583,7 +583,8 @@ pub async fn list_deliveries(
 /// Redeliver a delivery.
 ///
 /// Queues the delivery again, due now, with the same body (and so the same event `id`). A
-/// delivered or failed one starts over with a fresh count of attempts.
+/// delivered or failed one starts over with a fresh count of attempts. A delivery that is
+/// being attempted at this moment is a 409: redeliver it once that attempt has ended.
 #[utoipa::path(
     operation_id = "redeliverWebhookDelivery",
     tag = "webhooks",
@@ -597,6 +598,7 @@ pub async fn list_deliveries(
         (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No subscription has this id, or it has no such delivery.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The delivery is being attempted right now.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
