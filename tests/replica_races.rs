@@ -1,11 +1,13 @@
 //! Two replicas on one database, in process: each an app and a delivery worker on its own
 //! pool. A delivery being attempted is claimed by no other worker and queued again by no
-//! redeliver (409), so a slow receiver gets each event once. On SQLite, or on PostgreSQL
-//! with `GAZETTE_TEST_POSTGRES`.
+//! redeliver (409), so a slow receiver gets each event once; and two `serve --demo` loads
+//! at once leave one demo newsroom and no error. On SQLite, or on PostgreSQL with
+//! `GAZETTE_TEST_POSTGRES`.
 
 mod common;
 mod receiver;
 
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use actix_web::http::Method;
@@ -173,5 +175,35 @@ async fn wait_delivered(ctx: &Ctx, hook: i64, round: usize) -> store::DeliveryRo
             "round {round} not delivered: {d:?}"
         );
         actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[test]
+fn two_demo_loads_at_once_leave_one_newsroom() {
+    for round in 0..3 {
+        let ctx = Ctx::new();
+        let pools = [ctx.pool.clone(), db::open(ctx.db_url(), 2).unwrap()];
+        let start = Arc::new(Barrier::new(pools.len()));
+        let loads: Vec<_> = pools
+            .into_iter()
+            .map(|pool| {
+                let start = Arc::clone(&start);
+                std::thread::spawn(move || {
+                    let conn = &mut *pool.get().unwrap();
+                    start.wait();
+                    gazette::demo::load(conn).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        let results: Vec<_> = loads.into_iter().map(|t| t.join().unwrap()).collect();
+        let loaded: Vec<usize> = results
+            .iter()
+            .filter_map(|r| r.clone().unwrap_or_else(|e| panic!("round {round}: {e}")))
+            .collect();
+        assert_eq!(loaded.len(), 1, "round {round}: one load, {results:?}");
+        let conn = &mut *ctx.pool.get().unwrap();
+        let articles = db::articles::count_all(conn).unwrap();
+        assert_eq!(articles as usize, loaded[0], "round {round}: one newsroom");
+        assert_eq!(gazette::demo::load(conn).unwrap(), None, "loaded already");
     }
 }
