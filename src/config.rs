@@ -124,8 +124,10 @@ pub struct ServeArgs {
     #[arg(long, env = "WEBHOOK_RETRY_BASE_MS", default_value_t = 1000)]
     pub webhook_retry_base_ms: u64,
 
-    /// Comma-separated hosts webhooks may be delivered to (as written in their URLs); empty:
-    /// any. Deliveries to other hosts fail without a connection being made.
+    /// Comma-separated hosts webhooks may be delivered to whatever their addresses (as written
+    /// in their URLs), and then to no other; empty: any host whose every address is public
+    /// (not loopback, private, link-local or reserved). Deliveries to other hosts fail
+    /// without a connection being made.
     #[arg(
         long,
         env = "WEBHOOK_ALLOWED_HOSTS",
@@ -292,7 +294,8 @@ pub struct Settings {
     pub cache_control: String,
     /// Wait before the first retry of a failed webhook delivery, in milliseconds.
     pub webhook_retry_base_ms: u64,
-    /// The hosts webhooks may be delivered to, in lower case; empty: any.
+    /// The hosts webhooks may be delivered to whatever their addresses, in lower case; empty:
+    /// any host whose every address is public.
     pub webhook_allowed_hosts: Vec<String>,
     /// Memory for rendered public responses, in bytes, in each cache; 0 keeps none.
     pub response_cache_bytes: usize,

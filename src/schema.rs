@@ -106,6 +106,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        attempting_until -> Nullable<Timestamp>,
     }
 }
 

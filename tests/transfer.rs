@@ -370,7 +370,7 @@ async fn importing_twice_changes_nothing() {
         ctx.admin(json(
             Method::POST,
             "/api/v1/webhooks",
-            &json!({"url": "http://127.0.0.1:9/hook", "events": ["*"]}),
+            &json!({"url": "https://hooks.example.org/hook", "events": ["*"]}),
         )),
     )
     .await

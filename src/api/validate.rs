@@ -23,6 +23,11 @@ impl Checker {
         self.errors.push(FieldError::new(field, message));
     }
 
+    /// How many errors were found so far: whether a check added one.
+    pub fn error_count(&self) -> usize {
+        self.errors.len()
+    }
+
     /// Text of at most `max` characters, without control characters; non-blank if `required`.
     pub fn text(&mut self, field: &str, value: &str, max: usize, required: bool) {
         if required && value.trim().is_empty() {

@@ -13,6 +13,7 @@ use super::pagination::{self, ListMeta};
 use super::validate::{self, Checker};
 use super::{State, utc};
 use crate::db::{self, events, webhooks as store};
+use crate::egress;
 use crate::error::{ApiError, Problem};
 
 /// Generated secrets start with this, so leaked ones are easy to recognise.
@@ -274,8 +275,16 @@ fn delivery_out(row: store::DeliveryRow) -> Delivery {
     }
 }
 
-fn check_url(c: &mut Checker, url: &str) {
+/// A receiver's URL: well formed, and not on an address deliveries may not reach unless
+/// its host is one of `allowed` (see [`egress::check_url`]).
+fn check_url(c: &mut Checker, url: &str, allowed: &[String]) {
+    let errors = c.error_count();
     c.server_url("url", url);
+    if c.error_count() == errors
+        && let Err(why) = egress::check_url(url, allowed)
+    {
+        c.fail("url", why);
+    }
 }
 
 /// The listed events without repeats, in the order given.
@@ -395,7 +404,7 @@ pub async fn create_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let input: WebhookCreate = body.parse()?;
     let mut c = Checker::default();
-    check_url(&mut c, &input.url);
+    check_url(&mut c, &input.url, &state.settings.webhook_allowed_hosts);
     let events = check_events(&mut c, &input.events);
     if let Some(secret) = &input.secret {
         check_secret(&mut c, secret);
@@ -483,7 +492,7 @@ pub async fn update_webhook(
     let input: WebhookPatch = body.parse()?;
     let mut c = Checker::default();
     if let Some(url) = &input.url {
-        check_url(&mut c, url);
+        check_url(&mut c, url, &state.settings.webhook_allowed_hosts);
     }
     let events = input.events.as_deref().map(|e| check_events(&mut c, e));
     if let Some(secret) = &input.secret {
@@ -574,7 +583,8 @@ pub async fn list_deliveries(
 /// Redeliver a delivery.
 ///
 /// Queues the delivery again, due now, with the same body (and so the same event `id`). A
-/// delivered or failed one starts over with a fresh count of attempts.
+/// delivered or failed one starts over with a fresh count of attempts. A delivery that is
+/// being attempted at this moment is a 409: redeliver it once that attempt has ended.
 #[utoipa::path(
     operation_id = "redeliverWebhookDelivery",
     tag = "webhooks",
@@ -588,6 +598,7 @@ pub async fn list_deliveries(
         (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No subscription has this id, or it has no such delivery.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The delivery is being attempted right now.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]

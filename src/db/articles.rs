@@ -777,28 +777,27 @@ fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<
     }
 }
 
-/// Stores many articles in one transaction, then their related links (which may point at
-/// any of them, given as (article slug, links)).
+/// Stores many articles, then their related links (which may point at any of them, given
+/// as (article slug, links)). Call it inside the caller's [`super::write`], which makes
+/// them one transaction.
 pub fn import(
     conn: &mut Conn,
     new: &[NewArticle],
     links: &[(String, Vec<RelatedSpec>)],
     now: NaiveDateTime,
 ) -> StoreResult<usize> {
-    super::write(conn, |conn| {
-        let mut ids = Vec::with_capacity(new.len());
-        for article in new {
-            ids.push(insert(conn, article, now)?);
-        }
-        for (slug, related) in links {
-            let id = find_row(conn, &ArticleKey::Slug(slug.clone()), Visibility::All)?.id;
-            set_related(conn, id, related, &format!("{slug}.related"))?;
-        }
-        for id in ids {
-            revisions::record(conn, id, now)?;
-        }
-        Ok(new.len())
-    })
+    let mut ids = Vec::with_capacity(new.len());
+    for article in new {
+        ids.push(insert(conn, article, now)?);
+    }
+    for (slug, related) in links {
+        let id = find_row(conn, &ArticleKey::Slug(slug.clone()), Visibility::All)?.id;
+        set_related(conn, id, related, &format!("{slug}.related"))?;
+    }
+    for id in ids {
+        revisions::record(conn, id, now)?;
+    }
+    Ok(new.len())
 }
 
 fn is_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
