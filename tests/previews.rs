@@ -241,6 +241,7 @@ async fn expires_in_is_bounded_and_named_when_out_of_range() {
         json!(-1),
         json!("3600"),
         json!(1.5),
+        json!(1e300),
     ] {
         let res = send(
             &app,
@@ -269,7 +270,11 @@ async fn expires_in_is_bounded_and_named_when_out_of_range() {
     send(&app, ctx.admin(not_json)).await.problem(415);
     assert_eq!(live_count(&ctx), 0, "refused requests minted nothing");
 
-    for (seconds, expected) in [(60, Duration::minutes(1)), (2_592_000, Duration::days(30))] {
+    for (seconds, expected) in [
+        (json!(60), Duration::minutes(1)),
+        (json!(2_592_000), Duration::days(30)),
+        (json!(3600.0), Duration::hours(1)),
+    ] {
         let link = mint(&ctx, &app, "draft", Some(json!({"expires_in": seconds}))).await;
         assert_eq!(ts(&link["expires_at"]) - ts(&link["created_at"]), expected);
     }

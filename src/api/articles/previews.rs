@@ -37,8 +37,10 @@ const DEAD_LINK: &str = "This preview link shows nothing: it is unknown, has exp
 #[schema(example = json!({"expires_in": 86400}))]
 pub struct PreviewCreate {
     /// Seconds until the link expires: 60 to 2592000 (30 days); 604800 (7 days) when absent.
-    #[schema(minimum = 60, maximum = 2592000, default = 604800, example = 86400)]
-    expires_in: Option<i64>,
+    // A number, so that a whole one written with a fraction (`3600.0`) is taken as JSON
+    // Schema's `integer` takes it.
+    #[schema(value_type = Option<i64>, minimum = 60, maximum = 2592000, default = 604800, example = 86400)]
+    expires_in: Option<f64>,
 }
 
 /// A new preview link. The token is shown this once: only its hash is stored.
@@ -91,16 +93,25 @@ fn has_body(req: &HttpRequest) -> bool {
 }
 
 fn lifetime(input: &PreviewCreate) -> Result<Duration, ApiError> {
-    let seconds = input.expires_in.unwrap_or(DEFAULT_EXPIRES_IN);
-    if !(MIN_EXPIRES_IN..=MAX_EXPIRES_IN).contains(&seconds) {
+    let Some(seconds) = input.expires_in else {
+        return Ok(Duration::seconds(DEFAULT_EXPIRES_IN));
+    };
+    let whole = seconds.fract() == 0.0;
+    let range = MIN_EXPIRES_IN as f64..=MAX_EXPIRES_IN as f64;
+    if !whole || !range.contains(&seconds) {
         return Err(ApiError::invalid(vec![FieldError::new(
             "expires_in",
             format!(
-                "must be from {MIN_EXPIRES_IN} to {MAX_EXPIRES_IN} seconds (30 days), got {seconds}"
+                "must be a whole number of seconds from {MIN_EXPIRES_IN} to {MAX_EXPIRES_IN} \
+                 (30 days), got {seconds}"
             ),
         )]));
     }
-    Ok(Duration::seconds(seconds))
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "a whole number within the range checked above"
+    )]
+    Ok(Duration::seconds(seconds as i64))
 }
 
 /// Mint a preview link.
