@@ -75,7 +75,8 @@ pub struct ServeArgs {
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
     pub bind: String,
 
-    /// The public site that renders the articles; canonical and share URLs are built on it.
+    /// The public site that renders the articles; canonical, share and preview-link URLs are
+    /// built on it.
     #[arg(long, env = "SITE_URL", default_value = "http://localhost:3000")]
     pub site_url: String,
 

@@ -800,13 +800,14 @@ pub fn import(
     Ok(new.len())
 }
 
-fn is_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
+pub(super) fn is_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
     row.status == "published" && row.published_at.is_some_and(|p| p <= now)
 }
 
 /// Queues the webhook event for a change from `before` to `after` (either absent for a
 /// creation or deletion): published when the public starts seeing the article, unpublished
-/// when it stops, deleted, or updated.
+/// when it stops, deleted, or updated. Removes the article's preview links when it is public
+/// before or after the change.
 pub(super) fn emit(
     conn: &mut Conn,
     before: Option<&ArticleRow>,
@@ -823,6 +824,10 @@ pub(super) fn emit(
     let Some(row) = after.or(before) else {
         return Ok(());
     };
+    // A preview link never shows an article again once it has been public.
+    if was || after.is_some_and(|r| is_public(r, now)) {
+        super::previews::forget(conn, row.id)?;
+    }
     let data = serde_json::json!({
         "id": row.id,
         "slug": row.slug,

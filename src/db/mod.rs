@@ -4,6 +4,7 @@ pub mod articles;
 pub mod changes;
 pub mod events;
 pub mod keys;
+pub mod previews;
 pub mod related;
 pub mod revisions;
 pub mod search;

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 mod cache;
 mod input;
 mod model;
+mod previews;
 mod revisions;
 mod write;
 
@@ -21,6 +22,10 @@ pub use model::{
     RelatedSource, Share, ShareLinks,
 };
 use model::{article_out, related_out, suggestion_out, teaser_out};
+pub use previews::{
+    PreviewCreate, PreviewLink, PreviewList, PreviewSummary, create_preview, delete_preview,
+    get_preview, list_previews,
+};
 pub use revisions::{get_revision, list_revisions, restore_revision};
 pub use write::{create_article, delete_article, replace_related, update_article};
 
