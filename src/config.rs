@@ -21,6 +21,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once at start; the settings are read in place"
+)]
 pub enum Command {
     /// Serve the API (the default when no subcommand is given).
     Serve(ServeArgs),
@@ -177,6 +181,10 @@ pub struct Limits {
     /// The largest page a list returns (`limit`).
     #[arg(long, env = "MAX_PAGE_SIZE", default_value_t = Self::DEFAULT.page_size)]
     pub page_size: i64,
+    /// The longest line of an import (NDJSON), in bytes: an import holds one line at a time
+    /// in memory, with its parsed and rendered forms (422 naming the line beyond).
+    #[arg(long, env = "MAX_IMPORT_LINE_BYTES", default_value_t = Self::DEFAULT.import_line_bytes)]
+    pub import_line_bytes: usize,
 }
 
 impl Limits {
@@ -188,6 +196,9 @@ impl Limits {
         tags_per_article: 20,
         related_per_article: 50,
         page_size: 100,
+        // The largest article the other limits allow, exported: 1 Mi characters of body at up
+        // to 4 bytes each, with its links and the rest.
+        import_line_bytes: 8 * 1024 * 1024,
     };
 }
 

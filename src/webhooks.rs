@@ -125,7 +125,7 @@ async fn attempt(pool: Pool, agent: ureq::Agent, delivery: Claimed, config: Work
         Outcome::Delivered(code) => log::debug!("webhook delivery {id} to {url}: {code}"),
         Outcome::Failed(_, error) => log::warn!("webhook delivery {id} to {url} failed: {error}"),
     }
-    let recorded = db::run(&pool, move |conn| {
+    let recorded = db::run_write(&pool, move |conn| {
         let now = db::now();
         match outcome {
             Outcome::Delivered(code) => store::mark_delivered(conn, id, code, now)?,
@@ -150,7 +150,7 @@ async fn poll_once(pool: &Pool, agent: &ureq::Agent, config: &WorkerConfig) -> S
         + chrono::Duration::from_std(config.timeout * 2 + Duration::from_secs(10))
             .unwrap_or(chrono::Duration::minutes(1));
     let batch = config.batch;
-    let claimed = db::run(pool, move |conn| {
+    let claimed = db::run_write(pool, move |conn| {
         if !store::has_due(conn, now)? {
             return Ok(Vec::new());
         }

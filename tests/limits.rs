@@ -40,6 +40,7 @@ const SMALL: Limits = Limits {
     related_per_article: 1,
     page_size: 5,
     body_bytes: 4096,
+    import_line_bytes: 600,
 };
 
 fn small() -> Ctx {

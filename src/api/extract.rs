@@ -25,14 +25,30 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 pub struct JsonBody(Result<Bytes, ApiError>);
 
 impl JsonBody {
-    /// The body as `T`, which must be given as a JSON object.
-    pub fn parse<T: DeserializeOwned>(self) -> Result<T, ApiError> {
-        parse_json(&self.0?, Shape::Object)
+    /// The body as `T`, which must be given as a JSON object; parsed off the async workers.
+    pub async fn parse<T: DeserializeOwned + Send + 'static>(self) -> Result<T, ApiError> {
+        self.parse_then(Shape::Object, Ok).await
     }
 
-    /// The body as `T`, which must be given as a JSON array.
-    pub fn parse_list<T: DeserializeOwned>(self) -> Result<T, ApiError> {
-        parse_json(&self.0?, Shape::Array)
+    /// The body as `T`, which must be given as a JSON array; parsed off the async workers.
+    pub async fn parse_list<T: DeserializeOwned + Send + 'static>(self) -> Result<T, ApiError> {
+        self.parse_then(Shape::Array, Ok).await
+    }
+
+    /// The body as `T` of `shape`, then `finish`ed (checked and rendered, say), on the
+    /// blocking thread pool: parsing a megabyte of JSON or rendering its Markdown is not work
+    /// for an async worker, which serves many requests in turn.
+    pub async fn parse_then<T, U>(
+        self,
+        shape: Shape,
+        finish: impl FnOnce(T) -> Result<U, ApiError> + Send + 'static,
+    ) -> Result<U, ApiError>
+    where
+        T: DeserializeOwned,
+        U: Send + 'static,
+    {
+        let body = self.0?;
+        super::blocking(move || finish(parse_json(&body, shape)?)).await
     }
 }
 

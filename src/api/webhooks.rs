@@ -402,7 +402,7 @@ pub async fn create_webhook(
     _admin: Admin,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let input: WebhookCreate = body.parse()?;
+    let input: WebhookCreate = body.parse().await?;
     let mut c = Checker::default();
     check_url(&mut c, &input.url, &state.settings.webhook_allowed_hosts);
     let events = check_events(&mut c, &input.events);
@@ -419,7 +419,7 @@ pub async fn create_webhook(
         },
         active: input.active.unwrap_or(true),
     };
-    let row = db::run(&state.pool, move |conn| {
+    let row = db::run_write(&state.pool, move |conn| {
         store::create(conn, &new, db::now())
     })
     .await?;
@@ -489,7 +489,7 @@ pub async fn update_webhook(
     body: JsonBody,
 ) -> Result<web::Json<Webhook>, ApiError> {
     let id = path_id(&id, "webhook")?;
-    let input: WebhookPatch = body.parse()?;
+    let input: WebhookPatch = body.parse().await?;
     let mut c = Checker::default();
     if let Some(url) = &input.url {
         check_url(&mut c, url, &state.settings.webhook_allowed_hosts);
@@ -505,7 +505,7 @@ pub async fn update_webhook(
         secret: input.secret,
         active: input.active,
     };
-    let row = db::run(&state.pool, move |conn| {
+    let row = db::run_write(&state.pool, move |conn| {
         store::update(conn, id, &changes, db::now())
     })
     .await?;
@@ -534,7 +534,7 @@ pub async fn delete_webhook(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, "webhook")?;
-    db::run(&state.pool, move |conn| store::delete(conn, id)).await?;
+    db::run_write(&state.pool, move |conn| store::delete(conn, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -610,7 +610,7 @@ pub async fn redeliver(
     let (id, delivery_id) = path.into_inner();
     let id = path_id(&id, "webhook")?;
     let delivery_id = path_id(&delivery_id, "delivery")?;
-    let row = db::run(&state.pool, move |conn| {
+    let row = db::run_write(&state.pool, move |conn| {
         store::redeliver(conn, id, delivery_id, db::now())
     })
     .await?;

@@ -161,19 +161,34 @@ pub struct SearchHit {
 }
 
 /// A new article, validated and rendered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct NewArticle {
     pub title: String,
     pub slug: Option<String>,
     pub summary: String,
     pub body: String,
     pub rendered: Rendered,
-    pub status: &'static str,
+    #[serde(deserialize_with = "known_status")]
+    pub status: StatusName,
     pub published_at: Option<NaiveDateTime>,
     pub byline: Option<String>,
     pub feature_image_url: Option<String>,
     pub tags: Vec<String>,
     pub related: Vec<RelatedSpec>,
+}
+
+/// A stored status (named so, not written `&'static str`, so that serde does not take it to
+/// be borrowed from the input).
+pub type StatusName = &'static str;
+
+/// One of the statuses an article is stored with.
+fn known_status<'de, D: serde::Deserializer<'de>>(de: D) -> Result<&'static str, D::Error> {
+    use serde::Deserialize;
+    let status = String::deserialize(de)?;
+    ["draft", "published", "archived"]
+        .into_iter()
+        .find(|known| *known == status)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown status '{status}'")))
 }
 
 /// Changes to an article: `None` leaves a field as it is.
@@ -864,11 +879,15 @@ pub fn update(
 }
 
 /// Makes revision `number` current again, as a new revision. Internal links whose target is
-/// gone are left out; the slug stays as it is.
+/// gone are left out; the slug stays as it is. `body` is the revision's body and its
+/// rendering, made before the write (rendering is slow work, kept out of the write lock);
+/// when the revision read now has another body (the key names another article since), the
+/// restore is refused as a conflict.
 pub fn restore(
     conn: &mut Conn,
     key: &ArticleKey,
     number: i64,
+    body: (String, Rendered),
     now: NaiveDateTime,
     check: Check<'_>,
 ) -> StoreResult<Article> {
@@ -876,6 +895,11 @@ pub fn restore(
         let current = find(conn, key, Visibility::All)?;
         check(&current)?;
         let old = revisions::find(conn, key, number)?.snapshot;
+        if old.body != body.0 {
+            return Err(StoreError::Conflict(
+                "The article changed while its revision was being restored; retry.".to_owned(),
+            ));
+        }
         let mut related = Vec::with_capacity(old.related.len());
         for link in &old.related {
             match RelatedSpec::from(link) {
@@ -897,7 +921,7 @@ pub fn restore(
             title: Some(old.title),
             slug: None,
             summary: Some(old.summary),
-            body: Some((old.body.clone(), crate::content::render(&old.body))),
+            body: Some(body),
             status: Some(status),
             published_at: Some(old.published_at),
             byline: Some(old.byline),

@@ -185,15 +185,16 @@ fn json_response(
 const MAX_TAG_FILTERS: usize = 50;
 
 fn time_param(name: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, ApiError> {
-    raw.map(|raw| {
-        DateTime::parse_from_rfc3339(raw)
-            .map(|t| t.naive_utc())
-            .map_err(|_| {
-                pagination::query_error(
-                    name,
-                    format!("must be an RFC 3339 date-time like 2026-11-01T00:00:00Z, got '{raw}'"),
-                )
-            })
+    raw.map(|raw| match DateTime::parse_from_rfc3339(raw) {
+        Ok(t) if validate::is_leap_second(&t) => Err(pagination::query_error(
+            name,
+            format!("{}, got '{raw}'", validate::LEAP_SECOND),
+        )),
+        Ok(t) => Ok(t.naive_utc()),
+        Err(_) => Err(pagination::query_error(
+            name,
+            format!("must be an RFC 3339 date-time like 2026-11-01T00:00:00Z, got '{raw}'"),
+        )),
     })
     .transpose()
 }
