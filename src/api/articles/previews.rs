@@ -149,13 +149,13 @@ pub async fn create_preview(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let input = if has_body(&req) {
-        body.parse::<PreviewCreate>()?
+        body.parse::<PreviewCreate>().await?
     } else {
         PreviewCreate::default()
     };
     let lifetime = lifetime(&input)?;
     let key = ArticleKey::parse(&key);
-    let (row, token) = db::run(&state.pool, move |conn| {
+    let (row, token) = db::run_write(&state.pool, move |conn| {
         store::mint(conn, &key, lifetime, db::now())
     })
     .await?;
@@ -246,7 +246,7 @@ pub async fn delete_preview(
         ))
     })?;
     let key = ArticleKey::parse(&key);
-    db::run(&state.pool, move |conn| {
+    db::run_write(&state.pool, move |conn| {
         store::revoke(conn, &key, id, db::now())
     })
     .await?;
