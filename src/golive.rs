@@ -43,6 +43,20 @@ fn wait(outcome: &live::GoLive, now: chrono::NaiveDateTime) -> Duration {
     }
 }
 
+/// One go-live step at `now`. Most steps find nothing due: that look takes neither the
+/// write turn nor the write lock; only a step with articles due waits for its turn among the
+/// writers ([`db::run_write`]).
+async fn step(pool: &Pool, now: chrono::NaiveDateTime) -> db::StoreResult<live::GoLive> {
+    let next_due = db::run(pool, |conn| Ok(live::next_due(conn)?)).await?;
+    if next_due.is_none_or(|at| at > now) {
+        return Ok(live::GoLive {
+            published: 0,
+            next_due,
+        });
+    }
+    db::run_write(pool, move |conn| live::go_live(conn, now, BATCH)).await
+}
+
 /// Set when the worker is to stop; wakes it from its sleep.
 #[derive(Debug, Default)]
 struct Stop {
@@ -96,7 +110,7 @@ impl GoLiveWorker {
         let task = actix_web::rt::spawn(async move {
             while !stopping.is_set() {
                 let now = db::now();
-                let step = db::run(&pool, move |conn| live::go_live(conn, now, BATCH)).await;
+                let step = step(&pool, now).await;
                 let pause = match step {
                     Ok(outcome) => {
                         if outcome.published > 0 {

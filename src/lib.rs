@@ -8,6 +8,7 @@ pub mod content;
 pub mod db;
 pub mod delivery;
 pub mod demo;
+pub mod egress;
 pub mod error;
 pub mod golive;
 pub mod guard;

@@ -237,7 +237,7 @@ pub async fn create_tag(
     _admin: Admin,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let input: TagCreate = body.parse()?;
+    let input: TagCreate = body.parse().await?;
     let mut c = Checker::default();
     c.tag("name", &input.name);
     if let Some(slug) = &input.slug {
@@ -254,7 +254,7 @@ pub async fn create_tag(
         name: input.name.trim().to_owned(),
         description: input.description,
     };
-    let tag = db::run(&state.pool, move |conn| {
+    let tag = db::run_write(&state.pool, move |conn| {
         store::create(conn, &new, db::now())
     })
     .await?;
@@ -291,7 +291,7 @@ pub async fn update_tag(
     slug: web::Path<String>,
     body: JsonBody,
 ) -> Result<web::Json<Tag>, ApiError> {
-    let input: TagPatch = body.parse()?;
+    let input: TagPatch = body.parse().await?;
     let mut c = Checker::default();
     if let Some(name) = &input.name {
         c.tag("name", name);
@@ -311,7 +311,7 @@ pub async fn update_tag(
         description: input.description,
     };
     let slug = slug.into_inner();
-    let tag = db::run(&state.pool, move |conn| {
+    let tag = db::run_write(&state.pool, move |conn| {
         store::update(conn, &slug, &changes, db::now())
     })
     .await?;
@@ -340,7 +340,7 @@ pub async fn delete_tag(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    db::run(&state.pool, move |conn| {
+    db::run_write(&state.pool, move |conn| {
         store::delete(conn, &slug, db::now())
     })
     .await?;

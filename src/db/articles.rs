@@ -164,19 +164,34 @@ pub struct SearchHit {
 }
 
 /// A new article, validated and rendered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct NewArticle {
     pub title: String,
     pub slug: Option<String>,
     pub summary: String,
     pub body: String,
     pub rendered: Rendered,
-    pub status: &'static str,
+    #[serde(deserialize_with = "known_status")]
+    pub status: StatusName,
     pub published_at: Option<NaiveDateTime>,
     pub byline: Option<String>,
     pub feature_image_url: Option<String>,
     pub tags: Vec<String>,
     pub related: Vec<RelatedSpec>,
+}
+
+/// A stored status (named so, not written `&'static str`, so that serde does not take it to
+/// be borrowed from the input).
+pub type StatusName = &'static str;
+
+/// One of the statuses an article is stored with.
+fn known_status<'de, D: serde::Deserializer<'de>>(de: D) -> Result<&'static str, D::Error> {
+    use serde::Deserialize;
+    let status = String::deserialize(de)?;
+    ["draft", "published", "archived"]
+        .into_iter()
+        .find(|known| *known == status)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown status '{status}'")))
 }
 
 /// Changes to an article: `None` leaves a field as it is.
@@ -785,40 +800,40 @@ fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<
     }
 }
 
-/// Stores many articles in one transaction, then their related links (which may point at
-/// any of them, given as (article slug, links)).
+/// Stores many articles, then their related links (which may point at any of them, given
+/// as (article slug, links)). Call it inside the caller's [`super::write`], which makes
+/// them one transaction.
 pub fn import(
     conn: &mut Conn,
     new: &[NewArticle],
     links: &[(String, Vec<RelatedSpec>)],
     now: NaiveDateTime,
 ) -> StoreResult<usize> {
-    super::write(conn, |conn| {
-        let mut ids = Vec::with_capacity(new.len());
-        for article in new {
-            ids.push(insert(conn, article, now)?);
-        }
-        for (slug, related) in links {
-            let id = find_row(conn, &ArticleKey::Slug(slug.clone()), Visibility::All)?.id;
-            set_related(conn, id, related, &format!("{slug}.related"))?;
-        }
-        for id in ids {
-            revisions::record(conn, id, now)?;
-            let row = find_row(conn, &ArticleKey::Id(id), Visibility::All)?;
-            live::settle(conn, &row, is_public(&row, now), true)?;
-        }
-        Ok(new.len())
-    })
+    let mut ids = Vec::with_capacity(new.len());
+    for article in new {
+        ids.push(insert(conn, article, now)?);
+    }
+    for (slug, related) in links {
+        let id = find_row(conn, &ArticleKey::Slug(slug.clone()), Visibility::All)?.id;
+        set_related(conn, id, related, &format!("{slug}.related"))?;
+    }
+    for id in ids {
+        revisions::record(conn, id, now)?;
+        let row = find_row(conn, &ArticleKey::Id(id), Visibility::All)?;
+        live::settle(conn, &row, is_public(&row, now), true)?;
+    }
+    Ok(new.len())
 }
 
-fn is_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
+pub(super) fn is_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
     row.status == "published" && row.published_at.is_some_and(|p| p <= now)
 }
 
 /// Queues the webhook event for a change from `before` to `after` (either absent for a
 /// creation or deletion), and records whether the article is live now ([`live::settle`]):
 /// published when it goes live, unpublished when a live article stops being public,
-/// deleted, or updated.
+/// deleted, or updated. Removes the article's preview links when it is public before or
+/// after the change.
 pub(super) fn emit(
     conn: &mut Conn,
     before: Option<&ArticleRow>,
@@ -853,6 +868,10 @@ pub(super) fn emit_indexed(
     let Some(row) = after.or(before) else {
         return Ok(());
     };
+    // A preview link never shows an article again once it has been public.
+    if was || after.is_some_and(|r| is_public(r, now)) {
+        super::previews::forget(conn, row.id)?;
+    }
     let data = serde_json::json!({
         "id": row.id,
         "slug": row.slug,
@@ -912,11 +931,15 @@ pub fn update(
 }
 
 /// Makes revision `number` current again, as a new revision. Internal links whose target is
-/// gone are left out; the slug stays as it is.
+/// gone are left out; the slug stays as it is. `body` is the revision's body and its
+/// rendering, made before the write (rendering is slow work, kept out of the write lock);
+/// when the revision read now has another body (the key names another article since), the
+/// restore is refused as a conflict.
 pub fn restore(
     conn: &mut Conn,
     key: &ArticleKey,
     number: i64,
+    body: (String, Rendered),
     now: NaiveDateTime,
     check: Check<'_>,
 ) -> StoreResult<Article> {
@@ -924,6 +947,11 @@ pub fn restore(
         let current = find(conn, key, Visibility::All)?;
         check(&current)?;
         let old = revisions::find(conn, key, number)?.snapshot;
+        if old.body != body.0 {
+            return Err(StoreError::Conflict(
+                "The article changed while its revision was being restored; retry.".to_owned(),
+            ));
+        }
         let mut related = Vec::with_capacity(old.related.len());
         for link in &old.related {
             match RelatedSpec::from(link) {
@@ -945,7 +973,7 @@ pub fn restore(
             title: Some(old.title),
             slug: None,
             summary: Some(old.summary),
-            body: Some((old.body.clone(), crate::content::render(&old.body))),
+            body: Some(body),
             status: Some(status),
             published_at: Some(old.published_at),
             byline: Some(old.byline),

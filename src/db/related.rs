@@ -26,7 +26,7 @@ pub enum Related {
 }
 
 /// A related link as written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RelatedSpec {
     Internal {
         slug: String,

@@ -22,7 +22,7 @@ use std::io::Write;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::articles::{self, ArticleKey, ArticleWrite, NewArticle, Visibility};
 use super::related::{RelatedSpec, set_related};
@@ -324,7 +324,7 @@ pub fn export(conn: &mut Conn, out: &mut impl Write) -> Result<ExportCounts, Tra
 // Import.
 
 /// A tag record, validated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TagImport {
     pub slug: String,
     pub name: String,
@@ -337,7 +337,7 @@ pub struct TagImport {
 }
 
 /// An article record, validated and rendered; `article.slug` is set.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ArticleImport {
     pub article: NewArticle,
     /// When absent: now for a new article, else kept.
@@ -348,8 +348,9 @@ pub struct ArticleImport {
     pub former_slugs: Vec<String>,
 }
 
-/// One line of an import, validated.
-#[derive(Debug, Clone)]
+/// One line of an import, validated (and kept as JSON in a temporary file between its
+/// preparation and its write).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ImportRecord {
     Header,
     Tag(TagImport),

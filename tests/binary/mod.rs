@@ -178,6 +178,11 @@ impl Server {
         &self.addr
     }
 
+    /// The server's process id (for its /proc entries).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The absolute URL of `path` on this server.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
