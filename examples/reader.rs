@@ -3,8 +3,8 @@
 //! Serves the static site in `examples/reader/` (plain HTML, CSS and one ES module) on
 //! http://127.0.0.1:8000. Unless `--api` names a running Gazette, it also starts one in this
 //! process on http://127.0.0.1:8080, as `gazette serve --demo` would, on a temporary database:
-//! the demo newsroom, an admin key for "Edit Content" (printed), canonical and share URLs on
-//! the reader, and the reader's origin allowed to write. The two are different origins, so
+//! the demo newsroom, an admin key for "Edit Content" (printed), canonical, share and preview
+//! URLs on the reader, and the reader's origin allowed to write. The two are different origins, so
 //! the page reads the API exactly as a news site on its own domain would: over CORS.
 
 use std::error::Error;
@@ -99,6 +99,24 @@ async fn article(slug: web::Path<String>) -> HttpResponse {
         .finish()
 }
 
+/// Preview links (`{SITE_URL}/preview/{token}`) land on the preview page; the token moves
+/// into the fragment, which the browser sends to no server.
+async fn preview(token: web::Path<String>) -> HttpResponse {
+    if token.is_empty()
+        || token.len() > 64
+        || !token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return HttpResponse::NotFound().body("Not found\n");
+    }
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, format!("/#/preview/{token}")))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
 fn get_or_head() -> actix_web::Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
@@ -158,6 +176,7 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
             .app_data(site.clone())
             .route("/", get_or_head().to(index))
             .route("/articles/{slug}", get_or_head().to(article))
+            .route("/preview/{token}", get_or_head().to(preview))
             .route("/{name}", get_or_head().to(file))
     })
     .workers(2)

@@ -185,7 +185,10 @@ mod tests {
         let get = Method::GET;
         for (path, query) in [
             ("/api/v1/articles", ""),
-            ("/api/v1/articles", "limit=100&fields=slug,title&sort=-updated_at"),
+            (
+                "/api/v1/articles",
+                "limit=100&fields=slug,title&sort=-updated_at",
+            ),
             ("/api/v1/articles/some-story", ""),
             ("/api/v1/articles/some-story/related", "limit=8"),
             ("/api/v1/tags", "limit=100"),
@@ -196,7 +199,10 @@ mod tests {
         }
         for (path, query) in [
             ("/api/v1/articles", "q=tram"),
-            ("/api/v1/articles", "limit=100&q=ka&published_after=2026-01-01T00:00:00Z"),
+            (
+                "/api/v1/articles",
+                "limit=100&q=ka&published_after=2026-01-01T00:00:00Z",
+            ),
             ("/api/v1/articles", "cursor=abc"),
             ("/api/v1/articles", "tag=transport"),
             ("/api/v1/articles", "published_before=2026-01-01T00:00:00Z"),
@@ -210,7 +216,10 @@ mod tests {
         ] {
             assert_eq!(cost(&get, path, query), Cost::Expensive, "{path}?{query}");
         }
-        assert_eq!(cost(&Method::HEAD, "/api/v1/articles", "q=x"), Cost::Expensive);
+        assert_eq!(
+            cost(&Method::HEAD, "/api/v1/articles", "q=x"),
+            Cost::Expensive
+        );
         for (method, path) in [
             (Method::POST, "/api/v1/articles"),
             (Method::PATCH, "/api/v1/articles/x"),
@@ -259,7 +268,10 @@ mod tests {
         };
         actix_web::rt::task::yield_now().await;
         drop(held);
-        assert!(waiting.await.unwrap(), "the waiting read got the room let go");
+        assert!(
+            waiting.await.unwrap(),
+            "the waiting read got the room let go"
+        );
     }
 
     #[test]

@@ -43,6 +43,10 @@ fn routes(cfg: &mut ServiceConfig) {
                 .service(api::articles::list_revisions)
                 .service(api::articles::get_revision)
                 .service(api::articles::restore_revision)
+                .service(api::articles::create_preview)
+                .service(api::articles::list_previews)
+                .service(api::articles::delete_preview)
+                .service(api::articles::get_preview)
                 .service(api::tags::list_tags)
                 .service(api::tags::create_tag)
                 .service(api::tags::get_tag)
@@ -231,9 +235,10 @@ fn problem_details<B: MessageBody + 'static>(
     ))
 }
 
-/// Access log lines: actix's default format, then the request id.
+/// Access log lines: actix's default format (its request line without secrets, see
+/// [`observe::logged_request_line`]), then the request id.
 const LOG_FORMAT: &str =
-    r#"%a "%r" %s %b "%{Referer}i" "%{User-Agent}i" %T request_id=%{x-request-id}o"#;
+    r#"%a "%{request_line}xi" %s %b "%{Referer}i" "%{User-Agent}i" %T request_id=%{x-request-id}o"#;
 
 /// The application for one worker.
 pub fn build(
@@ -277,6 +282,7 @@ pub fn build(
         // answered from memory): left out when its lines would be dropped.
         .wrap(Condition::new(
             log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info),
-            Logger::new(LOG_FORMAT),
+            Logger::new(LOG_FORMAT)
+                .custom_request_replace("request_line", observe::logged_request_line),
         ))
 }

@@ -21,6 +21,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once at start; the settings are read in place"
+)]
 pub enum Command {
     /// Serve the API (the default when no subcommand is given).
     Serve(ServeArgs),
@@ -75,7 +79,8 @@ pub struct ServeArgs {
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
     pub bind: String,
 
-    /// The public site that renders the articles; canonical and share URLs are built on it.
+    /// The public site that renders the articles; canonical, share and preview-link URLs are
+    /// built on it.
     #[arg(long, env = "SITE_URL", default_value = "http://localhost:3000")]
     pub site_url: String,
 
@@ -92,7 +97,8 @@ pub struct ServeArgs {
     )]
     pub cors_allowed_origins: Vec<String>,
 
-    /// Require a content or admin key for every read.
+    /// Require a content or admin key for every read, `/metrics`, `/readyz` and the docs
+    /// UI; `/healthz` and `/openapi.json` stay open.
     #[arg(long, env = "REQUIRE_CONTENT_KEY")]
     pub require_content_key: bool,
 
@@ -123,8 +129,10 @@ pub struct ServeArgs {
     #[arg(long, env = "WEBHOOK_RETRY_BASE_MS", default_value_t = 1000)]
     pub webhook_retry_base_ms: u64,
 
-    /// Comma-separated hosts webhooks may be delivered to (as written in their URLs); empty:
-    /// any. Deliveries to other hosts fail without a connection being made.
+    /// Comma-separated hosts webhooks may be delivered to whatever their addresses (as written
+    /// in their URLs), and then to no other; empty: any host whose every address is public
+    /// (not loopback, private, link-local or reserved). Deliveries to other hosts fail
+    /// without a connection being made.
     #[arg(
         long,
         env = "WEBHOOK_ALLOWED_HOSTS",
@@ -146,8 +154,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub reads: ReadLimits,
 
-    /// Take the client address for rate limits from `Forwarded` or `X-Forwarded-For` (set
-    /// only behind a proxy that overwrites them), not from the connection.
+    /// Take the client address for the per-address limits (failed key checks, expensive
+    /// reads) from the last `X-Forwarded-For` entry (set only behind a proxy that writes
+    /// it), not from the connection.
     #[arg(long, env = "TRUST_PROXY")]
     pub trust_proxy: bool,
 }
@@ -176,6 +185,10 @@ pub struct Limits {
     /// The largest page a list returns (`limit`).
     #[arg(long, env = "MAX_PAGE_SIZE", default_value_t = Self::DEFAULT.page_size)]
     pub page_size: i64,
+    /// The longest line of an import (NDJSON), in bytes: an import holds one line at a time
+    /// in memory, with its parsed and rendered forms (422 naming the line beyond).
+    #[arg(long, env = "MAX_IMPORT_LINE_BYTES", default_value_t = Self::DEFAULT.import_line_bytes)]
+    pub import_line_bytes: usize,
 }
 
 impl Limits {
@@ -187,6 +200,9 @@ impl Limits {
         tags_per_article: 20,
         related_per_article: 50,
         page_size: 100,
+        // The largest article the other limits allow, exported: 1 Mi characters of body at up
+        // to 4 bytes each, with its links and the rest.
+        import_line_bytes: 8 * 1024 * 1024,
     };
 }
 
@@ -208,15 +224,17 @@ impl Default for Limits {
     }
 }
 
-/// Requests allowed per client address and minute, with bursts up to the same number; 0
-/// turns a limit off. Past it the answer is 429 with `Retry-After`.
+/// Requests allowed a minute, with bursts up to the same number; 0 turns a limit off. Past
+/// it the answer is 429 with `Retry-After`.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct RateLimits {
-    /// Writes (POST, PUT, PATCH, DELETE) per client address and minute.
+    /// Writes (POST, PUT, PATCH, DELETE) per admin key and minute, counted once the key is
+    /// valid: refused writes (401, 403) spend no one's allowance.
     #[arg(long, env = "RATE_LIMIT_WRITES", default_value_t = Self::DEFAULT.writes_per_minute)]
     pub writes_per_minute: u32,
-    /// Requests with a wrong or revoked key per client address and minute; past it, every
-    /// request with a key from that address is refused until the minute has passed.
+    /// Requests with a wrong, revoked or malformed key per client address and minute; past
+    /// it, such requests from that address are 429 until the wait is over, while valid keys
+    /// from it are still accepted.
     #[arg(long, env = "RATE_LIMIT_AUTH_FAILURES", default_value_t = Self::DEFAULT.auth_failures_per_minute)]
     pub auth_failures_per_minute: u32,
 }
@@ -330,7 +348,8 @@ pub struct Settings {
     pub cache_control: String,
     /// Wait before the first retry of a failed webhook delivery, in milliseconds.
     pub webhook_retry_base_ms: u64,
-    /// The hosts webhooks may be delivered to, in lower case; empty: any.
+    /// The hosts webhooks may be delivered to whatever their addresses, in lower case; empty:
+    /// any host whose every address is public.
     pub webhook_allowed_hosts: Vec<String>,
     /// Memory for rendered public responses, in bytes, in each cache; 0 keeps none.
     pub response_cache_bytes: usize,

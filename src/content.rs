@@ -4,6 +4,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use sha2::Digest;
 
+mod nesting;
+
 /// Longest slug Gazette derives or accepts.
 pub const MAX_SLUG_LEN: usize = 80;
 
@@ -58,7 +60,7 @@ pub fn is_valid_slug(slug: &str) -> bool {
 }
 
 /// The three derived forms of an article body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rendered {
     /// Sanitized HTML.
     pub html: String,
@@ -72,21 +74,54 @@ fn markdown_options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
 }
 
-/// Renders CommonMark to sanitized HTML and plain text.
-pub fn render(markdown: &str) -> Rendered {
+/// The deepest a body may nest: blockquotes, list items, emphasis and HTML elements inside
+/// one another, counted together as elements of the rendered HTML. Sanitizing takes time in
+/// proportion to the square of the nesting (8,000 levels took seconds), so a body nested
+/// deeper is refused; ordinary writing stays far below it (20 levels of lists in a quote are 42).
+pub const MAX_NESTING: usize = 128;
+
+/// A body nested deeper than [`MAX_NESTING`]; its message is that of a field error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "nests {depth} levels deep (blockquotes, lists, emphasis and HTML elements inside one another); at most {max}"
+)]
+pub struct TooDeep {
+    /// How deep it nests: at least this.
+    pub depth: usize,
+    pub max: usize,
+}
+
+/// Renders CommonMark to sanitized HTML and plain text, in time linear in its length: a
+/// body nested deeper than [`MAX_NESTING`] is refused, found by passes that are linear
+/// themselves, before the sanitizer sees it.
+pub fn render(markdown: &str) -> Result<Rendered, TooDeep> {
+    let too_deep = |depth| TooDeep {
+        depth,
+        max: MAX_NESTING,
+    };
+    // The Markdown structure first, before its HTML (which may be 20 times longer: `>>>>`)
+    // is built.
+    let depth = nesting::markdown_depth(Parser::new_ext(markdown, markdown_options()));
+    if depth > MAX_NESTING {
+        return Err(too_deep(depth));
+    }
     let mut unsafe_html = String::with_capacity(markdown.len() * 5 / 4);
     pulldown_cmark::html::push_html(
         &mut unsafe_html,
         Parser::new_ext(markdown, markdown_options()),
     );
+    let depth = nesting::html_depth(&unsafe_html);
+    if depth > MAX_NESTING {
+        return Err(too_deep(depth));
+    }
     let html = ammonia::clean(&unsafe_html);
     let text = plain_text(markdown);
     let word_count = text.split_whitespace().count() as i64;
-    Rendered {
+    Ok(Rendered {
         html,
         text,
         word_count,
-    }
+    })
 }
 
 fn plain_text(markdown: &str) -> String {
@@ -227,11 +262,72 @@ mod tests {
 
     #[test]
     fn render_sanitizes_and_extracts_text() {
-        let r = render("# Title\n\nHello *world* <script>alert(1)</script>\n\n- one\n- two\n");
+        let r =
+            render("# Title\n\nHello *world* <script>alert(1)</script>\n\n- one\n- two\n").unwrap();
         assert!(!r.html.contains("<script"), "{}", r.html);
         assert!(r.html.contains("<em>world</em>"), "{}", r.html);
         assert_eq!(r.text, "Title\n\nHello world\n\none\ntwo");
         assert_eq!(r.word_count, 5);
+    }
+
+    /// Each shape nests one level (or more) per repetition; at 20,000 levels each took
+    /// seconds to sanitize before the bound.
+    fn hostile(depth: usize) -> Vec<(&'static str, String)> {
+        vec![
+            ("blockquotes", format!("{}x\n", ">".repeat(depth))),
+            ("lists", format!("{}x\n", "- ".repeat(depth))),
+            ("ordered lists", format!("{}x\n", "1. ".repeat(depth))),
+            ("quoted lists", format!("{}x\n", "> - ".repeat(depth))),
+            ("divs", format!("{}x\n", "<div>".repeat(depth))),
+            ("spans", format!("x {}x\n", "<span>".repeat(depth))),
+            ("bold tags", format!("x {}x\n", "<b>".repeat(depth))),
+            (
+                "emphasis",
+                format!("{}x{}\n", "*".repeat(depth), "*".repeat(depth)),
+            ),
+            (
+                "reopened formatting",
+                (0..depth).map(|i| format!("<p><b id={i}>x</p>")).collect(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_whatever_its_shape() {
+        for (shape, body) in hostile(20_000) {
+            let Err(err) = render(&body) else {
+                panic!("{shape}: rendered");
+            };
+            assert!(err.depth > MAX_NESTING, "{shape}: {err:?}");
+            assert!(
+                err.to_string().ends_with(&format!("at most {MAX_NESTING}")),
+                "{shape}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn reasonable_nesting_renders() {
+        for (shape, body) in hostile(20) {
+            let r = render(&body).unwrap_or_else(|e| panic!("{shape}: {e}"));
+            assert!(r.html.contains('x'), "{shape}");
+        }
+        // 20 levels of quoted, nested lists, each item with a paragraph and emphasis.
+        let mut doc = String::new();
+        for level in 0..20 {
+            doc.push_str(&"  ".repeat(level));
+            doc.push_str(&format!(
+                "- level {level} with *emphasis* and <span>html</span>\n"
+            ));
+        }
+        let r = render(&format!("> {}", doc.replace('\n', "\n> "))).unwrap();
+        assert_eq!(r.html.matches("<ul>").count(), 20, "{}", r.html);
+        assert_eq!(nesting::html_depth(&r.html), 42, "{}", r.html);
+        assert!(
+            r.text.contains("level 19 with emphasis and html"),
+            "{}",
+            r.text
+        );
     }
 
     #[test]

@@ -185,6 +185,17 @@ impl Asked {
     }
 }
 
+/// Whether a `Cache-Control` value says `no-store`: what a handler says of live state
+/// (metrics) and of an answer for its requester alone (a preview link's article). Such a
+/// response gets no validator and is never kept.
+pub fn forbids_storing(cache_control: &HeaderValue) -> bool {
+    cache_control.to_str().is_ok_and(|value| {
+        value
+            .split(',')
+            .any(|directive| directive.trim().eq_ignore_ascii_case("no-store"))
+    })
+}
+
 fn cache_control(asked: &Asked, status: StatusCode, public: &str) -> HeaderValue {
     let cacheable = asked.read
         && (status.is_success()
@@ -215,6 +226,10 @@ pub async fn deliver(
     let mut res = next.call(req).await?.map_into_boxed_body();
     let status = res.status();
     let headers = res.headers_mut();
+    // A handler that says `no-store` serves live or private state: no validator, no 304.
+    let live = headers
+        .get(header::CACHE_CONTROL)
+        .is_some_and(forbids_storing);
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(
             header::CACHE_CONTROL,
@@ -269,10 +284,6 @@ pub async fn deliver(
         }
     };
     let headers = response.headers_mut();
-    // A handler that says `no-store` serves live state (metrics): no validator, no 304.
-    let live = headers
-        .get(header::CACHE_CONTROL)
-        .is_some_and(|v| v.as_bytes() == b"no-store");
     if !live {
         headers.insert(
             header::ETAG,
@@ -340,6 +351,19 @@ mod tests {
         assert_eq!(plain, entity_tag(b"abc", Coding::Identity));
         assert_ne!(plain, entity_tag(b"abd", Coding::Identity));
         assert_ne!(plain, entity_tag(b"abc", Coding::Gzip));
+    }
+
+    #[test]
+    fn no_store_is_found_among_directives() {
+        for value in ["no-store", "private, no-store", "No-Store ,max-age=0"] {
+            assert!(forbids_storing(&HeaderValue::from_static(value)), "{value}");
+        }
+        for value in ["public, max-age=60", "no-cache", "private", "no-storey"] {
+            assert!(
+                !forbids_storing(&HeaderValue::from_static(value)),
+                "{value}"
+            );
+        }
     }
 
     #[test]

@@ -22,15 +22,12 @@ struct Demo {
 }
 
 /// Loads the demo content when the database has no articles; returns how many it loaded.
+///
+/// The check and the load are one write transaction, which holds the database's write lock
+/// from its start (see [`db::write`]): replicas that start with `--demo` together on one
+/// empty database load the demo once, and the others find it there.
 pub fn load(conn: &mut Conn) -> Result<Option<usize>, Box<dyn std::error::Error>> {
-    if db::articles::count_all(conn)? > 0 {
-        return Ok(None);
-    }
     let demo: Demo = serde_json::from_str(CONTENT)?;
-    let now = db::now();
-    for tag in &demo.tags {
-        db::tags::describe(conn, &tag.name, &tag.slug, tag.description.as_deref(), now)?;
-    }
     let mut articles = Vec::with_capacity(demo.articles.len());
     let mut links = Vec::new();
     for mut article in demo.articles {
@@ -45,5 +42,15 @@ pub fn load(conn: &mut Conn) -> Result<Option<usize>, Box<dyn std::error::Error>
         ));
         articles.push(new);
     }
-    Ok(Some(db::articles::import(conn, &articles, &links, now)?))
+    let loaded = db::write(conn, |conn| -> db::StoreResult<Option<usize>> {
+        if db::articles::count_all(conn)? > 0 {
+            return Ok(None);
+        }
+        let now = db::now();
+        for tag in &demo.tags {
+            db::tags::describe(conn, &tag.name, &tag.slug, tag.description.as_deref(), now)?;
+        }
+        Ok(Some(db::articles::import(conn, &articles, &links, now)?))
+    })?;
+    Ok(loaded)
 }

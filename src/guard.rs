@@ -1,16 +1,19 @@
-//! What every request must pass before a handler sees it (header size, the write rate of
-//! its client) and the security headers every response carries.
+//! What every request must pass before a handler sees it (header size, an unencoded body, a
+//! key for the docs when reads need one), the rate limits the key extractors apply, and the
+//! security headers every response carries.
 
 use std::net::IpAddr;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::HeaderMap;
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, ResponseError};
+use actix_web::{FromRequest, HttpRequest, ResponseError};
 
 use crate::api::State;
+use crate::api::extract::Reader;
 use crate::config::RateLimits;
 use crate::error::ApiError;
 use crate::ratelimit::{RateLimiter, retry_after_secs};
@@ -28,11 +31,13 @@ const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 
 img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; \
 base-uri 'none'; form-action 'none'";
 
-/// The rate limiters of one server, shared by its workers.
+/// The rate limits of one server, shared by its workers: writes per API key, failed key
+/// checks per client address.
 #[derive(Debug)]
 pub struct Limiters {
-    writes: Option<RateLimiter>,
-    auth_failures: Option<RateLimiter>,
+    /// Keyed by the id of the admin key that writes.
+    writes: Option<RateLimiter<i64>>,
+    auth_failures: Option<RateLimiter<IpAddr>>,
     trust_proxy: bool,
 }
 
@@ -49,22 +54,8 @@ impl Limiters {
         client_address(req, self.trust_proxy)
     }
 
-    /// A 429 while `req`'s client has used up its failed key checks.
-    pub fn check_auth(&self, req: &HttpRequest) -> Result<(), ApiError> {
-        match (&self.auth_failures, self.client(req)) {
-            (Some(limiter), Some(client)) => {
-                limiter.check(client, Instant::now()).map_err(|wait| {
-                    too_many(
-                        "Too many requests with a wrong key from this address.",
-                        wait,
-                    )
-                })
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Counts a failed key check; the 429 to send instead of `failure` once over the limit.
+    /// Counts a failed key check against `req`'s address; the 429 to send instead of
+    /// `failure` once the address is over the limit.
     pub fn auth_failed(&self, req: &HttpRequest, failure: ApiError) -> ApiError {
         match (&self.auth_failures, self.client(req)) {
             (Some(limiter), Some(client)) => match limiter.hit(client, Instant::now()) {
@@ -78,12 +69,18 @@ impl Limiters {
         }
     }
 
-    fn hit_write(&self, req: &HttpRequest) -> Result<(), ApiError> {
-        match (&self.writes, self.client(req)) {
-            (Some(limiter), Some(client)) => limiter
-                .hit(client, Instant::now())
-                .map_err(|wait| too_many("Too many writes from this address.", wait)),
-            _ => Ok(()),
+    /// Counts `req` against the write allowance of the valid admin key `key_id` it was made
+    /// with, if it is a write; a 429 once the key is over the limit. Like every limit, it
+    /// spares requests from no address (the in-process test app).
+    pub fn hit_write(&self, req: &HttpRequest, key_id: i64) -> Result<(), ApiError> {
+        if !is_write(req.method()) || self.client(req).is_none() {
+            return Ok(());
+        }
+        match &self.writes {
+            Some(limiter) => limiter
+                .hit(key_id, Instant::now())
+                .map_err(|wait| too_many("Too many writes with this key.", wait)),
+            None => Ok(()),
         }
     }
 }
@@ -143,8 +140,8 @@ fn parse_addr(addr: &str) -> Option<IpAddr> {
     })
 }
 
-/// Refuses requests with oversized headers (431), writes past the client's rate (429) and
-/// paths that cannot name a resource (404).
+/// Refuses paths that cannot name a resource (404), oversized headers (431), encoded bodies
+/// (415) and, when reads need a key, requests for the docs UI without one (401).
 pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -156,7 +153,7 @@ pub async fn guard(
         .sum();
     // No resource's path holds a NUL (PostgreSQL text cannot even store one).
     let impossible_path = req.path().to_ascii_lowercase().contains("%00");
-    let refused = if impossible_path {
+    let mut refused = if impossible_path {
         Some(ApiError::not_found(format!(
             "No resource lives at {}.",
             req.path()
@@ -165,13 +162,24 @@ pub async fn guard(
         Some(ApiError::HeadersTooLarge(format!(
             "The request headers take {header_bytes} bytes; at most {MAX_HEADER_BYTES} are accepted."
         )))
-    } else if is_write(req.method())
-        && let Some(state) = req.app_data::<State>()
-    {
-        state.limiters.hit_write(req.request()).err()
+    } else if is_encoded(req.headers()) {
+        Some(ApiError::UnsupportedEncoding(
+            "The request declares a Content-Encoding other than identity; send the body \
+             unencoded (it is refused unread)."
+                .to_owned(),
+        ))
     } else {
         None
     };
+    // The docs UI is served by a service no key extractor runs in.
+    if refused.is_none()
+        && is_docs(req.path())
+        && req
+            .app_data::<State>()
+            .is_some_and(|s| s.settings.require_content_key)
+    {
+        refused = Reader::extract(req.request()).await.err();
+    }
     match refused {
         Some(err) => Ok(req
             .into_response(err.error_response())
@@ -181,6 +189,24 @@ pub async fn guard(
             .await
             .map(ServiceResponse::map_into_left_body),
     }
+}
+
+/// Whether the request declares a content coding other than `identity`. Gazette decodes
+/// none: a few kilobytes of gzip, brotli or zstd can inflate to gigabytes, so such a body is
+/// refused before anything reads it, whatever key comes with it.
+fn is_encoded(headers: &HeaderMap) -> bool {
+    headers.get_all(header::CONTENT_ENCODING).any(|value| {
+        value.to_str().map_or(true, |codings| {
+            codings
+                .split(',')
+                .map(str::trim)
+                .any(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"))
+        })
+    })
+}
+
+fn is_docs(path: &str) -> bool {
+    path == "/docs" || path.starts_with("/docs/")
 }
 
 fn is_write(method: &Method) -> bool {
@@ -196,7 +222,7 @@ pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let docs = req.path() == "/docs" || req.path().starts_with("/docs/");
+    let docs = is_docs(req.path());
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
     headers.insert(
@@ -222,7 +248,50 @@ pub async fn security_headers(
 mod tests {
     use std::net::IpAddr;
 
-    use super::{network, parse_addr};
+    use actix_web::http::header::{self, HeaderMap, HeaderValue};
+
+    use super::{is_encoded, network, parse_addr};
+
+    fn encodings(values: &[&[u8]]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(
+                header::CONTENT_ENCODING,
+                HeaderValue::from_bytes(value).unwrap(),
+            );
+        }
+        headers
+    }
+
+    #[test]
+    fn any_coding_but_identity_is_refused() {
+        for refused in [
+            &[b"gzip".as_slice()][..],
+            &[b"br"],
+            &[b"zstd"],
+            &[b"deflate"],
+            &[b"x-gzip"],
+            &[b"GZIP"],
+            &[b"identity, gzip"],
+            &[b"gzip, identity"],
+            &[b"identity", b"br"],
+            &[b"made-up"],
+            &[b"\xff"],
+        ] {
+            assert!(is_encoded(&encodings(refused)), "{refused:?}");
+        }
+        for accepted in [
+            &[][..],
+            &[b"identity".as_slice()],
+            &[b"IDENTITY"],
+            &[b" identity "],
+            &[b"identity, identity"],
+            &[b"identity", b"identity"],
+            &[b""],
+        ] {
+            assert!(!is_encoded(&encodings(accepted)), "{accepted:?}");
+        }
+    }
 
     #[test]
     fn ipv6_clients_count_by_their_64_network() {

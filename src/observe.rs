@@ -23,6 +23,24 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The longest request id taken from a client; longer or odd ones are replaced.
 const MAX_REQUEST_ID_LEN: usize = 128;
 
+/// Paths whose last part is a secret: a preview link's token reads a draft, and more people
+/// read logs than should read drafts.
+const SECRET_PATHS: [&str; 1] = ["/api/v1/preview/"];
+
+/// The request line of the access log (method, path and query, version), with the secret
+/// part of a [`SECRET_PATHS`] path written as `…`.
+pub fn logged_request_line(req: &ServiceRequest) -> String {
+    let path = req.path();
+    let path = match SECRET_PATHS.iter().find(|p| path.starts_with(*p)) {
+        Some(prefix) => format!("{prefix}…"),
+        None => path.to_owned(),
+    };
+    match req.query_string() {
+        "" => format!("{} {path} {:?}", req.method(), req.version()),
+        query => format!("{} {path}?{query} {:?}", req.method(), req.version()),
+    }
+}
+
 /// The id of the request being served, as its response and log line carry it.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);

@@ -149,10 +149,11 @@ pub fn add_sparse_forms(spec: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// The answers any operation may give before its handler runs: 431 for oversized headers;
-/// where a key is checked (every operation with a 401), 429 once a client has made too many
-/// writes or failed key checks; and on reads of the database, 429 past a client's budget of
-/// expensive reads and 503 when no room for a read became free (`crate::admission`).
+/// The answers any operation may give before its handler runs: 431 for oversized headers,
+/// 415 for a `Content-Encoding` other than `identity`; where a key is checked (every
+/// operation with a 401), 429 once a key has made too many writes or an address too many
+/// failed key checks; and on reads of the database, 429 past a client's budget of expensive
+/// reads and 503 when no room for a read became free (`crate::admission`).
 pub fn add_guard_responses(spec: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, ResponseBuilder};
@@ -174,9 +175,9 @@ pub fn add_guard_responses(spec: &mut utoipa::openapi::OpenApi) {
     };
     let too_many = ResponseBuilder::new()
         .description(
-            "Too many writes, requests with a wrong key, or expensive reads (searches, \
-             filters, further pages) from this client address; retry after `Retry-After` \
-             seconds.",
+            "Too many writes with this key, requests with a wrong key from this client \
+             address, or expensive reads (searches, filters, further pages) from this client \
+             address; retry after `Retry-After` seconds.",
         )
         .header("Retry-After", retry_after())
         .content(crate::error::PROBLEM_JSON, problem())
@@ -193,10 +194,28 @@ pub fn add_guard_responses(spec: &mut utoipa::openapi::OpenApi) {
         .description("The request headers are larger than the server accepts (16 KiB).")
         .content(crate::error::PROBLEM_JSON, problem())
         .build();
+    let accept_identity = || {
+        HeaderBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .description(Some(
+                "`identity` when the reason is the body's content coding: the only one accepted.",
+            ))
+            .build()
+    };
+    const ENCODED: &str = "The request declares a `Content-Encoding` other than `identity`: \
+                           bodies are accepted unencoded only, and such a one is not read.";
+    let encoded_body = ResponseBuilder::new()
+        .description(ENCODED)
+        .header("Accept-Encoding", accept_identity())
+        .content(crate::error::PROBLEM_JSON, problem())
+        .build();
     let components = spec.components.get_or_insert_with(Default::default);
     components
         .responses
         .insert("TooManyRequests".to_owned(), RefOr::T(too_many));
+    components
+        .responses
+        .insert("EncodedBody".to_owned(), RefOr::T(encoded_body));
     components
         .responses
         .insert("HeadersTooLarge".to_owned(), RefOr::T(headers_too_large));
@@ -240,6 +259,23 @@ pub fn add_guard_responses(spec: &mut utoipa::openapi::OpenApi) {
                 "431".to_owned(),
                 RefOr::Ref(Ref::from_response_name("HeadersTooLarge")),
             );
+            match responses.get_mut("415") {
+                // The operation's own 415 (a body that is not JSON) gains the guard's reason.
+                Some(RefOr::T(own)) => {
+                    own.description = format!(
+                        "{} Also sent, unread, for a `Content-Encoding` other than `identity`.",
+                        own.description
+                    );
+                    own.headers
+                        .insert("Accept-Encoding".to_owned(), RefOr::T(accept_identity()));
+                }
+                _ => {
+                    responses.insert(
+                        "415".to_owned(),
+                        RefOr::Ref(Ref::from_response_name("EncodedBody")),
+                    );
+                }
+            }
         }
     }
 }

@@ -1,7 +1,8 @@
-//! Per-client rate limits: a steady rate with bursts of up to one period's worth (the
-//! generic cell rate algorithm), kept in memory per server process.
+//! Rate limits per client (an address, an API key): a steady rate with bursts of up to one
+//! period's worth (the generic cell rate algorithm), kept in memory per server process.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -9,18 +10,19 @@ use std::time::{Duration, Instant};
 /// Clients tracked before idle ones are forgotten.
 const MAX_TRACKED: usize = 10_000;
 
-/// Admits up to `limit` requests per period from one client, refilled evenly.
+/// Admits up to `limit` requests per period from one client, refilled evenly. Clients are
+/// told apart by `K`: an address, or the id of the API key a request was made with.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = IpAddr> {
     /// Time one request uses up.
     interval: Duration,
     /// How far ahead of now a client may have used time: one period.
     burst: Duration,
     /// Per client, when its used-up time runs out.
-    clients: Mutex<HashMap<IpAddr, Instant>>,
+    clients: Mutex<HashMap<K, Instant>>,
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq + Copy> RateLimiter<K> {
     /// `limit` requests a minute; `None` for 0 (no limit).
     pub fn per_minute(limit: u32) -> Option<Self> {
         let period = Duration::from_secs(60);
@@ -33,7 +35,7 @@ impl RateLimiter {
 
     /// Counts one request from `client`; when it is over the limit, counts nothing and
     /// returns how long until a request would be admitted.
-    pub fn hit(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+    pub fn hit(&self, client: K, now: Instant) -> Result<(), Duration> {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
         let next = self.next(clients.get(&client).copied(), now)?;
         if clients.len() >= MAX_TRACKED && !clients.contains_key(&client) {
@@ -41,12 +43,6 @@ impl RateLimiter {
         }
         clients.insert(client, next);
         Ok(())
-    }
-
-    /// Whether a request from `client` would be admitted now, without counting it.
-    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
-        let clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        self.next(clients.get(&client).copied(), now).map(|_| ())
     }
 
     fn next(&self, used_until: Option<Instant>, now: Instant) -> Result<Instant, Duration> {
@@ -74,37 +70,35 @@ mod tests {
 
     #[test]
     fn admits_a_burst_then_one_per_interval() {
-        let limiter = RateLimiter::per_minute(6).unwrap();
+        let limiter: RateLimiter = RateLimiter::per_minute(6).unwrap();
         let t0 = Instant::now();
         for _ in 0..6 {
             limiter.hit(A, t0).unwrap();
         }
         let wait = limiter.hit(A, t0).unwrap_err();
         assert_eq!(wait, Duration::from_secs(10));
-        assert_eq!(limiter.check(A, t0), Err(Duration::from_secs(10)));
+        // A refused request is not counted: the wait does not grow.
+        assert_eq!(limiter.hit(A, t0), Err(Duration::from_secs(10)));
         // Another client has its own allowance.
         limiter.hit(B, t0).unwrap();
         // After one interval, exactly one more request is admitted.
         let t1 = t0 + Duration::from_secs(10);
-        limiter.check(A, t1).unwrap();
         limiter.hit(A, t1).unwrap();
         assert!(limiter.hit(A, t1).is_err());
     }
 
     #[test]
-    fn check_counts_nothing() {
-        let limiter = RateLimiter::per_minute(1).unwrap();
-        let now = Instant::now();
-        for _ in 0..5 {
-            limiter.check(A, now).unwrap();
-        }
-        limiter.hit(A, now).unwrap();
-        assert!(limiter.check(A, now).is_err());
+    fn zero_means_no_limit() {
+        assert!(RateLimiter::<IpAddr>::per_minute(0).is_none());
     }
 
     #[test]
-    fn zero_means_no_limit() {
-        assert!(RateLimiter::per_minute(0).is_none());
+    fn any_key_type_counts_its_clients_apart() {
+        let limiter = RateLimiter::<i64>::per_minute(1).unwrap();
+        let now = Instant::now();
+        limiter.hit(1, now).unwrap();
+        assert!(limiter.hit(1, now).is_err());
+        limiter.hit(2, now).unwrap();
     }
 
     #[test]

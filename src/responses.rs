@@ -100,7 +100,7 @@ pub async fn serve(
         && res
             .headers()
             .get(header::CACHE_CONTROL)
-            .is_none_or(|v| v.as_bytes() != b"no-store")
+            .is_none_or(|v| !delivery::forbids_storing(v))
         && !res.headers().contains_key(header::CONTENT_ENCODING)
         && !res.headers().contains_key(header::SET_COOKIE);
     if !keep {

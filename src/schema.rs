@@ -17,6 +17,7 @@ diesel::table! {
         feature_image_url -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        live -> Bool,
     }
 }
 
@@ -113,14 +114,27 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         delivered_at -> Nullable<Timestamp>,
+        attempting_until -> Nullable<Timestamp>,
     }
 }
 
+diesel::table! {
+    article_previews (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(article_previews -> articles (article_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    article_previews,
     article_revisions,
     article_slugs,
     articles,

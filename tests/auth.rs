@@ -476,6 +476,49 @@ async fn required_content_key_guards_every_read() {
     assert_eq!(health["status"], "ok");
 }
 
+/// The service endpoints and the docs UI (its page, its assets and the bare `/docs`
+/// redirect), each with the status a caller with a key gets.
+const SERVICE_READS: [(&str, u16); 6] = [
+    ("/metrics", 200),
+    ("/readyz", 200),
+    ("/docs", 307),
+    ("/docs/", 200),
+    ("/docs/swagger-ui.css", 200),
+    ("/docs/swagger-initializer.js", 200),
+];
+
+#[actix_web::test]
+async fn required_content_key_guards_metrics_readiness_and_docs() {
+    let ctx = Ctx::with_settings(locked());
+    let app = ctx.app().await;
+    for (uri, status) in SERVICE_READS {
+        let res = send(&app, get(uri)).await;
+        res.problem(401);
+        assert_challenge(&res, false, uri);
+        let res = send(&app, with_auth(get(uri), "Bearer gazette_unknown")).await;
+        res.problem(401);
+        assert_challenge(&res, true, uri);
+        for key in [&ctx.content_key, &ctx.admin_key] {
+            let res = send(&app, with_auth(get(uri), &format!("Bearer {key}"))).await;
+            assert_eq!(res.status.as_u16(), status, "{uri} with a key: {res:?}");
+        }
+    }
+    // The liveness probe and the API description stay open.
+    for uri in ["/healthz", "/openapi.json"] {
+        send(&app, get(uri)).await.ok(200);
+    }
+}
+
+#[actix_web::test]
+async fn metrics_readiness_and_docs_need_no_key_by_default() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    for (uri, status) in SERVICE_READS {
+        let res = send(&app, get(uri)).await;
+        assert_eq!(res.status.as_u16(), status, "{uri}: {res:?}");
+    }
+}
+
 #[actix_web::test]
 async fn required_content_key_changes_nothing_for_writes() {
     let ctx = Ctx::with_settings(locked());

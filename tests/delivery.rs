@@ -463,6 +463,69 @@ async fn a_change_changes_the_etag_and_a_target_change_moves_last_modified() {
     assert_ne!(list1, list0, "the list's ETag did not change");
 }
 
+/// What a public GET of `uri` shows of its representation: status, ETag, Last-Modified, body.
+async fn representation(app: &TestApp, uri: &str) -> (u16, Option<String>, Option<String>, String) {
+    let res = send(app, get(uri)).await;
+    let etag = res.header("etag").map(str::to_owned);
+    let modified = res.header("last-modified").map(str::to_owned);
+    let body = String::from_utf8(res.body).expect("a UTF-8 body");
+    (res.status.as_u16(), etag, modified, body)
+}
+
+#[actix_web::test]
+async fn edits_of_an_unpublished_link_target_leave_the_linking_article_as_it_was() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    let tomorrow = (Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    for body in [
+        json!({"title": "Draft Target", "summary": "Not yet."}),
+        json!({"title": "Scheduled Target", "status": "published", "published_at": tomorrow}),
+        json!({"title": "Public Target", "status": "published", "published_at": LONG_AGO}),
+    ] {
+        create_article(&ctx, &app, body).await;
+    }
+    create_article(
+        &ctx,
+        &app,
+        json!({"title": "Linking", "status": "published", "published_at": LONG_AGO,
+               "related": [{"slug": "draft-target"}, {"slug": "scheduled-target"},
+                           {"slug": "public-target"}]}),
+    )
+    .await;
+    backdate(&ctx, long_ago());
+    let uri = "/api/v1/articles/linking";
+    let before = representation(&app, uri).await;
+    assert_eq!(
+        before.2.as_deref(),
+        Some(http_date(long_ago().and_utc()).as_str()),
+        "{before:?}"
+    );
+
+    // Within the second of a change an article has no Last-Modified: any hidden target's
+    // edit counted as a change would show at once.
+    patch_article(
+        &ctx,
+        &app,
+        "draft-target",
+        json!({"title": "Draft Renamed", "body": "x"}),
+    )
+    .await;
+    patch_article(&ctx, &app, "scheduled-target", json!({"summary": "Soon."})).await;
+    assert_eq!(representation(&app, uri).await, before);
+    let res = send(&app, ctx.admin(delete("/api/v1/articles/draft-target"))).await;
+    assert_eq!(res.status.as_u16(), 204, "{res:?}");
+    assert_eq!(representation(&app, uri).await, before);
+
+    // A target the public could read, withdrawn, changes what the article shows: its
+    // Last-Modified moves on.
+    patch_article(&ctx, &app, "public-target", json!({"status": "archived"})).await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let after = representation(&app, uri).await;
+    assert_ne!(after.1, before.1, "the link went but the ETag stayed");
+    let moved = parse_http_date(after.2.as_deref().expect("Last-Modified"));
+    assert!(moved > long_ago().and_utc(), "{after:?}");
+}
+
 // ---------------------------------------------------------------------------------------
 // Conditional requests.
 // ---------------------------------------------------------------------------------------

@@ -7,10 +7,12 @@
 //!   over the configured bytes is a 413; the served OpenAPI document states the configured
 //!   values, and with the defaults it is the committed `openapi/openapi.json`;
 //! - the defaults are the documented ones (1 MiB bodies, pages of at most 100);
-//! - rate limits per client address (`RateLimits`): writes past the allowance are a 429 with
-//!   `Retry-After` that writes nothing, failed key checks past theirs block every keyed
-//!   request from that address, `0` turns a limit off, `X-Forwarded-For` counts only when
-//!   the proxy is trusted, and a browser can read the 429 (CORS);
+//! - rate limits (`RateLimits`): writes are counted per admin key, and only once the key is
+//!   valid, so refused writes spend no one's allowance; past it a write is a 429 with
+//!   `Retry-After` that writes nothing. Failed key checks are counted per client address;
+//!   past theirs, wrong keys from that address are 429 while valid keys still work. `0`
+//!   turns a limit off, `X-Forwarded-For` counts only when the proxy is trusted, and a
+//!   browser can read the 429 (CORS);
 //! - request headers over 16 KiB are a 431.
 
 mod common;
@@ -38,6 +40,7 @@ const SMALL: Limits = Limits {
     related_per_article: 1,
     page_size: 5,
     body_bytes: 4096,
+    import_line_bytes: 600,
 };
 
 fn small() -> Ctx {
@@ -417,7 +420,7 @@ fn rate_limited(rate_limits: RateLimits) -> Settings {
     }
 }
 
-/// Three writes and two failed key checks a minute per address.
+/// Three writes a minute per admin key, two failed key checks a minute per address.
 fn strict() -> Settings {
     rate_limited(RateLimits {
         writes_per_minute: 3,
@@ -446,30 +449,21 @@ fn wrong_key(req: TestRequest) -> TestRequest {
     ))
 }
 
-#[actix_web::test]
-async fn writes_past_the_rate_are_429_and_write_nothing() {
-    let ctx = Ctx::with_settings(strict());
-    let app = ctx.app().await;
-    // Written without a peer address, so not counted.
-    create_article(
-        &ctx,
-        &app,
-        json!({"title": "Kept", "slug": "kept", "status": "published"}),
-    )
-    .await;
+/// A second admin key on `ctx`'s database.
+fn another_admin_key(ctx: &Ctx) -> String {
+    let conn = &mut *ctx.pool.get().unwrap();
+    db::keys::create(conn, "second admin", "admin", db::now())
+        .unwrap()
+        .1
+}
 
-    // Three writes use up the allowance, whatever they are answered: refusals count too.
-    for req in [
-        post_article_req(json!({"title": "No key"})),
-        patch_article_req("kept", json!({"title": "No key"})),
-        json(Method::PUT, "/api/v1/articles/kept/related", &json!([])),
-    ] {
-        send(&app, from_ip(req, A)).await.problem(401);
-    }
+fn with_key(req: TestRequest, key: &str) -> TestRequest {
+    req.insert_header(("Authorization", format!("Bearer {key}")))
+}
 
-    let before = content_snapshot(&ctx, &app, Lists::Admin).await;
-    let count = article_count(&ctx);
-    for (case, req) in [
+/// A write of each method, on the article `kept`, and one on tags.
+fn every_kind_of_write() -> Vec<(&'static str, TestRequest)> {
+    vec![
         (
             "POST",
             post_article_req(json!({"title": "Too many", "status": "published"})),
@@ -491,57 +485,195 @@ async fn writes_past_the_rate_are_429_and_write_nothing() {
             "POST /tags",
             json(Method::POST, "/api/v1/tags", &json!({"name": "Too many"})),
         ),
-    ] {
-        let res = send(&app, from_ip(ctx.admin(req), A)).await;
-        assert_429(&res, case);
+    ]
+}
+
+#[actix_web::test]
+async fn writes_past_a_keys_rate_are_429_and_write_nothing() {
+    let ctx = Ctx::with_settings(strict());
+    let app = ctx.app().await;
+    // Written without a peer address, so not counted.
+    create_article(
+        &ctx,
+        &app,
+        json!({"title": "Kept", "slug": "kept", "status": "published"}),
+    )
+    .await;
+
+    // Three writes use up the key's allowance, whatever they are answered: a write the key
+    // may make but whose input is refused counts too.
+    send(
+        &app,
+        from_ip(ctx.admin(post_article_req(json!({"title": "One"}))), A),
+    )
+    .await
+    .ok(201);
+    send(
+        &app,
+        from_ip(
+            ctx.admin(patch_article_req("kept", json!({"title": ""}))),
+            A,
+        ),
+    )
+    .await
+    .problem(422);
+    send(
+        &app,
+        from_ip(
+            ctx.admin(json(
+                Method::PUT,
+                "/api/v1/articles/kept/related",
+                &json!([]),
+            )),
+            A,
+        ),
+    )
+    .await
+    .ok(200);
+
+    let before = content_snapshot(&ctx, &app, Lists::Admin).await;
+    let count = article_count(&ctx);
+    // From another address too: the allowance is the key's, wherever it writes from.
+    for ip in [A, B] {
+        for (case, req) in every_kind_of_write() {
+            let res = send(&app, from_ip(ctx.admin(req), ip)).await;
+            assert_429(&res, &format!("{case} from {ip}"));
+        }
     }
     assert_eq!(article_count(&ctx), count);
     assert_eq!(content_snapshot(&ctx, &app, Lists::Admin).await, before);
 
-    // Reads from the same address are not writes.
-    send(&app, from_ip(get("/api/v1/articles/kept"), A))
+    // Reads with the same key are not writes.
+    send(&app, from_ip(ctx.admin(get("/api/v1/articles/kept")), A))
         .await
         .ok(200);
     send(&app, from_ip(ctx.admin(get("/api/v1/articles")), A))
         .await
         .ok(200);
-    // Another address has its own allowance.
-    let res = send(
+}
+
+/// Each admin key has its own write allowance, even from one address.
+#[actix_web::test]
+async fn two_admin_keys_have_separate_write_budgets() {
+    let ctx = Ctx::with_settings(strict());
+    let app = ctx.app().await;
+    let second = another_admin_key(&ctx);
+    let write = |key: &str, i: usize| {
+        from_ip(
+            with_key(
+                post_article_req(json!({ "title": format!("Story {i}") })),
+                key,
+            ),
+            A,
+        )
+    };
+    for i in 0..3 {
+        send(&app, write(&ctx.admin_key, i)).await.ok(201);
+    }
+    assert_429(
+        &send(&app, write(&ctx.admin_key, 3)).await,
+        "first key's 4th",
+    );
+    for i in 0..3 {
+        send(&app, write(&second, 10 + i)).await.ok(201);
+    }
+    assert_429(&send(&app, write(&second, 13)).await, "second key's 4th");
+    assert_eq!(article_count(&ctx), 6);
+}
+
+/// Writes without a valid admin key (401) or with a content key (403) are refused before
+/// they are counted: they spend no one's write allowance, however many there are.
+#[actix_web::test]
+async fn refused_writes_spend_no_write_budget() {
+    // The default limits: 300 writes a minute.
+    let ctx = Ctx::with_settings(rate_limited(RateLimits::default()));
+    assert_eq!(RateLimits::default().writes_per_minute, 300);
+    let app = ctx.app().await;
+    create_article(
+        &ctx,
         &app,
-        from_ip(ctx.admin(post_article_req(json!({"title": "Other"}))), B),
+        json!({"title": "Kept", "slug": "kept", "status": "published"}),
     )
     .await;
-    res.ok(201);
-    assert_eq!(article_count(&ctx), count + 1);
+    let before = content_snapshot(&ctx, &app, Lists::Admin).await;
+    for _ in 0..301 {
+        send(&app, from_ip(delete("/api/v1/articles/kept"), A))
+            .await
+            .problem(401);
+    }
+    for _ in 0..301 {
+        let req = with_key(delete("/api/v1/articles/kept"), &ctx.content_key);
+        send(&app, from_ip(req, A)).await.problem(403);
+    }
+    assert_eq!(content_snapshot(&ctx, &app, Lists::Admin).await, before);
+    // The admin's whole allowance is left, from the same address: 299 writes refused for
+    // their input (they count, and are quicker than stored ones), then one stored.
+    for i in 0..299 {
+        let req = ctx.admin(post_article_req(json!({ "title": "" })));
+        let res = send(&app, from_ip(req, A)).await;
+        assert_eq!(res.status, 422, "admin write {i}: {res:?}");
+    }
+    send(
+        &app,
+        from_ip(ctx.admin(post_article_req(json!({"title": "Stored"}))), A),
+    )
+    .await
+    .ok(201);
+}
+
+/// A read with a wrong key.
+fn wrong_key_read() -> TestRequest {
+    wrong_key(get("/api/v1/articles"))
 }
 
 #[actix_web::test]
-async fn failed_key_checks_past_the_rate_block_keys_from_that_address() {
-    let ctx = Ctx::with_settings(strict());
+async fn wrong_keys_past_the_rate_are_429_and_valid_keys_still_work() {
+    // The default limits: 10 failed key checks a minute.
+    let ctx = Ctx::with_settings(rate_limited(RateLimits::default()));
+    assert_eq!(RateLimits::default().auth_failures_per_minute, 10);
     let app = ctx.app().await;
     // Requests without a key are not failed key checks.
-    for _ in 0..5 {
+    for _ in 0..20 {
         send(&app, from_ip(get("/api/v1/articles"), A))
             .await
             .ok(200);
     }
-    for _ in 0..2 {
-        send(&app, from_ip(wrong_key(get("/api/v1/articles")), A))
-            .await
-            .problem(401);
+    for _ in 0..10 {
+        send(&app, from_ip(wrong_key_read(), A)).await.problem(401);
     }
-    let res = send(&app, from_ip(wrong_key(get("/api/v1/articles")), A)).await;
-    assert_429(&res, "third wrong key");
-    // Now even the right key is refused from that address: guessing cannot go on.
-    let res = send(&app, from_ip(ctx.admin(get("/api/v1/articles")), A)).await;
-    assert_429(&res, "admin key from a blocked address");
-    // Reads without a key still work there, and the right key works from elsewhere.
+    for i in 0..5 {
+        let res = send(&app, from_ip(wrong_key_read(), A)).await;
+        assert_429(&res, &format!("wrong key {} from A", 11 + i));
+        let res = send(
+            &app,
+            from_ip(wrong_key(post_article_req(json!({"title": "x"}))), A),
+        )
+        .await;
+        assert_429(&res, "a write with a wrong key from A");
+    }
+    // The right keys work from that very address: a bad client sharing it (a NAT, a proxy)
+    // locks no one out.
+    send(&app, from_ip(ctx.admin(get("/api/v1/articles")), A))
+        .await
+        .ok(200);
+    send(
+        &app,
+        from_ip(ctx.admin(post_article_req(json!({"title": "Fine"}))), A),
+    )
+    .await
+    .ok(201);
+    let content = with_key(get("/api/v1/articles"), &ctx.content_key);
+    send(&app, from_ip(content, A)).await.ok(200);
+    // Reads without a key still work there, and wrong keys are still refused.
     send(&app, from_ip(get("/api/v1/articles"), A))
         .await
         .ok(200);
-    send(&app, from_ip(ctx.admin(get("/api/v1/articles")), B))
-        .await
-        .ok(200);
+    assert_429(
+        &send(&app, from_ip(wrong_key_read(), A)).await,
+        "wrong key after the valid ones",
+    );
+    // Another address has its own allowance.
+    send(&app, from_ip(wrong_key_read(), B)).await.problem(401);
 }
 
 #[actix_web::test]
@@ -552,8 +684,16 @@ async fn malformed_authorization_counts_as_a_failed_key_check() {
         let req = get("/api/v1/articles").insert_header(("Authorization", value));
         send(&app, from_ip(req, C)).await.problem(401);
     }
-    let res = send(&app, from_ip(ctx.admin(get("/api/v1/articles")), C)).await;
-    assert_429(&res, "admin key after two malformed headers");
+    let res = send(&app, from_ip(wrong_key_read(), C)).await;
+    assert_429(&res, "a wrong key after two malformed headers");
+    let req = get("/api/v1/articles").insert_header(("Authorization", "Bearer"));
+    assert_429(
+        &send(&app, from_ip(req, C)).await,
+        "a third malformed header",
+    );
+    send(&app, from_ip(ctx.admin(get("/api/v1/articles")), C))
+        .await
+        .ok(200);
 }
 
 #[actix_web::test]
@@ -563,7 +703,7 @@ async fn zero_turns_the_limits_off() {
         auth_failures_per_minute: 0,
     }));
     let app = ctx.app().await;
-    // Each a write and a failed key check: far past what any limit above would allow.
+    // Far past what any limit above would allow.
     for _ in 0..10 {
         send(
             &app,
@@ -590,21 +730,13 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
             ..strict()
         });
         let app = ctx.app().await;
-        for _ in 0..3 {
-            let req = forwarded(post_article_req(json!({"title": "x"})), "203.0.113.1");
+        for _ in 0..2 {
+            let req = forwarded(wrong_key_read(), "203.0.113.1");
             send(&app, req).await.problem(401);
         }
-        let res = send(
-            &app,
-            forwarded(post_article_req(json!({"title": "x"})), "203.0.113.1"),
-        )
-        .await;
-        assert_429(&res, "the fourth write from one forwarded client");
-        let res = send(
-            &app,
-            forwarded(post_article_req(json!({"title": "x"})), "203.0.113.2"),
-        )
-        .await;
+        let res = send(&app, forwarded(wrong_key_read(), "203.0.113.1")).await;
+        assert_429(&res, "the third wrong key from one forwarded client");
+        let res = send(&app, forwarded(wrong_key_read(), "203.0.113.2")).await;
         if trust_proxy {
             // Another client behind the same proxy has its own allowance.
             res.problem(401);
@@ -624,19 +756,21 @@ async fn unreadable_forwarded_addresses_are_still_limited() {
         ..strict()
     });
     let app = ctx.app().await;
-    let write = |forwarded: &str| {
+    let attempt = |forwarded: &str| {
         from_ip(
-            post_article_req(json!({"title": "x"})).insert_header(("Forwarded", forwarded)),
+            wrong_key_read()
+                .insert_header(("Forwarded", forwarded))
+                .insert_header(("X-Forwarded-For", forwarded)),
             A,
         )
     };
-    for value in ["for=unknown", "for=_hidden", "for=\"not an address\""] {
-        send(&app, write(value)).await.problem(401);
+    for value in ["for=unknown", "_hidden"] {
+        send(&app, attempt(value)).await.problem(401);
     }
-    let res = send(&app, write("for=unknown")).await;
+    let res = send(&app, attempt("not an address")).await;
     assert_429(
         &res,
-        "the fourth write with an unreadable forwarded address",
+        "the third wrong key with an unreadable forwarded address",
     );
 }
 
@@ -650,20 +784,20 @@ async fn a_client_cannot_choose_its_address_behind_a_trusted_proxy() {
         ..strict()
     });
     let app = ctx.app().await;
-    for i in 0..4 {
+    for i in 0..3 {
         let req = from_ip(
-            post_article_req(json!({"title": "x"}))
+            wrong_key_read()
                 .insert_header(("Forwarded", format!("for=198.51.100.{i}")))
                 .insert_header(("X-Forwarded-For", format!("198.51.100.{i}, 203.0.113.9"))),
             A,
         );
         let res = send(&app, req).await;
-        if i < 3 {
+        if i < 2 {
             res.problem(401);
         } else {
             assert_429(
                 &res,
-                "the fourth write from one client with spoofed headers",
+                "the third wrong key from one client with spoofed headers",
             );
         }
     }
@@ -705,8 +839,8 @@ async fn browsers_can_read_429s() {
     let from = |req: TestRequest, origin: &str| from_ip(req.insert_header(("Origin", origin)), A);
 
     // A write from the origin allowed to write.
-    let write = || post_article_req(json!({"title": "x"}));
-    send(&app, from(write(), editor)).await.problem(401);
+    let write = || ctx.admin(post_article_req(json!({"title": "x"})));
+    send(&app, from(write(), editor)).await.ok(201);
     let res = send(&app, from(write(), editor)).await;
     assert_429(&res, "second write");
     assert_cors(&res, editor, "write 429");

@@ -170,8 +170,10 @@ fn every_operation_is_documented() {
             .iter()
             .any(|s| s.as_object().is_some_and(|o| o.is_empty()));
         let bearer = security.iter().any(|s| s.get("bearer").is_some());
-        // Reads are public but for the editorial ones (revisions, webhooks): those need the key.
-        let editorial = path.contains("/revisions") || path.contains("/webhooks");
+        // Reads are public but for the editorial ones (revisions, webhooks, an article's
+        // preview links): those need the key.
+        let editorial =
+            path.contains("/revisions") || path.contains("/webhooks") || path.contains("/previews");
         if method == "GET" && !editorial {
             assert!(public, "{at}: a read should be public");
         } else {
@@ -256,8 +258,9 @@ fn every_read_documents_caching() {
             continue;
         }
         let at = format!("GET {path}");
-        // Metrics are live state, never cached or revalidated.
-        if op["operationId"] == "getMetrics" {
+        // Metrics are live state and a preview is for its link's holder alone: never cached
+        // or revalidated.
+        if op["operationId"] == "getMetrics" || op["operationId"] == "getPreview" {
             let cache_control = &op["responses"]["200"]["headers"]["Cache-Control"];
             assert!(
                 cache_control.is_object(),

@@ -864,8 +864,8 @@ fn through_nginx(binary: &Path, a: &Server, b: &mut Server, key: &str) {
 
     // The client cannot choose the address rate limits count: nginx overwrites
     // X-Forwarded-For and drops Forwarded, so wrong keys from "many addresses" are all
-    // counted for this one (RATE_LIMIT_AUTH_FAILURES=2 per replica). This blocks keyed
-    // requests from 127.0.0.1 for a minute: nothing after it sends a key.
+    // counted for this one (RATE_LIMIT_AUTH_FAILURES=2 per replica). Wrong keys from
+    // 127.0.0.1 are then refused for a minute (valid keys would still be accepted).
     let mut limited = None;
     for attempt in 1..=12u8 {
         let spoofed = format!("203.0.113.{attempt}");

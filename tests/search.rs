@@ -263,6 +263,102 @@ async fn drafts_archived_and_scheduled_articles_are_never_found() {
     assert!(!found(&app, "archived").await.contains(&archived));
 }
 
+/// Every byte of a public search's answer: status, body (ranks are in its cursors), `Link`.
+async fn search_answer(app: &TestApp, uri: &str) -> (u16, Option<String>, String) {
+    let res = send(app, get(uri)).await;
+    let link = res.header("link").map(str::to_owned);
+    let body = String::from_utf8(res.body).expect("a UTF-8 body");
+    (res.status.as_u16(), link, body)
+}
+
+#[actix_web::test]
+async fn public_ranks_and_cursors_ignore_unpublished_articles() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    published(
+        &ctx,
+        &app,
+        json!({"title": "Tram Line Opens", "body": "The tram runs."}),
+    )
+    .await;
+    published(
+        &ctx,
+        &app,
+        json!({"title": "Harbour", "body": "A tram stop by the water."}),
+    )
+    .await;
+    published(
+        &ctx,
+        &app,
+        json!({"title": "Budget", "summary": "Trams and buses cost more."}),
+    )
+    .await;
+    // Relevance pages of one hit: the rank of each page's last hit is in its cursor.
+    let mut uris = vec!["/api/v1/articles?q=tram&limit=1".to_owned()];
+    let first = search(&app, "tram", "limit=1").await;
+    let cursor = first["meta"]["next_cursor"].as_str().unwrap().to_owned();
+    uris.push(format!(
+        "/api/v1/articles?q=tram&limit=1&cursor={}",
+        enc(&cursor)
+    ));
+    uris.push("/api/v1/articles?q=tram&limit=100".to_owned());
+    uris.push("/api/v1/articles?q=tra&limit=2&tag=nowhere".to_owned());
+    let mut before = Vec::new();
+    for uri in &uris {
+        before.push(search_answer(&app, uri).await);
+    }
+
+    // Unpublished articles full of the word, and edits of them, change no public rank: bm25
+    // counts documents and their lengths in the index it reads.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let draft = article(
+        &ctx,
+        &app,
+        json!({"title": "Tram tram tram", "body": "tram"}),
+    )
+    .await;
+    article(
+        &ctx,
+        &app,
+        json!({"title": "Tram Plans", "status": "published",
+        "published_at": tomorrow, "summary": "tram tram"}),
+    )
+    .await;
+    article(
+        &ctx,
+        &app,
+        json!({"title": "Old Tram", "status": "archived"}),
+    )
+    .await;
+    for i in 0..5 {
+        article(
+            &ctx,
+            &app,
+            json!({"title": format!("Filler {i}"), "body": "long words here"}),
+        )
+        .await;
+    }
+    patch_article(
+        &ctx,
+        &app,
+        &draft,
+        json!({"body": "tram ".repeat(50), "tags": ["Trams"]}),
+    )
+    .await;
+    for (uri, was) in uris.iter().zip(&before) {
+        let now = search_answer(&app, uri).await;
+        assert_eq!(&now, was, "{uri} changed");
+    }
+    // An editor's search by state reads every article.
+    let drafts = send(&app, ctx.admin(get("/api/v1/articles?q=tram&status=draft"))).await;
+    assert_eq!(slugs(&drafts.ok(200)), [draft.as_str()]);
+
+    // Published, an article counts in the public ranks from then on.
+    patch_article(&ctx, &app, &draft, json!({"status": "published"})).await;
+    assert_eq!(found(&app, "tram").await.first(), Some(&draft));
+    assert_ne!(search_answer(&app, &uris[0]).await, before[0]);
+}
+
 #[actix_web::test]
 async fn highlights_mark_the_match_and_escape_html() {
     let ctx = Ctx::new();

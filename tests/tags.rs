@@ -32,6 +32,11 @@ async fn fetch_tag(app: &TestApp, slug: &str) -> Resp {
     send(app, get(&format!("/api/v1/tags/{slug}"))).await
 }
 
+/// A GET of one tag with the admin key, which sees tags no published article carries.
+async fn fetch_tag_as_admin(ctx: &Ctx, app: &TestApp, slug: &str) -> Resp {
+    send(app, ctx.admin(get(&format!("/api/v1/tags/{slug}")))).await
+}
+
 /// The article count of tag `slug`, from the tag itself and from the tag list (which must
 /// agree).
 async fn article_count(app: &TestApp, slug: &str) -> i64 {
@@ -88,8 +93,11 @@ async fn create_tag_returns_201_with_location_and_the_tag() {
     );
     assert_eq!(ts(&tag["updated_at"]), created);
 
-    let got = get_json(&app, res.header("location").unwrap()).await;
+    // No published article carries it yet: only an admin sees it.
+    let location = res.header("location").unwrap();
+    let got = send(&app, ctx.admin(get(location))).await.ok(200);
     assert_eq!(got, tag);
+    fetch_tag(&app, "middle-east").await.problem(404);
 }
 
 #[actix_web::test]
@@ -124,10 +132,12 @@ async fn explicit_tag_slug_is_used_as_given() {
     assert_eq!(res.ok(201)["slug"], "mideast");
     assert_eq!(res.header("location"), Some("/api/v1/tags/mideast"));
     assert_eq!(
-        fetch_tag(&app, "mideast").await.ok(200)["name"],
+        fetch_tag_as_admin(&ctx, &app, "mideast").await.ok(200)["name"],
         "Middle East"
     );
-    fetch_tag(&app, "middle-east").await.problem(404);
+    fetch_tag_as_admin(&ctx, &app, "middle-east")
+        .await
+        .problem(404);
 }
 
 #[actix_web::test]
@@ -148,7 +158,8 @@ async fn tag_list_is_in_slug_order() {
     for name in ["Zeta", "alpha", "Middle East", "Beta", "Middle"] {
         create_tag(&ctx, &app, json!({"name": name})).await;
     }
-    let all = get_json(&app, "/api/v1/tags").await;
+    // Tags no published article carries: listed for an admin only.
+    let all = send(&app, ctx.admin(get("/api/v1/tags"))).await.ok(200);
     assert_eq!(
         slugs(&all),
         ["alpha", "beta", "middle", "middle-east", "zeta"]
@@ -166,6 +177,14 @@ async fn tag_list_paginates_with_a_cursor_to_the_last_page() {
     for name in ["Gaza", "Yemen", "Iran", "Hezbollah", "Israel"] {
         create_tag(&ctx, &app, json!({"name": name})).await;
     }
+    // Published, so that the public lists them.
+    create_article(
+        &ctx,
+        &app,
+        json!({"title": "Region", "status": "published",
+               "tags": ["Gaza", "Yemen", "Iran", "Hezbollah", "Israel"]}),
+    )
+    .await;
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     let mut pages = 0;
@@ -331,7 +350,7 @@ async fn patching_a_tag_description_sets_it_and_null_clears_it() {
     let tag = patch_tag(&ctx, &app, "gaza", json!({"description": null})).await;
     assert!(tag["description"].is_null(), "{tag}");
     assert_eq!(tag["name"], "Gaza Strip");
-    assert!(fetch_tag(&app, "gaza").await.ok(200)["description"].is_null());
+    assert!(fetch_tag_as_admin(&ctx, &app, "gaza").await.ok(200)["description"].is_null());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -510,4 +529,92 @@ async fn article_writes_find_a_tag_by_its_name_when_its_slug_differs() {
     );
     assert_eq!(slugs(&get_json(&app, "/api/v1/tags").await), ["mideast"]);
     assert_eq!(article_count(&app, "mideast").await, 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Embargo: a tag shows once a published article carries it.
+// ---------------------------------------------------------------------------------------
+
+/// A public GET of `uri`: its status and body, as bytes.
+async fn public_answer(app: &TestApp, uri: &str) -> (u16, Vec<u8>) {
+    let res = send(app, get(uri)).await;
+    (res.status.as_u16(), res.body)
+}
+
+#[actix_web::test]
+async fn tags_only_unpublished_articles_carry_are_not_public() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    create_article(
+        &ctx,
+        &app,
+        json!({"title": "Out", "status": "published", "tags": ["Transport"]}),
+    )
+    .await;
+    let hidden = ["secret-plan", "embargo", "old-news", "lonely"];
+    let uris: Vec<String> = hidden
+        .iter()
+        .flat_map(|slug| {
+            [
+                format!("/api/v1/tags/{slug}"),
+                format!("/feed.atom?tag={slug}"),
+            ]
+        })
+        .chain(["/api/v1/tags".to_owned(), "/api/v1/tags?limit=1".to_owned()])
+        .collect();
+    let mut before = Vec::new();
+    for uri in &uris {
+        before.push(public_answer(&app, uri).await);
+    }
+
+    // Tags made for a draft, a scheduled and an archived article, and one on its own; an
+    // unpublished article also carries the public tag.
+    let tomorrow = (Utc::now() + Duration::days(1)).to_rfc3339();
+    for body in [
+        json!({"title": "Draft", "tags": ["Secret Plan", "Transport"]}),
+        json!({"title": "Later", "status": "published", "published_at": tomorrow,
+               "tags": ["Embargo"]}),
+        json!({"title": "Gone", "status": "archived", "tags": ["Old News"]}),
+    ] {
+        create_article(&ctx, &app, body).await;
+    }
+    create_tag(&ctx, &app, json!({"name": "Lonely"})).await;
+
+    for (uri, was) in uris.iter().zip(&before) {
+        let now = public_answer(&app, uri).await;
+        assert_eq!(
+            &now,
+            was,
+            "{uri} changed: {} -> {}",
+            String::from_utf8_lossy(&was.1),
+            String::from_utf8_lossy(&now.1)
+        );
+    }
+    let listed = get_json(&app, "/api/v1/tags").await;
+    assert_eq!(slugs(&listed), ["transport"]);
+    assert_eq!(listed["meta"]["total"], 1);
+    assert_eq!(listed["data"][0]["article_count"], 1);
+    fetch_tag(&app, "secret-plan").await.problem(404);
+    send(&app, get("/feed.atom?tag=embargo")).await.problem(404);
+
+    // An admin sees every tag, and a feed of one (empty) to preview.
+    let all = send(&app, ctx.admin(get("/api/v1/tags"))).await.ok(200);
+    assert_eq!(
+        slugs(&all),
+        ["embargo", "lonely", "old-news", "secret-plan", "transport"]
+    );
+    assert_eq!(all["meta"]["total"], 5);
+    for slug in hidden {
+        let tag = fetch_tag_as_admin(&ctx, &app, slug).await.ok(200);
+        assert_eq!(tag["article_count"], 0, "{tag}");
+    }
+    let feed = send(&app, ctx.admin(get("/feed.atom?tag=secret-plan"))).await;
+    assert_eq!(feed.status.as_u16(), 200, "{feed:?}");
+
+    // Published, the draft brings its tag out.
+    patch_article(&ctx, &app, "draft", json!({"status": "published"})).await;
+    assert_eq!(article_count(&app, "secret-plan").await, 1);
+    assert_eq!(article_count(&app, "transport").await, 2);
+    let feed = send(&app, get("/feed.atom?tag=secret-plan")).await;
+    assert_eq!(feed.status.as_u16(), 200, "{feed:?}");
 }

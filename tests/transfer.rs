@@ -370,7 +370,7 @@ async fn importing_twice_changes_nothing() {
         ctx.admin(json(
             Method::POST,
             "/api/v1/webhooks",
-            &json!({"url": "http://127.0.0.1:9/hook", "events": ["*"]}),
+            &json!({"url": "https://hooks.example.org/hook", "events": ["*"]}),
         )),
     )
     .await
@@ -974,4 +974,54 @@ fn a_large_import_runs_in_bounded_memory() {
             assert_eq!(&got[key][name], value, "{key}: {name}");
         }
     }
+}
+
+/// A 64 MiB line (an article body as one string) once took 2.4 GB: it is refused by number
+/// once the limit is passed, before the rest of it is read. The largest article the write
+/// limits allow (1 Mi characters of body, 3 bytes each) imports in bounded memory.
+#[test]
+fn an_overlong_line_is_refused_and_a_largest_article_imports_in_bounded_memory() {
+    const LIMIT: u64 = 150 * 1024 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = fresh_database(dir.path(), "lines");
+    run_ok(&db_path, &["migrate"]);
+    let header = json!({"type": "gazette-export", "version": 1});
+    let huge = dir.path().join("huge.ndjson");
+    let body = "a".repeat(64 << 20);
+    let record = json!({"type": "article", "slug": "huge", "title": "Huge", "body": body});
+    std::fs::write(&huge, format!("{header}\n{record}\n")).unwrap();
+    drop((body, record));
+    let mut cmd = gazette(&db_path);
+    cmd.args(["import", huge.to_str().unwrap()]);
+    let (out, _, peak) = run_measured(cmd);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("line 2: is longer than the limit of 8388608 bytes"),
+        "{stderr}"
+    );
+    eprintln!("a 64 MiB line refused: peak RSS {} MB", peak / 1_000_000);
+    assert!(peak > 0 && peak < LIMIT, "peak RSS {peak} bytes");
+
+    // 1 Mi characters: paragraphs with emphasis, links and three-byte characters.
+    let unit = "Ein *Satz* mit [Link](https://example.org) und €€€.\n\n";
+    let body: String = unit
+        .chars()
+        .cycle()
+        .take(gazette::config::Limits::DEFAULT.article_chars)
+        .collect();
+    let record = json!({"type": "article", "slug": "largest", "title": "Largest", "body": body});
+    let largest = dir.path().join("largest.ndjson");
+    std::fs::write(&largest, format!("{header}\n{record}\n")).unwrap();
+    let size = std::fs::metadata(&largest).unwrap().len();
+    let mut cmd = gazette(&db_path);
+    cmd.args(["import", largest.to_str().unwrap()]);
+    let (out, took, peak) = run_measured(cmd);
+    assert!(out.status.success(), "{out:?}");
+    eprintln!(
+        "the largest article ({} MB line): {took:.1?}, peak RSS {} MB",
+        size / 1_000_000,
+        peak / 1_000_000
+    );
+    assert!(peak < LIMIT, "peak RSS {peak} bytes");
 }

@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use common::*;
+use gazette::config::Settings;
 use gazette::db::{self, webhooks as store};
 use gazette::webhooks::{Worker, WorkerConfig};
 use receiver::Receiver;
@@ -58,9 +59,21 @@ fn record(ctx: &Ctx, event: &str, data: Value) {
     .unwrap();
 }
 
-/// The worker with fast polls and retries, on the test's runtime.
+/// The receivers of these tests listen on loopback, which hosts must opt in to reach.
+const LOOPBACK: [&str; 2] = ["127.0.0.1", "localhost"];
+
+/// A fresh database whose API accepts subscriptions to [`LOOPBACK`] hosts.
+fn loopback_ctx() -> Ctx {
+    Ctx::with_settings(Settings {
+        webhook_allowed_hosts: LOOPBACK.map(str::to_owned).to_vec(),
+        ..Settings::default()
+    })
+}
+
+/// The worker with fast polls and retries, on the test's runtime, delivering to
+/// [`LOOPBACK`] hosts only.
 fn worker(ctx: &Ctx) -> Worker {
-    worker_for(ctx, &[])
+    worker_for(ctx, &LOOPBACK)
 }
 
 /// The same, delivering to `allowed_hosts` only.
@@ -146,7 +159,7 @@ fn count_deliveries(ctx: &Ctx, webhook_id: i64) -> i64 {
 
 #[actix_web::test]
 async fn create_returns_201_with_location_and_shows_a_generated_secret_once() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let res = send(
         &app,
@@ -209,7 +222,7 @@ async fn create_returns_201_with_location_and_shows_a_generated_secret_once() {
 
 #[actix_web::test]
 async fn every_webhook_operation_needs_an_admin_key() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let id = subscribe(&ctx, &app, "http://127.0.0.1:9/", &["*"]).await;
     record(&ctx, "tag.created", json!({"slug": "x"}));
@@ -255,7 +268,7 @@ async fn every_webhook_operation_needs_an_admin_key() {
 
 #[actix_web::test]
 async fn invalid_subscriptions_are_422_naming_each_field() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let post = |body: Value| ctx.admin(json(Method::POST, "/api/v1/webhooks", &body));
     let fields = |problem: &Value| -> Vec<String> {
@@ -366,7 +379,7 @@ async fn invalid_subscriptions_are_422_naming_each_field() {
 
 #[actix_web::test]
 async fn unknown_ids_are_404() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let id = subscribe(&ctx, &app, "https://example.org/", &["*"]).await;
     let other = subscribe(&ctx, &app, "https://example.org/other", &["*"]).await;
@@ -412,7 +425,7 @@ async fn unknown_ids_are_404() {
 
 #[actix_web::test]
 async fn patch_changes_what_it_names_and_rotates_the_secret() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let receiver = Receiver::start(&[]);
     let id = subscribe(&ctx, &app, "https://example.org/old", &["tag.*"]).await;
@@ -466,7 +479,7 @@ async fn patch_changes_what_it_names_and_rotates_the_secret() {
 
 #[actix_web::test]
 async fn the_list_is_paginated_in_creation_order() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let mut ids = Vec::new();
     for i in 0..5 {
@@ -512,7 +525,7 @@ async fn the_list_is_paginated_in_creation_order() {
 
 #[actix_web::test]
 async fn deleting_a_subscription_removes_its_log() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let gone = subscribe(&ctx, &app, "http://127.0.0.1:9/", &["*"]).await;
     let kept = subscribe(&ctx, &app, "http://127.0.0.1:9/", &["*"]).await;
@@ -538,7 +551,7 @@ async fn deleting_a_subscription_removes_its_log() {
 
 #[actix_web::test]
 async fn record_queues_one_delivery_per_matching_active_subscription() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let url = "http://127.0.0.1:9/";
     let articles = subscribe(&ctx, &app, url, &["article.*"]).await;
@@ -632,7 +645,7 @@ async fn record_queues_one_delivery_per_matching_active_subscription() {
 
 #[actix_web::test]
 async fn record_commits_and_rolls_back_with_the_callers_transaction() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let id = subscribe(&ctx, &app, "http://127.0.0.1:9/", &["tag.*"]).await;
     let conn = &mut *ctx.pool.get().unwrap();
@@ -653,7 +666,7 @@ async fn record_commits_and_rolls_back_with_the_callers_transaction() {
 
 #[actix_web::test]
 async fn the_worker_delivers_a_signed_payload() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let receiver = Receiver::start(&[]);
     let id = subscribe(&ctx, &app, &receiver.url("/hooks/gazette?x=1"), &["tag.*"]).await;
@@ -699,7 +712,7 @@ async fn the_worker_delivers_a_signed_payload() {
 
 #[actix_web::test]
 async fn a_failing_receiver_gets_the_delivery_on_retry() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let receiver = Receiver::start(&[500]);
     let id = subscribe(&ctx, &app, &receiver.url("/flaky"), &["article.published"]).await;
@@ -713,11 +726,8 @@ async fn a_failing_receiver_gets_the_delivery_on_retry() {
     let d = first(&list);
     assert_eq!(d["attempts"], 2);
     assert_eq!(d["last_status_code"], 200);
-    let error = d["last_error"].as_str().expect("the first error is kept");
-    assert!(
-        error.contains("500") && error.contains("receiver says no"),
-        "{error}"
-    );
+    // The status and its fixed reason, never what the receiver said.
+    assert_eq!(d["last_error"], "HTTP 500 Internal Server Error");
     let got = receiver.received();
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].body, got[1].body, "the same body both times");
@@ -730,7 +740,7 @@ async fn a_failing_receiver_gets_the_delivery_on_retry() {
 
 #[actix_web::test]
 async fn a_receiver_that_is_down_is_retried_with_backoff() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     // A port nobody listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -748,14 +758,14 @@ async fn a_receiver_that_is_down_is_retried_with_backoff() {
     let d = first(&list);
     assert_eq!(d["status"], "pending");
     assert_eq!(d["last_status_code"], Value::Null, "no answer came");
-    assert!(!d["last_error"].as_str().unwrap().is_empty());
+    assert_eq!(d["last_error"], "connection failed or timed out");
     let next = ts(&d["next_attempt_at"]);
     assert!(next > chrono::Utc::now() - chrono::Duration::seconds(1));
 }
 
 #[actix_web::test]
 async fn a_delivery_is_given_up_after_12_attempts() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let id = subscribe(&ctx, &app, "http://127.0.0.1:9/", &["*"]).await;
     record(&ctx, "tag.created", json!({}));
@@ -795,7 +805,7 @@ async fn a_delivery_is_given_up_after_12_attempts() {
 
 #[actix_web::test]
 async fn redeliver_sends_a_delivery_again() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let receiver = Receiver::start(&[]);
     let id = subscribe(&ctx, &app, &receiver.url("/"), &["tag.deleted"]).await;
@@ -838,7 +848,7 @@ async fn redeliver_sends_a_delivery_again() {
 
 #[actix_web::test]
 async fn an_inactive_subscription_holds_its_deliveries() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let receiver = Receiver::start(&[]);
     let id = subscribe(&ctx, &app, &receiver.url("/"), &["*"]).await;
@@ -868,7 +878,7 @@ async fn an_inactive_subscription_holds_its_deliveries() {
 
 #[actix_web::test]
 async fn deliveries_are_listed_newest_first_with_a_cursor() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let id = subscribe(&ctx, &app, "http://127.0.0.1:9/", &["tag.*"]).await;
     for slug in ["a", "b", "c"] {
@@ -902,7 +912,7 @@ async fn deliveries_are_listed_newest_first_with_a_cursor() {
 
 #[actix_web::test]
 async fn only_allowed_hosts_are_called() {
-    let ctx = Ctx::new();
+    let ctx = loopback_ctx();
     let app = ctx.app().await;
     let receiver = Receiver::start(&[]);
     let blocked = subscribe(

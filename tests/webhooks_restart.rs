@@ -13,8 +13,13 @@ use serde_json::{Value, json};
 use binary::{Server, admin_key, client, free_port};
 use receiver::Receiver;
 
-/// Server settings: one worker is plenty, and retries come quickly.
-const ENV: [(&str, &str); 2] = [("WORKERS", "1"), ("WEBHOOK_RETRY_BASE_MS", "100")];
+/// Server settings: one worker is plenty, retries come quickly, and the receiver's host
+/// (loopback) is opted in.
+const ENV: [(&str, &str); 3] = [
+    ("WORKERS", "1"),
+    ("WEBHOOK_RETRY_BASE_MS", "100"),
+    ("WEBHOOK_ALLOWED_HOSTS", "127.0.0.1"),
+];
 
 /// An admin request; the status and the JSON body (`null` when empty).
 fn call(server: &Server, key: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {

@@ -1,7 +1,8 @@
 // The reference reader: a news site rendered in the browser from the public API of a Gazette
 // on another origin. No build step and no framework: index.html, style.css and this module.
-// Routes live in the fragment (#/, #/tag/<slug>, #/search?q=…, #/articles/<slug>) so any
-// static file server can serve the site.
+// Routes live in the fragment (#/, #/tag/<slug>, #/search?q=…, #/articles/<slug>,
+// #/preview/<token>) so any static file server can serve the site, and a preview link's token
+// never reaches a server in a Referer or an access log of the site.
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute('content') ?? '';
 const pageParams = new URLSearchParams(location.search);
@@ -36,8 +37,8 @@ class ApiError extends Error {
 // One call to the API. Public reads use `cache: 'no-cache'`: the browser keeps each response
 // with its ETag and revalidates it on every use (If-None-Match, answered 304 with no body when
 // nothing changed), so a revisit downloads nothing yet never shows an edited article stale.
-// Reads with a key are private to the newsroom and never cached.
-async function request(path, { key = null, method = 'GET', json, ifMatch, signal } = {}) {
+// Reads with a key are private to the newsroom and never cached, nor are previews (`noStore`).
+async function request(path, { key = null, method = 'GET', json, ifMatch, signal, noStore = false } = {}) {
   const headers = {};
   if (key) headers.Authorization = `Bearer ${key}`;
   if (json !== undefined) headers['Content-Type'] = 'application/json';
@@ -48,7 +49,7 @@ async function request(path, { key = null, method = 'GET', json, ifMatch, signal
       method,
       headers,
       body: json === undefined ? undefined : JSON.stringify(json),
-      cache: key ? 'no-store' : 'no-cache',
+      cache: key || noStore ? 'no-store' : 'no-cache',
       mode: 'cors',
       credentials: 'omit',
       signal,
@@ -271,10 +272,8 @@ function fillEditSlot(slot) {
   slot.replaceChildren(adminKey ? el('a', { class: 'edit-link', href: `${articleHash(slot.dataset.slug)}/edit` }, 'Edit Content') : '');
 }
 
-async function articleView(slug, signal) {
-  const path = `/api/v1/articles/${encodeURIComponent(slug)}`;
-  const article = await getJSON(path, { signal });
-  document.title = `${article.title} — ${SITE_NAME}`;
+// The article page: the story, its related reading and the share box.
+function storyView(article, { banner = null } = {}) {
   const body = el('div', { class: 'story-body' });
   // body_html is Gazette's sanitized rendering of the Markdown body.
   body.innerHTML = article.body_html;
@@ -284,7 +283,8 @@ async function articleView(slug, signal) {
     el('h2', { id: 'related-heading' }, 'Related Articles'), related);
   main.replaceChildren(
     el('article', { class: 'story', 'data-slug': article.slug },
-      editSlot(article.slug),
+      banner,
+      banner ? null : editSlot(article.slug),
       article.tags.length ? el('p', { class: 'kicker' }, el('a', { href: tagHash(article.tags[0].slug) }, article.tags[0].name)) : null,
       el('h1', { class: 'headline' }, article.title),
       article.summary ? el('p', { class: 'standfirst' }, article.summary) : null,
@@ -295,6 +295,14 @@ async function articleView(slug, signal) {
     relatedSection,
     shareBox(article.share));
   if (!article.related.length) relatedSection.hidden = true;
+  return { related, relatedSection };
+}
+
+async function articleView(slug, signal) {
+  const path = `/api/v1/articles/${encodeURIComponent(slug)}`;
+  const article = await getJSON(path, { signal });
+  document.title = `${article.title} — ${SITE_NAME}`;
+  const { related, relatedSection } = storyView(article);
 
   // Fewer curated links than the page has room for: the related route adds suggestions after them.
   if (article.related.length < RELATED_COUNT) {
@@ -307,6 +315,44 @@ async function articleView(slug, signal) {
       // The article reads fine without suggestions.
     }
   }
+}
+
+// While a preview shows, search engines are asked to keep away from the page.
+function setNoIndex(on) {
+  let robots = document.querySelector('meta[name="robots"]');
+  if (on && !robots) {
+    robots = el('meta', { name: 'robots', content: 'noindex' });
+    document.head.append(robots);
+  } else if (!on && robots) {
+    robots.remove();
+  }
+}
+
+const STATUS_WORDS = { draft: 'a draft', published: 'scheduled', archived: 'archived' };
+
+// A preview link: the unpublished article as it will read, under a banner that says so. No key:
+// the token is the credential. Suggestions are left out (the public related route knows only
+// published articles).
+async function previewView(token, signal) {
+  setNoIndex(true);
+  let article;
+  try {
+    article = await getJSON(`/api/v1/preview/${encodeURIComponent(token)}`, { signal, noStore: true });
+  } catch (err) {
+    if (err.status !== 404) throw err;
+    document.title = `Preview — ${SITE_NAME}`;
+    main.replaceChildren(el('div', { class: 'problem' },
+      el('h1', {}, 'This preview link shows nothing'),
+      el('p', {}, 'It has expired or been revoked, or the article was deleted or has been published.'),
+      el('p', {}, el('a', { href: '#/' }, 'Back to the front page'))));
+    return;
+  }
+  document.title = `Preview: ${article.title} — ${SITE_NAME}`;
+  const state = STATUS_WORDS[article.status] ?? article.status;
+  const banner = el('p', { class: 'preview-banner', role: 'note' },
+    el('strong', {}, 'Preview'),
+    ` — this article is not published (${state}). Only holders of this link can read it; please do not share it.`);
+  storyView(article, { banner });
 }
 
 function field(label, control) {
@@ -401,6 +447,7 @@ function route() {
     parts = ['?'];
   }
   markSection();
+  if (parts[0] !== 'preview') setNoIndex(false);
   window.scrollTo(0, 0);
   main.replaceChildren(notice('Loading…'));
   let view;
@@ -409,6 +456,7 @@ function route() {
   else if (parts[0] === 'search' && parts.length === 1) view = searchView(params.get('q') ?? '', signal);
   else if (parts[0] === 'articles' && parts.length === 2) view = articleView(parts[1], signal);
   else if (parts[0] === 'articles' && parts.length === 3 && parts[2] === 'edit') view = editView(parts[1], signal);
+  else if (parts[0] === 'preview' && parts.length === 2) view = previewView(parts[1], signal);
   else view = Promise.reject(new ApiError(404, 'Not Found'));
   Promise.resolve(view).catch((err) => {
     if (!signal.aborted) main.replaceChildren(problemView(err));

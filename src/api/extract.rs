@@ -25,14 +25,30 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 pub struct JsonBody(Result<Bytes, ApiError>);
 
 impl JsonBody {
-    /// The body as `T`, which must be given as a JSON object.
-    pub fn parse<T: DeserializeOwned>(self) -> Result<T, ApiError> {
-        parse_json(&self.0?, Shape::Object)
+    /// The body as `T`, which must be given as a JSON object; parsed off the async workers.
+    pub async fn parse<T: DeserializeOwned + Send + 'static>(self) -> Result<T, ApiError> {
+        self.parse_then(Shape::Object, Ok).await
     }
 
-    /// The body as `T`, which must be given as a JSON array.
-    pub fn parse_list<T: DeserializeOwned>(self) -> Result<T, ApiError> {
-        parse_json(&self.0?, Shape::Array)
+    /// The body as `T`, which must be given as a JSON array; parsed off the async workers.
+    pub async fn parse_list<T: DeserializeOwned + Send + 'static>(self) -> Result<T, ApiError> {
+        self.parse_then(Shape::Array, Ok).await
+    }
+
+    /// The body as `T` of `shape`, then `finish`ed (checked and rendered, say), on the
+    /// blocking thread pool: parsing a megabyte of JSON or rendering its Markdown is not work
+    /// for an async worker, which serves many requests in turn.
+    pub async fn parse_then<T, U>(
+        self,
+        shape: Shape,
+        finish: impl FnOnce(T) -> Result<U, ApiError> + Send + 'static,
+    ) -> Result<U, ApiError>
+    where
+        T: DeserializeOwned,
+        U: Send + 'static,
+    {
+        let body = self.0?;
+        super::blocking(move || finish(parse_json(&body, shape)?)).await
     }
 }
 
@@ -220,30 +236,39 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(token.trim().to_owned()))
 }
 
-/// The scope of the request's key, if it sent one. A wrong key counts against its client's
-/// failed-check allowance; past it, every request with a key is refused for a while.
-fn authenticate(req: &HttpRequest) -> BoxFuture<Option<Scope>> {
+/// The valid key a request was made with.
+#[derive(Debug, Clone, Copy)]
+struct Caller {
+    key_id: i64,
+    scope: Scope,
+}
+
+/// The request's key, if it sent one. The key is looked up first: a valid key is accepted
+/// whatever its address has sent before, so that one client guessing keys behind a shared
+/// address (a NAT, a proxy) locks nobody else out. A wrong or malformed key counts against
+/// its address's failed-check allowance, and past it is answered 429 instead of 401.
+fn authenticate(req: &HttpRequest) -> BoxFuture<Option<Caller>> {
     let req = req.clone();
     Box::pin(async move {
-        let state = req
-            .app_data::<State>()
-            .cloned()
-            .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+        let state = state_of(&req)?;
         let token = match bearer_token(&req) {
             Ok(None) => return Ok(None),
-            Ok(Some(token)) => {
-                state.limiters.check_auth(&req)?;
-                token
-            }
+            Ok(Some(token)) => token,
             Err(malformed) => return Err(state.limiters.auth_failed(&req, malformed)),
         };
-        let scope = db::run(&state.pool, move |conn| {
+        let key = db::run(&state.pool, move |conn| {
             Ok(db::keys::authenticate(conn, &token)?)
         })
         .await?;
-        match scope.as_deref() {
-            Some("admin") => Ok(Some(Scope::Admin)),
-            Some(_) => Ok(Some(Scope::Content)),
+        match key {
+            Some(key) => Ok(Some(Caller {
+                key_id: key.id,
+                scope: if key.scope == "admin" {
+                    Scope::Admin
+                } else {
+                    Scope::Content
+                },
+            })),
             None => Err(state.limiters.auth_failed(
                 &req,
                 ApiError::Unauthorized {
@@ -255,7 +280,15 @@ fn authenticate(req: &HttpRequest) -> BoxFuture<Option<Scope>> {
     })
 }
 
-/// A request made with an admin key: 401 without a valid key, 403 with a content key.
+fn state_of(req: &HttpRequest) -> Result<State, ApiError> {
+    req.app_data::<State>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal("application state missing".into()))
+}
+
+/// A request made with an admin key: 401 without a valid key, 403 with a content key. A
+/// write (POST, PUT, PATCH, DELETE) counts against its key's write allowance, and past it
+/// is a 429; only a valid admin key's writes are counted, so no one can spend another's.
 #[derive(Debug)]
 pub struct Admin;
 
@@ -264,11 +297,21 @@ impl FromRequest for Admin {
     type Future = BoxFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let scope = authenticate(req);
+        let caller = authenticate(req);
+        let req = req.clone();
         Box::pin(async move {
-            match scope.await? {
-                Some(Scope::Admin) => Ok(Admin),
-                Some(Scope::Content) => Err(ApiError::Forbidden(
+            match caller.await? {
+                Some(Caller {
+                    scope: Scope::Admin,
+                    key_id,
+                }) => {
+                    state_of(&req)?.limiters.hit_write(&req, key_id)?;
+                    Ok(Admin)
+                }
+                Some(Caller {
+                    scope: Scope::Content,
+                    ..
+                }) => Err(ApiError::Forbidden(
                     "This operation needs an admin key; the key sent may only read.".to_owned(),
                 )),
                 None => Err(ApiError::Unauthorized {
@@ -302,9 +345,9 @@ impl FromRequest for Reader {
         let required = req
             .app_data::<State>()
             .is_some_and(|s| s.settings.require_content_key);
-        let scope = authenticate(req);
+        let caller = authenticate(req);
         Box::pin(async move {
-            let scope = scope.await?;
+            let scope = caller.await?.map(|c| c.scope);
             if required && scope.is_none() {
                 return Err(ApiError::Unauthorized {
                     detail: "This server requires a content key for reads: send `Authorization: Bearer <key>`."

@@ -77,22 +77,23 @@ pub struct FeedParams {
         (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
         (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Reads need a key on this server.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No tag has this slug (or none a published article carries).", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/feed.atom")]
 pub async fn feed(
     state: State,
     req: HttpRequest,
-    _reader: Reader,
+    reader: Reader,
     ApiQuery(params): ApiQuery<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
     let tag = params.tag;
+    let scope = super::tags::scope(&reader);
     let (tag_name, entries) = db::run(&state.pool, move |conn| {
         let name = match &tag {
             Some(slug) => Some((
                 slug.clone(),
-                db::tags::find(conn, slug, db::now())?.row.name,
+                db::tags::find(conn, slug, db::now(), scope)?.row.name,
             )),
             None => None,
         };

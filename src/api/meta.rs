@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::State;
+use super::extract::Reader;
 use crate::db;
 use crate::error::{ApiError, Problem};
 
@@ -84,7 +85,7 @@ pub struct Readiness {
 /// Check readiness.
 ///
 /// 200 when the database answers and its schema is current (every migration applied), so
-/// the server may take traffic; 503 otherwise.
+/// the server may take traffic; 503 otherwise. Needs a key when reads do.
 #[utoipa::path(
     operation_id = "getReadiness",
     tag = "service",
@@ -97,11 +98,15 @@ pub struct Readiness {
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             )),
         (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+        (status = 401, description = "Reads need a key on this server.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database does not answer or has migrations pending.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/readyz")]
-pub async fn readiness(state: State) -> Result<actix_web::web::Json<Readiness>, ApiError> {
+pub async fn readiness(
+    state: State,
+    _reader: Reader,
+) -> Result<actix_web::web::Json<Readiness>, ApiError> {
     let pending = db::run(&state.pool, db::pending_migrations)
         .await
         .map_err(|e| ApiError::Unavailable(format!("The database does not answer: {e}")))?;
@@ -118,7 +123,8 @@ pub async fn readiness(state: State) -> Result<actix_web::web::Json<Readiness>, 
 /// Get metrics.
 ///
 /// Request counts and latency histograms by method, route template and status, and the
-/// database pool's connections, in the Prometheus (OpenMetrics) text format.
+/// database pool's connections, in the Prometheus (OpenMetrics) text format. Needs a key
+/// when reads do.
 #[utoipa::path(
     operation_id = "getMetrics",
     tag = "service",
@@ -128,11 +134,13 @@ pub async fn readiness(state: State) -> Result<actix_web::web::Json<Readiness>, 
             content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String,
             headers(("Cache-Control" = String, description = "Always `no-store`: the figures are live.")),
             example = "# HELP gazette_http_requests HTTP requests answered, by method, route template and status\n# TYPE gazette_http_requests counter\ngazette_http_requests_total{method=\"GET\",route=\"/api/v1/articles\",status=\"200\"} 12\n# EOF\n"),
+        (status = 401, description = "Reads need a key on this server.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/metrics")]
 pub async fn metrics(
     state: State,
+    _reader: Reader,
     metrics: actix_web::web::Data<crate::observe::Metrics>,
 ) -> HttpResponse {
     HttpResponse::Ok()

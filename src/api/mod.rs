@@ -94,6 +94,16 @@ pub fn keep_fields(value: &mut serde_json::Value, fields: &[String]) {
     }
 }
 
+/// Runs `f` on the blocking thread pool, off the async workers: for parsing, checking and
+/// rendering request bodies, whose cost grows with their size.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    actix_web::rt::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("blocking task failed: {e}")))?
+}
+
 /// A stored naive UTC time as sent.
 pub fn utc(ts: NaiveDateTime) -> DateTime<Utc> {
     ts.and_utc()

@@ -99,6 +99,16 @@ pub struct ListTagsParams {
 
 const TAG_ORDER: &str = "slug";
 
+/// The tags a reader sees: with an admin key every tag, else those a published article
+/// carries.
+pub fn scope(reader: &Reader) -> store::TagScope {
+    if reader.is_admin() {
+        store::TagScope::All
+    } else {
+        store::TagScope::Public
+    }
+}
+
 fn tag_out(t: store::Tag) -> Tag {
     Tag {
         slug: t.row.slug,
@@ -118,8 +128,10 @@ fn check_description(c: &mut Checker, description: Option<&str>, max: usize) {
 
 /// List tags.
 ///
-/// Every tag in slug order with the number of published articles carrying it, with cursor
-/// pagination as for articles.
+/// The tags published articles carry, in slug order, with the number of published articles
+/// carrying each, with cursor pagination as for articles. A tag no published article carries
+/// yet (one made for a draft or a scheduled article, or created on its own) is listed only
+/// with an admin key.
 #[utoipa::path(
     operation_id = "listTags",
     tag = "tags",
@@ -139,7 +151,7 @@ fn check_description(c: &mut Checker, description: Option<&str>, max: usize) {
 #[get("/tags")]
 pub async fn list_tags(
     state: State,
-    _reader: Reader,
+    reader: Reader,
     ApiQuery(params): ApiQuery<ListTagsParams>,
 ) -> Result<web::Json<TagList>, ApiError> {
     let limit = pagination::limit(params.limit.as_deref(), state.settings.limits.page_size)?;
@@ -148,8 +160,9 @@ pub async fn list_tags(
         .as_deref()
         .map(|c| pagination::decode_key(TAG_ORDER, c))
         .transpose()?;
+    let scope = scope(&reader);
     let page = db::run(&state.pool, move |conn| {
-        store::list(conn, after.as_deref(), limit, db::now())
+        store::list(conn, after.as_deref(), limit, db::now(), scope)
     })
     .await?;
     let next_cursor = match (page.has_more, page.items.last()) {
@@ -164,7 +177,8 @@ pub async fn list_tags(
 
 /// Get one tag.
 ///
-/// The tag with the number of published articles carrying it.
+/// The tag with the number of published articles carrying it. A tag no published article
+/// carries is 404, as an unknown one, except with an admin key.
 #[utoipa::path(
     operation_id = "getTag",
     tag = "tags",
@@ -178,17 +192,21 @@ pub async fn list_tags(
             )),
         (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
         (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No tag has this slug (or none a published article carries).", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/tags/{slug}")]
 pub async fn get_tag(
     state: State,
-    _reader: Reader,
+    reader: Reader,
     slug: web::Path<String>,
 ) -> Result<web::Json<Tag>, ApiError> {
     let slug = slug.into_inner();
-    let tag = db::run(&state.pool, move |conn| store::find(conn, &slug, db::now())).await?;
+    let scope = scope(&reader);
+    let tag = db::run(&state.pool, move |conn| {
+        store::find(conn, &slug, db::now(), scope)
+    })
+    .await?;
     Ok(web::Json(tag_out(tag)))
 }
 
@@ -219,7 +237,7 @@ pub async fn create_tag(
     _admin: Admin,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let input: TagCreate = body.parse()?;
+    let input: TagCreate = body.parse().await?;
     let mut c = Checker::default();
     c.tag("name", &input.name);
     if let Some(slug) = &input.slug {
@@ -236,7 +254,7 @@ pub async fn create_tag(
         name: input.name.trim().to_owned(),
         description: input.description,
     };
-    let tag = db::run(&state.pool, move |conn| {
+    let tag = db::run_write(&state.pool, move |conn| {
         store::create(conn, &new, db::now())
     })
     .await?;
@@ -273,7 +291,7 @@ pub async fn update_tag(
     slug: web::Path<String>,
     body: JsonBody,
 ) -> Result<web::Json<Tag>, ApiError> {
-    let input: TagPatch = body.parse()?;
+    let input: TagPatch = body.parse().await?;
     let mut c = Checker::default();
     if let Some(name) = &input.name {
         c.tag("name", name);
@@ -293,7 +311,7 @@ pub async fn update_tag(
         description: input.description,
     };
     let slug = slug.into_inner();
-    let tag = db::run(&state.pool, move |conn| {
+    let tag = db::run_write(&state.pool, move |conn| {
         store::update(conn, &slug, &changes, db::now())
     })
     .await?;
@@ -322,7 +340,7 @@ pub async fn delete_tag(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    db::run(&state.pool, move |conn| {
+    db::run_write(&state.pool, move |conn| {
         store::delete(conn, &slug, db::now())
     })
     .await?;

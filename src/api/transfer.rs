@@ -28,14 +28,13 @@
 //! stamp one), so that importing the same file again is a no-op. Fields are checked as the
 //! write API checks them, and errors name the line and the field: `line 12: title`.
 
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
 use actix_web::{HttpMessage, HttpRequest, post, web};
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use futures_util::StreamExt;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::State;
@@ -92,7 +91,7 @@ struct ArticleLine {
     created_at: Option<DateTime<Utc>>,
     updated_at: Option<DateTime<Utc>>,
     tags: Option<Vec<String>>,
-    related: Option<Vec<RelatedInput>>,
+    related: Option<Vec<ObjectOnly<RelatedInput>>>,
     former_slugs: Option<Vec<String>>,
 }
 
@@ -114,9 +113,46 @@ fn strip_position(message: String) -> String {
     }
 }
 
-/// `value` as `T`, or the field at fault (a missing field is named itself, not its parent).
-fn fields<T: DeserializeOwned>(value: Value) -> Result<T, FieldErrors> {
-    serde_path_to_error::deserialize(value).map_err(|err| {
+/// A value that must be given as a JSON object: serde would fill a struct from an array by
+/// position, and a related link given as `["a"]` is a mistake to name, not to guess at.
+struct ObjectOnly<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct Object<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Object<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        de.deserialize_map(Object(std::marker::PhantomData))
+            .map(ObjectOnly)
+    }
+}
+
+/// The `type` of a record, read before the rest (which is skipped, not copied).
+#[derive(Deserialize)]
+struct Kind<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<KindValue<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum KindValue<'a> {
+    Text(#[serde(borrow)] std::borrow::Cow<'a, str>),
+    Other(IgnoredAny),
+}
+
+/// The line `text` as `T`, parsed straight into it, or the field at fault (a missing field
+/// is named itself, not its parent).
+fn fields<T: DeserializeOwned>(text: &str) -> Result<T, FieldErrors> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
         let message = strip_position(err.inner().to_string());
         let missing = message
@@ -141,9 +177,12 @@ fn api_errors(err: ApiError) -> FieldErrors {
     }
 }
 
-/// Parses and checks one non-blank line; `first` when no record came before it.
+/// Parses, checks and renders one non-blank line; `first` when no record came before it.
+/// The line is read straight into typed records: its strings are copied once, and nothing
+/// else of it is kept (a line held as a JSON value took 37 times its size).
 pub fn parse_record(text: &str, first: bool, limits: &Limits) -> Result<ImportRecord, FieldErrors> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
+    // Syntax first, over the whole line, so that malformed JSON is reported as such.
+    serde_json::from_str::<IgnoredAny>(text).map_err(|e| {
         let column = e.column();
         one(
             "",
@@ -153,26 +192,24 @@ pub fn parse_record(text: &str, first: bool, limits: &Limits) -> Result<ImportRe
             ),
         )
     })?;
-    let Value::Object(object) = &value else {
+    if !text.trim_start().starts_with('{') {
         return Err(one("", "must be a JSON object"));
-    };
-    // serde fills a struct from an array by position: refuse a link given as an array.
-    if let Some(Value::Array(links)) = object.get("related")
-        && let Some(i) = links.iter().position(Value::is_array)
-    {
-        return Err(one(format!("related[{i}]"), "must be an object"));
     }
-    let kind = match object.get("type") {
-        Some(Value::String(kind)) => kind.clone(),
-        Some(_) => return Err(one("type", "must be a string")),
-        None => {
+    let kind = match serde_json::from_str::<Kind<'_>>(text) {
+        Ok(Kind {
+            kind: Some(KindValue::Text(kind)),
+        }) => kind,
+        Ok(Kind {
+            kind: Some(KindValue::Other(_)),
+        }) => return Err(one("type", "must be a string")),
+        Ok(Kind { kind: None }) | Err(_) => {
             return Err(one(
                 "type",
                 "is required: `tag`, `article` or (first line only) `gazette-export`",
             ));
         }
     };
-    match kind.as_str() {
+    match kind.as_ref() {
         store::FORMAT => {
             if !first {
                 return Err(one(
@@ -180,7 +217,7 @@ pub fn parse_record(text: &str, first: bool, limits: &Limits) -> Result<ImportRe
                     "the `gazette-export` header may only be the first line",
                 ));
             }
-            let header: HeaderLine = fields(value)?;
+            let header: HeaderLine = fields(text)?;
             if header.version != store::VERSION {
                 return Err(one(
                     "version",
@@ -193,9 +230,9 @@ pub fn parse_record(text: &str, first: bool, limits: &Limits) -> Result<ImportRe
             }
             Ok(ImportRecord::Header)
         }
-        "tag" => tag_record(fields(value)?, limits).map(ImportRecord::Tag),
+        "tag" => tag_record(fields(text)?, limits).map(ImportRecord::Tag),
         "article" => {
-            article_record(fields(value)?, limits).map(|a| ImportRecord::Article(Box::new(a)))
+            article_record(fields(text)?, limits).map(|a| ImportRecord::Article(Box::new(a)))
         }
         other => Err(one(
             "type",
@@ -258,7 +295,9 @@ fn article_record(line: ArticleLine, limits: &Limits) -> Result<ArticleImport, F
         status: line.status,
         published_at: line.published_at,
         tags: line.tags,
-        related: line.related,
+        related: line
+            .related
+            .map(|links| links.into_iter().map(|link| link.0).collect()),
         byline: line.byline,
         feature_image_url: line.feature_image_url,
     };
@@ -280,8 +319,14 @@ fn article_record(line: ArticleLine, limits: &Limits) -> Result<ArticleImport, F
     Err(errors)
 }
 
-/// The records of an NDJSON stream with their line numbers, parsed and checked one line at
-/// a time; the first bad line ends it with an error.
+/// Why a line is refused for its length.
+fn too_long(max: usize) -> String {
+    format!("is longer than the limit of {max} bytes (MAX_IMPORT_LINE_BYTES)")
+}
+
+/// The records of an NDJSON stream with their line numbers, parsed, checked and rendered one
+/// line at a time; the first bad line ends it with an error. A line is read up to
+/// `limits.import_line_bytes` and refused past it, before more of it is buffered.
 pub struct Records<R> {
     reader: R,
     line: u64,
@@ -302,6 +347,11 @@ impl<R: BufRead> Records<R> {
             done: false,
         }
     }
+
+    fn fail(&mut self, err: TransferError) -> Option<<Self as Iterator>::Item> {
+        self.done = true;
+        Some(Err(err))
+    }
 }
 
 impl<R: BufRead> Iterator for Records<R> {
@@ -310,22 +360,25 @@ impl<R: BufRead> Iterator for Records<R> {
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
             self.buf.clear();
-            match self.reader.read_until(b'\n', &mut self.buf) {
+            let max = self.limits.import_line_bytes;
+            // One byte past the limit tells a line that is too long, without reading it all.
+            let mut bounded = (&mut self.reader).take(max as u64 + 1);
+            match bounded.read_until(b'\n', &mut self.buf) {
                 Ok(0) => return None,
                 Ok(_) => {}
                 Err(e) => {
-                    self.done = true;
-                    return Some(Err(TransferError::Io(format!(
-                        "cannot read line {}: {e}",
-                        self.line + 1
-                    ))));
+                    let line = self.line + 1;
+                    return self.fail(TransferError::Io(format!("cannot read line {line}: {e}")));
                 }
             }
             self.line += 1;
             let line = self.line;
+            let content = self.buf.len() - usize::from(self.buf.ends_with(b"\n"));
+            if content > max {
+                return self.fail(TransferError::at(line, "", too_long(max)));
+            }
             let Ok(mut text) = std::str::from_utf8(&self.buf) else {
-                self.done = true;
-                return Some(Err(TransferError::at(line, "", "is not UTF-8 text")));
+                return self.fail(TransferError::at(line, "", "is not UTF-8 text"));
             };
             if line == 1 {
                 text = text.trim_start_matches('\u{feff}');
@@ -334,26 +387,67 @@ impl<R: BufRead> Iterator for Records<R> {
                 continue;
             }
             let first = std::mem::replace(&mut self.first, false);
-            return Some(match parse_record(text, first, &self.limits) {
-                Ok(record) => Ok((line, record)),
-                Err(errors) => {
-                    self.done = true;
-                    Err(TransferError::Invalid { line, errors })
-                }
-            });
+            return match parse_record(text, first, &self.limits) {
+                Ok(record) => Some(Ok((line, record))),
+                Err(errors) => self.fail(TransferError::Invalid { line, errors }),
+            };
         }
         None
     }
 }
 
-/// Imports the NDJSON `input` in one transaction: all of it, or nothing.
+/// The records of an import, checked and rendered ahead of the write and kept in a
+/// temporary file, so that the write holds the lock for storage work only and memory holds
+/// one record at a time.
+#[derive(Debug)]
+pub struct Prepared {
+    reader: BufReader<std::fs::File>,
+    buf: Vec<u8>,
+}
+
+fn spool_io(e: impl std::fmt::Display) -> TransferError {
+    TransferError::Io(format!("cannot spool the prepared import: {e}"))
+}
+
+/// Reads, checks and renders every record of `input`: slow work, which needs no database
+/// connection and no lock. The first bad line ends it with an error.
+pub fn prepare(input: impl BufRead, limits: Limits) -> Result<Prepared, TransferError> {
+    let mut out = BufWriter::with_capacity(1 << 16, tempfile::tempfile().map_err(spool_io)?);
+    for record in Records::new(input, limits) {
+        let record = record?;
+        serde_json::to_writer(&mut out, &record).map_err(spool_io)?;
+        out.write_all(b"\n").map_err(spool_io)?;
+    }
+    let mut file = out.into_inner().map_err(|e| spool_io(e.error()))?;
+    file.seek(SeekFrom::Start(0)).map_err(spool_io)?;
+    Ok(Prepared {
+        reader: BufReader::with_capacity(1 << 16, file),
+        buf: Vec::new(),
+    })
+}
+
+impl Iterator for Prepared {
+    type Item = Result<(u64, ImportRecord), TransferError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.buf.clear();
+        match self.reader.read_until(b'\n', &mut self.buf) {
+            Ok(0) => None,
+            Ok(_) => Some(serde_json::from_slice(&self.buf).map_err(spool_io)),
+            Err(e) => Some(Err(spool_io(e))),
+        }
+    }
+}
+
+/// Imports the NDJSON `input` in one transaction: all of it, or nothing. Every record is
+/// checked and rendered first ([`prepare`]), then written.
 pub fn import_ndjson(
     conn: &mut Conn,
     input: impl BufRead,
     limits: Limits,
     now: NaiveDateTime,
 ) -> Result<ImportCounts, TransferError> {
-    store::import(conn, Records::new(input, limits), now)
+    store::import(conn, prepare(input, limits)?, now)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -428,6 +522,44 @@ fn too_large() -> ApiError {
     ))
 }
 
+/// The length of the line being received, checked chunk by chunk.
+struct LineLengths {
+    max: usize,
+    line: u64,
+    length: usize,
+}
+
+impl LineLengths {
+    fn new(max: usize) -> Self {
+        Self {
+            max,
+            line: 1,
+            length: 0,
+        }
+    }
+
+    /// Counts the bytes of `chunk` into their lines; an error names the first line found
+    /// longer than the limit.
+    fn check(&mut self, mut chunk: &[u8]) -> Result<(), TransferError> {
+        loop {
+            let (piece, ends) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(nl) => (nl, true),
+                None => (chunk.len(), false),
+            };
+            self.length += piece;
+            if self.length > self.max {
+                return Err(TransferError::at(self.line, "", too_long(self.max)));
+            }
+            if !ends {
+                return Ok(());
+            }
+            self.line += 1;
+            self.length = 0;
+            chunk = &chunk[piece + 1..];
+        }
+    }
+}
+
 fn spool_error(err: std::io::Error) -> ApiError {
     ApiError::Internal(format!("cannot spool the import body: {err}"))
 }
@@ -445,9 +577,11 @@ fn spool_error(err: std::io::Error) -> ApiError {
 /// or changed gets a revision and a webhook event.
 ///
 /// All or nothing: the import is one transaction, and the first invalid line answers 422
-/// with `errors` naming it and the field, as `line 12: related[0].slug`. The body is
-/// received whole (up to 256 MiB) before the import starts, so a slow upload does not hold
-/// up other writers.
+/// with `errors` naming it and the field, as `line 12: related[0].slug`; a line longer than
+/// the server's `MAX_IMPORT_LINE_BYTES` (8 MiB unless configured) is refused by number as
+/// soon as it is seen. The body is received whole (up to 256 MiB) and every record checked
+/// and rendered before the write starts, so a slow upload does not hold up other writers,
+/// and reads are served throughout.
 #[utoipa::path(
     operation_id = "importContent",
     tag = "transfer",
@@ -465,7 +599,7 @@ fn spool_error(err: std::io::Error) -> ApiError {
         (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 256 MiB.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/x-ndjson`.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A line is invalid; nothing was imported. `errors` names the line and the field, as `line 12: related[0].slug`.", body = Problem, content_type = "application/problem+json",
+        (status = 422, description = "A line is invalid or too long; nothing was imported. `errors` names the line and the field, as `line 12: related[0].slug`.", body = Problem, content_type = "application/problem+json",
             example = json!({
                 "type": "about:blank",
                 "title": "Unprocessable Entity",
@@ -497,13 +631,16 @@ pub async fn import_content(
     if declared.is_some_and(|n| n > MAX_IMPORT_BYTES as u64) {
         return Err(too_large());
     }
-    // Spool the body to an anonymous temporary file, a megabyte at a time, then import it
-    // from there: memory stays bounded, and the write lock is held only for the import.
+    // Spool the body to an anonymous temporary file, a megabyte at a time, refusing a line
+    // past its limit as soon as it is seen; then check and render every record (neither
+    // needs a connection nor the write lock); then write, once it is this writer's turn.
+    let limits = state.settings.limits;
     let mut file = web::block(tempfile::tempfile)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(spool_error)?;
     let mut size = 0;
+    let mut lines = LineLengths::new(limits.import_line_bytes);
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
     loop {
         let chunk = payload.next().await;
@@ -516,6 +653,7 @@ pub async fn import_content(
             if size > MAX_IMPORT_BYTES {
                 return Err(too_large());
             }
+            lines.check(&chunk).map_err(import_error)?;
             buf.extend_from_slice(&chunk);
         }
         if buf.len() >= 1 << 20 || (end && !buf.is_empty()) {
@@ -530,15 +668,14 @@ pub async fn import_content(
         }
     }
     drop(buf);
-    let limits = state.settings.limits;
-    let counts = db::run(&state.pool, move |conn| {
+    let prepared = super::blocking(move || {
         let mut file = file;
-        Ok(match file.seek(SeekFrom::Start(0)) {
-            Ok(_) => import_ndjson(conn, BufReader::new(file), limits, db::now()),
-            Err(e) => Err(TransferError::Io(format!(
-                "cannot read the spooled import: {e}"
-            ))),
-        })
+        file.seek(SeekFrom::Start(0)).map_err(spool_error)?;
+        prepare(BufReader::with_capacity(1 << 16, file), limits).map_err(import_error)
+    })
+    .await?;
+    let counts = db::run_write(&state.pool, move |conn| {
+        Ok(store::import(conn, prepared, db::now()))
     })
     .await?
     .map_err(import_error)?;

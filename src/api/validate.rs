@@ -12,6 +12,19 @@ pub const MAX_URL_CHARS: usize = 2048;
 /// control characters but tab, newline and carriage return, and something besides white space.
 pub const REQUIRED_TEXT_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
 
+/// Why a time in a leap second is refused.
+pub const LEAP_SECOND: &str =
+    "must not fall in a leap second (second 60): stored times are counted without them";
+
+/// Whether `value` was written with second 60. chrono reads `23:59:60.5` as a leap second,
+/// which has no place in the microsecond timestamps lists page by: such a time is stored
+/// as the second before or after it, depending on the query, and paging skips it or
+/// loops on it.
+pub fn is_leap_second<Tz: chrono::TimeZone>(value: &chrono::DateTime<Tz>) -> bool {
+    use chrono::Timelike;
+    value.nanosecond() >= 1_000_000_000
+}
+
 /// Collects field errors; `finish` turns them into one 422.
 #[derive(Debug, Default)]
 pub struct Checker {
@@ -21,6 +34,11 @@ pub struct Checker {
 impl Checker {
     pub fn fail(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.errors.push(FieldError::new(field, message));
+    }
+
+    /// How many errors were found so far: whether a check added one.
+    pub fn error_count(&self) -> usize {
+        self.errors.len()
     }
 
     /// Text of at most `max` characters, without control characters; non-blank if `required`.
@@ -37,11 +55,14 @@ impl Checker {
         }
     }
 
-    /// A time in the years 1 to 9999 (UTC), the range RFC 3339 can write.
+    /// A time in the years 1 to 9999 (UTC), the range RFC 3339 can write, and not in a leap
+    /// second.
     pub fn timestamp(&mut self, field: &str, value: &chrono::DateTime<chrono::Utc>) {
         use chrono::Datelike;
         if !(1..=9999).contains(&value.year()) {
             self.fail(field, "must be a time in the years 0001 to 9999 (UTC)");
+        } else if is_leap_second(value) {
+            self.fail(field, LEAP_SECOND);
         }
     }
 

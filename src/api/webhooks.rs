@@ -13,6 +13,7 @@ use super::pagination::{self, ListMeta};
 use super::validate::{self, Checker};
 use super::{State, utc};
 use crate::db::{self, events, webhooks as store};
+use crate::egress;
 use crate::error::{ApiError, Problem};
 
 /// Generated secrets start with this, so leaked ones are easy to recognise.
@@ -274,8 +275,16 @@ fn delivery_out(row: store::DeliveryRow) -> Delivery {
     }
 }
 
-fn check_url(c: &mut Checker, url: &str) {
+/// A receiver's URL: well formed, and not on an address deliveries may not reach unless
+/// its host is one of `allowed` (see [`egress::check_url`]).
+fn check_url(c: &mut Checker, url: &str, allowed: &[String]) {
+    let errors = c.error_count();
     c.server_url("url", url);
+    if c.error_count() == errors
+        && let Err(why) = egress::check_url(url, allowed)
+    {
+        c.fail("url", why);
+    }
 }
 
 /// The listed events without repeats, in the order given.
@@ -393,9 +402,9 @@ pub async fn create_webhook(
     _admin: Admin,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let input: WebhookCreate = body.parse()?;
+    let input: WebhookCreate = body.parse().await?;
     let mut c = Checker::default();
-    check_url(&mut c, &input.url);
+    check_url(&mut c, &input.url, &state.settings.webhook_allowed_hosts);
     let events = check_events(&mut c, &input.events);
     if let Some(secret) = &input.secret {
         check_secret(&mut c, secret);
@@ -410,7 +419,7 @@ pub async fn create_webhook(
         },
         active: input.active.unwrap_or(true),
     };
-    let row = db::run(&state.pool, move |conn| {
+    let row = db::run_write(&state.pool, move |conn| {
         store::create(conn, &new, db::now())
     })
     .await?;
@@ -480,10 +489,10 @@ pub async fn update_webhook(
     body: JsonBody,
 ) -> Result<web::Json<Webhook>, ApiError> {
     let id = path_id(&id, "webhook")?;
-    let input: WebhookPatch = body.parse()?;
+    let input: WebhookPatch = body.parse().await?;
     let mut c = Checker::default();
     if let Some(url) = &input.url {
-        check_url(&mut c, url);
+        check_url(&mut c, url, &state.settings.webhook_allowed_hosts);
     }
     let events = input.events.as_deref().map(|e| check_events(&mut c, e));
     if let Some(secret) = &input.secret {
@@ -496,7 +505,7 @@ pub async fn update_webhook(
         secret: input.secret,
         active: input.active,
     };
-    let row = db::run(&state.pool, move |conn| {
+    let row = db::run_write(&state.pool, move |conn| {
         store::update(conn, id, &changes, db::now())
     })
     .await?;
@@ -525,7 +534,7 @@ pub async fn delete_webhook(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, "webhook")?;
-    db::run(&state.pool, move |conn| store::delete(conn, id)).await?;
+    db::run_write(&state.pool, move |conn| store::delete(conn, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -574,7 +583,8 @@ pub async fn list_deliveries(
 /// Redeliver a delivery.
 ///
 /// Queues the delivery again, due now, with the same body (and so the same event `id`). A
-/// delivered or failed one starts over with a fresh count of attempts.
+/// delivered or failed one starts over with a fresh count of attempts. A delivery that is
+/// being attempted at this moment is a 409: redeliver it once that attempt has ended.
 #[utoipa::path(
     operation_id = "redeliverWebhookDelivery",
     tag = "webhooks",
@@ -588,6 +598,7 @@ pub async fn list_deliveries(
         (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No subscription has this id, or it has no such delivery.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The delivery is being attempted right now.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
@@ -599,7 +610,7 @@ pub async fn redeliver(
     let (id, delivery_id) = path.into_inner();
     let id = path_id(&id, "webhook")?;
     let delivery_id = path_id(&delivery_id, "delivery")?;
-    let row = db::run(&state.pool, move |conn| {
+    let row = db::run_write(&state.pool, move |conn| {
         store::redeliver(conn, id, delivery_id, db::now())
     })
     .await?;

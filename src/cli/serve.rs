@@ -5,7 +5,7 @@ use actix_web::HttpServer;
 use super::CliResult;
 use crate::app::{self, Prepared};
 use crate::config::ServeArgs;
-use crate::{db, demo, webhooks};
+use crate::{db, demo, golive, webhooks};
 
 pub async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     let pool = db::open(database_url, args.db_pool_size)?;
@@ -35,8 +35,10 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
         args.bind,
         db::redact(database_url)
     );
+    let go_live = golive::GoLiveWorker::start(pool.clone());
     let worker = webhooks::Worker::start(pool, worker_config);
     server.run().await?;
+    go_live.stop().await;
     worker.stop().await;
     Ok(())
 }

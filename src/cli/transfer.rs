@@ -3,13 +3,11 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter};
 use std::path::Path;
-use std::sync::mpsc;
-use std::thread;
 
 use super::CliResult;
-use crate::api::transfer::Records;
+use crate::api::transfer::prepare;
 use crate::config::Limits;
-use crate::db::transfer::{ImportRecord, TransferError};
+use crate::db::transfer::TransferError;
 use crate::db::{self, transfer};
 
 fn is_stdio(path: &Path) -> bool {
@@ -66,74 +64,22 @@ pub fn export(url: &str, output: Option<&Path>) -> CliResult {
     Ok(())
 }
 
-/// Records parsed ahead of the writer: enough to keep it busy, few enough to keep memory
-/// small (an article record holds its body three times: Markdown, HTML and text).
-const PARSED_AHEAD: usize = 64;
-
-type Parsed1 = Result<(u64, ImportRecord), TransferError>;
-
-/// The records the parsing thread sends, in file order; it sends `None` at the end of the
-/// input. A channel closed without it means the thread died, and the import must fail rather
-/// than commit the records that came before.
-struct Parsed {
-    rx: mpsc::Receiver<Option<Parsed1>>,
-    done: bool,
-}
-
-impl Iterator for Parsed {
-    type Item = Parsed1;
-
-    fn next(&mut self) -> Option<Parsed1> {
-        if self.done {
-            return None;
-        }
-        match self.rx.recv() {
-            Ok(Some(record)) => Some(record),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(mpsc::RecvError) => {
-                self.done = true;
-                Some(Err(TransferError::Io(
-                    "the input could not be read to its end (its reader stopped)".to_owned(),
-                )))
-            }
-        }
-    }
-}
-
-/// Imports the NDJSON file `path` (stdin for `-`) in one transaction. The lines are read,
-/// checked and rendered (Markdown to sanitized HTML) on a second thread while this one
-/// writes; records reach the writer in file order, and the first bad line ends the import,
-/// which then writes nothing.
+/// Imports the NDJSON file `path` (stdin for `-`) in one transaction. Every line is read,
+/// checked and rendered (Markdown to sanitized HTML) first, one at a time, into a temporary
+/// file; only then is the write lock taken, for storage work alone. The first bad line ends
+/// the import, which then writes nothing.
 pub fn import(url: &str, path: &Path) -> CliResult {
-    let input: Box<dyn BufRead + Send> = if is_stdio(path) {
+    let input: Box<dyn BufRead> = if is_stdio(path) {
         Box::new(BufReader::with_capacity(1 << 16, io::stdin()))
     } else {
         let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         Box::new(BufReader::with_capacity(1 << 16, file))
     };
     let pool = db::open(url, 1)?;
+    let fail = |e: TransferError| format!("{e}; nothing was imported");
+    let prepared = prepare(input, Limits::from_env()).map_err(fail)?;
     let conn = &mut *pool.get()?;
-    let limits = Limits::from_env();
-    let (tx, rx) = mpsc::sync_channel(PARSED_AHEAD);
-    // Not joined on failure: it may be waiting for more of stdin. It stops at its next record
-    // once the receiver is gone, or with the process.
-    let parser = thread::spawn(move || {
-        for record in Records::new(input, limits) {
-            // The writer stopped (it failed): nothing more to parse.
-            if tx.send(Some(record)).is_err() {
-                return;
-            }
-        }
-        let _ = tx.send(None);
-    });
-    let records = Parsed { rx, done: false };
-    let counts = transfer::import(conn, records, db::now())
-        .map_err(|e| format!("{e}; nothing was imported"))?;
-    // Every record was received, so the parser has ended.
-    let _ = parser.join();
+    let counts = transfer::import(conn, prepared, db::now()).map_err(fail)?;
     let name = if is_stdio(path) {
         "stdin".into()
     } else {

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Timestamp};
 
 use super::related::{Related, RelatedSpec, related_of, set_related};
-use super::{Conn, Page, StoreError, StoreResult, revisions, tags};
+use super::{Conn, Page, StoreError, StoreResult, live, revisions, tags};
 use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
 use crate::schema::{article_slugs, article_tags, articles, related_links, tags as tags_t};
 
@@ -108,6 +108,9 @@ pub struct ArticleRow {
     pub feature_image_url: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Whether the article is live: announced as published and, on SQLite, in the public
+    /// search index (see [`super::live`]).
+    pub live: bool,
 }
 
 /// The columns a list shows: everything but the body.
@@ -161,19 +164,34 @@ pub struct SearchHit {
 }
 
 /// A new article, validated and rendered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct NewArticle {
     pub title: String,
     pub slug: Option<String>,
     pub summary: String,
     pub body: String,
     pub rendered: Rendered,
-    pub status: &'static str,
+    #[serde(deserialize_with = "known_status")]
+    pub status: StatusName,
     pub published_at: Option<NaiveDateTime>,
     pub byline: Option<String>,
     pub feature_image_url: Option<String>,
     pub tags: Vec<String>,
     pub related: Vec<RelatedSpec>,
+}
+
+/// A stored status (named so, not written `&'static str`, so that serde does not take it to
+/// be borrowed from the input).
+pub type StatusName = &'static str;
+
+/// One of the statuses an article is stored with.
+fn known_status<'de, D: serde::Deserializer<'de>>(de: D) -> Result<&'static str, D::Error> {
+    use serde::Deserialize;
+    let status = String::deserialize(de)?;
+    ["draft", "published", "archived"]
+        .into_iter()
+        .find(|known| *known == status)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown status '{status}'")))
 }
 
 /// Changes to an article: `None` leaves a field as it is.
@@ -501,16 +519,18 @@ pub fn find(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<A
 
 /// Everything the public representation of an article depends on: two equal stamps mean
 /// the same representation, so a response rendered for one may be served for the other. An
-/// edit of the article (its fields, tags or links) or the deletion of a link target moves its
-/// `updated_at`; a renamed tag moves `tags_changed`; an edited link target moves that
-/// target's `updated_at`, and one published or withdrawn, or coming due, flips its `public`.
+/// edit of the article (its fields, tags or links) or the deletion of a public link target
+/// moves its `updated_at`; a renamed tag moves `tags_changed`; an edited public link target
+/// moves that target's `updated_at`, and one published or withdrawn, or coming due, flips
+/// its `public`. A target the public cannot read is not shown: its edits leave the stamp as
+/// it is (and so the rendered response, its timing included).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stamp {
     id: i64,
     updated_at: NaiveDateTime,
     tags_changed: Option<NaiveDateTime>,
-    /// Each internal link's target, in link order: (id, updated_at, public now).
-    targets: Vec<(i64, NaiveDateTime, bool)>,
+    /// Each internal link's target, in link order: (id, updated_at when public, public now).
+    targets: Vec<(i64, Option<NaiveDateTime>, bool)>,
 }
 
 #[cfg(test)]
@@ -607,7 +627,10 @@ fn read_stamp(conn: &mut Conn, key: &ArticleKey, now: NaiveDateTime) -> QueryRes
         tags_changed,
         targets: targets
             .into_iter()
-            .map(|row| (row.id, row.updated_at, visible(&row)))
+            .map(|row| {
+                let public = visible(&row);
+                (row.id, public.then_some(row.updated_at), public)
+            })
             .collect(),
     }))
 }
@@ -777,53 +800,78 @@ fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<
     }
 }
 
-/// Stores many articles in one transaction, then their related links (which may point at
-/// any of them, given as (article slug, links)).
+/// Stores many articles, then their related links (which may point at any of them, given
+/// as (article slug, links)). Call it inside the caller's [`super::write`], which makes
+/// them one transaction.
 pub fn import(
     conn: &mut Conn,
     new: &[NewArticle],
     links: &[(String, Vec<RelatedSpec>)],
     now: NaiveDateTime,
 ) -> StoreResult<usize> {
-    super::write(conn, |conn| {
-        let mut ids = Vec::with_capacity(new.len());
-        for article in new {
-            ids.push(insert(conn, article, now)?);
-        }
-        for (slug, related) in links {
-            let id = find_row(conn, &ArticleKey::Slug(slug.clone()), Visibility::All)?.id;
-            set_related(conn, id, related, &format!("{slug}.related"))?;
-        }
-        for id in ids {
-            revisions::record(conn, id, now)?;
-        }
-        Ok(new.len())
-    })
+    let mut ids = Vec::with_capacity(new.len());
+    for article in new {
+        ids.push(insert(conn, article, now)?);
+    }
+    for (slug, related) in links {
+        let id = find_row(conn, &ArticleKey::Slug(slug.clone()), Visibility::All)?.id;
+        set_related(conn, id, related, &format!("{slug}.related"))?;
+    }
+    for id in ids {
+        revisions::record(conn, id, now)?;
+        let row = find_row(conn, &ArticleKey::Id(id), Visibility::All)?;
+        live::settle(conn, &row, is_public(&row, now), true)?;
+    }
+    Ok(new.len())
 }
 
-fn is_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
+pub(super) fn is_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
     row.status == "published" && row.published_at.is_some_and(|p| p <= now)
 }
 
 /// Queues the webhook event for a change from `before` to `after` (either absent for a
-/// creation or deletion): published when the public starts seeing the article, unpublished
-/// when it stops, deleted, or updated.
+/// creation or deletion), and records whether the article is live now ([`live::settle`]):
+/// published when it goes live, unpublished when a live article stops being public,
+/// deleted, or updated. Removes the article's preview links when it is public before or
+/// after the change.
 pub(super) fn emit(
     conn: &mut Conn,
     before: Option<&ArticleRow>,
     after: Option<&ArticleRow>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let was = before.is_some_and(|r| is_public(r, now));
+    emit_indexed(conn, before, after, now, true)
+}
+
+/// [`emit`]; `index` false leaves a live article's public index row to [`live::index_new`].
+pub(super) fn emit_indexed(
+    conn: &mut Conn,
+    before: Option<&ArticleRow>,
+    after: Option<&ArticleRow>,
+    now: NaiveDateTime,
+    index: bool,
+) -> QueryResult<()> {
+    let was = before.is_some_and(|r| r.live);
+    let is = after.is_some_and(|r| is_public(r, now));
     let event = match after {
         None => "article.deleted",
-        Some(row) if is_public(row, now) && !was => "article.published",
-        Some(_) if was && !after.is_some_and(|r| is_public(r, now)) => "article.unpublished",
+        Some(_) if is && !was => "article.published",
+        Some(_) if was && !is => "article.unpublished",
         Some(_) => "article.updated",
     };
+    if let Some(row) = after {
+        if before.is_some_and(|b| shown(b, now)) && !is {
+            touch_linking(conn, row.id, now)?;
+        }
+        live::settle(conn, row, is, index)?;
+    }
     let Some(row) = after.or(before) else {
         return Ok(());
     };
+    // A preview link never shows an article again once it has been public.
+    if was || after.is_some_and(|r| is_public(r, now)) {
+        super::previews::forget(conn, row.id)?;
+    }
     let data = serde_json::json!({
         "id": row.id,
         "slug": row.slug,
@@ -834,6 +882,29 @@ pub(super) fn emit(
         "updated_at": row.updated_at.and_utc(),
     });
     super::events::record(conn, event, &data, now)
+}
+
+/// Whether the public could see the article as stored: live, or published with its time
+/// come and not marked live yet.
+fn shown(row: &ArticleRow, now: NaiveDateTime) -> bool {
+    row.live || is_public(row, now)
+}
+
+/// Marks the articles that link to article `id` as changed: what they show of it (a link
+/// only to an article the public can read) changes when it stops being public. Only then:
+/// edits of an article the public cannot see change nothing the public sees elsewhere.
+fn touch_linking(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    let linking = related_links::table
+        .filter(related_links::target_article_id.eq(id))
+        .select(related_links::article_id);
+    diesel::update(
+        articles::table
+            .filter(articles::id.eq_any(linking))
+            .filter(articles::id.ne(id)),
+    )
+    .set(articles::updated_at.eq(now))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// A condition a write checks against the article as it is, inside the write's transaction
@@ -860,11 +931,15 @@ pub fn update(
 }
 
 /// Makes revision `number` current again, as a new revision. Internal links whose target is
-/// gone are left out; the slug stays as it is.
+/// gone are left out; the slug stays as it is. `body` is the revision's body and its
+/// rendering, made before the write (rendering is slow work, kept out of the write lock);
+/// when the revision read now has another body (the key names another article since), the
+/// restore is refused as a conflict.
 pub fn restore(
     conn: &mut Conn,
     key: &ArticleKey,
     number: i64,
+    body: (String, Rendered),
     now: NaiveDateTime,
     check: Check<'_>,
 ) -> StoreResult<Article> {
@@ -872,6 +947,11 @@ pub fn restore(
         let current = find(conn, key, Visibility::All)?;
         check(&current)?;
         let old = revisions::find(conn, key, number)?.snapshot;
+        if old.body != body.0 {
+            return Err(StoreError::Conflict(
+                "The article changed while its revision was being restored; retry.".to_owned(),
+            ));
+        }
         let mut related = Vec::with_capacity(old.related.len());
         for link in &old.related {
             match RelatedSpec::from(link) {
@@ -893,7 +973,7 @@ pub fn restore(
             title: Some(old.title),
             slug: None,
             summary: Some(old.summary),
-            body: Some((old.body.clone(), crate::content::render(&old.body))),
+            body: Some(body),
             status: Some(status),
             published_at: Some(old.published_at),
             byline: Some(old.byline),
@@ -956,7 +1036,7 @@ fn apply(
 }
 
 /// Deletes an article; links to it from other articles go with it, and those articles count
-/// as changed (their related reading did).
+/// as changed when the public could see it (their related reading changed).
 pub fn delete(
     conn: &mut Conn,
     key: &ArticleKey,
@@ -967,12 +1047,9 @@ pub fn delete(
         let current = find(conn, key, Visibility::All)?;
         check(&current)?;
         let id = current.row.id;
-        let linking = related_links::table
-            .filter(related_links::target_article_id.eq(id))
-            .select(related_links::article_id);
-        diesel::update(articles::table.filter(articles::id.eq_any(linking)))
-            .set(articles::updated_at.eq(now))
-            .execute(conn)?;
+        if shown(&current.row, now) {
+            touch_linking(conn, id, now)?;
+        }
         diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)?;
         emit(conn, Some(&current.row), None, now)?;
         Ok(())

@@ -85,21 +85,30 @@ pub fn revoke(conn: &mut Conn, id_or_prefix: &str, now: NaiveDateTime) -> StoreR
         .first(conn)?)
 }
 
-/// The scope of the live key `key`, or `None` when it is unknown, malformed or revoked.
-pub fn authenticate(conn: &mut Conn, key: &str) -> QueryResult<Option<String>> {
+/// A live key a request was made with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveKey {
+    /// The key's row id: what its writes are counted under.
+    pub id: i64,
+    pub scope: String,
+}
+
+/// The live key `key`, or `None` when it is unknown, malformed or revoked.
+pub fn authenticate(conn: &mut Conn, key: &str) -> QueryResult<Option<LiveKey>> {
     let Some(random) = key.strip_prefix(KEY_PREFIX) else {
         return Ok(None);
     };
     let Some(lookup) = random.get(..LOOKUP_LEN) else {
         return Ok(None);
     };
-    let stored: Option<(String, String)> = api_keys::table
+    let stored: Option<(i64, String, String)> = api_keys::table
         .filter(api_keys::prefix.eq(lookup))
         .filter(api_keys::revoked_at.is_null())
-        .select((api_keys::key_hash, api_keys::scope))
+        .select((api_keys::id, api_keys::key_hash, api_keys::scope))
         .first(conn)
         .optional()?;
-    Ok(stored.and_then(|(stored_hash, scope)| {
-        bool::from(hash(key).as_bytes().ct_eq(stored_hash.as_bytes())).then_some(scope)
+    Ok(stored.and_then(|(id, stored_hash, scope)| {
+        bool::from(hash(key).as_bytes().ct_eq(stored_hash.as_bytes()))
+            .then_some(LiveKey { id, scope })
     }))
 }

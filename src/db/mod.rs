@@ -4,6 +4,8 @@ pub mod articles;
 pub mod changes;
 pub mod events;
 pub mod keys;
+pub mod live;
+pub mod previews;
 pub mod related;
 pub mod revisions;
 pub mod search;
@@ -11,7 +13,8 @@ pub mod tags;
 pub mod transfer;
 pub mod webhooks;
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
@@ -32,7 +35,90 @@ pub enum AnyConnection {
 pub type Conn = AnyConnection;
 /// The query backend of [`Conn`]: queries typed against it run on either database.
 pub type Backend = <AnyConnection as Connection>::Backend;
-pub type Pool = diesel::r2d2::Pool<Manager>;
+
+/// The connections to one database, and the turn its writers take.
+#[derive(Clone)]
+pub struct Pool {
+    connections: diesel::r2d2::Pool<Manager>,
+    writes: WriteGate,
+}
+
+impl std::ops::Deref for Pool {
+    type Target = diesel::r2d2::Pool<Manager>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.connections
+    }
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.connections.fmt(f)
+    }
+}
+
+impl Pool {
+    /// The turn the writers of this process take, one at a time, before they take anything
+    /// else.
+    pub fn writes(&self) -> &WriteGate {
+        &self.writes
+    }
+}
+
+/// How long a write waits for its turn before it is answered 503.
+pub const WRITE_WAIT: Duration = Duration::from_secs(30);
+
+/// Writes go one at a time (SQLite has one writer; on PostgreSQL every write takes the same
+/// advisory lock). A writer waits for its turn here, on the async worker and holding no
+/// connection and no thread, and takes a pooled connection and a blocking thread only once
+/// it has it: writers queued behind a long import hold nothing that readers need. First
+/// come, first served.
+#[derive(Debug, Clone)]
+pub struct WriteGate {
+    turn: Arc<tokio::sync::Semaphore>,
+    waiting: Arc<AtomicUsize>,
+}
+
+/// The turn to write; the next writer's comes when it is dropped.
+#[derive(Debug)]
+pub struct WriteTurn(
+    #[expect(dead_code, reason = "held for its drop")] tokio::sync::OwnedSemaphorePermit,
+);
+
+impl WriteGate {
+    fn new() -> Self {
+        Self {
+            turn: Arc::new(tokio::sync::Semaphore::new(1)),
+            waiting: Arc::default(),
+        }
+    }
+
+    /// Waits for the turn to write, at most [`WRITE_WAIT`] (then `Busy`).
+    pub async fn turn(&self) -> StoreResult<WriteTurn> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let turn =
+            actix_web::rt::time::timeout(WRITE_WAIT, self.turn.clone().acquire_owned()).await;
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        match turn {
+            Ok(Ok(permit)) => Ok(WriteTurn(permit)),
+            Ok(Err(closed)) => Err(StoreError::Internal(format!("write gate: {closed}"))),
+            Err(_) => Err(StoreError::Busy(format!(
+                "Other writes have held the database for {} s; retry shortly.",
+                WRITE_WAIT.as_secs()
+            ))),
+        }
+    }
+
+    /// How many writers are waiting for their turn.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Whether a writer has the turn now.
+    pub fn is_taken(&self) -> bool {
+        self.turn.available_permits() == 0
+    }
+}
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -184,11 +270,15 @@ pub fn open_migrated(url: &str, max_connections: u32) -> StoreResult<(Pool, usiz
         .map_err(|e| StoreError::Internal(format!("cannot open database {}: {e}", redact(url))))?;
     let applied = migrate(&mut first)?;
     drop(first);
-    let pool = Pool::builder()
+    let connections = diesel::r2d2::Pool::builder()
         .max_size(max_connections.max(1))
         .connection_timeout(Duration::from_secs(10))
         .build(manager)
         .map_err(|e| StoreError::Internal(format!("cannot open database {}: {e}", redact(url))))?;
+    let pool = Pool {
+        connections,
+        writes: WriteGate::new(),
+    };
     Ok((pool, applied))
 }
 
@@ -292,6 +382,7 @@ static SQLITE_WRITERS: Mutex<()> = Mutex::new(());
 const PG_WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(7402001)";
 
 /// Runs `f` with a pooled connection on the blocking thread pool, off the async workers.
+/// For reads; a write goes through [`run_write`].
 pub async fn run<F, T>(pool: &Pool, f: F) -> StoreResult<T>
 where
     F: FnOnce(&mut Conn) -> StoreResult<T> + Send + 'static,
@@ -301,6 +392,23 @@ where
     actix_web::rt::task::spawn_blocking(move || f(&mut *pool.get()?))
         .await
         .map_err(|e| StoreError::Internal(format!("storage task failed: {e}")))?
+}
+
+/// Runs the write `f` like [`run`], once it is this writer's turn ([`WriteGate`]). The turn
+/// goes with `f` to its thread and ends when `f` does, even if the request is dropped
+/// meanwhile.
+pub async fn run_write<F, T>(pool: &Pool, f: F) -> StoreResult<T>
+where
+    F: FnOnce(&mut Conn) -> StoreResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let turn = pool.writes.turn().await?;
+    run(pool, move |conn| {
+        let result = f(conn);
+        drop(turn);
+        result
+    })
+    .await
 }
 
 /// Runs `f` on the calling thread with an idle pooled connection, when the database is a

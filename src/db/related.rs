@@ -26,7 +26,7 @@ pub enum Related {
 }
 
 /// A related link as written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RelatedSpec {
     Internal {
         slug: String,
@@ -63,7 +63,8 @@ pub(super) struct Curated {
     pub links: Vec<Related>,
     /// Every article an internal link points at, shown or not.
     pub target_ids: Vec<i64>,
-    /// The latest change among the targets (edits, and publications that have come).
+    /// The latest change among the targets the public can read (edits, and publications
+    /// that have come); the others are not shown, so their changes change nothing here.
     pub targets_changed: Option<NaiveDateTime>,
 }
 
@@ -109,6 +110,7 @@ pub(super) fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated> {
         |t: &Target| t.status == "published" && t.published_at.is_some_and(|p| p <= now);
     let targets_changed = targets
         .values()
+        .filter(|t| is_public(t))
         .map(|t| {
             t.updated_at
                 .max(t.published_at.filter(|p| *p <= now).unwrap_or(t.updated_at))

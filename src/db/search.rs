@@ -148,6 +148,24 @@ impl Statement {
     }
 }
 
+/// Whether `q` reads as the public does.
+fn public(q: &SearchQuery) -> bool {
+    matches!(q.filters.visibility, Visibility::Public { .. })
+}
+
+/// The FTS5 index a search reads on SQLite. bm25 ranks a match with statistics of the whole
+/// index (how many documents it holds, how many of them hold each word, their average
+/// length): public searches read the index of live articles alone (`articles_fts_public`,
+/// kept by db::live), so that no draft, scheduled or archived article moves a public rank
+/// (nor the cursor that carries it). Editors' searches read the index of every article.
+fn fts_index(q: &SearchQuery) -> &'static str {
+    if public(q) {
+        "articles_fts_public"
+    } else {
+        "articles_fts"
+    }
+}
+
 /// The text match of `q` on either backend.
 fn text_match(st: &mut Statement, q: &SearchQuery) {
     if st.postgres {
@@ -155,7 +173,7 @@ fn text_match(st: &mut Statement, q: &SearchQuery) {
         st.push(&format!("s.document @@ to_tsquery('gazette', {query})"));
     } else {
         let expr = st.bind(Bind::Text(match_expression(&q.words)));
-        st.push(&format!("articles_fts MATCH {expr}"));
+        st.push(&format!("{} MATCH {expr}", fts_index(q)));
     }
 }
 
@@ -164,16 +182,19 @@ fn text_match(st: &mut Statement, q: &SearchQuery) {
 /// full-text match once per published article. And the visibility of each match is read from
 /// an index that holds it (`articles_visibility`): read from the article's row, it sits past
 /// the body in the row's overflow pages.
-fn source(postgres: bool) -> &'static str {
+fn source(postgres: bool, q: &SearchQuery) -> String {
     if postgres {
-        "articles_search s JOIN articles a ON a.id = s.article_id"
+        "articles_search s JOIN articles a ON a.id = s.article_id".to_owned()
     } else {
-        "articles_fts CROSS JOIN articles a INDEXED BY articles_visibility \
-         ON a.id = articles_fts.rowid"
+        let index = fts_index(q);
+        format!(
+            "{index} CROSS JOIN articles a INDEXED BY articles_visibility ON a.id = {index}.rowid"
+        )
     }
 }
 
-/// The searched texts of a page's hits, for their snippets.
+/// The searched texts of a page's hits, for their snippets: from the index of every article
+/// (the public one keeps no text).
 fn texts(postgres: bool) -> &'static str {
     if postgres {
         "articles_search t ON t.article_id = hits.id"
@@ -231,7 +252,7 @@ fn rank(st: &mut Statement, q: &SearchQuery) -> String {
             "(-ts_rank({PG_WEIGHTS}, s.document, to_tsquery('gazette', {query})))::float8 AS rank"
         )
     } else {
-        format!("bm25(articles_fts, {WEIGHTS}) AS rank")
+        format!("bm25({}, {WEIGHTS}) AS rank", fts_index(q))
     }
 }
 
@@ -332,6 +353,24 @@ struct Hit {
     search_tags: String,
 }
 
+/// Whether a search by relevance has no filter but its visibility.
+fn index_alone(q: &SearchQuery) -> bool {
+    matches!(q.order, SearchOrder::Relevance(_))
+        && q.filters.tags.is_empty()
+        && q.filters.published_after.is_none()
+        && q.filters.published_before.is_none()
+}
+
+/// The matches of a public search by relevance on SQLite, each with its id and rank, from
+/// the index of live articles alone: every article in it is public.
+fn live_matches(st: &mut Statement, q: &SearchQuery, ranked: &str) {
+    st.push(&format!(
+        "SELECT rowid AS id, {ranked} FROM {} WHERE ",
+        fts_index(q)
+    ));
+    text_match(st, q);
+}
+
 /// How many hidden articles (drafts and archived ones) a public search by relevance may
 /// leave out by their ids: see [`public_matches`].
 const HIDDEN_BY_ID: i64 = 5_000;
@@ -345,12 +384,7 @@ fn by_exclusion(conn: &mut Conn, q: &SearchQuery) -> QueryResult<bool> {
         q.filters.visibility,
         Visibility::Public { .. } | Visibility::State(EditorialState::Published, _)
     );
-    if !public
-        || !matches!(q.order, SearchOrder::Relevance(_))
-        || !q.filters.tags.is_empty()
-        || q.filters.published_after.is_some()
-        || q.filters.published_before.is_some()
-    {
+    if !public || !index_alone(q) {
         return Ok(false);
     }
     let hidden = diesel::sql_query(
@@ -418,7 +452,8 @@ pub fn search(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
 
 fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
     let postgres = matches!(conn, super::AnyConnection::Postgres(_));
-    let exclusion = by_exclusion(conn, q)?;
+    let live = !postgres && public(q) && index_alone(q);
+    let exclusion = !live && by_exclusion(conn, q)?;
 
     // bm25() may only be called in the query that runs the MATCH: rank every match in an
     // inner query (with only what ordering and paging need), count them all beside it (the
@@ -432,12 +467,14 @@ fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
          t.tags AS search_tags FROM (\
          SELECT * FROM (SELECT ranked.*, COUNT(*) OVER () AS total FROM ("
     ));
-    if exclusion {
+    if live {
+        live_matches(&mut page, q, &ranked);
+    } else if exclusion {
         public_matches(&mut page, q, &ranked);
     } else {
         page.push(&format!(
             "SELECT a.id, a.published_at, a.updated_at, {ranked} FROM {} WHERE ",
-            source(postgres)
+            source(postgres, q)
         ));
         conditions(&mut page, q);
     }
@@ -534,7 +571,7 @@ fn count(conn: &mut Conn, q: &SearchQuery) -> QueryResult<i64> {
     let mut count = Statement::new(postgres);
     count.push(&format!(
         "SELECT COUNT(*) AS n FROM {} WHERE ",
-        source(postgres)
+        source(postgres, q)
     ));
     conditions(&mut count, q);
     Ok(count.query().get_result::<Count>(conn)?.n)

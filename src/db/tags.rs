@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Timestamp};
 
 use super::{Conn, Page, StoreError, StoreResult};
 use crate::content::tag_slug;
@@ -94,6 +95,43 @@ pub fn ensure(conn: &mut Conn, name_or_slug: &str, now: NaiveDateTime) -> QueryR
         .get_result(conn)
 }
 
+/// Which tags a read sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagScope {
+    /// Those carried by at least one article the public can read: a tag only unpublished
+    /// articles carry (or none) is not public yet, so that nothing about it (its name,
+    /// dates, existence) shows before its first article does.
+    Public,
+    /// Every tag (admin reads).
+    All,
+}
+
+type TagFilter = Box<dyn BoxableExpression<tags::table, super::Backend, SqlType = Bool>>;
+
+/// The tags `scope` sees at `now`. The public test stops at the first public article the
+/// tag has; on SQLite it reads the article's status and date from an index that holds them
+/// (in the row they sit past the body).
+fn in_scope(conn: &Conn, scope: TagScope, now: NaiveDateTime) -> TagFilter {
+    match scope {
+        TagScope::All => Box::new(tags::id.is_not_null()),
+        TagScope::Public => {
+            let articles = match conn {
+                super::AnyConnection::Sqlite(_) => "articles a INDEXED BY articles_visibility",
+                super::AnyConnection::Postgres(_) => "articles a",
+            };
+            Box::new(
+                diesel::dsl::sql::<Bool>(&format!(
+                    "EXISTS (SELECT 1 FROM article_tags at JOIN {articles} \
+                     ON a.id = at.article_id WHERE at.tag_id = tags.id \
+                     AND a.status = 'published' AND a.published_at <= "
+                ))
+                .bind::<Timestamp, _>(now)
+                .sql(")"),
+            )
+        }
+    }
+}
+
 /// How many articles the public can read carry each of the tags `ids`: the count of published
 /// articles the database keeps per tag (`tag_counts`), less those published but not yet due
 /// (or undated), which the (status, published_at) index finds without reading the others. The
@@ -145,15 +183,20 @@ fn with_counts(conn: &mut Conn, rows: Vec<TagRow>, now: NaiveDateTime) -> QueryR
         .collect())
 }
 
-/// One page of tags in slug order, starting after the slug `after`.
+/// One page of the tags `scope` sees, in slug order, starting after the slug `after`.
 pub fn list(
     conn: &mut Conn,
     after: Option<&str>,
     limit: i64,
     now: NaiveDateTime,
+    scope: TagScope,
 ) -> StoreResult<Page<Tag>> {
-    let total = tags::table.select(count_star()).get_result(conn)?;
+    let total = tags::table
+        .filter(in_scope(conn, scope, now))
+        .select(count_star())
+        .get_result(conn)?;
     let mut query = tags::table
+        .filter(in_scope(conn, scope, now))
         .select(TagRow::as_select())
         .order(tags::slug)
         .into_boxed();
@@ -179,8 +222,16 @@ fn find_row(conn: &mut Conn, slug: &str) -> StoreResult<TagRow> {
         .ok_or_else(|| not_found(slug))
 }
 
-pub fn find(conn: &mut Conn, slug: &str, now: NaiveDateTime) -> StoreResult<Tag> {
-    let row = find_row(conn, slug)?;
+/// The tag `slug` names, if `scope` sees it; the same not-found for a tag out of scope as for
+/// no tag at all.
+pub fn find(conn: &mut Conn, slug: &str, now: NaiveDateTime, scope: TagScope) -> StoreResult<Tag> {
+    let row = tags::table
+        .filter(tags::slug.eq(slug))
+        .filter(in_scope(conn, scope, now))
+        .select(TagRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| not_found(slug))?;
     Ok(with_counts(conn, vec![row], now)?.remove(0))
 }
 
@@ -226,7 +277,7 @@ pub fn create(conn: &mut Conn, new: &NewTag, now: NaiveDateTime) -> StoreResult<
                 tags::updated_at.eq(now),
             ))
             .execute(conn)?;
-        let tag = find(conn, &new.slug, now)?;
+        let tag = find(conn, &new.slug, now, TagScope::All)?;
         emit(conn, "tag.created", &tag.row, None, now)?;
         Ok(tag)
     })
@@ -251,7 +302,12 @@ pub fn update(
                 updated_at: now,
             })
             .execute(conn)?;
-        let tag = find(conn, changes.slug.as_deref().unwrap_or(&current.slug), now)?;
+        let tag = find(
+            conn,
+            changes.slug.as_deref().unwrap_or(&current.slug),
+            now,
+            TagScope::All,
+        )?;
         emit(conn, "tag.updated", &tag.row, Some(&current.slug), now)?;
         Ok(tag)
     })
@@ -262,13 +318,16 @@ pub fn delete(conn: &mut Conn, slug: &str, now: NaiveDateTime) -> StoreResult<()
     super::write(conn, |conn| {
         let tag = find_row(conn, slug)?;
         let id = tag.id;
-        let tagged = article_tags::table
+        let tagged: Vec<i64> = article_tags::table
             .filter(article_tags::tag_id.eq(id))
-            .select(article_tags::article_id);
-        diesel::update(articles::table.filter(articles::id.eq_any(tagged)))
+            .select(article_tags::article_id)
+            .load(conn)?;
+        diesel::update(articles::table.filter(articles::id.eq_any(&tagged)))
             .set(articles::updated_at.eq(now))
             .execute(conn)?;
         diesel::delete(tags::table.filter(tags::id.eq(id))).execute(conn)?;
+        // The full index lost the tag's name by trigger; the public one takes it from there.
+        super::live::reindex(conn, &tagged)?;
         emit(conn, "tag.deleted", &tag, None, now)?;
         Ok(())
     })

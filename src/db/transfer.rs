@@ -22,7 +22,7 @@ use std::io::Write;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::articles::{self, ArticleKey, ArticleWrite, NewArticle, Visibility};
 use super::related::{RelatedSpec, set_related};
@@ -324,7 +324,7 @@ pub fn export(conn: &mut Conn, out: &mut impl Write) -> Result<ExportCounts, Tra
 // Import.
 
 /// A tag record, validated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TagImport {
     pub slug: String,
     pub name: String,
@@ -337,7 +337,7 @@ pub struct TagImport {
 }
 
 /// An article record, validated and rendered; `article.slug` is set.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ArticleImport {
     pub article: NewArticle,
     /// When absent: now for a new article, else kept.
@@ -348,8 +348,9 @@ pub struct ArticleImport {
     pub former_slugs: Vec<String>,
 }
 
-/// One line of an import, validated.
-#[derive(Debug, Clone)]
+/// One line of an import, validated (and kept as JSON in a temporary file between its
+/// preparation and its write).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ImportRecord {
     Header,
     Tag(TagImport),
@@ -419,6 +420,9 @@ where
                 }
             }
         }
+        // New articles reach the public search index together too, after the second pass
+        // has settled which of them are live.
+        let deferred_from = index.deferred.as_ref().map(|d| d.last_id);
         if let Some(deferred) = index.deferred.take() {
             index_new_articles(conn, deferred)?;
         }
@@ -428,7 +432,10 @@ where
             } else {
                 counts.articles_created += 1;
             }
-            finish(conn, p, now)?;
+            finish(conn, p, now, deferred_from)?;
+        }
+        if let Some(last_id) = deferred_from {
+            super::live::index_new(conn, last_id)?;
         }
         Ok(counts)
     })
@@ -862,8 +869,15 @@ fn import_article(
     }))
 }
 
-/// Sets a changed article's related links, records its revision and queues its event.
-fn finish(conn: &mut Conn, p: Pending, now: NaiveDateTime) -> Result<(), TransferError> {
+/// Sets a changed article's related links, records its revision and queues its event; the
+/// public index row of an article created after `deferred_from` is left to
+/// [`super::live::index_new`].
+fn finish(
+    conn: &mut Conn,
+    p: Pending,
+    now: NaiveDateTime,
+    deferred_from: Option<i64>,
+) -> Result<(), TransferError> {
     if let Some(links) = &p.related {
         set_related(conn, p.id, links, "related").map_err(|e| at_line(p.line, e))?;
     }
@@ -874,6 +888,7 @@ fn finish(conn: &mut Conn, p: Pending, now: NaiveDateTime) -> Result<(), Transfe
         published_at,
         ..after.clone()
     });
-    articles::emit(conn, before.as_ref(), Some(&after), now)?;
+    let index = deferred_from.is_none_or(|last_id| p.id <= last_id);
+    articles::emit_indexed(conn, before.as_ref(), Some(&after), now, index)?;
     Ok(())
 }

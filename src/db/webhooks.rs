@@ -76,6 +76,8 @@ pub struct DeliveryRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub delivered_at: Option<NaiveDateTime>,
+    /// While an attempt runs, when its claim lapses.
+    pub attempting_until: Option<NaiveDateTime>,
 }
 
 fn events_json(events: &[String]) -> String {
@@ -217,7 +219,9 @@ pub fn find_delivery(conn: &mut Conn, webhook_id: i64, id: i64) -> StoreResult<D
 }
 
 /// Queues a delivery again, due now, with the same body. A delivered or failed one starts
-/// over (attempts from 0); a pending one is only brought forward.
+/// over (attempts from 0); a pending one is only brought forward. A delivery being
+/// attempted (by any replica) is a [`StoreError::Conflict`]: queuing it again would let a
+/// second attempt run beside the first.
 pub fn redeliver(
     conn: &mut Conn,
     webhook_id: i64,
@@ -226,11 +230,16 @@ pub fn redeliver(
 ) -> StoreResult<DeliveryRow> {
     super::write(conn, |conn| {
         let current = find_delivery(conn, webhook_id, id)?;
-        let target = webhook_deliveries::table.find(id);
-        if current.status == "pending" {
+        // The claim is checked by the update itself: on PostgreSQL a claim committed after
+        // the read above holds the row until it commits, and the update then finds the row
+        // claimed and changes nothing.
+        let target = webhook_deliveries::table
+            .find(id)
+            .filter(not_attempting(now));
+        let changed = if current.status == "pending" {
             diesel::update(target)
                 .set(webhook_deliveries::next_attempt_at.eq(Some(now)))
-                .execute(conn)?;
+                .execute(conn)?
         } else {
             diesel::update(target)
                 .set((
@@ -239,7 +248,13 @@ pub fn redeliver(
                     webhook_deliveries::next_attempt_at.eq(Some(now)),
                     webhook_deliveries::delivered_at.eq(None::<NaiveDateTime>),
                 ))
-                .execute(conn)?;
+                .execute(conn)?
+        };
+        if changed == 0 {
+            return Err(StoreError::Conflict(format!(
+                "Delivery {id} is being attempted right now; redeliver it once the attempt has \
+                 ended (the delivery log then shows its outcome)."
+            )));
         }
         find_delivery(conn, webhook_id, id)
     })
@@ -260,11 +275,26 @@ pub struct Claimed {
     pub secret: String,
 }
 
+/// No attempt of the delivery runs: none claimed it, or the claim lapsed (its server
+/// stopped mid-attempt).
+#[diesel::dsl::auto_type]
+fn not_attempting(now: NaiveDateTime) -> _ {
+    webhook_deliveries::attempting_until
+        .is_null()
+        .or(webhook_deliveries::attempting_until.le(now))
+}
+
+/// Pending, due, and [`not_attempting`].
 #[diesel::dsl::auto_type]
 fn due(now: NaiveDateTime) -> _ {
     webhook_deliveries::status
         .eq("pending")
         .and(webhook_deliveries::next_attempt_at.le(now))
+        .and(
+            webhook_deliveries::attempting_until
+                .is_null()
+                .or(webhook_deliveries::attempting_until.le(now)),
+        )
 }
 
 /// Whether a delivery of an active subscription is due: a read, so idle polls take no lock.
@@ -279,8 +309,9 @@ pub fn has_due(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<bool> {
 }
 
 /// Claims up to `limit` due deliveries of active subscriptions, oldest first: each stays
-/// pending but is not due again before `lease_until`, so no other poll takes it while its
-/// attempt runs, and a server that stops mid-attempt leaves it to be retried then.
+/// pending but is attempted (and not due) until `lease_until`, so no other poll takes it
+/// and no redeliver queues it while its attempt runs, and a server that stops mid-attempt
+/// leaves it to be retried then.
 pub fn claim_due(
     conn: &mut Conn,
     now: NaiveDateTime,
@@ -294,6 +325,7 @@ pub fn claim_due(
             let ids: Vec<i64> = diesel::sql_query(
                 "SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
                  WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active \
+                 AND (d.attempting_until IS NULL OR d.attempting_until <= $1) \
                  ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED",
             )
             .bind::<diesel::sql_types::Timestamp, _>(now)
@@ -328,7 +360,10 @@ struct DeliveryId {
 /// due order.
 fn lease(conn: &mut Conn, ids: &[i64], lease_until: NaiveDateTime) -> QueryResult<Vec<Claimed>> {
     diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(ids)))
-        .set(webhook_deliveries::next_attempt_at.eq(Some(lease_until)))
+        .set((
+            webhook_deliveries::next_attempt_at.eq(Some(lease_until)),
+            webhook_deliveries::attempting_until.eq(Some(lease_until)),
+        ))
         .execute(conn)?;
     let rows: Vec<(i64, i64, String, String, String, String)> = webhook_deliveries::table
         .inner_join(webhooks::table)
@@ -376,6 +411,7 @@ pub fn mark_delivered(
         webhook_deliveries::next_attempt_at.eq(None::<NaiveDateTime>),
         webhook_deliveries::last_status_code.eq(Some(i64::from(status_code))),
         webhook_deliveries::delivered_at.eq(Some(now)),
+        webhook_deliveries::attempting_until.eq(None::<NaiveDateTime>),
     ))
     .execute(conn)?;
     Ok(())
@@ -425,6 +461,7 @@ pub fn mark_failed(
                 webhook_deliveries::next_attempt_at.eq(next),
                 webhook_deliveries::last_status_code.eq(status_code.map(i64::from)),
                 webhook_deliveries::last_error.eq(Some(error)),
+                webhook_deliveries::attempting_until.eq(None::<NaiveDateTime>),
             ))
             .execute(conn)?;
         Ok(())

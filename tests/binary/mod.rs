@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_gazette");
 
 /// Environment variables the binary reads that must not leak in from the caller.
-const SCRUBBED: [&str; 22] = [
+const SCRUBBED: [&str; 25] = [
     "BIND_ADDR",
     "SITE_URL",
     "SITE_NAME",
@@ -180,6 +180,11 @@ impl Server {
 
     pub fn addr(&self) -> &str {
         &self.addr
+    }
+
+    /// The server's process id (for its /proc entries).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The absolute URL of `path` on this server.

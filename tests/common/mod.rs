@@ -82,11 +82,13 @@ impl Ctx {
 
     /// The application exactly as `gazette serve` builds it, on this context's database.
     pub async fn app(&self) -> TestApp {
-        let service = test::init_service(app::build(Prepared::new(
-            self.pool.clone(),
-            self.settings.clone(),
-        )))
-        .await;
+        self.app_on(self.pool.clone()).await
+    }
+
+    /// The application on `pool` (of this context's database, sized for the test).
+    pub async fn app_on(&self, pool: Pool) -> TestApp {
+        let service =
+            test::init_service(app::build(Prepared::new(pool, self.settings.clone()))).await;
         Box::new(BoxedBody { service })
     }
 

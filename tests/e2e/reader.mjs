@@ -3,7 +3,9 @@
 // scrolls the front page to "No More Articles", opens the seed article and compares it with
 // the fixture (headline, paragraphs, the eight related teasers, the share links), comes back
 // (conditional requests answered 304), configures the admin key ("Edit Content" appears),
-// opens a tag page and searches (highlights). Throughout, it counts the API requests: one per
+// opens a tag page and searches (highlights), then mints a preview link for a draft through the
+// API and opens it (a "Preview" banner, no key sent, never cached), and once more after revoking
+// it. Throughout, it counts the API requests: one per
 // page of teasers, one for the article, none per teaser, no preflight for public reads.
 // Screenshots go to ARTIFACTS_DIR.
 // Usage: GAZETTE_URL=… GAZETTE_ADMIN_KEY=… READER_URL=… [SEED_ARTICLE=path] node reader.mjs
@@ -72,7 +74,9 @@ try {
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (msg) => {
     // The refused key's 401 is expected; any other error or policy violation is not.
-    const expected = /status of 401/.test(msg.text());
+    // So is the 404 of the preview link revoked on purpose at the end.
+    const expected = /status of 401/.test(msg.text())
+      || (/status of 404/.test(msg.text()) && (msg.location()?.url ?? '').includes('/api/v1/preview/'));
     if ((msg.type() === 'error' && !expected) || /Content Security Policy|Refused to/i.test(msg.text())) problems.push(`console: ${msg.text()}`);
   });
 
@@ -286,6 +290,55 @@ try {
   check(await page.locator('.teaser').count() === hits, `every one of the ${hits} results`);
   check(reads(from).filter(isList).every((e) => e.url.searchParams.get('q') === 'harbour'), 'the search asks the API with `q`');
   console.log(`reader tag page, suggestions and search: ${cityHall.article_count} City Hall teasers; ${demoRelated.length} related on ${demoSlug} in 2 requests; ${hits} results for "harbour" with ${marks.length}+ highlights`);
+
+  // A preview link for a draft, minted through the API, opened at the reader's /preview/<token>
+  // (which moves the token into the fragment).
+  const admin = { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' };
+  const draftTitle = `Preview Draft ${Date.now()}`;
+  const draftParagraphs = ['The first paragraph of a story nobody may read yet.', 'A second one, with *emphasis*.'];
+  const created = await fetch(`${api}/api/v1/articles`, {
+    method: 'POST', headers: admin,
+    body: JSON.stringify({ title: draftTitle, summary: 'Not yet.', body: draftParagraphs.join('\n\n'), tags: ['City Hall'] }),
+  });
+  check(created.status === 201, `the draft is created: ${created.status}`);
+  const draft = await created.json();
+  check((await fetch(`${api}/api/v1/articles/${draft.slug}`)).status === 404, 'the draft is not public');
+  const minted = await fetch(`${api}/api/v1/articles/${draft.slug}/preview`, {
+    method: 'POST', headers: admin, body: JSON.stringify({ expires_in: 3600 }),
+  });
+  check(minted.status === 201, `a preview link is minted: ${minted.status}`);
+  const link = await minted.json();
+  check(typeof link.token === 'string' && link.token.length >= 43 && link.url.endsWith(`/preview/${link.token}`),
+    `the link has a token and the site's URL for it: ${link.url}`);
+  from = log.length;
+  await page.goto(`${reader}/preview/${link.token}`);
+  await page.locator('.preview-banner').waitFor({ timeout: 30_000 });
+  await settle();
+  check(await page.evaluate(() => location.hash) === `#/preview/${link.token}`, 'the reader moves the token into the fragment');
+  check(/^Preview\b/.test((await page.locator('.preview-banner').textContent()).trim()), 'a visible "Preview" banner');
+  check((await page.locator('.story .headline').innerText()).trim() === draftTitle, 'the preview shows the draft\'s headline');
+  const previewParagraphs = (await page.locator('.story-body p').allInnerTexts()).map((p) => p.trim());
+  check(JSON.stringify(previewParagraphs) === JSON.stringify(['The first paragraph of a story nobody may read yet.', 'A second one, with emphasis.']),
+    `the preview shows the draft's body: ${JSON.stringify(previewParagraphs)}`);
+  check(await page.locator('meta[name="robots"][content="noindex"]').count() === 1, 'the preview page asks not to be indexed');
+  // A fresh page load: the section bar asks for the tags too.
+  const previewReads = reads(from).filter((e) => e.url.pathname !== '/api/v1/tags');
+  check(previewReads.length === 1 && previewReads[0].url.pathname === `/api/v1/preview/${link.token}`,
+    `the preview page is one request: ${previewReads.map((e) => e.url.pathname).join(', ')}`);
+  const previewRead = previewReads[0];
+  check(!previewRead.sent.authorization, 'the preview is read with no key');
+  check(previewRead.got.headers?.['cache-control'] === 'private, no-store' && previewRead.got.headers?.['x-robots-tag'] === 'noindex'
+    && !previewRead.got.headers?.etag, `the preview is private, unindexed, without a validator: ${JSON.stringify(previewRead.got.headers)}`);
+  await page.screenshot({ path: join(artifacts, 'preview.png'), fullPage: true });
+  // Revoked, the same link shows nothing.
+  const listed = await (await fetch(`${api}/api/v1/articles/${draft.slug}/previews`, { headers: admin })).json();
+  check(listed.data.length === 1 && listed.data[0].id === link.id && !('token' in listed.data[0]), 'the link is listed without its token');
+  const revoked = await fetch(`${api}/api/v1/articles/${draft.slug}/previews/${link.id}`, { method: 'DELETE', headers: admin });
+  check(revoked.status === 204, `the link is revoked: ${revoked.status}`);
+  await page.reload();
+  await page.locator('.problem h1', { hasText: 'This preview link shows nothing' }).waitFor();
+  check(await page.locator('.story').count() === 0, 'a revoked link shows no article');
+  console.log('reader preview: a draft behind a "Preview" banner from a minted link, read with no key and never cached; nothing once revoked');
 
   check(offOrigin.length === 0, `the page asked for other origins: ${offOrigin.join(', ')}`);
   check(problems.length === 0, `errors in the page: ${problems.join(' | ')}`);

@@ -68,6 +68,8 @@ impl Received {
 struct Shared {
     received: Vec<Received>,
     script: VecDeque<u16>,
+    /// How long each answer waits after its request is recorded.
+    delay: Duration,
 }
 
 /// A receiver listening on 127.0.0.1; it runs until the test process ends.
@@ -83,6 +85,14 @@ impl Receiver {
         Self::start_on(TcpListener::bind("127.0.0.1:0").expect("bind"), script)
     }
 
+    /// Listens on a free port and answers 200 to each request `delay` after recording it:
+    /// a receiver in the middle of an attempt for that long.
+    pub fn start_slow(delay: Duration) -> Self {
+        let receiver = Self::start(&[]);
+        receiver.shared.lock().unwrap().delay = delay;
+        receiver
+    }
+
     /// Listens on `port` (which must be free).
     pub fn start_at(port: u16, script: &[u16]) -> std::io::Result<Self> {
         Ok(Self::start_on(
@@ -96,6 +106,7 @@ impl Receiver {
         let shared = Arc::new(Mutex::new(Shared {
             received: Vec::new(),
             script: script.iter().copied().collect(),
+            delay: Duration::ZERO,
         }));
         let state = Arc::clone(&shared);
         std::thread::spawn(move || {
@@ -165,7 +176,7 @@ fn handle(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
         .unwrap_or(0);
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
-    let status = {
+    let (status, delay) = {
         let mut shared = shared.lock().unwrap();
         shared.received.push(Received {
             method,
@@ -173,8 +184,9 @@ fn handle(stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<()> {
             headers,
             body,
         });
-        shared.script.pop_front().unwrap_or(200)
+        (shared.script.pop_front().unwrap_or(200), shared.delay)
     };
+    std::thread::sleep(delay);
     let text = if status < 300 {
         "ok"
     } else {

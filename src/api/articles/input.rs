@@ -11,7 +11,7 @@ use crate::config::Limits;
 use crate::content;
 use crate::db::articles as store;
 use crate::db::related as links;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 
 /// A tag name or slug (schema only; tags travel as strings).
 #[derive(Debug)]
@@ -287,6 +287,13 @@ fn check_tags(c: &mut Checker, limits: &Limits, tags: &[String]) {
     }
 }
 
+/// The body rendered, or a 422 naming it when it nests too deep. Slow work: call it off the
+/// async workers.
+pub fn render_body(body: &str) -> Result<content::Rendered, ApiError> {
+    content::render(body)
+        .map_err(|e| ApiError::invalid(vec![FieldError::new("body", e.to_string())]))
+}
+
 fn naive(ts: DateTime<Utc>) -> NaiveDateTime {
     ts.naive_utc().trunc_subsecs(6)
 }
@@ -325,7 +332,7 @@ impl ArticleCreate {
             title: self.title.trim().to_owned(),
             slug: self.slug,
             summary,
-            rendered: content::render(&body),
+            rendered: render_body(&body)?,
             body,
             status: self.status.unwrap_or(ArticleStatus::Draft).as_str(),
             published_at: self.published_at.map(naive),
@@ -370,14 +377,18 @@ impl ArticlePatch {
             c.url("feature_image_url", url);
         }
         c.finish()?;
+        let body = match self.body {
+            Some(body) => {
+                let rendered = render_body(&body)?;
+                Some((body, rendered))
+            }
+            None => None,
+        };
         Ok(store::ArticleChanges {
             title: self.title.map(|t| t.trim().to_owned()),
             slug: self.slug,
             summary: self.summary,
-            body: self.body.map(|b| {
-                let rendered = content::render(&b);
-                (b, rendered)
-            }),
+            body,
             status: self.status.map(ArticleStatus::as_str),
             published_at: self.published_at.map(|p| p.map(naive)),
             byline: self.byline,

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 mod cache;
 mod input;
 mod model;
+mod previews;
 mod revisions;
 mod write;
 
@@ -21,6 +22,10 @@ pub use model::{
     RelatedSource, Share, ShareLinks,
 };
 use model::{article_out, related_out, suggestion_out, teaser_out};
+pub use previews::{
+    PreviewCreate, PreviewLink, PreviewList, PreviewSummary, create_preview, delete_preview,
+    get_preview, list_previews,
+};
 pub use revisions::{get_revision, list_revisions, restore_revision};
 pub use write::{create_article, delete_article, replace_related, update_article};
 
@@ -180,15 +185,16 @@ fn json_response(
 const MAX_TAG_FILTERS: usize = 50;
 
 fn time_param(name: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, ApiError> {
-    raw.map(|raw| {
-        DateTime::parse_from_rfc3339(raw)
-            .map(|t| t.naive_utc())
-            .map_err(|_| {
-                pagination::query_error(
-                    name,
-                    format!("must be an RFC 3339 date-time like 2026-11-01T00:00:00Z, got '{raw}'"),
-                )
-            })
+    raw.map(|raw| match DateTime::parse_from_rfc3339(raw) {
+        Ok(t) if validate::is_leap_second(&t) => Err(pagination::query_error(
+            name,
+            format!("{}, got '{raw}'", validate::LEAP_SECOND),
+        )),
+        Ok(t) => Ok(t.naive_utc()),
+        Err(_) => Err(pagination::query_error(
+            name,
+            format!("must be an RFC 3339 date-time like 2026-11-01T00:00:00Z, got '{raw}'"),
+        )),
     })
     .transpose()
 }

@@ -277,7 +277,9 @@ pub async fn get_revision(
         (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The article changed while the revision was being restored; retry.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The article changed since the `If-Match` ETag was read.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The revision's body nests deeper than the server renders now.", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "This server requires `If-Match` on writes.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -291,8 +293,20 @@ pub async fn restore_revision(
     let check = precondition(if_match.value()?, state.settings.site_url.clone());
     let (key, number) = path.into_inner();
     let key = ArticleKey::parse(&key);
-    let article = db::run(&state.pool, move |conn| {
-        articles::restore(conn, &key, number, db::now(), &check)
+    // The revision's body is rendered before the write, off the workers and out of the
+    // write lock.
+    let read_key = key.clone();
+    let body = db::run(&state.pool, move |conn| {
+        Ok(store::find(conn, &read_key, number)?.snapshot.body)
+    })
+    .await?;
+    let body = crate::api::blocking(move || {
+        let rendered = super::input::render_body(&body)?;
+        Ok((body, rendered))
+    })
+    .await?;
+    let article = db::run_write(&state.pool, move |conn| {
+        articles::restore(conn, &key, number, body, db::now(), &check)
     })
     .await?;
     Ok(web::Json(article_out(article, &state.settings.site_url)))

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, delete, patch, post, put, web};
 use super::model::{Article, RelatedList, article_out, related_out};
 use super::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, related_specs};
 use crate::api::State;
-use crate::api::extract::{Admin, IfMatch, JsonBody};
+use crate::api::extract::{Admin, IfMatch, JsonBody, Shape};
 use crate::db::articles::ArticleKey;
 use crate::db::{self, StoreError, StoreResult, articles as store, related as links};
 use crate::delivery::{self, Coding};
@@ -61,10 +61,13 @@ pub async fn create_article(
     _admin: Admin,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
+    let limits = state.settings.limits;
     let new = body
-        .parse::<ArticleCreate>()?
-        .into_new(&state.settings.limits)?;
-    let article = db::run(&state.pool, move |conn| {
+        .parse_then(Shape::Object, move |input: ArticleCreate| {
+            input.into_new(&limits)
+        })
+        .await?;
+    let article = db::run_write(&state.pool, move |conn| {
         store::create(conn, &new, db::now())
     })
     .await?;
@@ -112,10 +115,13 @@ pub async fn update_article(
 ) -> Result<web::Json<Article>, ApiError> {
     let check = precondition(if_match.value()?, state.settings.site_url.clone());
     let key = ArticleKey::parse(&key);
+    let limits = state.settings.limits;
     let changes = body
-        .parse::<ArticlePatch>()?
-        .into_changes(&state.settings.limits)?;
-    let article = db::run(&state.pool, move |conn| {
+        .parse_then(Shape::Object, move |patch: ArticlePatch| {
+            patch.into_changes(&limits)
+        })
+        .await?;
+    let article = db::run_write(&state.pool, move |conn| {
         store::update(conn, &key, &changes, db::now(), &check)
     })
     .await?;
@@ -158,11 +164,13 @@ pub async fn replace_related(
 ) -> Result<web::Json<RelatedList>, ApiError> {
     let check = precondition(if_match.value()?, state.settings.site_url.clone());
     let key = ArticleKey::parse(&key);
-    let specs = related_specs(
-        &body.parse_list::<Vec<RelatedInput>>()?,
-        &state.settings.limits,
-    )?;
-    let links = db::run(&state.pool, move |conn| {
+    let limits = state.settings.limits;
+    let specs = body
+        .parse_then(Shape::Array, move |links: Vec<RelatedInput>| {
+            related_specs(&links, &limits)
+        })
+        .await?;
+    let links = db::run_write(&state.pool, move |conn| {
         links::replace_related(conn, &key, &specs, db::now(), &check)
     })
     .await?;
@@ -201,7 +209,7 @@ pub async fn delete_article(
 ) -> Result<HttpResponse, ApiError> {
     let check = precondition(if_match.value()?, state.settings.site_url.clone());
     let key = ArticleKey::parse(&key);
-    db::run(&state.pool, move |conn| {
+    db::run_write(&state.pool, move |conn| {
         store::delete(conn, &key, db::now(), &check)
     })
     .await?;

@@ -1,0 +1,2 @@
+DROP INDEX articles_due;
+ALTER TABLE articles DROP COLUMN live;
