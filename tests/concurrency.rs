@@ -385,13 +385,13 @@ fn concurrent_writers_and_readers_lose_nothing_and_never_fail() {
         assert_eq!(t.status(), Some(200), "{}", t.describe(slug));
         assert_eq!(&Version::read(&t.json()), expected, "article {slug}");
     }
-    // As an admin: a tag no published article carries is not public (the embargo).
+    // With the admin key: a tag no published article carries is not public.
     for (slug, name) in &tags {
         let t = request(
             &agent,
             "GET",
             &format!("{base}/api/v1/tags/{slug}"),
-            Some(key),
+            Some(&key),
             None,
         );
         assert_eq!(t.status(), Some(200), "{}", t.describe(slug));

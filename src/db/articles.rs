@@ -868,8 +868,9 @@ pub(super) fn emit_indexed(
     let Some(row) = after.or(before) else {
         return Ok(());
     };
-    // A preview link never shows an article again once it has been public.
-    if was || after.is_some_and(|r| is_public(r, now)) {
+    // A preview link never shows an article again once it has been public, whether or not
+    // the go-live step has marked it live yet.
+    if before.is_some_and(|b| shown(b, now)) || is {
         super::previews::forget(conn, row.id)?;
     }
     let data = serde_json::json!({
