@@ -391,7 +391,7 @@ fn concurrent_writers_and_readers_lose_nothing_and_never_fail() {
             &agent,
             "GET",
             &format!("{base}/api/v1/tags/{slug}"),
-            Some(&key),
+            Some(key),
             None,
         );
         assert_eq!(t.status(), Some(200), "{}", t.describe(slug));
