@@ -1,0 +1,9 @@
+use crate::support::*;
+
+#[actix_web::test]
+async fn health_answers() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    let body = get_json(&app, "/healthz").await;
+    assert_eq!(body["status"], "ok");
+}
