@@ -226,7 +226,7 @@ pub fn add_guard_responses(spec: &mut utoipa::openapi::OpenApi) {
         if let Some(read) = item
             .get
             .as_mut()
-            .filter(|_| crate::admission::reads_database(path))
+            .filter(|_| crate::middleware::admission::reads_database(path))
         {
             let responses = &mut read.responses.responses;
             responses.insert(

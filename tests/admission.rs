@@ -279,7 +279,7 @@ async fn the_spec_documents_429_and_503_on_every_read_admission_may_refuse() {
         let Some(read) = item.get("get") else {
             continue;
         };
-        if !gazette::admission::reads_database(path) {
+        if !gazette::middleware::admission::reads_database(path) {
             continue;
         }
         reads += 1;

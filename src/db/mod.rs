@@ -1,7 +1,6 @@
 //! Storage: the connection pool and one module per resource. All SQL lives below here.
 
 pub mod articles;
-pub mod changes;
 pub mod events;
 pub mod keys;
 pub mod live;
@@ -11,6 +10,7 @@ pub mod revisions;
 pub mod search;
 pub mod tags;
 pub mod transfer;
+pub mod wal_watch;
 pub mod webhooks;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -8,14 +8,12 @@ use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-mod cache;
 mod input;
 mod model;
 mod previews;
 mod revisions;
 mod write;
 
-pub use cache::ArticleCache;
 pub use input::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, related_specs};
 pub use model::{
     Article, ArticleList, ArticleStatus, ArticleTeaser, RelatedKind, RelatedLink, RelatedList,
@@ -34,8 +32,8 @@ use crate::api::pagination::{self, ListMeta};
 use crate::api::{SPARSE_JSON, State, field_names, keep_fields, parse_fields, validate};
 use crate::db::articles::{ArticleKey, EditorialState, Filters, Visibility};
 use crate::db::{self, StoreError, StoreResult, articles as store, related as links, search};
-use crate::delivery::{self, Coding};
 use crate::error::{ApiError, Problem};
+use crate::representation::{self, Coding};
 
 /// Sort orders for the article list.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -483,18 +481,18 @@ pub async fn get_article(
             let body = web::Bytes::from(
                 serde_json::to_vec(&article).map_err(|e| ApiError::Internal(e.to_string()))?,
             );
-            let etag = HeaderValue::from_str(&delivery::entity_tag(&body, Coding::Identity))
+            let etag = HeaderValue::from_str(&representation::entity_tag(&body, Coding::Identity))
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             // Kept once the second of its last change has passed, so that it carries its
             // Last-Modified as every later response of the same content will.
             if let (true, Some(stamp), Some(modified)) = (cacheable, stamp, &last_modified) {
-                let entry = cache::Rendered {
+                let entry = crate::cache::articles::Rendered {
                     stamp,
                     body: body.clone(),
                     etag: etag.clone(),
                     last_modified: modified.clone(),
                 };
-                let weight = cache::weight(&asked, &entry);
+                let weight = crate::cache::articles::weight(&asked, &entry);
                 cache.put(asked, Arc::new(entry), weight);
             }
             HttpResponse::Ok()
@@ -510,13 +508,15 @@ pub async fn get_article(
                 .insert(header::LAST_MODIFIED, modified);
         }
         None => {
-            response.extensions_mut().insert(crate::responses::Unkept);
+            response
+                .extensions_mut()
+                .insert(crate::cache::responses::Uncacheable);
         }
     }
     Ok(response)
 }
 
-fn cached_response(entry: &cache::Rendered) -> HttpResponse {
+fn cached_response(entry: &crate::cache::articles::Rendered) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((header::ETAG, entry.etag.clone()))
@@ -527,7 +527,7 @@ fn cached_response(entry: &cache::Rendered) -> HttpResponse {
 /// What a read of one article found: a rendered response still current, or the article
 /// read afresh (with its stamp, when the public may see it).
 enum Read {
-    Cached(Arc<cache::Rendered>),
+    Cached(Arc<crate::cache::articles::Rendered>),
     Fresh(Option<store::Stamp>, Box<Found<store::Article>>),
 }
 

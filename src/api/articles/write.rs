@@ -10,8 +10,8 @@ use crate::api::State;
 use crate::api::extract::{Admin, IfMatch, JsonBody, Shape};
 use crate::db::articles::ArticleKey;
 use crate::db::{self, StoreError, StoreResult, articles as store, related as links};
-use crate::delivery::{self, Coding};
 use crate::error::{ApiError, Problem};
+use crate::representation::{self, Coding};
 
 /// The check a write makes against the article as it stands: its current ETag (as an admin
 /// GET would send it) must match `If-Match`, when one was sent.
@@ -25,8 +25,8 @@ pub(super) fn precondition(
         };
         let body = serde_json::to_vec(&article_out(current.clone(), &site_url))
             .map_err(|e| StoreError::Internal(e.to_string()))?;
-        let etag = delivery::entity_tag(&body, Coding::Identity);
-        if delivery::if_match(expected, &etag) {
+        let etag = representation::entity_tag(&body, Coding::Identity);
+        if representation::if_match(expected, &etag) {
             Ok(())
         } else {
             Err(StoreError::PreconditionFailed(etag))

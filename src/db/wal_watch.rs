@@ -20,8 +20,8 @@ use crate::schema::articles;
 /// (the `-shm` file): every commit rewrites it (its change counter, frame count and
 /// checksums; SQLite's "WAL-index format"), so while its bytes stay the same nothing was
 /// committed, and only a changed header costs the question. PostgreSQL has no such counter;
-/// there [`Changes::watch`] gives `None`.
-pub struct Changes {
+/// there [`WalWatcher::watch`] gives `None`.
+pub struct WalWatcher {
     inner: Mutex<Watch>,
 }
 
@@ -52,13 +52,13 @@ struct DatabaseFile {
     file: String,
 }
 
-impl std::fmt::Debug for Changes {
+impl std::fmt::Debug for WalWatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Changes")
+        f.write_str("WalWatcher")
     }
 }
 
-impl Changes {
+impl WalWatcher {
     /// A watcher of the SQLite file `pool` serves; `None` on PostgreSQL or a database that is
     /// not a file.
     pub fn watch(pool: &Pool) -> StoreResult<Option<Self>> {
