@@ -58,6 +58,7 @@ mod tests {
 
     use super::{network, parse_addr};
 
+    #[test]
     fn ipv6_clients_count_by_their_64_network() {
         let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
         let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
