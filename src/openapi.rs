@@ -280,82 +280,224 @@ pub fn add_guard_responses(spec: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// The document as served: the size limits stated in the schemas (written with the default
-/// values) replaced by the configured ones.
+/// The document as served: each configurable limit set where it is stated (the schemas are
+/// written with the defaults). Set by place, one property or parameter at a time, so that a
+/// limit that happens to have another's value is never mistaken for it.
 pub fn with_limits(spec: &utoipa::openapi::OpenApi, limits: &Limits) -> serde_json::Value {
-    let defaults = Limits::DEFAULT;
-    let as_json = |n: usize| serde_json::Value::from(n);
-    let rules = [
-        (
-            "maxLength",
-            as_json(defaults.title_chars),
-            as_json(limits.title_chars),
-        ),
-        (
-            "maxLength",
-            as_json(defaults.summary_chars),
-            as_json(limits.summary_chars),
-        ),
-        (
-            "maxLength",
-            as_json(defaults.article_chars),
-            as_json(limits.article_chars),
-        ),
-        (
-            "maxItems",
-            as_json(defaults.tags_per_article),
-            as_json(limits.tags_per_article),
-        ),
-        (
-            "maxItems",
-            as_json(defaults.related_per_article),
-            as_json(limits.related_per_article),
-        ),
-        (
-            "maximum",
-            defaults.page_size.into(),
-            limits.page_size.into(),
-        ),
-    ];
     let mut json = serde_json::to_value(spec).expect("the OpenAPI document serializes");
-    replace_limits(&mut json, &rules, limits.page_size);
+    for (keyword, value, places) in limit_places(limits) {
+        for place in places {
+            if let Some(schema) = json.pointer_mut(&place).and_then(|v| v.as_object_mut()) {
+                schema.insert(keyword.to_owned(), value.clone());
+            }
+        }
+    }
+    set_page_size(&mut json, limits.page_size);
     json
 }
 
-fn replace_limits(
-    value: &mut serde_json::Value,
-    rules: &[(&str, serde_json::Value, serde_json::Value)],
-    page_size: i64,
-) {
-    match value {
-        serde_json::Value::Object(map) => {
-            // Matched against the values as written, so one replacement never meets another
-            // rule (a title limit configured to the summary's default stays the title's).
-            let matches: Vec<_> = rules
-                .iter()
-                .filter(|(keyword, default, _)| map.get(*keyword) == Some(default))
-                .collect();
-            for (keyword, _, configured) in matches {
-                map.insert((*keyword).to_owned(), configured.clone());
-                // A page size below the default page also lowers the default.
-                if *keyword == "maximum"
-                    && map
+/// The schemas of article writes, whose properties carry the article limits.
+const ARTICLE_WRITES: [&str; 2] = ["ArticleCreate", "ArticlePatch"];
+/// The schemas with a related link's title and summary.
+const LINK_WRITES: [&str; 1] = ["ExternalLinkInput"];
+/// The schemas with a tag's description, limited as a summary is.
+const TAG_WRITES: [&str; 2] = ["TagCreate", "TagPatch"];
+/// Operations whose `limit` is not a page size: the related list has bounds of its own.
+const OWN_LIMITS: [&str; 1] = ["/api/v1/articles/{slug_or_id}/related"];
+
+/// Each configurable limit: the keyword, its value, and the JSON pointers of the schemas
+/// that state it.
+fn limit_places(limits: &Limits) -> Vec<(&'static str, serde_json::Value, Vec<String>)> {
+    let property = |schemas: &[&str], name: &str| -> Vec<String> {
+        schemas
+            .iter()
+            .map(|schema| format!("/components/schemas/{schema}/properties/{name}"))
+            .collect()
+    };
+    let both = |a: Vec<String>, b: Vec<String>| [a, b].concat();
+    vec![
+        (
+            "maxLength",
+            limits.title_chars.into(),
+            both(
+                property(&ARTICLE_WRITES, "title"),
+                property(&LINK_WRITES, "title"),
+            ),
+        ),
+        (
+            "maxLength",
+            limits.summary_chars.into(),
+            [
+                property(&ARTICLE_WRITES, "summary"),
+                property(&LINK_WRITES, "summary"),
+                property(&TAG_WRITES, "description"),
+            ]
+            .concat(),
+        ),
+        (
+            "maxLength",
+            limits.article_chars.into(),
+            property(&ARTICLE_WRITES, "body"),
+        ),
+        (
+            "maxItems",
+            limits.tags_per_article.into(),
+            property(&ARTICLE_WRITES, "tags"),
+        ),
+        (
+            "maxItems",
+            limits.related_per_article.into(),
+            property(&ARTICLE_WRITES, "related"),
+        ),
+        (
+            "maximum",
+            limits.page_size.into(),
+            vec!["/components/schemas/ListMeta/properties/limit".to_owned()],
+        ),
+    ]
+}
+
+/// Sets the bounds of every paged list's `limit` query parameter: its maximum, and its
+/// default where that is larger than the page size.
+fn set_page_size(json: &mut serde_json::Value, page_size: i64) {
+    let Some(paths) = json.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        if OWN_LIMITS.contains(&path.as_str()) {
+            continue;
+        }
+        let Some(operations) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in operations.values_mut() {
+            let Some(parameters) = operation
+                .get_mut("parameters")
+                .and_then(|p| p.as_array_mut())
+            else {
+                continue;
+            };
+            for parameter in parameters {
+                if parameter["name"] != "limit" || parameter["in"] != "query" {
+                    continue;
+                }
+                if let Some(schema) = parameter.get_mut("schema").and_then(|s| s.as_object_mut()) {
+                    schema.insert("maximum".to_owned(), page_size.into());
+                    if schema
                         .get("default")
                         .and_then(serde_json::Value::as_i64)
                         .is_some_and(|d| d > page_size)
-                {
-                    map.insert("default".to_owned(), page_size.into());
+                    {
+                        schema.insert("default".to_owned(), page_size.into());
+                    }
                 }
             }
-            for v in map.values_mut() {
-                replace_limits(v, rules, page_size);
-            }
         }
-        serde_json::Value::Array(items) => {
-            for v in items {
-                replace_limits(v, rules, page_size);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+
+    /// Every leaf of `a` that `b` has otherwise, by JSON pointer, with `b`'s value.
+    fn changed(a: &Value, b: &Value, at: String, out: &mut Vec<(String, Value)>) {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                for (k, v) in x {
+                    let key = k.replace('~', "~0").replace('/', "~1");
+                    changed(v, &y[k], format!("{at}/{key}"), out);
+                }
             }
+            (Value::Array(x), Value::Array(y)) => {
+                for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                    changed(v, w, format!("{at}/{i}"), out);
+                }
+            }
+            _ if a != b => out.push((at, b.clone())),
+            _ => {}
         }
-        _ => {}
+    }
+
+    fn changes(limits: Limits) -> Vec<(String, Value)> {
+        let spec = crate::app::openapi();
+        let mut out = Vec::new();
+        changed(
+            &with_limits(&spec, &Limits::DEFAULT),
+            &with_limits(&spec, &limits),
+            String::new(),
+            &mut out,
+        );
+        out
+    }
+
+    /// `MAX_RELATED_PER_ARTICLE=10` changes the related-link limits and nothing else (the
+    /// `tag` filter's 50 items, the default related limit's value, stays).
+    #[test]
+    fn the_related_limit_changes_only_related_limits() {
+        let related = |schema: &str| {
+            (
+                format!("/components/schemas/{schema}/properties/related/maxItems"),
+                Value::from(10),
+            )
+        };
+        assert_eq!(
+            changes(Limits {
+                related_per_article: 10,
+                ..Limits::DEFAULT
+            }),
+            vec![related("ArticleCreate"), related("ArticlePatch")]
+        );
+    }
+
+    /// Each limit lands on every place that states it, and on no other.
+    #[test]
+    fn each_limit_changes_its_own_places() {
+        let defaults = Limits::DEFAULT;
+        let cases = [
+            (
+                Limits {
+                    title_chars: 7,
+                    ..defaults
+                },
+                3,
+            ),
+            (
+                Limits {
+                    summary_chars: 7,
+                    ..defaults
+                },
+                5,
+            ),
+            (
+                Limits {
+                    article_chars: 7,
+                    ..defaults
+                },
+                2,
+            ),
+            (
+                Limits {
+                    tags_per_article: 7,
+                    ..defaults
+                },
+                2,
+            ),
+            // Five paged lists' maximum and default, and the page metadata's maximum.
+            (
+                Limits {
+                    page_size: 7,
+                    ..defaults
+                },
+                11,
+            ),
+        ];
+        for (limits, places) in cases {
+            let found = changes(limits);
+            assert_eq!(found.len(), places, "{found:?}");
+            assert!(found.iter().all(|(_, v)| *v == 7), "{found:?}");
+        }
     }
 }
