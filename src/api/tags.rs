@@ -155,20 +155,17 @@ pub async fn list_tags(
     ApiQuery(params): ApiQuery<ListTagsParams>,
 ) -> Result<web::Json<TagList>, ApiError> {
     let limit = pagination::limit(params.limit.as_deref(), state.settings.limits.page_size)?;
-    let after = params
-        .cursor
-        .as_deref()
-        .map(|c| pagination::decode_key(TAG_ORDER, c))
-        .transpose()?;
+    let after = pagination::after(params.cursor.as_deref(), |c| {
+        pagination::decode_key(TAG_ORDER, c)
+    })?;
     let scope = scope(&reader);
     let page = db::run(&state.pool, move |conn| {
         store::list(conn, after.as_deref(), limit, db::now(), scope)
     })
     .await?;
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(pagination::encode_key(TAG_ORDER, &last.row.slug)),
-        _ => None,
-    };
+    let next_cursor = pagination::next_cursor(&page, |last| {
+        Some(pagination::encode_key(TAG_ORDER, &last.row.slug))
+    });
     Ok(web::Json(TagList {
         meta: ListMeta::new(limit, page.total, next_cursor),
         data: page.items.into_iter().map(tag_out).collect(),

@@ -209,27 +209,14 @@ impl PageParams {
     /// The page size and the id the cursor continues from.
     fn page(&self, order: &str, max: i64) -> Result<(i64, Option<i64>), ApiError> {
         let limit = pagination::limit(self.limit.as_deref(), max)?;
-        let from = self
-            .cursor
-            .as_deref()
-            .map(|c| {
-                pagination::decode_key(order, c)?.parse::<i64>().map_err(|_| {
-                    pagination::query_error(
-                        "cursor",
-                        "is not a cursor this list issued; pass `next_cursor` from the previous page unchanged".to_owned(),
-                    )
-                })
-            })
-            .transpose()?;
+        let from = pagination::after(self.cursor.as_deref(), |c| pagination::decode_id(order, c))?;
         Ok((limit, from))
     }
 }
 
 fn meta<T>(page: &db::Page<T>, limit: i64, order: &str, id: impl Fn(&T) -> i64) -> ListMeta {
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(pagination::encode_key(order, &id(last).to_string())),
-        _ => None,
-    };
+    let next_cursor =
+        pagination::next_cursor(page, |last| Some(pagination::encode_id(order, id(last))));
     ListMeta::new(limit, page.total, next_cursor)
 }
 

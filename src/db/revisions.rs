@@ -4,7 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::articles::{ArticleKey, TagRef, Visibility, find_row, tags_of};
+use super::articles::model::{ArticleKey, TagRef, Visibility};
+use super::articles::read::{find_row, tags_of};
 use super::related::RelatedSpec;
 use super::{Conn, Page, StoreError, StoreResult};
 use crate::schema::{article_revisions, articles, related_links};
@@ -177,17 +178,9 @@ pub fn list(
     if let Some(before) = before {
         query = query.filter(article_revisions::number.lt(before));
     }
-    let mut rows: Vec<RevisionRow> = query.limit(limit + 1).load(conn)?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(Revision::try_from)
-            .collect::<StoreResult<_>>()?,
-        total,
-        has_more,
-    })
+    let rows: Vec<RevisionRow> = query.limit(super::overfetch(limit)).load(conn)?;
+    Page::overfetched(rows, limit, total)
+        .try_map(|rows| rows.into_iter().map(Revision::try_from).collect())
 }
 
 /// Revision `number` of an article.

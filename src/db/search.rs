@@ -7,9 +7,10 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Text, Timestamp};
 
-use super::articles::{
-    EditorialState, Filters, SearchHit, Sort, Teaser, TeaserRow, Visibility, with_tags,
+use super::articles::model::{
+    EditorialState, Filters, SearchHit, Sort, Teaser, TeaserRow, Visibility,
 };
+use super::articles::read::with_tags;
 use super::{Conn, Page, StoreResult};
 
 /// Marks the start of a matched word in a snippet: a control character, which no stored
@@ -512,7 +513,7 @@ fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
             order
         }
     };
-    let limit = page.bind(Bind::Int(q.limit + 1));
+    let limit = page.bind(Bind::Int(super::overfetch(q.limit)));
     page.push(&format!(
         " ORDER BY {} LIMIT {limit}) AS hits JOIN articles a ON a.id = hits.id JOIN {} \
          ORDER BY hits.{}, hits.{}",
@@ -521,41 +522,37 @@ fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
         order[0],
         order[1]
     ));
-    let mut hits: Vec<Hit> = page.query().load(conn)?;
+    let hits: Vec<Hit> = page.query().load(conn)?;
     let total = match hits.first() {
         Some(hit) => hit.total,
         // Past the last match: count them on their own.
         None if has_cursor(q) => count(conn, q)?,
         None => 0,
     };
-    let has_more = hits.len() as i64 > q.limit;
-    hits.truncate(q.limit as usize);
-    let rows = hits
-        .into_iter()
-        .map(|h| {
-            let snippet = snippet(
-                &[
-                    &h.search_title,
-                    &h.search_summary,
-                    &h.search_body,
-                    &h.search_tags,
-                ],
-                &q.words,
-            );
-            (
-                h.teaser,
-                Some(SearchHit {
-                    rank: h.rank,
-                    snippet,
-                }),
-            )
-        })
-        .collect();
-    Ok(Page {
-        items: with_tags(conn, rows)?,
-        total,
-        has_more,
-    })
+    Ok(Page::overfetched(hits, q.limit, total).try_map(|hits| {
+        let rows = hits
+            .into_iter()
+            .map(|h| {
+                let snippet = snippet(
+                    &[
+                        &h.search_title,
+                        &h.search_summary,
+                        &h.search_body,
+                        &h.search_tags,
+                    ],
+                    &q.words,
+                );
+                (
+                    h.teaser,
+                    Some(SearchHit {
+                        rank: h.rank,
+                        snippet,
+                    }),
+                )
+            })
+            .collect();
+        with_tags(conn, rows)
+    })?)
 }
 
 fn has_cursor(q: &SearchQuery) -> bool {

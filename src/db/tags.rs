@@ -203,14 +203,8 @@ pub fn list(
     if let Some(after) = after {
         query = query.filter(tags::slug.gt(after.to_owned()));
     }
-    let mut rows: Vec<TagRow> = query.limit(limit + 1).load(conn)?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok(Page {
-        items: with_counts(conn, rows, now)?,
-        total,
-        has_more,
-    })
+    let rows: Vec<TagRow> = query.limit(super::overfetch(limit)).load(conn)?;
+    Ok(Page::overfetched(rows, limit, total).try_map(|rows| with_counts(conn, rows, now))?)
 }
 
 fn find_row(conn: &mut Conn, slug: &str) -> StoreResult<TagRow> {

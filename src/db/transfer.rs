@@ -24,9 +24,11 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::articles::{self, ArticleKey, ArticleWrite, NewArticle, Visibility};
+use super::articles::model::{ArticleState, ArticleWrite, NewArticle};
+use super::articles::read::tags_of;
+use super::articles::write::{self, retire_slug};
 use super::related::{RelatedSpec, set_related};
-use super::revisions::{self, SnapshotLink};
+use super::revisions::SnapshotLink;
 use super::tags::{self, TagRow};
 use super::{Conn, StoreError};
 use crate::schema::{
@@ -154,6 +156,7 @@ struct Stored {
     feature_image_url: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    live: bool,
 }
 
 /// The tags, related links and former slugs of some articles, by article id.
@@ -165,7 +168,7 @@ struct Extras {
 }
 
 fn extras(conn: &mut Conn, ids: &[i64]) -> QueryResult<Extras> {
-    let tags = articles::tags_of(conn, ids)?
+    let tags = tags_of(conn, ids)?
         .into_iter()
         .map(|(id, refs)| (id, refs.into_iter().map(|t| t.slug).collect()))
         .collect();
@@ -386,8 +389,8 @@ impl fmt::Display for ImportCounts {
 struct Pending {
     line: u64,
     id: i64,
-    /// The status and publication time before the import; `None` for a new article.
-    before: Option<(String, Option<NaiveDateTime>)>,
+    /// The article before the import; `None` for a new article.
+    before: Option<ArticleState>,
     /// The related links to set, when they differ from the stored ones.
     related: Option<Vec<RelatedSpec>>,
 }
@@ -751,7 +754,7 @@ fn set_former(
     }
     diesel::delete(article_slugs::table.filter(article_slugs::article_id.eq(id))).execute(conn)?;
     for old in former {
-        super::articles::retire_slug(conn, old, id, now)?;
+        retire_slug(conn, old, id, now)?;
     }
     Ok(())
 }
@@ -864,7 +867,15 @@ fn import_article(
     Ok(Some(Pending {
         line,
         id: current.id,
-        before: Some((current.status, current.published_at)),
+        before: Some(ArticleState {
+            id: current.id,
+            slug: current.slug,
+            title: current.title,
+            status: current.status,
+            published_at: current.published_at,
+            updated_at: current.updated_at,
+            live: current.live,
+        }),
         related: (!related_same).then(|| new.related.clone()),
     }))
 }
@@ -881,14 +892,7 @@ fn finish(
     if let Some(links) = &p.related {
         set_related(conn, p.id, links, "related").map_err(|e| at_line(p.line, e))?;
     }
-    revisions::record(conn, p.id, now)?;
-    let after = articles::find_row(conn, &ArticleKey::Id(p.id), Visibility::All)?;
-    let before = p.before.map(|(status, published_at)| articles::ArticleRow {
-        status,
-        published_at,
-        ..after.clone()
-    });
     let index = deferred_from.is_none_or(|last_id| p.id <= last_id);
-    articles::emit_indexed(conn, before.as_ref(), Some(&after), now, index)?;
+    write::finish(conn, p.id, p.before.as_ref(), now, index)?;
     Ok(())
 }

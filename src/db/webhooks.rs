@@ -113,19 +113,13 @@ pub fn create(conn: &mut Conn, new: &NewWebhook, now: NaiveDateTime) -> StoreRes
 /// One page of subscriptions in id (creation) order, starting after the id `after`.
 pub fn list(conn: &mut Conn, after: Option<i64>, limit: i64) -> StoreResult<Page<WebhookRow>> {
     let total = webhooks::table.select(count_star()).get_result(conn)?;
-    let mut rows: Vec<WebhookRow> = webhooks::table
+    let rows: Vec<WebhookRow> = webhooks::table
         .filter(webhooks::id.gt(after.unwrap_or(0)))
         .order(webhooks::id)
-        .limit(limit + 1)
+        .limit(super::overfetch(limit))
         .select(WebhookRow::as_select())
         .load(conn)?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok(Page {
-        items: rows,
-        total,
-        has_more,
-    })
+    Ok(Page::overfetched(rows, limit, total))
 }
 
 pub fn find(conn: &mut Conn, id: i64) -> StoreResult<WebhookRow> {
@@ -187,20 +181,14 @@ pub fn deliveries(
         .filter(of_webhook)
         .select(count_star())
         .get_result(conn)?;
-    let mut rows: Vec<DeliveryRow> = webhook_deliveries::table
+    let rows: Vec<DeliveryRow> = webhook_deliveries::table
         .filter(of_webhook)
         .filter(webhook_deliveries::id.lt(before.unwrap_or(i64::MAX)))
         .order(webhook_deliveries::id.desc())
-        .limit(limit + 1)
+        .limit(super::overfetch(limit))
         .select(DeliveryRow::as_select())
         .load(conn)?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok(Page {
-        items: rows,
-        total,
-        has_more,
-    })
+    Ok(Page::overfetched(rows, limit, total))
 }
 
 pub fn find_delivery(conn: &mut Conn, webhook_id: i64, id: i64) -> StoreResult<DeliveryRow> {

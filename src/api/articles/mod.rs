@@ -31,7 +31,7 @@ use crate::api::extract::{ApiQuery, Reader};
 use crate::api::pagination::{self, ListMeta};
 use crate::api::{SPARSE_JSON, State, field_names, keep_fields, parse_fields, validate};
 use crate::db::articles::{ArticleKey, EditorialState, Filters, Visibility};
-use crate::db::{self, StoreError, StoreResult, articles as store, related as links, search};
+use crate::db::{self, StoreError, StoreResult, articles as store, search};
 use crate::error::{ApiError, Problem};
 use crate::representation::{self, Coding};
 
@@ -288,20 +288,15 @@ pub async fn list_articles(
             }
             // By relevance unless a sort is asked for.
             let order = match params.sort.as_deref() {
-                None => search::SearchOrder::Relevance(
-                    params
-                        .cursor
-                        .as_deref()
-                        .map(|c| pagination::decode_rank("s", c))
-                        .transpose()?,
-                ),
+                None => search::SearchOrder::Relevance(pagination::after(
+                    params.cursor.as_deref(),
+                    |c| pagination::decode_rank("s", c),
+                )?),
                 Some(raw) => {
                     let sort = parse_sort(Some(raw))?;
-                    let after = params
-                        .cursor
-                        .as_deref()
-                        .map(|c| pagination::decode_keyset(sort_code(sort), c))
-                        .transpose()?;
+                    let after = pagination::after(params.cursor.as_deref(), |c| {
+                        pagination::decode_keyset(sort_code(sort), c)
+                    })?;
                     search::SearchOrder::Sorted(sort, after)
                 }
             };
@@ -316,35 +311,28 @@ pub async fn list_articles(
                 search::SearchOrder::Sorted(sort, _) => Some(*sort),
             };
             let page = if query.words.is_empty() {
-                db::Page {
-                    items: Vec::new(),
-                    total: 0,
-                    has_more: false,
-                }
+                db::Page::empty()
             } else {
                 db::run(&state.pool, move |conn| search::search(conn, &query)).await?
             };
-            let next = match (page.has_more, page.items.last(), &query_order) {
-                (true, Some(last), None) => last
+            let next = pagination::next_cursor(&page, |last| match query_order {
+                None => last
                     .hit
                     .as_ref()
                     .map(|hit| pagination::encode_rank("s", (hit.rank, last.row.id))),
-                (true, Some(last), Some(sort)) => Some(pagination::encode_keyset(
-                    sort_code(*sort),
+                Some(sort) => Some(pagination::encode_keyset(
+                    sort_code(sort),
                     sort.key(&last.row),
                 )),
-                _ => None,
-            };
+            });
             (page, next)
         }
         None => {
             let sort = parse_sort(params.sort.as_deref())?;
             let order = sort_code(sort);
-            let after = params
-                .cursor
-                .as_deref()
-                .map(|c| pagination::decode_keyset(order, c))
-                .transpose()?;
+            let after = pagination::after(params.cursor.as_deref(), |c| {
+                pagination::decode_keyset(order, c)
+            })?;
             let query = store::ListQuery {
                 filters,
                 sort,
@@ -352,10 +340,9 @@ pub async fn list_articles(
                 limit,
             };
             let page = db::run(&state.pool, move |conn| store::list(conn, &query)).await?;
-            let next = match (page.has_more, page.items.last()) {
-                (true, Some(last)) => Some(pagination::encode_keyset(order, sort.key(&last.row))),
-                _ => None,
-            };
+            let next = pagination::next_cursor(&page, |last| {
+                Some(pagination::encode_keyset(order, sort.key(&last.row)))
+            });
             (page, next)
         }
     };
@@ -572,7 +559,7 @@ pub async fn list_related(
     let key = ArticleKey::parse(&key);
     let vis = visibility(&reader);
     let read =
-        move |conn: &mut db::Conn, key: &ArticleKey, vis| links::related(conn, key, vis, limit);
+        move |conn: &mut db::Conn, key: &ArticleKey, vis| store::related(conn, key, vis, limit);
     let (curated, suggested) = match db::run(&state.pool, move |conn| {
         found_or_moved(conn, key, vis, read)
     })

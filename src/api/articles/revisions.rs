@@ -186,25 +186,17 @@ pub async fn list_revisions(
     ApiQuery(params): ApiQuery<ListRevisionsParams>,
 ) -> Result<web::Json<RevisionList>, ApiError> {
     let limit = pagination::limit(params.limit.as_deref(), state.settings.limits.page_size)?;
-    let before = match params.cursor.as_deref() {
-        Some(cursor) => Some(
-            pagination::decode_key(ORDER, cursor)?
-                .parse::<i64>()
-                .map_err(|_| {
-                    pagination::query_error("cursor", "is not a cursor this list issued".to_owned())
-                })?,
-        ),
-        None => None,
-    };
+    let before = pagination::after(params.cursor.as_deref(), |c| {
+        pagination::decode_id(ORDER, c)
+    })?;
     let key = ArticleKey::parse(&key);
     let page = db::run(&state.pool, move |conn| {
         store::list(conn, &key, before, limit)
     })
     .await?;
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(pagination::encode_key(ORDER, &last.number.to_string())),
-        _ => None,
-    };
+    let next_cursor = pagination::next_cursor(&page, |last| {
+        Some(pagination::encode_id(ORDER, last.number))
+    });
     Ok(web::Json(RevisionList {
         meta: ListMeta::new(limit, page.total, next_cursor),
         data: page

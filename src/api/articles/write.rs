@@ -9,7 +9,7 @@ use super::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, relate
 use crate::api::State;
 use crate::api::extract::{Admin, IfMatch, JsonBody, Shape};
 use crate::db::articles::ArticleKey;
-use crate::db::{self, StoreError, StoreResult, articles as store, related as links};
+use crate::db::{self, StoreError, StoreResult, articles as store};
 use crate::error::{ApiError, Problem};
 use crate::representation::{self, Coding};
 
@@ -171,7 +171,7 @@ pub async fn replace_related(
         })
         .await?;
     let links = db::run_write(&state.pool, move |conn| {
-        links::replace_related(conn, &key, &specs, db::now(), &check)
+        db::articles::replace_related(conn, &key, &specs, db::now(), &check)
     })
     .await?;
     let site = &state.settings.site_url;
