@@ -3,8 +3,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::articles::{ArticleSort, EditorialStatus};
+use crate::api::articles::ArticleSort;
 use crate::config::Limits;
+use crate::db::articles::EditorialStatus;
 use crate::error::{FieldError, Problem};
 
 #[derive(OpenApi)]

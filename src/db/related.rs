@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
+use super::articles::model::{ArticleStatus, public_at};
 pub use super::articles::model::{Related, RelatedSpec};
 use super::{AnyConnection, Conn, StoreError, StoreResult};
 use crate::schema::{article_tags, articles, related_links};
@@ -48,7 +49,8 @@ struct Target {
     slug: String,
     title: String,
     summary: String,
-    status: String,
+    #[diesel(deserialize_as = String)]
+    status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
     updated_at: NaiveDateTime,
 }
@@ -78,8 +80,7 @@ pub(in crate::db) fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated
     .into_iter()
     .map(|t| (t.id, t))
     .collect();
-    let is_public =
-        |t: &Target| t.status == "published" && t.published_at.is_some_and(|p| p <= now);
+    let is_public = |t: &Target| public_at(t.status, t.published_at, now);
     let targets_changed = targets
         .values()
         .filter(|t| is_public(t))
@@ -144,7 +145,7 @@ pub(in crate::db) fn suggestions(
         .filter(article_tags::tag_id.eq_any(&own_tags))
         .filter(articles::id.ne(id))
         .filter(articles::id.ne_all(exclude))
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(ArticleStatus::Published.as_str()))
         .filter(articles::published_at.le(crate::db::now()))
         .group_by((
             articles::id,

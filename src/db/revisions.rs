@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::articles::model::{ArticleKey, TagRef, Visibility};
+use super::articles::model::{ArticleKey, ArticleStatus, TagRef, Visibility};
 use super::articles::read::{find_row, tags_of};
 use super::related::RelatedSpec;
 use super::{Conn, Page, StoreError, StoreResult};
@@ -17,7 +17,7 @@ pub struct Snapshot {
     pub slug: String,
     pub summary: String,
     pub body: String,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub byline: Option<String>,
     pub feature_image_url: Option<String>,

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Text, Timestamp};
 
 use super::articles::model::{
-    EditorialState, Filters, SearchHit, Sort, Teaser, TeaserRow, Visibility,
+    ArticleStatus, EditorialStatus, Filters, SearchHit, Sort, Teaser, TeaserRow, Visibility,
 };
 use super::articles::read::with_tags;
 use super::{Conn, Page, StoreResult};
@@ -212,20 +212,26 @@ const TEASER_COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.word_count, a.
 fn conditions(st: &mut Statement, q: &SearchQuery) {
     text_match(st, q);
     match q.filters.visibility {
-        Visibility::Public { now } | Visibility::State(EditorialState::Published, now) => {
+        Visibility::Public { now } | Visibility::State(EditorialStatus::Published, now) => {
             let now = st.bind(Bind::Time(now));
             st.push(&format!(
-                " AND a.status = 'published' AND a.published_at <= {now}"
+                " AND a.status = '{}' AND a.published_at <= {now}",
+                ArticleStatus::Published
             ));
         }
-        Visibility::State(EditorialState::Scheduled, now) => {
+        Visibility::State(EditorialStatus::Scheduled, now) => {
             let now = st.bind(Bind::Time(now));
             st.push(&format!(
-                " AND a.status = 'published' AND a.published_at > {now}"
+                " AND a.status = '{}' AND a.published_at > {now}",
+                ArticleStatus::Published
             ));
         }
-        Visibility::State(EditorialState::Draft, _) => st.push(" AND a.status = 'draft'"),
-        Visibility::State(EditorialState::Archived, _) => st.push(" AND a.status = 'archived'"),
+        Visibility::State(EditorialStatus::Draft, _) => {
+            st.push(&format!(" AND a.status = '{}'", ArticleStatus::Draft));
+        }
+        Visibility::State(EditorialStatus::Archived, _) => {
+            st.push(&format!(" AND a.status = '{}'", ArticleStatus::Archived));
+        }
         Visibility::All => {}
     }
     for slug in &q.filters.tags {
@@ -383,7 +389,7 @@ const HIDDEN_BY_ID: i64 = 5_000;
 fn by_exclusion(conn: &mut Conn, q: &SearchQuery) -> QueryResult<bool> {
     let public = matches!(
         q.filters.visibility,
-        Visibility::Public { .. } | Visibility::State(EditorialState::Published, _)
+        Visibility::Public { .. } | Visibility::State(EditorialStatus::Published, _)
     );
     if !public || !index_alone(q) {
         return Ok(false);

@@ -24,7 +24,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::articles::model::{ArticleState, ArticleWrite, NewArticle};
+use super::articles::model::{ArticleState, ArticleStatus, ArticleWrite, NewArticle};
 use super::articles::read::tags_of;
 use super::articles::write::{self, retire_slug};
 use super::related::{RelatedSpec, set_related};
@@ -73,7 +73,7 @@ pub struct ArticleRecord {
     pub title: String,
     pub summary: String,
     pub body: String,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<DateTime<Utc>>,
     pub byline: Option<String>,
     pub feature_image_url: Option<String>,
@@ -150,7 +150,8 @@ struct Stored {
     title: String,
     summary: String,
     body: String,
-    status: String,
+    #[diesel(deserialize_as = String)]
+    status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
     byline: Option<String>,
     feature_image_url: Option<String>,
@@ -791,7 +792,7 @@ fn import_article(
         body_html: &new.rendered.html,
         body_text: &new.rendered.text,
         word_count: new.rendered.word_count,
-        status: new.status,
+        status: new.status.as_str(),
         published_at: new.published_at,
         byline: new.byline.as_deref(),
         feature_image_url: new.feature_image_url.as_deref(),

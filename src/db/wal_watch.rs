@@ -10,6 +10,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
+use super::articles::model::ArticleStatus;
 use super::{AnyConnection, Pool, StoreError, StoreResult};
 use crate::schema::articles;
 
@@ -128,7 +129,7 @@ impl WalWatcher {
 /// The first publication time after `now` of an article already marked published.
 fn next_due(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
     articles::table
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(ArticleStatus::Published.as_str()))
         .filter(articles::published_at.gt(now))
         .select(diesel::dsl::min(articles::published_at))
         .get_result(conn)

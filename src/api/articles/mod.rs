@@ -30,7 +30,7 @@ pub use write::{create_article, delete_article, replace_related, update_article}
 use crate::api::extract::{ApiQuery, Reader};
 use crate::api::pagination::{self, ListMeta};
 use crate::api::{SPARSE_JSON, State, field_names, keep_fields, parse_fields, validate};
-use crate::db::articles::{ArticleKey, EditorialState, Filters, Visibility};
+use crate::db::articles::{ArticleKey, EditorialStatus, Filters, Visibility};
 use crate::db::{self, StoreError, StoreResult, articles as store, search};
 use crate::error::{ApiError, Problem};
 use crate::representation::{self, Coding};
@@ -92,33 +92,18 @@ pub struct ListArticlesParams {
     status: Option<String>,
 }
 
-/// Editorial states an admin list can show.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum EditorialStatus {
-    Draft,
-    Scheduled,
-    Published,
-    Archived,
-}
-
 /// Who may see what a list shows: the public, or an admin asking for one editorial state.
 fn list_visibility(reader: &Reader, status: Option<&str>) -> Result<Visibility, ApiError> {
     let now = db::now();
     let Some(status) = status else {
         return Ok(Visibility::Public { now });
     };
-    let state = match status {
-        "draft" => EditorialState::Draft,
-        "scheduled" => EditorialState::Scheduled,
-        "published" => EditorialState::Published,
-        "archived" => EditorialState::Archived,
-        other => {
-            return Err(pagination::query_error(
-                "status",
-                format!("must be one of draft, scheduled, published, archived, got '{other}'"),
-            ));
-        }
+    let Some(state) = EditorialStatus::parse(status) else {
+        let names: Vec<&str> = EditorialStatus::ALL.iter().map(|s| s.as_str()).collect();
+        return Err(pagination::query_error(
+            "status",
+            format!("must be one of {}, got '{status}'", names.join(", ")),
+        ));
     };
     match reader.scope {
         _ if reader.is_admin() => Ok(Visibility::State(state, now)),

@@ -1,7 +1,7 @@
 //! Articles as read: the response types and their construction from stored rows.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::pagination::ListMeta;
@@ -11,32 +11,7 @@ use crate::db::articles as store;
 use crate::db::related as links;
 use crate::db::search::{HIT_END, HIT_START};
 
-/// Where an article is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ArticleStatus {
-    Draft,
-    Published,
-    Archived,
-}
-
-impl ArticleStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-            Self::Archived => "archived",
-        }
-    }
-
-    pub(super) fn from_stored(s: &str) -> Self {
-        match s {
-            "published" => Self::Published,
-            "archived" => Self::Archived,
-            _ => Self::Draft,
-        }
-    }
-}
+pub use crate::db::articles::ArticleStatus;
 
 /// Whether a related link points into Gazette or elsewhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -290,7 +265,7 @@ pub(super) fn article_out(a: store::Article, site_url: &str) -> Article {
         body: row.body,
         body_html: row.body_html,
         body_text: row.body_text,
-        status: ArticleStatus::from_stored(&row.status),
+        status: row.status,
         published_at: opt_utc(row.published_at),
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
@@ -344,7 +319,7 @@ pub(super) fn teaser_out(t: store::Teaser, site_url: &str) -> ArticleTeaser {
         slug: row.slug,
         title: row.title,
         summary: row.summary,
-        status: ArticleStatus::from_stored(&row.status),
+        status: row.status,
         published_at: opt_utc(row.published_at),
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),

@@ -117,7 +117,7 @@ fn revision_out(r: store::Revision) -> Revision {
         slug: s.slug,
         summary: s.summary,
         body: s.body,
-        status: ArticleStatus::from_stored(&s.status),
+        status: s.status,
         published_at: s.published_at.map(utc),
         byline: s.byline,
         feature_image_url: s.feature_image_url,
@@ -207,7 +207,7 @@ pub async fn list_revisions(
                 created_at: utc(r.created_at),
                 title: r.snapshot.title,
                 slug: r.snapshot.slug,
-                status: ArticleStatus::from_stored(&r.snapshot.status),
+                status: r.snapshot.status,
                 published_at: r.snapshot.published_at.map(utc),
             })
             .collect(),

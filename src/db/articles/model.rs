@@ -45,17 +45,86 @@ pub enum Visibility {
     /// Every article, whatever its status (admin preview).
     All,
     /// Articles in one editorial state (admin lists).
-    State(EditorialState, NaiveDateTime),
+    State(EditorialStatus, NaiveDateTime),
 }
 
-/// Where an article is in the editorial workflow; `Scheduled` is published with a
-/// `published_at` still to come.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EditorialState {
+// The status an article is stored with, in the `status` column as its lowercase name: the
+// one type of it, and the one place that spells the names. (Its doc comment is the API's.)
+/// Where an article is in its life.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleStatus {
+    Draft,
+    Published,
+    Archived,
+}
+
+impl ArticleStatus {
+    pub const ALL: [Self; 3] = [Self::Draft, Self::Published, Self::Archived];
+
+    /// The name stored in the `status` column (and sent in JSON).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+}
+
+impl From<String> for ArticleStatus {
+    /// The status a `status` column holds. The schema admits only the three names; anything
+    /// else reads as a draft, the status that shows the least.
+    fn from(stored: String) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == stored)
+            .unwrap_or(Self::Draft)
+    }
+}
+
+impl fmt::Display for ArticleStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// Where an article is in the editorial workflow, as an admin list asks for it: a status, or
+// `scheduled` (published with a `published_at` still to come).
+/// Editorial states an admin list can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EditorialStatus {
     Draft,
     Scheduled,
     Published,
     Archived,
+}
+
+impl EditorialStatus {
+    pub const ALL: [Self; 4] = [
+        Self::Draft,
+        Self::Scheduled,
+        Self::Published,
+        Self::Archived,
+    ];
+
+    /// The name a list's `status` parameter gives.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::Draft => ArticleStatus::Draft.as_str(),
+            Self::Published => ArticleStatus::Published.as_str(),
+            Self::Archived => ArticleStatus::Archived.as_str(),
+        }
+    }
+
+    /// The state `name` names, if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
 }
 
 pub(in crate::db) type ArticleFilter =
@@ -65,16 +134,20 @@ pub(in crate::db) fn visible(vis: Visibility) -> ArticleFilter {
     match vis {
         Visibility::Public { now } => Box::new(
             articles::status
-                .eq("published")
+                .eq(ArticleStatus::Published.as_str())
                 .and(articles::published_at.assume_not_null().le(now)),
         ),
         Visibility::All => Box::new(articles::id.is_not_null()),
-        Visibility::State(EditorialState::Draft, _) => Box::new(articles::status.eq("draft")),
-        Visibility::State(EditorialState::Archived, _) => Box::new(articles::status.eq("archived")),
-        Visibility::State(EditorialState::Published, now) => visible(Visibility::Public { now }),
-        Visibility::State(EditorialState::Scheduled, now) => Box::new(
+        Visibility::State(EditorialStatus::Draft, _) => {
+            Box::new(articles::status.eq(ArticleStatus::Draft.as_str()))
+        }
+        Visibility::State(EditorialStatus::Archived, _) => {
+            Box::new(articles::status.eq(ArticleStatus::Archived.as_str()))
+        }
+        Visibility::State(EditorialStatus::Published, now) => visible(Visibility::Public { now }),
+        Visibility::State(EditorialStatus::Scheduled, now) => Box::new(
             articles::status
-                .eq("published")
+                .eq(ArticleStatus::Published.as_str())
                 .and(articles::published_at.assume_not_null().gt(now)),
         ),
     }
@@ -99,7 +172,8 @@ pub struct ArticleRow {
     pub body_html: String,
     pub body_text: String,
     pub word_count: i64,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub byline: Option<String>,
     pub feature_image_url: Option<String>,
@@ -119,7 +193,8 @@ pub struct TeaserRow {
     pub title: String,
     pub summary: String,
     pub word_count: i64,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub byline: Option<String>,
     pub feature_image_url: Option<String>,
@@ -168,27 +243,12 @@ pub struct NewArticle {
     pub summary: String,
     pub body: String,
     pub rendered: Rendered,
-    #[serde(deserialize_with = "known_status")]
-    pub status: StatusName,
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub byline: Option<String>,
     pub feature_image_url: Option<String>,
     pub tags: Vec<String>,
     pub related: Vec<RelatedSpec>,
-}
-
-/// A stored status (named so, not written `&'static str`, so that serde does not take it to
-/// be borrowed from the input).
-pub type StatusName = &'static str;
-
-/// One of the statuses an article is stored with.
-fn known_status<'de, D: serde::Deserializer<'de>>(de: D) -> Result<&'static str, D::Error> {
-    use serde::Deserialize;
-    let status = String::deserialize(de)?;
-    ["draft", "published", "archived"]
-        .into_iter()
-        .find(|known| *known == status)
-        .ok_or_else(|| serde::de::Error::custom(format!("unknown status '{status}'")))
 }
 
 /// Changes to an article: `None` leaves a field as it is.
@@ -198,7 +258,7 @@ pub struct ArticleChanges {
     pub slug: Option<String>,
     pub summary: Option<String>,
     pub body: Option<(String, Rendered)>,
-    pub status: Option<&'static str>,
+    pub status: Option<ArticleStatus>,
     pub published_at: Option<Option<NaiveDateTime>>,
     pub byline: Option<Option<String>>,
     pub feature_image_url: Option<Option<String>>,
@@ -276,12 +336,16 @@ pub struct ListQuery {
 
 /// Whether an article stored with `status` and `published_at` is public at `now`: published,
 /// with its time come. The one statement of the rule in Rust; [`visible`] states it in SQL.
-pub fn public_at(status: &str, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
-    status == "published" && published_at.is_some_and(|p| p <= now)
+pub fn public_at(
+    status: ArticleStatus,
+    published_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> bool {
+    status == ArticleStatus::Published && published_at.is_some_and(|p| p <= now)
 }
 
 pub(in crate::db) fn is_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
-    public_at(&row.status, row.published_at, now)
+    public_at(row.status, row.published_at, now)
 }
 
 /// An article's identity and publication state at one moment: what a write computes its
@@ -291,7 +355,7 @@ pub(in crate::db) struct ArticleState {
     pub(in crate::db) id: i64,
     pub(in crate::db) slug: String,
     pub(in crate::db) title: String,
-    pub(in crate::db) status: String,
+    pub(in crate::db) status: ArticleStatus,
     pub(in crate::db) published_at: Option<NaiveDateTime>,
     pub(in crate::db) updated_at: NaiveDateTime,
     pub(in crate::db) live: bool,
@@ -303,7 +367,7 @@ impl From<&ArticleRow> for ArticleState {
             id: row.id,
             slug: row.slug.clone(),
             title: row.title.clone(),
-            status: row.status.clone(),
+            status: row.status,
             published_at: row.published_at,
             updated_at: row.updated_at,
             live: row.live,
@@ -314,7 +378,7 @@ impl From<&ArticleRow> for ArticleState {
 /// Whether the public could see the article as stored: live, or published with its time
 /// come and not marked live yet.
 pub(in crate::db) fn shown(state: &ArticleState, now: NaiveDateTime) -> bool {
-    state.live || public_at(&state.status, state.published_at, now)
+    state.live || public_at(state.status, state.published_at, now)
 }
 
 /// A condition a write checks against the article as it is, inside the write's transaction

@@ -41,13 +41,14 @@ struct Total {
 /// yet due, which an index range finds (few, where counting the visible ones meant reading
 /// an index entry per article: ~100,000 of them, most of a page's time at that size).
 fn list_total(conn: &mut Conn, f: &Filters) -> QueryResult<i64> {
-    let counted = |status: &str| -> String {
+    let counted = |status: ArticleStatus| -> String {
         format!("COALESCE((SELECT n FROM article_counts WHERE status = '{status}'), 0)")
     };
+    let published = ArticleStatus::Published;
     let plain = f.tags.is_empty() && f.published_after.is_none() && f.published_before.is_none();
     let sql = match f.visibility {
         _ if !plain => None,
-        Visibility::Public { now } | Visibility::State(EditorialState::Published, now) => {
+        Visibility::Public { now } | Visibility::State(EditorialStatus::Published, now) => {
             let placeholder = match conn {
                 AnyConnection::Postgres(_) => "$1",
                 AnyConnection::Sqlite(_) => "?",
@@ -56,26 +57,26 @@ fn list_total(conn: &mut Conn, f: &Filters) -> QueryResult<i64> {
             // published article's index entry.
             let sql = format!(
                 "SELECT {} \
-                 - (SELECT COUNT(*) FROM articles WHERE status = 'published' \
+                 - (SELECT COUNT(*) FROM articles WHERE status = '{published}' \
                  AND published_at > {placeholder}) \
-                 - (SELECT COUNT(*) FROM articles WHERE status = 'published' \
+                 - (SELECT COUNT(*) FROM articles WHERE status = '{published}' \
                  AND published_at IS NULL) AS n",
-                counted("published")
+                counted(published)
             );
             return Ok(diesel::sql_query(sql)
                 .bind::<Timestamp, _>(now)
                 .get_result::<Total>(conn)?
                 .n);
         }
-        Visibility::State(EditorialState::Draft, _) => Some(counted("draft")),
-        Visibility::State(EditorialState::Archived, _) => Some(counted("archived")),
+        Visibility::State(EditorialStatus::Draft, _) => Some(counted(ArticleStatus::Draft)),
+        Visibility::State(EditorialStatus::Archived, _) => Some(counted(ArticleStatus::Archived)),
         Visibility::All => Some(format!(
             "{} + {} + {}",
-            counted("draft"),
-            counted("published"),
-            counted("archived")
+            counted(ArticleStatus::Draft),
+            counted(published),
+            counted(ArticleStatus::Archived)
         )),
-        Visibility::State(EditorialState::Scheduled, _) => None,
+        Visibility::State(EditorialStatus::Scheduled, _) => None,
     };
     match sql {
         Some(sum) => Ok(diesel::sql_query(format!("SELECT {sum} AS n"))
@@ -102,8 +103,8 @@ pub fn list(conn: &mut Conn, q: &ListQuery) -> StoreResult<Page<Teaser>> {
     if let (Sort::PublishedDesc, Some((ts, _))) = (q.sort, q.after) {
         page_filters.visibility = match page_filters.visibility {
             Visibility::Public { now } => Visibility::Public { now: now.min(ts) },
-            Visibility::State(EditorialState::Published, now) => {
-                Visibility::State(EditorialState::Published, now.min(ts))
+            Visibility::State(EditorialStatus::Published, now) => {
+                Visibility::State(EditorialStatus::Published, now.min(ts))
             }
             other => other,
         };

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Timestamp};
 
-use super::model::{ArticleRow, ArticleState};
+use super::model::{ArticleRow, ArticleState, ArticleStatus};
 use super::write::emit;
 use crate::db::{AnyConnection, Conn, StoreResult};
 use crate::schema::articles;
@@ -86,7 +86,7 @@ pub fn go_live(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> StoreResult<G
                 articles::table
                     .filter(articles::id.eq(id))
                     .filter(articles::live.eq(false))
-                    .filter(articles::status.eq("published"))
+                    .filter(articles::status.eq(ArticleStatus::Published.as_str()))
                     .filter(articles::published_at.le(now)),
             )
             .set(articles::live.eq(true))

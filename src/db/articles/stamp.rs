@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::ArticleKey;
+use super::model::{ArticleKey, ArticleStatus, public_at};
 use crate::db::{AnyConnection, Conn};
 use crate::schema::{article_tags, articles, related_links, tags as tags_t};
 
@@ -40,7 +40,8 @@ pub fn stamp(conn: &mut Conn, key: &ArticleKey, now: NaiveDateTime) -> QueryResu
 struct StampRow {
     id: i64,
     updated_at: NaiveDateTime,
-    status: String,
+    #[diesel(deserialize_as = String)]
+    status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
 }
 
@@ -74,8 +75,7 @@ fn read_stamp(conn: &mut Conn, key: &ArticleKey, now: NaiveDateTime) -> QueryRes
             .select(StampRow::as_select())
             .load(conn)?,
     };
-    let visible =
-        |row: &StampRow| row.status == "published" && row.published_at.is_some_and(|p| p <= now);
+    let visible = |row: &StampRow| public_at(row.status, row.published_at, now);
     let Some(&StampRow { id, updated_at, .. }) = found.iter().find(|row| visible(row)) else {
         return Ok(None);
     };

@@ -90,7 +90,7 @@ fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<
             None => derive_slug(conn, &new.title)?,
         };
         let published_at = match (new.status, new.published_at) {
-            ("published", None) => Some(now),
+            (ArticleStatus::Published, None) => Some(now),
             (_, at) => at,
         };
         let id: i64 = diesel::insert_into(articles::table)
@@ -102,7 +102,7 @@ fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<
                 body_html: &new.rendered.html,
                 body_text: &new.rendered.text,
                 word_count: new.rendered.word_count,
-                status: new.status,
+                status: new.status.as_str(),
                 published_at,
                 byline: new.byline.as_deref(),
                 feature_image_url: new.feature_image_url.as_deref(),
@@ -288,17 +288,12 @@ pub fn restore(
                 external => related.push(external),
             }
         }
-        let status: &'static str = match old.status.as_str() {
-            "published" => "published",
-            "archived" => "archived",
-            _ => "draft",
-        };
         let changes = ArticleChanges {
             title: Some(old.title),
             slug: None,
             summary: Some(old.summary),
             body: Some(body),
-            status: Some(status),
+            status: Some(old.status),
             published_at: Some(old.published_at),
             byline: Some(old.byline),
             feature_image_url: Some(old.feature_image_url),
@@ -326,15 +321,15 @@ fn apply(
     if let Some(slug) = changes.slug.as_ref().filter(|s| **s != current.slug) {
         check_slug_free(conn, slug, Some(current.id))?;
         // A published article's old slug keeps working (it redirects) and stays reserved.
-        if current.status == "published" {
+        if current.status == ArticleStatus::Published {
             retire_slug(conn, &current.slug, current.id, now)?;
         }
         diesel::delete(article_slugs::table.filter(article_slugs::slug.eq(slug))).execute(conn)?;
     }
-    let status = changes.status.unwrap_or(current.status.as_str());
+    let status = changes.status.unwrap_or(current.status);
     let mut published_at = changes.published_at.unwrap_or(current.published_at);
     // Publishing without a date means "now".
-    if status == "published" && published_at.is_none() {
+    if status == ArticleStatus::Published && published_at.is_none() {
         published_at = Some(now);
     }
     let body = changes.body.as_ref();
@@ -347,7 +342,7 @@ fn apply(
             body_html: body.map(|(_, r)| r.html.as_str()),
             body_text: body.map(|(_, r)| r.text.as_str()),
             word_count: body.map(|(_, r)| r.word_count),
-            status: changes.status,
+            status: changes.status.map(ArticleStatus::as_str),
             published_at: Some(published_at),
             byline: changes.byline.as_ref().map(|b| b.as_deref()),
             feature_image_url: changes.feature_image_url.as_ref().map(|u| u.as_deref()),
