@@ -256,7 +256,6 @@ pub fn redeliver(
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: i64,
-    pub webhook_id: i64,
     pub event: String,
     pub payload: String,
     pub url: String,
@@ -353,26 +352,23 @@ fn lease(conn: &mut Conn, ids: &[i64], lease_until: NaiveDateTime) -> QueryResul
             webhook_deliveries::attempting_until.eq(Some(lease_until)),
         ))
         .execute(conn)?;
-    let rows: Vec<(i64, i64, String, String, String, String)> = webhook_deliveries::table
+    let mut rows: Vec<(i64, String, String, String, String)> = webhook_deliveries::table
         .inner_join(webhooks::table)
         .filter(webhook_deliveries::id.eq_any(ids))
         .order(webhook_deliveries::id)
         .select((
             webhook_deliveries::id,
-            webhook_deliveries::webhook_id,
             webhook_deliveries::event,
             webhook_deliveries::payload,
             webhooks::url,
             webhooks::secret,
         ))
         .load(conn)?;
-    let mut rows = rows;
     rows.sort_by_key(|row| ids.iter().position(|&id| id == row.0));
     Ok(rows
         .into_iter()
-        .map(|(id, webhook_id, event, payload, url, secret)| Claimed {
+        .map(|(id, event, payload, url, secret)| Claimed {
             id,
-            webhook_id,
             event,
             payload,
             url,
