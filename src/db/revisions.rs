@@ -23,38 +23,7 @@ pub struct Snapshot {
     pub feature_image_url: Option<String>,
     /// Tags in display order, as `(slug, name)`.
     pub tags: Vec<(String, String)>,
-    pub related: Vec<SnapshotLink>,
-}
-
-/// A related link in a snapshot: internal ones by the target's slug at the time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum SnapshotLink {
-    Internal {
-        slug: String,
-    },
-    External {
-        url: String,
-        title: Option<String>,
-        summary: String,
-    },
-}
-
-impl From<&SnapshotLink> for RelatedSpec {
-    fn from(link: &SnapshotLink) -> Self {
-        match link {
-            SnapshotLink::Internal { slug } => Self::Internal { slug: slug.clone() },
-            SnapshotLink::External {
-                url,
-                title,
-                summary,
-            } => Self::External {
-                url: url.clone(),
-                title: title.clone(),
-                summary: summary.clone(),
-            },
-        }
-    }
+    pub related: Vec<RelatedSpec>,
 }
 
 /// One stored revision.
@@ -113,8 +82,8 @@ fn snapshot(conn: &mut Conn, id: i64) -> StoreResult<Snapshot> {
             Some(t) => slugs
                 .iter()
                 .find(|(id, _)| *id == t)
-                .map(|(_, slug)| SnapshotLink::Internal { slug: slug.clone() }),
-            None => Some(SnapshotLink::External {
+                .map(|(_, slug)| RelatedSpec::Internal { slug: slug.clone() }),
+            None => Some(RelatedSpec::External {
                 url: url.unwrap_or_default(),
                 title,
                 summary: summary.unwrap_or_default(),

@@ -28,7 +28,6 @@ use super::articles::model::{ArticleState, ArticleStatus, ArticleWrite, NewArtic
 use super::articles::read::tags_of;
 use super::articles::write::{self, retire_slug};
 use super::related::{RelatedSpec, set_related};
-use super::revisions::SnapshotLink;
 use super::tags::{self, TagRow};
 use super::{Conn, StoreError};
 use crate::schema::{
@@ -80,7 +79,7 @@ pub struct ArticleRecord {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub tags: Vec<String>,
-    pub related: Vec<SnapshotLink>,
+    pub related: Vec<RelatedSpec>,
     pub former_slugs: Vec<String>,
 }
 
@@ -164,7 +163,7 @@ struct Stored {
 #[derive(Default)]
 struct Extras {
     tags: HashMap<i64, Vec<String>>,
-    related: HashMap<i64, Vec<SnapshotLink>>,
+    related: HashMap<i64, Vec<RelatedSpec>>,
     former: HashMap<i64, Vec<String>>,
 }
 
@@ -198,14 +197,14 @@ fn extras(conn: &mut Conn, ids: &[i64]) -> QueryResult<Extras> {
         .load::<(i64, String)>(conn)?
         .into_iter()
         .collect();
-    let mut related: HashMap<i64, Vec<SnapshotLink>> = HashMap::new();
+    let mut related: HashMap<i64, Vec<RelatedSpec>> = HashMap::new();
     for (id, target, url, title, summary) in links {
         let link = match target {
             // The foreign key cascades, so a target always exists.
-            Some(target) => SnapshotLink::Internal {
+            Some(target) => RelatedSpec::Internal {
                 slug: targets.get(&target).cloned().unwrap_or_default(),
             },
-            None => SnapshotLink::External {
+            None => RelatedSpec::External {
                 url: url.unwrap_or_default(),
                 title,
                 summary: summary.unwrap_or_default(),
@@ -832,10 +831,7 @@ fn import_article(
     let stored_related: Vec<RelatedSpec> = stored
         .related
         .remove(&current.id)
-        .unwrap_or_default()
-        .iter()
-        .map(RelatedSpec::from)
-        .collect();
+        .unwrap_or_default();
     let stored_former = stored.former.remove(&current.id).unwrap_or_default();
     let former = sorted(record.former_slugs.clone());
     let created_at = record.created_at.unwrap_or(current.created_at);

@@ -11,7 +11,8 @@ use crate::api::extract::{Admin, ApiQuery, IfMatch};
 use crate::api::pagination::{self, ListMeta};
 use crate::api::{State, Tagged, utc, validate};
 use crate::db::articles::ArticleKey;
-use crate::db::revisions::{self as store, SnapshotLink};
+use crate::db::related::RelatedSpec;
+use crate::db::revisions as store;
 use crate::db::{self, articles};
 use crate::error::{ApiError, Problem};
 
@@ -130,13 +131,13 @@ fn revision_out(r: store::Revision) -> Revision {
             .related
             .into_iter()
             .map(|link| match link {
-                SnapshotLink::Internal { slug } => RevisionLink {
+                RelatedSpec::Internal { slug } => RevisionLink {
                     slug: Some(slug),
                     url: None,
                     title: None,
                     summary: None,
                 },
-                SnapshotLink::External {
+                RelatedSpec::External {
                     url,
                     title,
                     summary,

@@ -400,8 +400,10 @@ pub enum Related {
     },
 }
 
-/// A related link as written.
+/// A related link as written, and as a revision or an export keeps it: internal ones by
+/// the target's slug (at the time).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 pub enum RelatedSpec {
     Internal {
         slug: String,

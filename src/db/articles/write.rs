@@ -277,8 +277,8 @@ pub fn restore(
             ));
         }
         let mut related = Vec::with_capacity(old.related.len());
-        for link in &old.related {
-            match RelatedSpec::from(link) {
+        for link in old.related {
+            match link {
                 // The target may have been renamed since: follow it to its current slug.
                 RelatedSpec::Internal { slug } => {
                     if let Some(slug) = current_slug(conn, &slug)? {
