@@ -18,7 +18,7 @@ use crate::config::{Limits, Settings};
 use crate::db::Pool;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
 use crate::middleware::admission::{self, Admission};
-use crate::middleware::{conditional, response_cache, screen};
+use crate::middleware::{article_cache, conditional, response_cache, screen};
 use crate::observe::{self, Metrics};
 use crate::openapi::ApiDoc;
 use crate::ratelimit::Limiters;
@@ -272,6 +272,7 @@ pub fn build(
         .app_data(prepared.responses.clone())
         .app_data(web::PayloadConfig::new(settings.limits.body_bytes))
         .default_service(web::to(fallback))
+        .wrap(from_fn(article_cache::serve))
         .wrap(from_fn(admission::admit))
         .wrap(from_fn(response_cache::serve))
         .wrap(from_fn(conditional::conditional))

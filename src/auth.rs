@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 
 use crate::db;
 use crate::error::ApiError;
@@ -126,7 +126,7 @@ impl FromRequest for Admin {
 }
 
 /// A read: any valid key, or none unless content keys are required.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Reader {
     pub scope: Option<Scope>,
 }
@@ -142,6 +142,10 @@ impl FromRequest for Reader {
     type Future = BoxFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // A layer in front may have found the reader already (and checked its key once).
+        if let Some(reader) = req.extensions().get::<Reader>().copied() {
+            return Box::pin(async move { Ok(reader) });
+        }
         let required = req
             .app_data::<State>()
             .is_some_and(|s| s.settings.require_content_key);

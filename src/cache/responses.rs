@@ -24,11 +24,6 @@ pub struct Entry {
     pub body: Bytes,
 }
 
-/// Put in a handler's response to keep it from being served again (its headers are about to
-/// change with nothing written: an article's Last-Modified, held back within its second).
-#[derive(Debug, Clone, Copy)]
-pub struct Uncacheable;
-
 impl ResponseCache {
     /// Keeps at most `budget` bytes; nothing when `watcher` is `None` (the database cannot
     /// tell cheaply whether it changed) or the budget is 0.

@@ -9,7 +9,8 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError, web};
 
-use crate::cache::responses::{ResponseCache, Uncacheable};
+use super::article_cache::article_path;
+use crate::cache::responses::ResponseCache;
 use crate::error::ApiError;
 use crate::representation::{Coding, entity_tag, forbids_storing};
 
@@ -47,8 +48,12 @@ pub async fn serve(
         return Ok(req.into_response(response).map_into_boxed_body());
     }
     let res = next.call(req).await?;
+    // An article changed within the current second goes without Last-Modified until the
+    // second has passed: kept only with it, as every later answer of the same content has it.
+    let settled = article_path(res.request().path()).is_none()
+        || res.headers().contains_key(header::LAST_MODIFIED);
     let keep = res.status() == StatusCode::OK
-        && res.response().extensions().get::<Uncacheable>().is_none()
+        && settled
         && res
             .headers()
             .get(header::CACHE_CONTROL)

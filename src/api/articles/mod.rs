@@ -1,6 +1,6 @@
 //! `/api/v1/articles`: reading and writing articles and their related links.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use actix_web::http::header::{self, HeaderValue, HttpDate, LastModified};
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -33,7 +33,6 @@ use crate::api::{SPARSE_JSON, State, field_names, keep_fields, parse_fields, val
 use crate::db::articles::{ArticleKey, EditorialStatus, Filters, Visibility};
 use crate::db::{self, StoreError, StoreResult, articles as store, search};
 use crate::error::{ApiError, Problem};
-use crate::representation::{self, Coding};
 
 /// Sort orders for the article list.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -394,113 +393,37 @@ pub async fn get_article(
     let fields = parse_fields(params.fields.as_deref(), &ARTICLE_FIELDS)?;
     let key = ArticleKey::parse(&key);
     let vis = visibility(&reader);
-    // The whole article as the public reads it is rendered once and served again while its
-    // stamp in the database stays the same.
-    let cache = &state.articles;
-    let cacheable = fields.is_none() && !reader.is_admin() && cache.enabled();
-    let cached = cacheable.then(|| cache.get(&key)).flatten();
-    let asked = key.clone();
-    let now = db::now();
-    // On SQLite the stamp is read right here when a connection is idle: a kept response
-    // is then served without leaving the worker.
-    if let Some(cached) = &cached
-        && let Some(Ok(Some(stamp))) =
-            db::run_here(&state.pool, |conn| Ok(store::stamp(conn, &key, now)?))
-        && stamp == cached.stamp
-    {
-        return Ok(cached_response(cached));
-    }
-    let read = db::run(&state.pool, move |conn| {
-        let stamp = match cacheable {
-            true => store::stamp(conn, &key, now)?,
-            false => None,
-        };
-        if let (Some(stamp), Some(cached)) = (&stamp, cached)
-            && cached.stamp == *stamp
-        {
-            return Ok(Read::Cached(cached));
-        }
-        let found = found_or_moved(conn, key, vis, store::find)?;
-        Ok(Read::Fresh(stamp, Box::new(found)))
+    let found = db::run(&state.pool, move |conn| {
+        found_or_moved(conn, key, vis, store::find)
     })
     .await?;
-    let (stamp, article) = match read {
-        Read::Cached(entry) => return Ok(cached_response(&entry)),
-        Read::Fresh(stamp, found) => match *found {
-            Found::Here(article) => (stamp, article),
-            Found::Moved(slug) => {
-                return Ok(moved(
-                    &format!("/api/v1/articles/{slug}"),
-                    req.query_string(),
-                ));
-            }
-        },
+    let article = match found {
+        Found::Here(article) => article,
+        Found::Moved(slug) => {
+            return Ok(moved(
+                &format!("/api/v1/articles/{slug}"),
+                req.query_string(),
+            ));
+        }
     };
-    let last_modified = article.last_modified;
     // An HTTP date has whole seconds: a change within the current second could follow
     // unseen, so no Last-Modified until the second has passed (RFC 9110, 8.8.2.2).
-    let last_modified = (db::now() - last_modified >= chrono::Duration::seconds(1))
+    let last_modified = (db::now() - article.last_modified >= chrono::Duration::seconds(1))
         .then(|| {
-            let modified = HttpDate::from(std::time::SystemTime::from(last_modified.and_utc()));
+            let modified =
+                HttpDate::from(std::time::SystemTime::from(article.last_modified.and_utc()));
             HeaderValue::from_str(&LastModified(modified).to_string())
                 .map_err(|e| ApiError::Internal(e.to_string()))
         })
         .transpose()?;
     let article = article_out(article, &state.settings.site_url);
-    let mut response = match fields {
-        Some(fields) => json_response(&article, Some(&fields), false)?,
-        None => {
-            let body = web::Bytes::from(
-                serde_json::to_vec(&article).map_err(|e| ApiError::Internal(e.to_string()))?,
-            );
-            let etag = HeaderValue::from_str(&representation::entity_tag(&body, Coding::Identity))
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            // Kept once the second of its last change has passed, so that it carries its
-            // Last-Modified as every later response of the same content will.
-            if let (true, Some(stamp), Some(modified)) = (cacheable, stamp, &last_modified) {
-                let entry = crate::cache::articles::Rendered {
-                    stamp,
-                    body: body.clone(),
-                    etag: etag.clone(),
-                    last_modified: modified.clone(),
-                };
-                let weight = crate::cache::articles::weight(&asked, &entry);
-                cache.put(asked, Arc::new(entry), weight);
-            }
-            HttpResponse::Ok()
-                .content_type("application/json")
-                .insert_header((header::ETAG, etag))
-                .body(body)
-        }
-    };
-    match last_modified {
-        Some(modified) => {
-            response
-                .headers_mut()
-                .insert(header::LAST_MODIFIED, modified);
-        }
-        None => {
-            response
-                .extensions_mut()
-                .insert(crate::cache::responses::Uncacheable);
-        }
+    let mut response = json_response(&article, fields.as_deref(), false)?;
+    if let Some(modified) = last_modified {
+        response
+            .headers_mut()
+            .insert(header::LAST_MODIFIED, modified);
     }
     Ok(response)
-}
-
-fn cached_response(entry: &crate::cache::articles::Rendered) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header((header::ETAG, entry.etag.clone()))
-        .insert_header((header::LAST_MODIFIED, entry.last_modified.clone()))
-        .body(entry.body.clone())
-}
-
-/// What a read of one article found: a rendered response still current, or the article
-/// read afresh (with its stamp, when the public may see it).
-enum Read {
-    Cached(Arc<crate::cache::articles::Rendered>),
-    Fresh(Option<store::Stamp>, Box<Found<store::Article>>),
 }
 
 /// List an article's related reading.
