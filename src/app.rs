@@ -282,8 +282,9 @@ pub fn build(
         .wrap(from_fn(screen::security_headers))
         .wrap(from_fn(observe::track))
         .wrap(from_fn(observe::request_id))
-        // Logger renders parts of its line for every request, logged or not (3% of a read
-        // answered from memory): left out when its lines would be dropped.
+        // Logger renders parts of its line for every request, logged or not (a measurable part
+        // of a read answered from memory, BENCHMARKS.md): left out when its lines would be
+        // dropped.
         .wrap(Condition::new(
             log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info),
             Logger::new(LOG_FORMAT)

@@ -49,8 +49,8 @@ fn acceptable(id: &[u8]) -> bool {
 }
 
 /// A new request id: 32 hex digits, from a random start per thread and a counter. Drawing
-/// 16 random bytes (a system call) and formatting them a byte at a time was 4% of a request
-/// answered from memory.
+/// 16 random bytes (a system call) and formatting them a byte at a time was a measurable part
+/// of a request answered from memory (BENCHMARKS.md).
 fn new_id() -> String {
     thread_local! {
         static NEXT: Cell<u128> = Cell::new(random_start());

@@ -274,8 +274,9 @@ fn fold(word: &str) -> String {
 /// A snippet of the first of `texts` that holds a match of `words` (the last one as a
 /// prefix): up to 16 words around the first match, every match between [`HIT_START`] and
 /// [`HIT_END`], `…` where text was cut; as FTS5's snippet() makes them. Cut here rather than
-/// by the database (PostgreSQL's ts_headline drops markup-like text; FTS5's snippet() costs
-/// about half a millisecond per article of 10 KB) and only for the hits of the page.
+/// by the database (PostgreSQL's ts_headline drops markup-like text; FTS5's snippet() reads
+/// and tokenizes the whole article again, see BENCHMARKS.md) and only for the hits of the
+/// page.
 pub fn snippet(texts: &[&str], words: &[String]) -> String {
     let wanted: Vec<String> = words.iter().map(|w| fold(w)).collect();
     let Some((last, whole)) = wanted.split_last() else {
@@ -436,7 +437,7 @@ fn public_matches(st: &mut Statement, q: &SearchQuery, ranked: &str) {
 /// How PostgreSQL plans a search, for the statements of one transaction. Every search is a
 /// prefix query (the last word), and for those the planner prefers reading every document
 /// (sequentially, or in id order) and testing each to the GIN index: it counts neither the
-/// documents' decompression (~10 µs each; 100,000 of them) nor the index's precision. JIT
+/// documents' decompression (BENCHMARKS.md) nor the index's precision. JIT
 /// compilation is off too: what remains of the plan costs the penalty of a disabled scan
 /// (when a small table has no other way), far above jit_above_cost, and compiling would
 /// take longer than the search.

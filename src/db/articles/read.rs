@@ -39,7 +39,7 @@ struct Total {
 /// How many articles a list holds on all its pages. Without tag or date filters, from the
 /// per-status counts the database keeps (`article_counts`): the published ones less those not
 /// yet due, which an index range finds (few, where counting the visible ones meant reading
-/// an index entry per article: ~100,000 of them, most of a page's time at that size).
+/// an index entry per article, most of a page's time at 100k articles: BENCHMARKS.md).
 fn list_total(conn: &mut Conn, f: &Filters) -> QueryResult<i64> {
     let counted = |status: ArticleStatus| -> String {
         format!("COALESCE((SELECT n FROM article_counts WHERE status = '{status}'), 0)")

@@ -46,8 +46,8 @@ struct StampRow {
 }
 
 // On SQLite an article's status and dates sit past its body, in the row's overflow pages: a
-// stamp read from the rows walked ~30 KB of text per article (its own and its four related
-// ones), most of an uncached read's time. These read them from indexes that hold them
+// stamp read from the rows walked the text of the article and of each related one, most of
+// an uncached read's time (BENCHMARKS.md). These read them from indexes that hold them
 // (`INDEXED BY`: the planner prefers the slug's unique index and the rowid).
 const SQLITE_STAMP_BY_SLUG: &str = "SELECT id, updated_at, status, published_at \
      FROM articles INDEXED BY articles_slug_visibility WHERE slug = ?";

@@ -37,8 +37,8 @@ impl Index {
     /// - On PostgreSQL it disables the trigger for the transaction (`ALTER TABLE … DISABLE
     ///   TRIGGER` locks out other writers of `articles`, who wait for the import's advisory
     ///   lock anyway, but not readers; other sessions keep seeing it enabled). Each new
-    ///   article's tsvector (about 3 ms for 10 KB of text) was computed twice, without tags
-    ///   and with them.
+    ///   article's tsvector (the import's main cost there, BENCHMARKS.md) was computed
+    ///   twice, without tags and with them.
     pub(super) fn before_insert(&mut self, conn: &mut Conn) -> QueryResult<bool> {
         if !self.defer {
             return Ok(true);
