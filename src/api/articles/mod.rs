@@ -243,80 +243,17 @@ pub async fn list_articles(
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(params.limit.as_deref(), state.settings.limits.page_size)?;
     let fields = parse_fields(params.fields.as_deref(), &TEASER_FIELDS)?;
-    if params.tag.len() > MAX_TAG_FILTERS {
-        return Err(pagination::query_error(
-            "tag",
-            format!(
-                "may be given at most {MAX_TAG_FILTERS} times, got {}",
-                params.tag.len()
-            ),
-        ));
-    }
-    let mut tags = params.tag;
-    tags.sort();
-    tags.dedup();
-    let filters = Filters {
-        tags,
-        published_after: time_param("published_after", params.published_after.as_deref())?,
-        published_before: time_param("published_before", params.published_before.as_deref())?,
-        visibility: list_visibility(&reader, params.status.as_deref())?,
-    };
-    let search_text = params.q.filter(|q| !q.trim().is_empty());
-    let (page, next_cursor) = match search_text {
+    let cursor = params.cursor.as_deref();
+    let filters = list_filters(&params, &reader)?;
+    let (page, next_cursor) = match params.q.as_deref().filter(|q| !q.trim().is_empty()) {
         Some(text) => {
-            if text.chars().count() > 200 {
-                return Err(pagination::query_error(
-                    "q",
-                    "must be at most 200 characters".to_owned(),
-                ));
-            }
-            // By relevance unless a sort is asked for.
-            let order = match params.sort.as_deref() {
-                None => search::SearchOrder::Relevance(pagination::after(
-                    params.cursor.as_deref(),
-                    |c| pagination::decode_rank("s", c),
-                )?),
-                Some(raw) => {
-                    let sort = parse_sort(Some(raw))?;
-                    let after = pagination::after(params.cursor.as_deref(), |c| {
-                        pagination::decode_keyset(sort_code(sort), c)
-                    })?;
-                    search::SearchOrder::Sorted(sort, after)
-                }
-            };
-            let query = search::SearchQuery {
-                filters,
-                words: search::words(&text),
-                order,
-                limit,
-            };
-            let query_order = match &query.order {
-                search::SearchOrder::Relevance(_) => None,
-                search::SearchOrder::Sorted(sort, _) => Some(*sort),
-            };
-            let page = if query.words.is_empty() {
-                db::Page::empty()
-            } else {
-                db::run(&state.pool, move |conn| search::search(conn, &query)).await?
-            };
-            let next = pagination::next_cursor(&page, |last| match query_order {
-                None => last
-                    .hit
-                    .as_ref()
-                    .map(|hit| pagination::encode_rank("s", (hit.rank, last.row.id))),
-                Some(sort) => Some(pagination::encode_keyset(
-                    sort_code(sort),
-                    sort.key(&last.row),
-                )),
-            });
-            (page, next)
+            let query = search_query(text, params.sort.as_deref(), cursor, filters, limit)?;
+            search_page(&state.pool, query).await?
         }
         None => {
             let sort = parse_sort(params.sort.as_deref())?;
-            let order = sort_code(sort);
-            let after = pagination::after(params.cursor.as_deref(), |c| {
-                pagination::decode_keyset(order, c)
-            })?;
+            let after =
+                pagination::after(cursor, |c| pagination::decode_keyset(sort_code(sort), c))?;
             let query = store::ListQuery {
                 filters,
                 sort,
@@ -325,7 +262,10 @@ pub async fn list_articles(
             };
             let page = db::run(&state.pool, move |conn| store::list(conn, &query)).await?;
             let next = pagination::next_cursor(&page, |last| {
-                Some(pagination::encode_keyset(order, sort.key(&last.row)))
+                Some(pagination::encode_keyset(
+                    sort_code(sort),
+                    sort.key(&last.row),
+                ))
             });
             (page, next)
         }
@@ -526,4 +466,86 @@ fn moved(path: &str, query: &str) -> HttpResponse {
     HttpResponse::MovedPermanently()
         .insert_header((header::LOCATION, location))
         .finish()
+}
+
+/// The filters a list's parameters ask for, as the reader may see.
+fn list_filters(params: &ListArticlesParams, reader: &Reader) -> Result<Filters, ApiError> {
+    if params.tag.len() > MAX_TAG_FILTERS {
+        return Err(pagination::query_error(
+            "tag",
+            format!(
+                "may be given at most {MAX_TAG_FILTERS} times, got {}",
+                params.tag.len()
+            ),
+        ));
+    }
+    let mut tags = params.tag.clone();
+    tags.sort();
+    tags.dedup();
+    Ok(Filters {
+        tags,
+        published_after: time_param("published_after", params.published_after.as_deref())?,
+        published_before: time_param("published_before", params.published_before.as_deref())?,
+        visibility: list_visibility(reader, params.status.as_deref())?,
+    })
+}
+
+/// A search for `text`: by relevance unless a sort is asked for, after `cursor`.
+fn search_query(
+    text: &str,
+    sort: Option<&str>,
+    cursor: Option<&str>,
+    filters: Filters,
+    limit: i64,
+) -> Result<search::SearchQuery, ApiError> {
+    if text.chars().count() > 200 {
+        return Err(pagination::query_error(
+            "q",
+            "must be at most 200 characters".to_owned(),
+        ));
+    }
+    let order = match sort {
+        None => search::SearchOrder::Relevance(pagination::after(cursor, |c| {
+            pagination::decode_rank("s", c)
+        })?),
+        Some(raw) => {
+            let sort = parse_sort(Some(raw))?;
+            let after =
+                pagination::after(cursor, |c| pagination::decode_keyset(sort_code(sort), c))?;
+            search::SearchOrder::Sorted(sort, after)
+        }
+    };
+    Ok(search::SearchQuery {
+        filters,
+        words: search::words(text),
+        order,
+        limit,
+    })
+}
+
+/// A page of search results and the cursor of the next.
+async fn search_page(
+    pool: &db::Pool,
+    query: search::SearchQuery,
+) -> Result<(db::Page<store::Teaser>, Option<String>), ApiError> {
+    let sorted = match &query.order {
+        search::SearchOrder::Relevance(_) => None,
+        search::SearchOrder::Sorted(sort, _) => Some(*sort),
+    };
+    let page = if query.words.is_empty() {
+        db::Page::empty()
+    } else {
+        db::run(pool, move |conn| search::search(conn, &query)).await?
+    };
+    let next = pagination::next_cursor(&page, |last| match sorted {
+        None => last
+            .hit
+            .as_ref()
+            .map(|hit| pagination::encode_rank("s", (hit.rank, last.row.id))),
+        Some(sort) => Some(pagination::encode_keyset(
+            sort_code(sort),
+            sort.key(&last.row),
+        )),
+    });
+    Ok((page, next))
 }
