@@ -9,7 +9,9 @@ use utoipa::IntoParams;
 
 use super::extract::{ApiQuery, Reader};
 use super::{State, utc, validate};
+use crate::config::Settings;
 use crate::content;
+use crate::db::articles::{ArticleRow, TagRef};
 use crate::db::{self, articles as store};
 use crate::error::{ApiError, Problem};
 
@@ -89,7 +91,12 @@ pub async fn feed(
 ) -> Result<HttpResponse, ApiError> {
     let tag = params.tag;
     let scope = super::tags::scope(&reader);
-    let (tag_name, entries) = db::run(&state.pool, move |conn| {
+    // Relative, as Atom allows: a host or scheme taken from request headers could be forged
+    // into a cached feed.
+    let self_url = req.uri().to_string();
+    let settings = state.settings.clone();
+    // Read and written on a blocking thread: up to 50 whole articles of markup.
+    let out = db::run(&state.pool, move |conn| {
         let name = match &tag {
             Some(slug) => Some((
                 slug.clone(),
@@ -97,14 +104,23 @@ pub async fn feed(
             )),
             None => None,
         };
-        Ok((name, store::recent(conn, tag.as_deref(), FEED_ENTRIES)?))
+        let entries = store::recent(conn, tag.as_deref(), FEED_ENTRIES)?;
+        Ok(atom(&settings, name, &self_url, &entries))
     })
     .await?;
-    let settings = &state.settings;
-    // Relative, as Atom allows: a host or scheme taken from request headers could be forged
-    // into a cached feed.
-    let self_url = req.uri().to_string();
-    let (id, title) = match &tag_name {
+    Ok(HttpResponse::Ok()
+        .content_type("application/atom+xml; charset=utf-8")
+        .body(out))
+}
+
+/// The Atom document of `entries`, for the tag `tag` (slug, name) or the whole site.
+fn atom(
+    settings: &Settings,
+    tag: Option<(String, String)>,
+    self_url: &str,
+    entries: &[(ArticleRow, Vec<TagRef>)],
+) -> String {
+    let (id, title) = match &tag {
         Some((slug, name)) => (
             format!("{}/tags/{slug}", settings.site_url),
             format!("{}: {name}", settings.site_name),
@@ -132,7 +148,7 @@ pub async fn feed(
     let _ = writeln!(
         out,
         "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
-        xml(&self_url)
+        xml(self_url)
     );
     let _ = writeln!(
         out,
@@ -140,52 +156,55 @@ pub async fn feed(
         xml(&id)
     );
     out.push_str("  <generator>Gazette</generator>\n");
-    for (row, tags) in &entries {
-        let url = content::canonical_url(&settings.site_url, &row.slug);
-        let author = row
-            .byline
-            .as_deref()
-            .filter(|b| !b.trim().is_empty())
-            .unwrap_or(&settings.site_name);
-        out.push_str("  <entry>\n");
-        let _ = writeln!(
-            out,
-            "    <id>{}</id>\n    <title>{}</title>",
-            xml(&url),
-            xml(&row.title)
-        );
-        let _ = writeln!(
-            out,
-            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-            xml(&url)
-        );
-        if let Some(published) = row.published_at {
-            let _ = writeln!(out, "    <published>{}</published>", rfc3339(published));
-        }
-        let _ = writeln!(out, "    <updated>{}</updated>", rfc3339(changed(row)));
-        let _ = writeln!(out, "    <author><name>{}</name></author>", xml(author));
-        for tag in tags {
-            let _ = writeln!(
-                out,
-                "    <category term=\"{}\" label=\"{}\"/>",
-                xml(&tag.slug),
-                xml(&tag.name)
-            );
-        }
-        if !row.summary.is_empty() {
-            let _ = writeln!(out, "    <summary>{}</summary>", xml(&row.summary));
-        }
-        let _ = writeln!(
-            out,
-            "    <content type=\"html\">{}</content>",
-            xml(&row.body_html)
-        );
-        out.push_str("  </entry>\n");
+    for (row, tags) in entries {
+        atom_entry(&mut out, settings, row, tags);
     }
     out.push_str("</feed>\n");
-    Ok(HttpResponse::Ok()
-        .content_type("application/atom+xml; charset=utf-8")
-        .body(out))
+    out
+}
+
+/// One article's `<entry>`.
+fn atom_entry(out: &mut String, settings: &Settings, row: &ArticleRow, tags: &[TagRef]) {
+    let url = content::canonical_url(&settings.site_url, &row.slug);
+    let author = row
+        .byline
+        .as_deref()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or(&settings.site_name);
+    out.push_str("  <entry>\n");
+    let _ = writeln!(
+        out,
+        "    <id>{}</id>\n    <title>{}</title>",
+        xml(&url),
+        xml(&row.title)
+    );
+    let _ = writeln!(
+        out,
+        "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+        xml(&url)
+    );
+    if let Some(published) = row.published_at {
+        let _ = writeln!(out, "    <published>{}</published>", rfc3339(published));
+    }
+    let _ = writeln!(out, "    <updated>{}</updated>", rfc3339(changed(row)));
+    let _ = writeln!(out, "    <author><name>{}</name></author>", xml(author));
+    for tag in tags {
+        let _ = writeln!(
+            out,
+            "    <category term=\"{}\" label=\"{}\"/>",
+            xml(&tag.slug),
+            xml(&tag.name)
+        );
+    }
+    if !row.summary.is_empty() {
+        let _ = writeln!(out, "    <summary>{}</summary>", xml(&row.summary));
+    }
+    let _ = writeln!(
+        out,
+        "    <content type=\"html\">{}</content>",
+        xml(&row.body_html)
+    );
+    out.push_str("  </entry>\n");
 }
 
 /// Get the sitemap.
