@@ -229,24 +229,27 @@ fn atom_entry(out: &mut String, settings: &Settings, row: &ArticleRow, tags: &[T
 )]
 #[get("/sitemap.xml")]
 pub async fn sitemap(state: State, _reader: Reader) -> Result<HttpResponse, ApiError> {
-    let pages = db::run(&state.pool, |conn| {
-        Ok(store::published_index(conn, SITEMAP_URLS)?)
+    let site_url = state.settings.site_url.clone();
+    // Read and written on a blocking thread: up to 50,000 addresses.
+    let out = db::run(&state.pool, move |conn| {
+        let pages = store::published_index(conn, SITEMAP_URLS)?;
+        let mut out = String::with_capacity(256 + pages.len() * 160);
+        out.push_str(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
+        for (slug, updated) in &pages {
+            let url = content::canonical_url(&site_url, slug);
+            let _ = writeln!(
+                out,
+                "  <url><loc>{}</loc><lastmod>{}</lastmod></url>",
+                xml(&url),
+                rfc3339(*updated)
+            );
+        }
+        out.push_str("</urlset>\n");
+        Ok(out)
     })
     .await?;
-    let mut out = String::with_capacity(256 + pages.len() * 160);
-    out.push_str(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    for (slug, updated) in &pages {
-        let url = content::canonical_url(&state.settings.site_url, slug);
-        let _ = writeln!(
-            out,
-            "  <url><loc>{}</loc><lastmod>{}</lastmod></url>",
-            xml(&url),
-            rfc3339(*updated)
-        );
-    }
-    out.push_str("</urlset>\n");
     Ok(HttpResponse::Ok()
         .content_type("application/xml; charset=utf-8")
         .body(out))
