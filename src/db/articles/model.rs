@@ -285,6 +285,33 @@ pub(in crate::db) struct ArticleWrite<'a> {
     pub(in crate::db) updated_at: NaiveDateTime,
 }
 
+impl<'a> ArticleWrite<'a> {
+    /// The row of `new`, under `slug` and published at `published_at`, with these times.
+    pub(in crate::db) fn of(
+        new: &'a NewArticle,
+        slug: &'a str,
+        published_at: Option<NaiveDateTime>,
+        created_at: NaiveDateTime,
+        updated_at: NaiveDateTime,
+    ) -> Self {
+        Self {
+            slug,
+            title: &new.title,
+            summary: &new.summary,
+            body: &new.body,
+            body_html: &new.rendered.html,
+            body_text: &new.rendered.text,
+            word_count: new.rendered.word_count,
+            status: new.status.as_str(),
+            published_at,
+            byline: new.byline.as_deref(),
+            feature_image_url: new.feature_image_url.as_deref(),
+            created_at,
+            updated_at,
+        }
+    }
+}
+
 /// List orders the API offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {

@@ -3,6 +3,8 @@
 //! [`finish`]es: revision, search index, live state, preview links and the webhook event,
 //! in the write's transaction.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -94,21 +96,7 @@ fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<
             (_, at) => at,
         };
         let id: i64 = diesel::insert_into(articles::table)
-            .values(&ArticleWrite {
-                slug: &slug,
-                title: &new.title,
-                summary: &new.summary,
-                body: &new.body,
-                body_html: &new.rendered.html,
-                body_text: &new.rendered.text,
-                word_count: new.rendered.word_count,
-                status: new.status.as_str(),
-                published_at,
-                byline: new.byline.as_deref(),
-                feature_image_url: new.feature_image_url.as_deref(),
-                created_at: now,
-                updated_at: now,
-            })
+            .values(&ArticleWrite::of(new, &slug, published_at, now, now))
             .returning(articles::id)
             .get_result(conn)?;
         set_tags(conn, id, &new.tags, now)?;
@@ -239,10 +227,23 @@ pub fn update(
     now: NaiveDateTime,
     check: Check<'_>,
 ) -> StoreResult<Article> {
+    change(conn, key, now, check, |_, _| Ok(Cow::Borrowed(changes)))
+}
+
+/// The write of an existing article: in one transaction, the article as it is, if `check`
+/// passes, takes the changes `changes_of` makes of it, through [`finish`].
+fn change<'c>(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    now: NaiveDateTime,
+    check: Check<'_>,
+    changes_of: impl FnOnce(&mut Conn, &Article) -> StoreResult<Cow<'c, ArticleChanges>>,
+) -> StoreResult<Article> {
     crate::db::write(conn, |conn| {
         let current = find(conn, key, Visibility::All)?;
         check(&current)?;
-        apply(conn, &current.row, changes, now)?;
+        let changes = changes_of(conn, &current)?;
+        apply(conn, &current.row, &changes, now)?;
         finish(
             conn,
             current.row.id,
@@ -267,9 +268,7 @@ pub fn restore(
     now: NaiveDateTime,
     check: Check<'_>,
 ) -> StoreResult<Article> {
-    crate::db::write(conn, |conn| {
-        let current = find(conn, key, Visibility::All)?;
-        check(&current)?;
+    change(conn, key, now, check, |conn, _| {
         let old = revisions::find(conn, key, number)?.snapshot;
         if old.body != body.0 {
             return Err(StoreError::Conflict(
@@ -288,7 +287,7 @@ pub fn restore(
                 external => related.push(external),
             }
         }
-        let changes = ArticleChanges {
+        Ok(Cow::Owned(ArticleChanges {
             title: Some(old.title),
             slug: None,
             summary: Some(old.summary),
@@ -299,16 +298,7 @@ pub fn restore(
             feature_image_url: Some(old.feature_image_url),
             tags: Some(old.tags.into_iter().map(|(slug, _)| slug).collect()),
             related: Some(related),
-        };
-        apply(conn, &current.row, &changes, now)?;
-        finish(
-            conn,
-            current.row.id,
-            Some(&(&current.row).into()),
-            now,
-            true,
-        )?;
-        find(conn, &ArticleKey::Id(current.row.id), Visibility::All)
+        }))
     })
 }
 

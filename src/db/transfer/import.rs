@@ -231,20 +231,8 @@ pub(super) fn import_article(
         .select(Stored::as_select())
         .first(conn)
         .optional()?;
-    let write = |created_at, updated_at| ArticleWrite {
-        slug,
-        title: &new.title,
-        summary: &new.summary,
-        body: &new.body,
-        body_html: &new.rendered.html,
-        body_text: &new.rendered.text,
-        word_count: new.rendered.word_count,
-        status: new.status.as_str(),
-        published_at: new.published_at,
-        byline: new.byline.as_deref(),
-        feature_image_url: new.feature_image_url.as_deref(),
-        created_at,
-        updated_at,
+    let write = |created_at, updated_at| {
+        ArticleWrite::of(new, slug, new.published_at, created_at, updated_at)
     };
     let Some(current) = current else {
         // No article has the slug now (it would have been found): one may have had it.
