@@ -2,6 +2,14 @@
 //! of items it returns. Diesel's instrumentation counts every statement of every connection
 //! made in this process, so this binary holds exactly one test.
 
+#[path = "api/support/backend.rs"]
+mod backend;
+#[path = "api/support/common.rs"]
+#[expect(
+    dead_code,
+    unused_imports,
+    reason = "the shared helpers serve many tests; this binary uses a few"
+)]
 mod common;
 use common::*;
 

@@ -1,5 +1,5 @@
 // The seed page (../shared/fixtures/seed-article.txt beside the repository), read and loaded
-// into a running Gazette through its write API the way tests/seed_article.rs builds it: eight
+// into a running Gazette through its write API the way tests/api/seed_article.rs builds it: eight
 // related articles (their summaries are the page's teasers), then the article with its topics
 // and the eight as ordered related links.
 import { existsSync, readFileSync } from 'node:fs';

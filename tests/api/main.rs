@@ -1,0 +1,39 @@
+//! The integration tests: one binary, a module per area. Each test builds the app `main`
+//! builds, on a fresh SQLite file or, with `GAZETTE_TEST_POSTGRES`, a fresh PostgreSQL
+//! database (`support::common::Ctx`). `tests/queries.rs` is a binary of its own: it counts
+//! every statement the process runs, which other tests running beside it would disturb.
+
+mod support;
+
+mod admission;
+mod articles;
+mod auth;
+mod bounds;
+mod cli;
+mod concurrency;
+mod crash;
+mod delivery;
+mod editorial;
+mod egress;
+mod embargo;
+mod encoded_bodies;
+mod errors;
+mod feeds;
+mod golive;
+mod hostile;
+mod limits;
+mod openapi;
+mod operations;
+mod previews;
+mod replica_races;
+mod replicas;
+mod responses;
+mod search;
+mod seed_article;
+mod smoke;
+mod tag_counts;
+mod tags;
+mod transfer;
+mod webhooks;
+mod webhooks_restart;
+mod xss;
