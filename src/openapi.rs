@@ -4,6 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::articles::ArticleSort;
+use crate::api::problems;
 use crate::config::Limits;
 use crate::db::articles::EditorialStatus;
 use crate::error::{FieldError, Problem};
@@ -27,7 +28,22 @@ read. Every error is RFC 9457 problem details (`application/problem+json`)."
         (name = "service", description = "Health and this document."),
     ),
     servers((url = "/", description = "The server that serves this document")),
-    components(schemas(Problem, FieldError, ArticleSort, EditorialStatus)),
+    components(
+        schemas(Problem, FieldError, ArticleSort, EditorialStatus),
+        responses(
+            problems::InvalidQuery,
+            problems::MalformedBody,
+            problems::ReadUnauthorized,
+            problems::AdminUnauthorized,
+            problems::NotAdmin,
+            problems::TooLarge,
+            problems::NotJson,
+            problems::Invalid,
+            problems::IfMatchRequired,
+            problems::ArticleChanged,
+            problems::NotModified,
+        )
+    ),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;
@@ -270,7 +286,9 @@ pub fn add_guard_responses(spec: &mut utoipa::openapi::OpenApi) {
                     own.headers
                         .insert("Accept-Encoding".to_owned(), RefOr::T(accept_identity()));
                 }
-                _ => {
+                // A shared 415 (`problems::NotJson`) gives the reason already.
+                Some(RefOr::Ref(_)) => {}
+                None => {
                     responses.insert(
                         "415".to_owned(),
                         RefOr::Ref(Ref::from_response_name("EncodedBody")),

@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 
 use super::extract::{ApiQuery, Reader};
 use super::{State, utc, validate};
+use crate::api::problems;
 use crate::config::Settings;
 use crate::content;
 use crate::db::articles::{ArticleRow, TagRef};
@@ -76,9 +77,9 @@ pub struct FeedParams {
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             ),
             example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">…</feed>")),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Reads need a key on this server.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
+        (status = 400, response = problems::InvalidQuery),
+        (status = 401, response = problems::ReadUnauthorized),
         (status = 404, description = "No tag has this slug (or none a published article carries).", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -223,8 +224,8 @@ fn atom_entry(out: &mut String, settings: &Settings, row: &ArticleRow, tags: &[T
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             ),
             example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">…</urlset>")),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 401, description = "Reads need a key on this server.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
+        (status = 401, response = problems::ReadUnauthorized),
     )
 )]
 #[get("/sitemap.xml")]

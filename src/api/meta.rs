@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::State;
 use super::extract::Reader;
+use crate::api::problems;
 use crate::db;
 use crate::error::{ApiError, Problem};
 
@@ -31,7 +32,7 @@ pub struct Health {
                 ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+        (status = 304, response = problems::NotModified),
         (status = 503, description = "The database does not answer.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -64,7 +65,7 @@ pub struct SpecJson(pub String);
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             ),
             example = json!({"openapi": "3.1.0", "info": {"title": "Gazette", "version": "0.1.0"}, "paths": {}})),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+        (status = 304, response = problems::NotModified),
     )
 )]
 #[get("/openapi.json")]
@@ -97,8 +98,8 @@ pub struct Readiness {
                 ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 401, description = "Reads need a key on this server.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
+        (status = 401, response = problems::ReadUnauthorized),
         (status = 503, description = "The database does not answer or has migrations pending.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -134,7 +135,7 @@ pub async fn readiness(
             content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String,
             headers(("Cache-Control" = String, description = "Always `no-store`: the figures are live.")),
             example = "# HELP gazette_http_requests HTTP requests answered, by method, route template and status\n# TYPE gazette_http_requests counter\ngazette_http_requests_total{method=\"GET\",route=\"/api/v1/articles\",status=\"200\"} 12\n# EOF\n"),
-        (status = 401, description = "Reads need a key on this server.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = problems::ReadUnauthorized),
     )
 )]
 #[get("/metrics")]

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod feeds;
 pub mod meta;
 pub mod pagination;
+pub mod problems;
 pub mod tags;
 pub mod transfer;
 pub mod validate;

@@ -10,6 +10,7 @@ use super::extract::{Admin, ApiQuery, JsonBody, Reader};
 use super::pagination::{self, ListMeta};
 use super::validate::{self, Checker};
 use super::{State, utc};
+use crate::api::problems;
 use crate::content::tag_slug;
 use crate::db::{self, tags as store};
 use crate::error::{ApiError, Problem};
@@ -143,9 +144,9 @@ fn check_description(c: &mut Checker, description: Option<&str>, max: usize) {
                 ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
+        (status = 400, response = problems::InvalidQuery),
+        (status = 401, response = problems::ReadUnauthorized),
     )
 )]
 #[get("/tags")]
@@ -187,8 +188,8 @@ pub async fn list_tags(
                 ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
+        (status = 401, response = problems::ReadUnauthorized),
         (status = 404, description = "No tag has this slug (or none a published article carries).", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -219,13 +220,13 @@ pub async fn get_tag(
     responses(
         (status = 201, description = "The tag was created.", body = Tag,
             headers(("Location" = String, description = "The new tag's URL."))),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::MalformedBody),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 409, description = "A tag with this slug exists.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = problems::TooLarge),
+        (status = 415, response = problems::NotJson),
+        (status = 422, response = problems::Invalid),
     )
 )]
 #[post("/tags")]
@@ -271,14 +272,14 @@ pub async fn create_tag(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated tag.", body = Tag),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::MalformedBody),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = problems::TooLarge),
+        (status = 415, response = problems::NotJson),
+        (status = 422, response = problems::Invalid),
     )
 )]
 #[patch("/tags/{slug}")]
@@ -325,8 +326,8 @@ pub async fn update_tag(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The tag was deleted."),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -41,6 +41,7 @@ use super::State;
 use super::articles::{ArticleCreate, ArticleStatus, RelatedInput};
 use super::extract::Admin;
 use super::validate::Checker;
+use crate::api::problems;
 use crate::config::Limits;
 use crate::content;
 use crate::db::transfer::{
@@ -595,8 +596,8 @@ fn spool_error(err: std::io::Error) -> ApiError {
     responses(
         (status = 200, description = "Every record was applied; what changed.", body = ImportSummary),
         (status = 400, description = "The body could not be received.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 413, description = "The body is larger than 256 MiB.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/x-ndjson`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A line is invalid or too long; nothing was imported. `errors` names the line and the field, as `line 12: related[0].slug`.", body = Problem, content_type = "application/problem+json",

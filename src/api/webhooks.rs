@@ -12,6 +12,7 @@ use super::extract::{Admin, ApiQuery, JsonBody};
 use super::pagination::{self, ListMeta};
 use super::validate::{self, Checker};
 use super::{State, utc};
+use crate::api::problems;
 use crate::db::{self, events, webhooks as store};
 use crate::egress;
 use crate::error::{ApiError, Problem};
@@ -334,10 +335,10 @@ fn generate_secret() -> Result<String, ApiError> {
                 ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
+        (status = 400, response = problems::InvalidQuery),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
     )
 )]
 #[get("/webhooks")]
@@ -375,12 +376,12 @@ pub async fn list_webhooks(
     responses(
         (status = 201, description = "The subscription was created; the answer shows its secret, once.", body = Webhook,
             headers(("Location" = String, description = "The new subscription's URL."))),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::MalformedBody),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
+        (status = 413, response = problems::TooLarge),
+        (status = 415, response = problems::NotJson),
+        (status = 422, response = problems::Invalid),
     )
 )]
 #[post("/webhooks")]
@@ -430,9 +431,9 @@ pub async fn create_webhook(
                 ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -459,13 +460,13 @@ pub async fn get_webhook(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated subscription (without its secret).", body = Webhook),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::MalformedBody),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = problems::TooLarge),
+        (status = 415, response = problems::NotJson),
+        (status = 422, response = problems::Invalid),
     )
 )]
 #[patch("/webhooks/{id}")]
@@ -509,8 +510,8 @@ pub async fn update_webhook(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The subscription was deleted."),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -540,10 +541,10 @@ pub async fn delete_webhook(
                 ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
+        (status = 400, response = problems::InvalidQuery),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -582,8 +583,8 @@ pub async fn list_deliveries(
     security(("bearer" = [])),
     responses(
         (status = 202, description = "The delivery is queued; it is sent within moments.", body = Delivery),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No subscription has this id, or it has no such delivery.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The delivery is being attempted right now.", body = Problem, content_type = "application/problem+json"),
     )

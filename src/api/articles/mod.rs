@@ -29,6 +29,7 @@ pub use write::{create_article, delete_article, replace_related, update_article}
 
 use crate::api::extract::{ApiQuery, Reader};
 use crate::api::pagination::{self, ListMeta};
+use crate::api::problems;
 use crate::api::{SPARSE_JSON, State, field_names, keep_fields, parse_fields, validate};
 use crate::db::articles::{ArticleKey, EditorialStatus, Filters, Visibility};
 use crate::db::{self, StoreError, StoreResult, articles as store, search};
@@ -228,9 +229,9 @@ fn visibility(reader: &Reader) -> Visibility {
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
                 ("Link" = String, description = "`<…>; rel=\"next\"` while there is a next page."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
+        (status = 400, response = problems::InvalidQuery),
+        (status = 401, response = problems::ReadUnauthorized),
         (status = 403, description = "`status` was asked for with a key that may only read.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -317,8 +318,8 @@ pub async fn list_articles(
         (status = 301, description = "The article's slug changed: `Location` gives its current address.",
             headers(("Location" = String, description = "The article's current URL."))),
         (status = 304, description = "Not modified: the `If-None-Match` validator still matches, or nothing changed since `If-Modified-Since`."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::InvalidQuery),
+        (status = 401, response = problems::ReadUnauthorized),
         (status = 404, description = "No published article has this slug or id.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -389,9 +390,9 @@ pub async fn get_article(
             )),
         (status = 301, description = "The article's slug changed: `Location` gives the current address.",
             headers(("Location" = String, description = "The related list at the article's current URL."))),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
+        (status = 400, response = problems::InvalidQuery),
+        (status = 401, response = problems::ReadUnauthorized),
         (status = 404, description = "No published article has this slug or id.", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -9,6 +9,7 @@ use super::model::{Article, ArticleStatus, article_out};
 use super::write::precondition;
 use crate::api::extract::{Admin, ApiQuery, IfMatch};
 use crate::api::pagination::{self, ListMeta};
+use crate::api::problems;
 use crate::api::{State, Tagged, utc, validate};
 use crate::db::articles::ArticleKey;
 use crate::db::related::RelatedSpec;
@@ -172,10 +173,10 @@ fn revision_out(r: store::Revision) -> Revision {
                 ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: read with a key."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
+        (status = 400, response = problems::InvalidQuery),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -233,9 +234,9 @@ pub async fn list_revisions(
                 ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: read with a key."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -267,13 +268,13 @@ pub async fn get_revision(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The article, restored.", body = Article),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The article changed while the revision was being restored; retry.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The article changed since the `If-Match` ETag was read.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The revision's body nests deeper than the server renders now.", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "This server requires `If-Match` on writes.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, response = problems::IfMatchRequired),
     )
 )]
 #[post("/articles/{slug_or_id}/revisions/{number}/restore")]

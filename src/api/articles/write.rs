@@ -8,6 +8,7 @@ use super::model::{Article, RelatedList, article_out, related_out};
 use super::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, related_specs};
 use crate::api::State;
 use crate::api::extract::{Admin, IfMatch, JsonBody, Shape};
+use crate::api::problems;
 use crate::db::articles::ArticleKey;
 use crate::db::{self, StoreError, StoreResult, articles as store};
 use crate::error::{ApiError, Problem};
@@ -46,13 +47,13 @@ pub(super) fn precondition(
     responses(
         (status = 201, description = "The article was created.", body = Article,
             headers(("Location" = String, description = "The new article's URL."))),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::MalformedBody),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 409, description = "The slug is already in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = problems::TooLarge),
+        (status = 415, response = problems::NotJson),
+        (status = 422, response = problems::Invalid),
     )
 )]
 #[post("/articles")]
@@ -93,16 +94,16 @@ pub async fn create_article(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated article.", body = Article),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::MalformedBody),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The article changed since the `If-Match` ETag was read; `current_etag` and the `ETag` header give the current one.", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "This server requires `If-Match` on writes.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, response = problems::ArticleChanged),
+        (status = 428, response = problems::IfMatchRequired),
         (status = 409, description = "The new slug is already in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = problems::TooLarge),
+        (status = 415, response = problems::NotJson),
+        (status = 422, response = problems::Invalid),
     )
 )]
 #[patch("/articles/{slug_or_id}")]
@@ -143,14 +144,14 @@ pub async fn update_article(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The related links as read, in order.", body = RelatedList),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::MalformedBody),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The article changed since the `If-Match` ETag was read; `current_etag` and the `ETag` header give the current one.", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "This server requires `If-Match` on writes.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, response = problems::ArticleChanged),
+        (status = 428, response = problems::IfMatchRequired),
+        (status = 413, response = problems::TooLarge),
+        (status = 415, response = problems::NotJson),
         (status = 422, description = "A link is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -193,11 +194,11 @@ pub async fn replace_related(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The article was deleted."),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = problems::AdminUnauthorized),
+        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The article changed since the `If-Match` ETag was read; `current_etag` and the `ETag` header give the current one.", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "This server requires `If-Match` on writes.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, response = problems::ArticleChanged),
+        (status = 428, response = problems::IfMatchRequired),
     )
 )]
 #[delete("/articles/{slug_or_id}")]
