@@ -4,7 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::articles::ArticleSort;
-use crate::api::problems;
+use crate::api::{problems, validate};
 use crate::config::Limits;
 use crate::db::articles::EditorialStatus;
 use crate::error::{FieldError, Problem};
@@ -312,7 +312,24 @@ pub fn with_limits(spec: &utoipa::openapi::OpenApi, limits: &Limits) -> serde_js
         }
     }
     set_page_size(&mut json, limits.page_size);
+    name_patterns(&mut json);
     json
+}
+
+/// Puts each pattern named in a schema attribute in place ([`validate::PATTERNS`]).
+fn name_patterns(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::String(name)) = map.get_mut("pattern")
+                && let Some((_, pattern)) = validate::PATTERNS.iter().find(|(n, _)| n == name)
+            {
+                *name = (*pattern).to_owned();
+            }
+            map.values_mut().for_each(name_patterns);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(name_patterns),
+        _ => {}
+    }
 }
 
 /// The schemas of article writes, whose properties carry the article limits.
@@ -469,6 +486,38 @@ mod tests {
             }),
             vec![related("ArticleCreate"), related("ArticlePatch")]
         );
+    }
+
+    /// Every pattern in the served document is a pattern, none a name left in place.
+    #[test]
+    fn every_named_pattern_is_put_in_place() {
+        fn patterns(value: &Value, out: &mut Vec<String>) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(Value::String(p)) = map.get("pattern") {
+                        out.push(p.clone());
+                    }
+                    map.values().for_each(|v| patterns(v, out));
+                }
+                Value::Array(items) => items.iter().for_each(|v| patterns(v, out)),
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        patterns(
+            &with_limits(&crate::app::openapi(), &Limits::DEFAULT),
+            &mut found,
+        );
+        assert!(found.len() >= 20, "{found:?}");
+        for pattern in &found {
+            assert!(
+                pattern.starts_with('^') && pattern.ends_with('$'),
+                "{pattern} is a name no pattern has"
+            );
+        }
+        for (name, pattern) in validate::PATTERNS {
+            assert!(found.iter().any(|p| p == pattern), "{name} is used nowhere");
+        }
     }
 
     /// Each limit lands on every place that states it, and on no other.

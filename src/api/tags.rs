@@ -50,22 +50,12 @@ pub struct TagList {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Transport", "description": "Trams, ferries and roads."}))]
 pub struct TagCreate {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200, pattern = "required-text")]
     pub name: String,
     /// Derived from the name when absent; a slug already in use is a 409.
-    #[schema(
-        max_length = 80,
-        pattern = r"^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$"
-    )]
+    #[schema(max_length = 80, pattern = "slug")]
     pub slug: Option<String>,
-    #[schema(
-        max_length = 2000,
-        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
-    )]
+    #[schema(max_length = 2000, pattern = "text")]
     pub description: Option<String>,
 }
 
@@ -75,13 +65,13 @@ pub struct TagCreate {
 #[schema(example = json!({"description": "Trams, ferries, buses and roads."}))]
 pub struct TagPatch {
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = "required-text")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = String, max_length = 80, pattern = r"^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
+    #[schema(value_type = String, max_length = 80, pattern = "slug")]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "validate::nullable")]
-    #[schema(value_type = Option<String>, max_length = 2000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "text")]
     pub description: Option<Option<String>>,
 }
 

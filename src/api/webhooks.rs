@@ -97,17 +97,14 @@ pub struct WebhookList {
 }))]
 pub struct WebhookCreate {
     /// An absolute http or https URL.
-    #[schema(
-        max_length = 2048,
-        pattern = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#][^\s\x00-\x1F\x7F-\x9F]*)?$"
-    )]
+    #[schema(max_length = 2048, pattern = "webhook-url")]
     pub url: String,
     /// Event names and wildcards; at least one.
     #[schema(value_type = Vec<WebhookEvent>, min_items = 1)]
     pub events: Vec<String>,
     /// The signing key, 16 to 256 characters without spaces; a strong one is generated when
     /// absent. Either way the answer shows it, and nothing shows it again.
-    #[schema(min_length = 16, max_length = 256, pattern = r"^[!-~]+$")]
+    #[schema(min_length = 16, max_length = 256, pattern = "secret")]
     pub secret: Option<String>,
     /// Default true.
     pub active: Option<bool>,
@@ -119,14 +116,14 @@ pub struct WebhookCreate {
 #[schema(example = json!({"events": ["article.*"], "active": false}))]
 pub struct WebhookPatch {
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = String, max_length = 2048, pattern = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#][^\s\x00-\x1F\x7F-\x9F]*)?$")]
+    #[schema(value_type = String, max_length = 2048, pattern = "webhook-url")]
     pub url: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
     #[schema(value_type = Vec<WebhookEvent>, min_items = 1)]
     pub events: Option<Vec<String>>,
     /// A new signing key; deliveries not yet sent are signed with it.
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = String, min_length = 16, max_length = 256, pattern = r"^[!-~]+$")]
+    #[schema(value_type = String, min_length = 16, max_length = 256, pattern = "secret")]
     pub secret: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
     #[schema(value_type = bool)]
