@@ -48,7 +48,7 @@ pub struct TagList {
 /// A new tag.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Transport", "description": "Trams, ferries and roads."}))]
+#[schema(example = json!({"name": "Night Buses", "description": "Late services across Port Calder."}))]
 pub struct TagCreate {
     #[schema(min_length = 1, max_length = 200, pattern = "required-text")]
     pub name: String,

@@ -31,6 +31,7 @@ mod responses;
 mod search;
 mod seed_article;
 mod smoke;
+mod spec_examples;
 mod tag_counts;
 mod tags;
 mod transfer;

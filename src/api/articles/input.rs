@@ -98,7 +98,7 @@ pub struct RelatedInput {
     "status": "published",
     "tags": ["City Hall", "transport"],
     "related": [
-        {"slug": "ferry-timetable-changes"},
+        {"slug": "ferry-timetable-winter-changes"},
         {"url": "https://example.org/tram-plan", "summary": "The full extension plan.", "title": "Tram plan"}
     ]
 }))]

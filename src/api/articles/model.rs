@@ -89,9 +89,9 @@ pub struct Share {
     "updated_at": "2026-11-24T07:31:40Z",
     "tags": [{"slug": "city-hall", "name": "City Hall"}, {"slug": "transport", "name": "Transport"}],
     "related": [
-        {"kind": "internal", "source": "curated", "slug": "ferry-timetable-changes", "title": "Ferry Moves to Winter Timetable",
+        {"kind": "internal", "source": "curated", "slug": "ferry-timetable-winter-changes", "title": "Ferry Moves to Winter Timetable",
          "summary": "Two evening sailings are cut from 9 November.",
-         "url": "https://news.example.com/articles/ferry-timetable-changes"},
+         "url": "https://news.example.com/articles/ferry-timetable-winter-changes"},
         {"kind": "external", "source": "curated", "slug": null, "title": null, "summary": "The full extension plan.",
          "url": "https://example.org/tram-plan"}
     ],

@@ -74,7 +74,7 @@ pub struct RevisionLink {
     "byline": "Mara Okafor",
     "feature_image_url": null,
     "tags": [{"slug": "transport", "name": "Transport"}],
-    "related": [{"slug": "ferry-timetable-changes"}, {"url": "https://example.org/tram-plan", "summary": "The plan."}]
+    "related": [{"slug": "ferry-timetable-winter-changes"}, {"url": "https://example.org/tram-plan", "summary": "The plan."}]
 }))]
 pub struct Revision {
     pub number: i64,

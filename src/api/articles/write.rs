@@ -140,7 +140,7 @@ pub async fn update_article(
         ("If-Match" = Option<String>, Header, description = "The ETag of the version you read (from GET); a stale one is refused with 412. Required (428 without it) when the server sets REQUIRE_IF_MATCH."),
     ),
     request_body(content = Vec<RelatedLinkSchema>, description = "The related links, in order.",
-        example = json!([{"slug": "ferry-timetable-changes"}, {"url": "https://example.org/report", "summary": "The full report."}])),
+        example = json!([{"slug": "ferry-timetable-winter-changes"}, {"url": "https://example.org/report", "summary": "The full report."}])),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The related links as read, in order.", body = RelatedList),
