@@ -50,18 +50,7 @@ pub struct RelatedLink {
     pub url: String,
 }
 
-/// Ready-made share links for the article's canonical URL and title.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ShareLinks {
-    pub x: String,
-    pub facebook: String,
-    pub linkedin: String,
-    pub whatsapp: String,
-    pub telegram: String,
-    pub reddit: String,
-    /// A `mailto:` link with the title as subject and the URL as body.
-    pub email: String,
-}
+pub use crate::content::ShareLinks;
 
 /// What a frontend needs for "Share the Article".
 #[derive(Debug, Serialize, ToSchema)]
@@ -248,15 +237,7 @@ pub(super) fn article_out(a: store::Article, site_url: &str) -> Article {
         share: Share {
             url: canonical_url.clone(),
             title: row.title.clone(),
-            links: ShareLinks {
-                x: links.x,
-                facebook: links.facebook,
-                linkedin: links.linkedin,
-                whatsapp: links.whatsapp,
-                telegram: links.telegram,
-                reddit: links.reddit,
-                email: links.email,
-            },
+            links,
         },
         canonical_url,
         slug: row.slug,
