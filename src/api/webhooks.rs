@@ -22,31 +22,26 @@ pub const SECRET_PREFIX: &str = "whsec_";
 const MIN_SECRET_CHARS: usize = 16;
 const MAX_SECRET_CHARS: usize = 256;
 
-/// An event a subscription can list: an event name, or a wildcard for every event of
-/// articles (`article.*`), of tags (`tag.*`) or of both (`*`).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub enum WebhookEvent {
-    #[serde(rename = "article.published")]
-    ArticlePublished,
-    #[serde(rename = "article.updated")]
-    ArticleUpdated,
-    #[serde(rename = "article.unpublished")]
-    ArticleUnpublished,
-    #[serde(rename = "article.deleted")]
-    ArticleDeleted,
-    #[serde(rename = "tag.created")]
-    TagCreated,
-    #[serde(rename = "tag.updated")]
-    TagUpdated,
-    #[serde(rename = "tag.deleted")]
-    TagDeleted,
-    #[serde(rename = "article.*")]
-    AnyArticle,
-    #[serde(rename = "tag.*")]
-    AnyTag,
-    #[serde(rename = "*")]
-    Any,
+/// An event a subscription can list (schema only; events travel as strings): a name of
+/// [`events::EVENTS`] or a wildcard of [`events::WILDCARDS`].
+#[derive(Debug)]
+pub struct WebhookEvent;
+
+impl utoipa::PartialSchema for WebhookEvent {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "An event a subscription can list: an event name, or a wildcard for every event of\n\
+                 articles (`article.*`), of tags (`tag.*`) or of both (`*`).",
+            ))
+            .enum_values(Some(events::EVENTS.into_iter().chain(events::WILDCARDS)))
+            .into()
+    }
 }
+
+impl ToSchema for WebhookEvent {}
 
 /// A webhook subscription. Its secret is shown once, in the answer to its creation.
 #[derive(Debug, Serialize, ToSchema)]
