@@ -77,10 +77,9 @@ pub struct FeedParams {
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             ),
             example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">…</feed>")),
-        (status = 304, response = problems::NotModified),
         (status = 400, response = problems::InvalidQuery),
-        (status = 401, response = problems::ReadUnauthorized),
         (status = 404, description = "No tag has this slug (or none a published article carries).", body = Problem, content_type = "application/problem+json"),
+        problems::PublicRead,
     )
 )]
 #[get("/feed.atom")]
@@ -224,8 +223,7 @@ fn atom_entry(out: &mut String, settings: &Settings, row: &ArticleRow, tags: &[T
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             ),
             example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">…</urlset>")),
-        (status = 304, response = problems::NotModified),
-        (status = 401, response = problems::ReadUnauthorized),
+        problems::PublicRead,
     )
 )]
 #[get("/sitemap.xml")]

@@ -98,9 +98,8 @@ pub struct Readiness {
                 ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             )),
-        (status = 304, response = problems::NotModified),
-        (status = 401, response = problems::ReadUnauthorized),
         (status = 503, description = "The database does not answer or has migrations pending.", body = Problem, content_type = "application/problem+json"),
+        problems::PublicRead,
     )
 )]
 #[get("/readyz")]

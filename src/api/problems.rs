@@ -90,3 +90,35 @@ impl<'r> utoipa::ToResponse<'r> for NotModified {
         ("NotModified", RefOr::T(response.build()))
     }
 }
+
+/// Declares sets of shared responses, each a list of (status, response name) that operations
+/// list as one: `responses((status = 200, …), problems::AdminOnly)`.
+macro_rules! response_sets {
+    ($($(#[$doc:meta])* $name:ident = [$(($status:literal, $response:ident)),* $(,)?];)*) => {$(
+        $(#[$doc])*
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
+                [$(($status, stringify!($response))),*]
+                    .into_iter()
+                    .map(|(status, name)| {
+                        (status.to_owned(), RefOr::Ref(Ref::from_response_name(name)))
+                    })
+                    .collect()
+            }
+        }
+    )*};
+}
+
+response_sets! {
+    /// What an admin-only operation answers a request without an admin key.
+    AdminOnly = [("401", AdminUnauthorized), ("403", NotAdmin)];
+    /// What an operation with a JSON body answers a body it cannot take.
+    JsonBodyRefused = [("400", MalformedBody), ("413", TooLarge), ("415", NotJson), ("422", Invalid)];
+    /// What a write to an article answers a missing or stale `If-Match`.
+    ArticlePreconditions = [("412", ArticleChanged), ("428", IfMatchRequired)];
+    /// What a public read answers a request with a validator that still matches, or with a
+    /// bad key (or none where reads need one).
+    PublicRead = [("304", NotModified), ("401", ReadUnauthorized)];
+}

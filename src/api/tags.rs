@@ -134,9 +134,8 @@ fn check_description(c: &mut Checker, description: Option<&str>, max: usize) {
                 ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             )),
-        (status = 304, response = problems::NotModified),
         (status = 400, response = problems::InvalidQuery),
-        (status = 401, response = problems::ReadUnauthorized),
+        problems::PublicRead,
     )
 )]
 #[get("/tags")]
@@ -178,9 +177,8 @@ pub async fn list_tags(
                 ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
             )),
-        (status = 304, response = problems::NotModified),
-        (status = 401, response = problems::ReadUnauthorized),
         (status = 404, description = "No tag has this slug (or none a published article carries).", body = Problem, content_type = "application/problem+json"),
+        problems::PublicRead,
     )
 )]
 #[get("/tags/{slug}")]
@@ -210,13 +208,9 @@ pub async fn get_tag(
     responses(
         (status = 201, description = "The tag was created.", body = Tag,
             headers(("Location" = String, description = "The new tag's URL."))),
-        (status = 400, response = problems::MalformedBody),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 409, description = "A tag with this slug exists.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, response = problems::TooLarge),
-        (status = 415, response = problems::NotJson),
-        (status = 422, response = problems::Invalid),
+        problems::AdminOnly,
+        problems::JsonBodyRefused,
     )
 )]
 #[post("/tags")]
@@ -262,14 +256,10 @@ pub async fn create_tag(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated tag.", body = Tag),
-        (status = 400, response = problems::MalformedBody),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, response = problems::TooLarge),
-        (status = 415, response = problems::NotJson),
-        (status = 422, response = problems::Invalid),
+        problems::AdminOnly,
+        problems::JsonBodyRefused,
     )
 )]
 #[patch("/tags/{slug}")]
@@ -316,9 +306,8 @@ pub async fn update_tag(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The tag was deleted."),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[delete("/tags/{slug}")]

@@ -596,8 +596,6 @@ fn spool_error(err: std::io::Error) -> ApiError {
     responses(
         (status = 200, description = "Every record was applied; what changed.", body = ImportSummary),
         (status = 400, description = "The body could not be received.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 413, description = "The body is larger than 256 MiB.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not sent as `application/x-ndjson`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A line is invalid or too long; nothing was imported. `errors` names the line and the field, as `line 12: related[0].slug`.", body = Problem, content_type = "application/problem+json",
@@ -609,6 +607,7 @@ fn spool_error(err: std::io::Error) -> ApiError {
                 "errors": [{"field": "line 12: related[0].slug", "message": "no article has the slug 'harbour-dredging'"}]
             })),
         (status = 503, description = "The database is busy with other writes; retry shortly.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[post("/import")]

@@ -329,8 +329,7 @@ fn generate_secret() -> Result<String, ApiError> {
             )),
         (status = 304, response = problems::NotModified),
         (status = 400, response = problems::InvalidQuery),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
+        problems::AdminOnly,
     )
 )]
 #[get("/webhooks")]
@@ -368,12 +367,8 @@ pub async fn list_webhooks(
     responses(
         (status = 201, description = "The subscription was created; the answer shows its secret, once.", body = Webhook,
             headers(("Location" = String, description = "The new subscription's URL."))),
-        (status = 400, response = problems::MalformedBody),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
-        (status = 413, response = problems::TooLarge),
-        (status = 415, response = problems::NotJson),
-        (status = 422, response = problems::Invalid),
+        problems::AdminOnly,
+        problems::JsonBodyRefused,
     )
 )]
 #[post("/webhooks")]
@@ -424,9 +419,8 @@ pub async fn create_webhook(
                 ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
             )),
         (status = 304, response = problems::NotModified),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[get("/webhooks/{id}")]
@@ -452,13 +446,9 @@ pub async fn get_webhook(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated subscription (without its secret).", body = Webhook),
-        (status = 400, response = problems::MalformedBody),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, response = problems::TooLarge),
-        (status = 415, response = problems::NotJson),
-        (status = 422, response = problems::Invalid),
+        problems::AdminOnly,
+        problems::JsonBodyRefused,
     )
 )]
 #[patch("/webhooks/{id}")]
@@ -502,9 +492,8 @@ pub async fn update_webhook(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The subscription was deleted."),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[delete("/webhooks/{id}")]
@@ -535,9 +524,8 @@ pub async fn delete_webhook(
             )),
         (status = 304, response = problems::NotModified),
         (status = 400, response = problems::InvalidQuery),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[get("/webhooks/{id}/deliveries")]
@@ -575,10 +563,9 @@ pub async fn list_deliveries(
     security(("bearer" = [])),
     responses(
         (status = 202, description = "The delivery is queued; it is sent within moments.", body = Delivery),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No subscription has this id, or it has no such delivery.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The delivery is being attempted right now.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]

@@ -229,10 +229,9 @@ fn visibility(reader: &Reader) -> Visibility {
                 ("Cache-Control" = String, description = "How long caches may reuse the response."),
                 ("Link" = String, description = "`<…>; rel=\"next\"` while there is a next page."),
             )),
-        (status = 304, response = problems::NotModified),
         (status = 400, response = problems::InvalidQuery),
-        (status = 401, response = problems::ReadUnauthorized),
         (status = 403, description = "`status` was asked for with a key that may only read.", body = Problem, content_type = "application/problem+json"),
+        problems::PublicRead,
     )
 )]
 #[get("/articles")]
@@ -390,10 +389,9 @@ pub async fn get_article(
             )),
         (status = 301, description = "The article's slug changed: `Location` gives the current address.",
             headers(("Location" = String, description = "The related list at the article's current URL."))),
-        (status = 304, response = problems::NotModified),
         (status = 400, response = problems::InvalidQuery),
-        (status = 401, response = problems::ReadUnauthorized),
         (status = 404, description = "No published article has this slug or id.", body = Problem, content_type = "application/problem+json"),
+        problems::PublicRead,
     )
 )]
 #[get("/articles/{slug_or_id}/related")]

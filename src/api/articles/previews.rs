@@ -132,13 +132,12 @@ fn lifetime(input: &PreviewCreate) -> Result<Duration, ApiError> {
     responses(
         (status = 201, description = "The link, with its token (shown this once).", body = PreviewLink),
         (status = 400, response = problems::MalformedBody),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The article is public, or has 50 live links already.", body = Problem, content_type = "application/problem+json"),
         (status = 413, response = problems::TooLarge),
         (status = 415, response = problems::NotJson),
         (status = 422, description = "`expires_in` is out of range; `errors` names it.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[post("/articles/{slug_or_id}/preview")]
@@ -191,9 +190,8 @@ pub async fn create_preview(
                 ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
             )),
         (status = 304, response = problems::NotModified),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[get("/articles/{slug_or_id}/previews")]
@@ -229,9 +227,8 @@ pub async fn list_previews(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The link was revoked."),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No article has this slug or id, or it has no live link with this id.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[delete("/articles/{slug_or_id}/previews/{id}")]

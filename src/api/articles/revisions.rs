@@ -175,9 +175,8 @@ fn revision_out(r: store::Revision) -> Revision {
             )),
         (status = 304, response = problems::NotModified),
         (status = 400, response = problems::InvalidQuery),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[get("/articles/{slug_or_id}/revisions")]
@@ -235,9 +234,8 @@ pub async fn list_revisions(
                 ("Cache-Control" = String, description = "`private, no-store`: read with a key."),
             )),
         (status = 304, response = problems::NotModified),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[get("/articles/{slug_or_id}/revisions/{number}")]
@@ -268,13 +266,12 @@ pub async fn get_revision(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The article, restored.", body = Article),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The article changed while the revision was being restored; retry.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The article changed since the `If-Match` ETag was read.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The revision's body nests deeper than the server renders now.", body = Problem, content_type = "application/problem+json"),
         (status = 428, response = problems::IfMatchRequired),
+        problems::AdminOnly,
     )
 )]
 #[post("/articles/{slug_or_id}/revisions/{number}/restore")]

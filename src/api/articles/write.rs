@@ -47,13 +47,9 @@ pub(super) fn precondition(
     responses(
         (status = 201, description = "The article was created.", body = Article,
             headers(("Location" = String, description = "The new article's URL."))),
-        (status = 400, response = problems::MalformedBody),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 409, description = "The slug is already in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, response = problems::TooLarge),
-        (status = 415, response = problems::NotJson),
-        (status = 422, response = problems::Invalid),
+        problems::AdminOnly,
+        problems::JsonBodyRefused,
     )
 )]
 #[post("/articles")]
@@ -94,16 +90,11 @@ pub async fn create_article(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated article.", body = Article),
-        (status = 400, response = problems::MalformedBody),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, response = problems::ArticleChanged),
-        (status = 428, response = problems::IfMatchRequired),
         (status = 409, description = "The new slug is already in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, response = problems::TooLarge),
-        (status = 415, response = problems::NotJson),
-        (status = 422, response = problems::Invalid),
+        problems::AdminOnly,
+        problems::JsonBodyRefused,
+        problems::ArticlePreconditions,
     )
 )]
 #[patch("/articles/{slug_or_id}")]
@@ -145,14 +136,12 @@ pub async fn update_article(
     responses(
         (status = 200, description = "The related links as read, in order.", body = RelatedList),
         (status = 400, response = problems::MalformedBody),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, response = problems::ArticleChanged),
-        (status = 428, response = problems::IfMatchRequired),
         (status = 413, response = problems::TooLarge),
         (status = 415, response = problems::NotJson),
         (status = 422, description = "A link is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
+        problems::ArticlePreconditions,
     )
 )]
 #[put("/articles/{slug_or_id}/related")]
@@ -194,11 +183,9 @@ pub async fn replace_related(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The article was deleted."),
-        (status = 401, response = problems::AdminUnauthorized),
-        (status = 403, response = problems::NotAdmin),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, response = problems::ArticleChanged),
-        (status = 428, response = problems::IfMatchRequired),
+        problems::AdminOnly,
+        problems::ArticlePreconditions,
     )
 )]
 #[delete("/articles/{slug_or_id}")]
