@@ -73,6 +73,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     crate::openapi::add_sparse_forms(&mut spec);
     crate::openapi::add_guard_responses(&mut spec);
+    crate::openapi::add_validator_headers(&mut spec);
     spec
 }
 

@@ -166,6 +166,38 @@ pub fn add_sparse_forms(spec: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// The validators the conditional middleware gives every answer of an operation that may
+/// answer 304 (`crate::middleware::conditional`): `ETag` and `Cache-Control` on its 200,
+/// unless the operation says more of them.
+pub fn add_validator_headers(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+
+    let header = |description: &str| {
+        utoipa::openapi::HeaderBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .description(Some(description))
+            .build()
+    };
+    for item in spec.paths.paths.values_mut() {
+        let Some(read) = item.get.as_mut() else {
+            continue;
+        };
+        let responses = &mut read.responses.responses;
+        if !responses.contains_key("304") {
+            continue;
+        }
+        if let Some(RefOr::T(ok)) = responses.get_mut("200") {
+            ok.headers.entry("ETag".to_owned()).or_insert_with(|| {
+                RefOr::T(header("A strong validator of this response's content."))
+            });
+            ok.headers
+                .entry("Cache-Control".to_owned())
+                .or_insert_with(|| RefOr::T(header("How long caches may reuse the response.")));
+        }
+    }
+}
+
 /// The answers any operation may give before its handler runs: 431 for oversized headers,
 /// 415 for a `Content-Encoding` other than `identity`; where a key is checked (every
 /// operation with a 401), 429 once a key has made too many writes or an address too many

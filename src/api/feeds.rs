@@ -73,8 +73,6 @@ pub struct FeedParams {
     responses(
         (status = 200, description = "The Atom feed.", content_type = "application/atom+xml", body = String,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
             ),
             example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">…</feed>")),
         (status = 400, response = problems::InvalidQuery),
@@ -219,8 +217,6 @@ fn atom_entry(out: &mut String, settings: &Settings, row: &ArticleRow, tags: &[T
     responses(
         (status = 200, description = "The sitemap.", content_type = "application/xml", body = String,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
             ),
             example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">…</urlset>")),
         problems::PublicRead,

@@ -27,11 +27,7 @@ pub struct Health {
     params(super::conditional::Conditional),
     security(()),
     responses(
-        (status = 200, description = "The server and its database answer.", body = Health,
-            headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
-            )),
+        (status = 200, description = "The server and its database answer.", body = Health),
         (status = 304, response = problems::NotModified),
         (status = 503, description = "The database does not answer.", body = Problem, content_type = "application/problem+json"),
     )
@@ -61,8 +57,6 @@ pub struct SpecJson(pub String);
     responses(
         (status = 200, description = "The OpenAPI document.", content_type = "application/json", body = Object,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
             ),
             example = json!({"openapi": "3.1.0", "info": {"title": "Gazette", "version": "0.1.0"}, "paths": {}})),
         (status = 304, response = problems::NotModified),
@@ -93,11 +87,7 @@ pub struct Readiness {
     params(super::conditional::Conditional),
     security(()),
     responses(
-        (status = 200, description = "Ready to serve: the database answers and is migrated.", body = Readiness,
-            headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
-            )),
+        (status = 200, description = "Ready to serve: the database answers and is migrated.", body = Readiness),
         (status = 503, description = "The database does not answer or has migrations pending.", body = Problem, content_type = "application/problem+json"),
         problems::PublicRead,
     )

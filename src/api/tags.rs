@@ -129,11 +129,7 @@ fn check_description(c: &mut Checker, description: Option<&str>, max: usize) {
     params(ListTagsParams, super::conditional::Conditional),
     security(()),
     responses(
-        (status = 200, description = "A page of tags.", body = TagList,
-            headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
-            )),
+        (status = 200, description = "A page of tags.", body = TagList),
         (status = 400, response = problems::InvalidQuery),
         problems::PublicRead,
     )
@@ -172,11 +168,7 @@ pub async fn list_tags(
     params(("slug" = String, Path, description = "The tag's slug."), super::conditional::Conditional),
     security(()),
     responses(
-        (status = 200, description = "The tag.", body = Tag,
-            headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
-            )),
+        (status = 200, description = "The tag.", body = Tag),
         (status = 404, description = "No tag has this slug (or none a published article carries).", body = Problem, content_type = "application/problem+json"),
         problems::PublicRead,
     )

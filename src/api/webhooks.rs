@@ -324,7 +324,6 @@ fn generate_secret() -> Result<String, ApiError> {
     responses(
         (status = 200, description = "A page of subscriptions.", body = WebhookList,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
             )),
         (status = 304, response = problems::NotModified),
@@ -415,7 +414,6 @@ pub async fn create_webhook(
     responses(
         (status = 200, description = "The subscription.", body = Webhook,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
             )),
         (status = 304, response = problems::NotModified),
@@ -519,7 +517,6 @@ pub async fn delete_webhook(
     responses(
         (status = 200, description = "A page of deliveries, newest first.", body = DeliveryList,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
             )),
         (status = 304, response = problems::NotModified),

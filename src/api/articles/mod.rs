@@ -225,8 +225,6 @@ fn visibility(reader: &Reader) -> Visibility {
     responses(
         (status = 200, description = "A page of article teasers.", body = ArticleList,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
                 ("Link" = String, description = "`<…>; rel=\"next\"` while there is a next page."),
             )),
         (status = 400, response = problems::InvalidQuery),
@@ -310,9 +308,7 @@ pub async fn list_articles(
     responses(
         (status = 200, description = "The article.", body = Article,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Last-Modified" = String, description = "When the article, its tags or its related articles last changed."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
             )),
         (status = 301, description = "The article's slug changed: `Location` gives its current address.",
             headers(("Location" = String, description = "The article's current URL."))),
@@ -382,11 +378,7 @@ pub async fn get_article(
     ),
     security(()),
     responses(
-        (status = 200, description = "The related links, curated then suggested.", body = RelatedList,
-            headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
-            )),
+        (status = 200, description = "The related links, curated then suggested.", body = RelatedList),
         (status = 301, description = "The article's slug changed: `Location` gives the current address.",
             headers(("Location" = String, description = "The related list at the article's current URL."))),
         (status = 400, response = problems::InvalidQuery),

@@ -186,7 +186,6 @@ pub async fn create_preview(
     responses(
         (status = 200, description = "The live links.", body = PreviewList,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
             )),
         (status = 304, response = problems::NotModified),

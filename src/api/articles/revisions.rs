@@ -170,7 +170,6 @@ fn revision_out(r: store::Revision) -> Revision {
     responses(
         (status = 200, description = "A page of revisions, newest first.", body = RevisionList,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: read with a key."),
             )),
         (status = 304, response = problems::NotModified),
@@ -230,7 +229,6 @@ pub async fn list_revisions(
     responses(
         (status = 200, description = "The revision.", body = Revision,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: read with a key."),
             )),
         (status = 304, response = problems::NotModified),
