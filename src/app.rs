@@ -12,16 +12,17 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::admission::{self, Admission};
-use crate::api::{self, AppState, meta::SpecJson};
+use crate::api::{self, meta::SpecJson};
+use crate::cache::{articles::ArticleCache, responses::ResponseCache};
 use crate::config::{Limits, Settings};
 use crate::db::Pool;
-use crate::delivery;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
-use crate::guard::{self, Limiters};
+use crate::middleware::admission::{self, Admission};
+use crate::middleware::{article_cache, conditional, response_cache, screen};
 use crate::observe::{self, Metrics};
 use crate::openapi::ApiDoc;
-use crate::responses::{self, Responses};
+use crate::ratelimit::Limiters;
+use crate::state::AppState;
 
 /// Every route of the API. The OpenAPI document is collected from this list.
 fn routes(cfg: &mut ServiceConfig) {
@@ -72,6 +73,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     crate::openapi::add_sparse_forms(&mut spec);
     crate::openapi::add_guard_responses(&mut spec);
+    crate::openapi::add_validator_headers(&mut spec);
     spec
 }
 
@@ -126,33 +128,34 @@ pub struct Prepared {
     routes: web::Data<RouteTable>,
     metrics: web::Data<Metrics>,
     admission: web::Data<Admission>,
+    responses: web::Data<ResponseCache>,
 }
 
 impl Prepared {
     pub fn new(pool: Pool, settings: Settings) -> Self {
         let spec = openapi();
         let json = openapi_json(&settings.limits);
-        let responses = Responses::new(watch(&pool), settings.response_cache_bytes);
+        let responses = ResponseCache::new(watch(&pool), settings.response_cache_bytes);
         let admission = Admission::new(settings.reads, pool.max_size(), settings.trust_proxy);
         Self {
             admission: web::Data::new(admission),
+            responses: web::Data::new(responses),
             routes: web::Data::new(RouteTable::from_spec(&spec)),
             metrics: web::Data::new(Metrics::default()),
             spec: web::Data::new(SpecJson(json)),
             state: web::Data::new(AppState {
                 pool,
                 limiters: Limiters::new(settings.rate_limits, settings.trust_proxy),
-                articles: api::articles::ArticleCache::new(settings.response_cache_bytes),
-                responses,
+                articles: ArticleCache::new(settings.response_cache_bytes),
                 settings,
             }),
         }
     }
 }
 
-/// The watcher of a SQLite database, for [`Responses`]; none when it cannot be had.
-fn watch(pool: &Pool) -> Option<crate::db::changes::Changes> {
-    crate::db::changes::Changes::watch(pool).unwrap_or_else(|e| {
+/// The watcher of a SQLite database, for [`ResponseCache`]; none when it cannot be had.
+fn watch(pool: &Pool) -> Option<crate::db::wal_watch::WalWatcher> {
+    crate::db::wal_watch::WalWatcher::watch(pool).unwrap_or_else(|e| {
         log::warn!("rendered responses are not kept: {e}");
         None
     })
@@ -267,19 +270,22 @@ pub fn build(
         .app_data(prepared.routes.clone())
         .app_data(prepared.metrics.clone())
         .app_data(prepared.admission.clone())
+        .app_data(prepared.responses.clone())
         .app_data(web::PayloadConfig::new(settings.limits.body_bytes))
         .default_service(web::to(fallback))
+        .wrap(from_fn(article_cache::serve))
         .wrap(from_fn(admission::admit))
-        .wrap(from_fn(responses::serve))
-        .wrap(from_fn(delivery::deliver))
-        .wrap(from_fn(guard::guard))
+        .wrap(from_fn(response_cache::serve))
+        .wrap(from_fn(conditional::conditional))
+        .wrap(from_fn(screen::screen))
         .wrap(cors(settings))
         .wrap(ErrorHandlers::new().default_handler(problem_details))
-        .wrap(from_fn(guard::security_headers))
+        .wrap(from_fn(screen::security_headers))
         .wrap(from_fn(observe::track))
         .wrap(from_fn(observe::request_id))
-        // Logger renders parts of its line for every request, logged or not (3% of a read
-        // answered from memory): left out when its lines would be dropped.
+        // Logger renders parts of its line for every request, logged or not (a measurable part
+        // of a read answered from memory, BENCHMARKS.md): left out when its lines would be
+        // dropped.
         .wrap(Condition::new(
             log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info),
             Logger::new(LOG_FORMAT)

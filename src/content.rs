@@ -201,8 +201,8 @@ fn enc(value: &str) -> String {
     utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
-/// Ready-made share links for one article, in the order the API documents them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Ready-made share links for the article's canonical URL and title.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ShareLinks {
     pub x: String,
     pub facebook: String,
@@ -210,6 +210,7 @@ pub struct ShareLinks {
     pub whatsapp: String,
     pub telegram: String,
     pub reddit: String,
+    /// A `mailto:` link with the title as subject and the URL as body.
     pub email: String,
 }
 

@@ -1,5 +1,5 @@
 //! The go-live worker: publishes scheduled articles when their time comes. Each step
-//! ([`crate::db::live::go_live`]) marks the due articles live, queues their
+//! ([`crate::db::articles::go_live`]) marks the due articles live, queues their
 //! `article.published` events in the webhook outbox and adds them to the public search
 //! index, in one transaction; replicas running it together announce each article once.
 //!
@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use actix_web::rt::task::JoinHandle;
 
-use crate::db::{self, Pool, live};
+use crate::db::{self, Pool, articles};
 
 /// The longest wait between two looks for due articles: how late, at most, an article
 /// scheduled by someone else goes live.
@@ -29,7 +29,7 @@ const MIN_WAIT: Duration = Duration::from_millis(10);
 const BATCH: i64 = 100;
 
 /// How long to wait after a step that found `next_due` (and published `published`).
-fn wait(outcome: &live::GoLive, now: chrono::NaiveDateTime) -> Duration {
+fn wait(outcome: &articles::GoLive, now: chrono::NaiveDateTime) -> Duration {
     if outcome.published as i64 >= BATCH {
         return Duration::ZERO;
     }
@@ -46,15 +46,15 @@ fn wait(outcome: &live::GoLive, now: chrono::NaiveDateTime) -> Duration {
 /// One go-live step at `now`. Most steps find nothing due: that look takes neither the
 /// write turn nor the write lock; only a step with articles due waits for its turn among the
 /// writers ([`db::run_write`]).
-async fn step(pool: &Pool, now: chrono::NaiveDateTime) -> db::StoreResult<live::GoLive> {
-    let next_due = db::run(pool, |conn| Ok(live::next_due(conn)?)).await?;
+async fn step(pool: &Pool, now: chrono::NaiveDateTime) -> db::StoreResult<articles::GoLive> {
+    let next_due = db::run(pool, |conn| Ok(articles::next_due(conn)?)).await?;
     if next_due.is_none_or(|at| at > now) {
-        return Ok(live::GoLive {
+        return Ok(articles::GoLive {
             published: 0,
             next_due,
         });
     }
-    db::run_write(pool, move |conn| live::go_live(conn, now, BATCH)).await
+    db::run_write(pool, move |conn| articles::go_live(conn, now, BATCH)).await
 }
 
 /// Set when the worker is to stop; wakes it from its sleep.
@@ -143,7 +143,7 @@ mod tests {
     #[test]
     fn waits_until_the_next_due_time_within_bounds() {
         let now = db::now();
-        let outcome = |published, next_due| live::GoLive {
+        let outcome = |published, next_due| articles::GoLive {
             published,
             next_due,
         };

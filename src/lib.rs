@@ -1,22 +1,23 @@
 //! Gazette: a headless JSON content API for news publishers.
 
-pub mod admission;
 pub mod api;
 pub mod app;
+pub mod auth;
+pub mod cache;
 pub mod cli;
+pub mod client_address;
 pub mod config;
 pub mod content;
 pub mod db;
-pub mod delivery;
 pub mod demo;
 pub mod egress;
 pub mod error;
 pub mod golive;
-pub mod guard;
-pub mod keep;
+pub mod middleware;
 pub mod observe;
 pub mod openapi;
 pub mod ratelimit;
-pub mod responses;
+pub mod representation;
 pub mod schema;
+pub mod state;
 pub mod webhooks;

@@ -4,7 +4,6 @@
 use std::cell::Cell;
 use std::time::Instant;
 
-use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -41,10 +40,6 @@ pub fn logged_request_line(req: &ServiceRequest) -> String {
     }
 }
 
-/// The id of the request being served, as its response and log line carry it.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
 fn acceptable(id: &[u8]) -> bool {
     !id.is_empty()
         && id.len() <= MAX_REQUEST_ID_LEN
@@ -54,8 +49,8 @@ fn acceptable(id: &[u8]) -> bool {
 }
 
 /// A new request id: 32 hex digits, from a random start per thread and a counter. Drawing
-/// 16 random bytes (a system call) and formatting them a byte at a time was 4% of a request
-/// answered from memory.
+/// 16 random bytes (a system call) and formatting them a byte at a time was a measurable part
+/// of a request answered from memory (BENCHMARKS.md).
 fn new_id() -> String {
     thread_local! {
         static NEXT: Cell<u128> = Cell::new(random_start());
@@ -102,7 +97,6 @@ pub async fn request_id(
         .filter(|id| acceptable(id))
         .map_or_else(new_id, |id| String::from_utf8_lossy(id).into_owned());
     let value = HeaderValue::from_str(&id).expect("request ids are visible ASCII");
-    req.extensions_mut().insert(RequestId(id));
     let mut res = next.call(req).await?;
     res.headers_mut().insert(REQUEST_ID, value);
     Ok(res)

@@ -7,6 +7,13 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use actix_web::HttpRequest;
+use actix_web::http::Method;
+
+use crate::client_address::client_address;
+use crate::config::RateLimits;
+use crate::error::ApiError;
+
 /// Clients tracked before idle ones are forgotten.
 const MAX_TRACKED: usize = 10_000;
 
@@ -59,6 +66,74 @@ impl<K: Hash + Eq + Copy> RateLimiter<K> {
 /// Whole seconds to wait, as `Retry-After` says it: rounded up, at least one.
 pub fn retry_after_secs(wait: Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+/// The rate limits of one server, shared by its workers: writes per API key, failed key
+/// checks per client address.
+#[derive(Debug)]
+pub struct Limiters {
+    /// Keyed by the id of the admin key that writes.
+    writes: Option<RateLimiter<i64>>,
+    auth_failures: Option<RateLimiter<IpAddr>>,
+    trust_proxy: bool,
+}
+
+impl Limiters {
+    pub fn new(limits: RateLimits, trust_proxy: bool) -> Self {
+        Self {
+            writes: RateLimiter::per_minute(limits.writes_per_minute),
+            auth_failures: RateLimiter::per_minute(limits.auth_failures_per_minute),
+            trust_proxy,
+        }
+    }
+
+    fn client(&self, req: &HttpRequest) -> Option<IpAddr> {
+        client_address(req, self.trust_proxy)
+    }
+
+    /// Counts a failed key check against `req`'s address; the 429 to send instead of
+    /// `failure` once the address is over the limit.
+    pub fn auth_failed(&self, req: &HttpRequest, failure: ApiError) -> ApiError {
+        match (&self.auth_failures, self.client(req)) {
+            (Some(limiter), Some(client)) => match limiter.hit(client, Instant::now()) {
+                Ok(()) => failure,
+                Err(wait) => too_many(
+                    "Too many requests with a wrong key from this address.",
+                    wait,
+                ),
+            },
+            _ => failure,
+        }
+    }
+
+    /// Counts `req` against the write allowance of the valid admin key `key_id` it was made
+    /// with, if it is a write; a 429 once the key is over the limit. Like every limit, it
+    /// spares requests from no address (the in-process test app).
+    pub fn hit_write(&self, req: &HttpRequest, key_id: i64) -> Result<(), ApiError> {
+        if !is_write(req.method()) || self.client(req).is_none() {
+            return Ok(());
+        }
+        match &self.writes {
+            Some(limiter) => limiter
+                .hit(key_id, Instant::now())
+                .map_err(|wait| too_many("Too many writes with this key.", wait)),
+            None => Ok(()),
+        }
+    }
+}
+
+fn too_many(detail: &str, wait: std::time::Duration) -> ApiError {
+    ApiError::TooManyRequests {
+        detail: detail.to_owned(),
+        retry_after: retry_after_secs(wait),
+    }
+}
+
+fn is_write(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    )
 }
 
 #[cfg(test)]

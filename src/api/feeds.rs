@@ -9,7 +9,10 @@ use utoipa::IntoParams;
 
 use super::extract::{ApiQuery, Reader};
 use super::{State, utc, validate};
+use crate::api::problems;
+use crate::config::Settings;
 use crate::content;
+use crate::db::articles::{ArticleRow, TagRef};
 use crate::db::{self, articles as store};
 use crate::error::{ApiError, Problem};
 
@@ -70,14 +73,11 @@ pub struct FeedParams {
     responses(
         (status = 200, description = "The Atom feed.", content_type = "application/atom+xml", body = String,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
             ),
             example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">…</feed>")),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Reads need a key on this server.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::InvalidQuery),
         (status = 404, description = "No tag has this slug (or none a published article carries).", body = Problem, content_type = "application/problem+json"),
+        problems::PublicRead,
     )
 )]
 #[get("/feed.atom")]
@@ -89,7 +89,12 @@ pub async fn feed(
 ) -> Result<HttpResponse, ApiError> {
     let tag = params.tag;
     let scope = super::tags::scope(&reader);
-    let (tag_name, entries) = db::run(&state.pool, move |conn| {
+    // Relative, as Atom allows: a host or scheme taken from request headers could be forged
+    // into a cached feed.
+    let self_url = req.uri().to_string();
+    let settings = state.settings.clone();
+    // Read and written on a blocking thread: up to 50 whole articles of markup.
+    let out = db::run(&state.pool, move |conn| {
         let name = match &tag {
             Some(slug) => Some((
                 slug.clone(),
@@ -97,14 +102,23 @@ pub async fn feed(
             )),
             None => None,
         };
-        Ok((name, store::recent(conn, tag.as_deref(), FEED_ENTRIES)?))
+        let entries = store::recent(conn, tag.as_deref(), FEED_ENTRIES)?;
+        Ok(atom(&settings, name, &self_url, &entries))
     })
     .await?;
-    let settings = &state.settings;
-    // Relative, as Atom allows: a host or scheme taken from request headers could be forged
-    // into a cached feed.
-    let self_url = req.uri().to_string();
-    let (id, title) = match &tag_name {
+    Ok(HttpResponse::Ok()
+        .content_type("application/atom+xml; charset=utf-8")
+        .body(out))
+}
+
+/// The Atom document of `entries`, for the tag `tag` (slug, name) or the whole site.
+fn atom(
+    settings: &Settings,
+    tag: Option<(String, String)>,
+    self_url: &str,
+    entries: &[(ArticleRow, Vec<TagRef>)],
+) -> String {
+    let (id, title) = match &tag {
         Some((slug, name)) => (
             format!("{}/tags/{slug}", settings.site_url),
             format!("{}: {name}", settings.site_name),
@@ -132,7 +146,7 @@ pub async fn feed(
     let _ = writeln!(
         out,
         "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
-        xml(&self_url)
+        xml(self_url)
     );
     let _ = writeln!(
         out,
@@ -140,52 +154,55 @@ pub async fn feed(
         xml(&id)
     );
     out.push_str("  <generator>Gazette</generator>\n");
-    for (row, tags) in &entries {
-        let url = content::canonical_url(&settings.site_url, &row.slug);
-        let author = row
-            .byline
-            .as_deref()
-            .filter(|b| !b.trim().is_empty())
-            .unwrap_or(&settings.site_name);
-        out.push_str("  <entry>\n");
-        let _ = writeln!(
-            out,
-            "    <id>{}</id>\n    <title>{}</title>",
-            xml(&url),
-            xml(&row.title)
-        );
-        let _ = writeln!(
-            out,
-            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-            xml(&url)
-        );
-        if let Some(published) = row.published_at {
-            let _ = writeln!(out, "    <published>{}</published>", rfc3339(published));
-        }
-        let _ = writeln!(out, "    <updated>{}</updated>", rfc3339(changed(row)));
-        let _ = writeln!(out, "    <author><name>{}</name></author>", xml(author));
-        for tag in tags {
-            let _ = writeln!(
-                out,
-                "    <category term=\"{}\" label=\"{}\"/>",
-                xml(&tag.slug),
-                xml(&tag.name)
-            );
-        }
-        if !row.summary.is_empty() {
-            let _ = writeln!(out, "    <summary>{}</summary>", xml(&row.summary));
-        }
-        let _ = writeln!(
-            out,
-            "    <content type=\"html\">{}</content>",
-            xml(&row.body_html)
-        );
-        out.push_str("  </entry>\n");
+    for (row, tags) in entries {
+        atom_entry(&mut out, settings, row, tags);
     }
     out.push_str("</feed>\n");
-    Ok(HttpResponse::Ok()
-        .content_type("application/atom+xml; charset=utf-8")
-        .body(out))
+    out
+}
+
+/// One article's `<entry>`.
+fn atom_entry(out: &mut String, settings: &Settings, row: &ArticleRow, tags: &[TagRef]) {
+    let url = content::canonical_url(&settings.site_url, &row.slug);
+    let author = row
+        .byline
+        .as_deref()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or(&settings.site_name);
+    out.push_str("  <entry>\n");
+    let _ = writeln!(
+        out,
+        "    <id>{}</id>\n    <title>{}</title>",
+        xml(&url),
+        xml(&row.title)
+    );
+    let _ = writeln!(
+        out,
+        "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+        xml(&url)
+    );
+    if let Some(published) = row.published_at {
+        let _ = writeln!(out, "    <published>{}</published>", rfc3339(published));
+    }
+    let _ = writeln!(out, "    <updated>{}</updated>", rfc3339(changed(row)));
+    let _ = writeln!(out, "    <author><name>{}</name></author>", xml(author));
+    for tag in tags {
+        let _ = writeln!(
+            out,
+            "    <category term=\"{}\" label=\"{}\"/>",
+            xml(&tag.slug),
+            xml(&tag.name)
+        );
+    }
+    if !row.summary.is_empty() {
+        let _ = writeln!(out, "    <summary>{}</summary>", xml(&row.summary));
+    }
+    let _ = writeln!(
+        out,
+        "    <content type=\"html\">{}</content>",
+        xml(&row.body_html)
+    );
+    out.push_str("  </entry>\n");
 }
 
 /// Get the sitemap.
@@ -200,34 +217,34 @@ pub async fn feed(
     responses(
         (status = 200, description = "The sitemap.", content_type = "application/xml", body = String,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
             ),
             example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">…</urlset>")),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 401, description = "Reads need a key on this server.", body = Problem, content_type = "application/problem+json"),
+        problems::PublicRead,
     )
 )]
 #[get("/sitemap.xml")]
 pub async fn sitemap(state: State, _reader: Reader) -> Result<HttpResponse, ApiError> {
-    let pages = db::run(&state.pool, |conn| {
-        Ok(store::published_index(conn, SITEMAP_URLS)?)
+    let site_url = state.settings.site_url.clone();
+    // Read and written on a blocking thread: up to 50,000 addresses.
+    let out = db::run(&state.pool, move |conn| {
+        let pages = store::published_index(conn, SITEMAP_URLS)?;
+        let mut out = String::with_capacity(256 + pages.len() * 160);
+        out.push_str(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
+        for (slug, updated) in &pages {
+            let url = content::canonical_url(&site_url, slug);
+            let _ = writeln!(
+                out,
+                "  <url><loc>{}</loc><lastmod>{}</lastmod></url>",
+                xml(&url),
+                rfc3339(*updated)
+            );
+        }
+        out.push_str("</urlset>\n");
+        Ok(out)
     })
     .await?;
-    let mut out = String::with_capacity(256 + pages.len() * 160);
-    out.push_str(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    for (slug, updated) in &pages {
-        let url = content::canonical_url(&state.settings.site_url, slug);
-        let _ = writeln!(
-            out,
-            "  <url><loc>{}</loc><lastmod>{}</lastmod></url>",
-            xml(&url),
-            rfc3339(*updated)
-        );
-    }
-    out.push_str("</urlset>\n");
     Ok(HttpResponse::Ok()
         .content_type("application/xml; charset=utf-8")
         .body(out))

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::State;
 use super::extract::Reader;
+use crate::api::problems;
 use crate::db;
 use crate::error::{ApiError, Problem};
 
@@ -26,12 +27,8 @@ pub struct Health {
     params(super::conditional::Conditional),
     security(()),
     responses(
-        (status = 200, description = "The server and its database answer.", body = Health,
-            headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
-            )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+        (status = 200, description = "The server and its database answer.", body = Health),
+        (status = 304, response = problems::NotModified),
         (status = 503, description = "The database does not answer.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -60,11 +57,9 @@ pub struct SpecJson(pub String);
     responses(
         (status = 200, description = "The OpenAPI document.", content_type = "application/json", body = Object,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
             ),
             example = json!({"openapi": "3.1.0", "info": {"title": "Gazette", "version": "0.1.0"}, "paths": {}})),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
+        (status = 304, response = problems::NotModified),
     )
 )]
 #[get("/openapi.json")]
@@ -92,14 +87,9 @@ pub struct Readiness {
     params(super::conditional::Conditional),
     security(()),
     responses(
-        (status = 200, description = "Ready to serve: the database answers and is migrated.", body = Readiness,
-            headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
-            )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 401, description = "Reads need a key on this server.", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Ready to serve: the database answers and is migrated.", body = Readiness),
         (status = 503, description = "The database does not answer or has migrations pending.", body = Problem, content_type = "application/problem+json"),
+        problems::PublicRead,
     )
 )]
 #[get("/readyz")]
@@ -134,7 +124,7 @@ pub async fn readiness(
             content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String,
             headers(("Cache-Control" = String, description = "Always `no-store`: the figures are live.")),
             example = "# HELP gazette_http_requests HTTP requests answered, by method, route template and status\n# TYPE gazette_http_requests counter\ngazette_http_requests_total{method=\"GET\",route=\"/api/v1/articles\",status=\"200\"} 12\n# EOF\n"),
-        (status = 401, description = "Reads need a key on this server.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, response = problems::ReadUnauthorized),
     )
 )]
 #[get("/metrics")]

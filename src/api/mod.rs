@@ -6,6 +6,7 @@ pub mod extract;
 pub mod feeds;
 pub mod meta;
 pub mod pagination;
+pub mod problems;
 pub mod tags;
 pub mod transfer;
 pub mod validate;
@@ -15,23 +16,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::config::Settings;
-use crate::db::{self, Pool};
+use crate::db;
 use crate::error::ApiError;
 
-/// What every handler can reach.
-#[derive(Debug)]
-pub struct AppState {
-    pub pool: Pool,
-    pub settings: Settings,
-    pub limiters: crate::guard::Limiters,
-    /// Rendered public articles.
-    pub articles: articles::ArticleCache,
-    /// Rendered public responses by URL.
-    pub responses: crate::responses::Responses,
-}
-
-pub type State = actix_web::web::Data<AppState>;
+pub use crate::state::{AppState, State};
 
 /// A tag as shown on an article.
 #[derive(Debug, Serialize, ToSchema)]

@@ -58,6 +58,38 @@ pub fn limit_in(raw: Option<&str>, default: i64, max: i64) -> Result<i64, ApiErr
     }
 }
 
+/// The position the `cursor` parameter continues from, as `decode` reads it; `None` for the
+/// first page, which an empty `cursor=` also asks for (it is schema-valid, and clients that
+/// always send the parameter send it so).
+pub fn after<P>(
+    raw: Option<&str>,
+    decode: impl FnOnce(&str) -> Result<P, ApiError>,
+) -> Result<Option<P>, ApiError> {
+    raw.filter(|c| !c.is_empty()).map(decode).transpose()
+}
+
+/// The next page's cursor of `page`, made by `cursor_of` from its last item, when more follow.
+pub fn next_cursor<T>(
+    page: &crate::db::Page<T>,
+    cursor_of: impl FnOnce(&T) -> Option<String>,
+) -> Option<String> {
+    page.items
+        .last()
+        .filter(|_| page.has_more)
+        .and_then(cursor_of)
+}
+
+/// A cursor after the numeric id `id`, in a list ordered by id.
+pub fn encode_id(order: &str, id: i64) -> String {
+    encode_key(order, &id.to_string())
+}
+
+pub fn decode_id(order: &str, cursor: &str) -> Result<i64, ApiError> {
+    decode_key(order, cursor)?
+        .parse()
+        .map_err(|_| invalid_cursor())
+}
+
 /// A cursor after search position `(rank, id)`; the rank is kept bit for bit.
 pub fn encode_rank(order: &str, (rank, id): (f64, i64)) -> String {
     URL_SAFE_NO_PAD.encode(format!("{order}|{:x}|{id}", rank.to_bits()))
@@ -189,6 +221,15 @@ mod tests {
             ),
             "</api/v1/articles?tag=a&tag=b+c&limit=2&cursor=NEW>; rel=\"next\""
         );
+    }
+
+    #[test]
+    fn an_empty_cursor_is_the_first_page() {
+        let decode = |c: &str| decode_id("i", c);
+        assert_eq!(after(Some(""), decode).unwrap(), None);
+        assert_eq!(after(None, decode).unwrap(), None);
+        assert_eq!(after(Some(&encode_id("i", 7)), decode).unwrap(), Some(7));
+        assert!(after(Some("x"), decode).is_err());
     }
 
     #[test]

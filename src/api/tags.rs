@@ -10,6 +10,7 @@ use super::extract::{Admin, ApiQuery, JsonBody, Reader};
 use super::pagination::{self, ListMeta};
 use super::validate::{self, Checker};
 use super::{State, utc};
+use crate::api::problems;
 use crate::content::tag_slug;
 use crate::db::{self, tags as store};
 use crate::error::{ApiError, Problem};
@@ -47,24 +48,14 @@ pub struct TagList {
 /// A new tag.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Transport", "description": "Trams, ferries and roads."}))]
+#[schema(example = json!({"name": "Night Buses", "description": "Late services across Port Calder."}))]
 pub struct TagCreate {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
-    )]
+    #[schema(min_length = 1, max_length = 200, pattern = "required-text")]
     pub name: String,
     /// Derived from the name when absent; a slug already in use is a 409.
-    #[schema(
-        max_length = 80,
-        pattern = r"^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$"
-    )]
+    #[schema(max_length = 80, pattern = "slug")]
     pub slug: Option<String>,
-    #[schema(
-        max_length = 2000,
-        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
-    )]
+    #[schema(max_length = 2000, pattern = "text")]
     pub description: Option<String>,
 }
 
@@ -74,13 +65,13 @@ pub struct TagCreate {
 #[schema(example = json!({"description": "Trams, ferries, buses and roads."}))]
 pub struct TagPatch {
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = "required-text")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = String, max_length = 80, pattern = r"^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
+    #[schema(value_type = String, max_length = 80, pattern = "slug")]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "validate::nullable")]
-    #[schema(value_type = Option<String>, max_length = 2000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = "text")]
     pub description: Option<Option<String>>,
 }
 
@@ -138,14 +129,9 @@ fn check_description(c: &mut Checker, description: Option<&str>, max: usize) {
     params(ListTagsParams, super::conditional::Conditional),
     security(()),
     responses(
-        (status = 200, description = "A page of tags.", body = TagList,
-            headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
-            )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of tags.", body = TagList),
+        (status = 400, response = problems::InvalidQuery),
+        problems::PublicRead,
     )
 )]
 #[get("/tags")]
@@ -155,20 +141,17 @@ pub async fn list_tags(
     ApiQuery(params): ApiQuery<ListTagsParams>,
 ) -> Result<web::Json<TagList>, ApiError> {
     let limit = pagination::limit(params.limit.as_deref(), state.settings.limits.page_size)?;
-    let after = params
-        .cursor
-        .as_deref()
-        .map(|c| pagination::decode_key(TAG_ORDER, c))
-        .transpose()?;
+    let after = pagination::after(params.cursor.as_deref(), |c| {
+        pagination::decode_key(TAG_ORDER, c)
+    })?;
     let scope = scope(&reader);
     let page = db::run(&state.pool, move |conn| {
         store::list(conn, after.as_deref(), limit, db::now(), scope)
     })
     .await?;
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(pagination::encode_key(TAG_ORDER, &last.row.slug)),
-        _ => None,
-    };
+    let next_cursor = pagination::next_cursor(&page, |last| {
+        Some(pagination::encode_key(TAG_ORDER, &last.row.slug))
+    });
     Ok(web::Json(TagList {
         meta: ListMeta::new(limit, page.total, next_cursor),
         data: page.items.into_iter().map(tag_out).collect(),
@@ -185,14 +168,9 @@ pub async fn list_tags(
     params(("slug" = String, Path, description = "The tag's slug."), super::conditional::Conditional),
     security(()),
     responses(
-        (status = 200, description = "The tag.", body = Tag,
-            headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
-            )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The tag.", body = Tag),
         (status = 404, description = "No tag has this slug (or none a published article carries).", body = Problem, content_type = "application/problem+json"),
+        problems::PublicRead,
     )
 )]
 #[get("/tags/{slug}")]
@@ -222,13 +200,9 @@ pub async fn get_tag(
     responses(
         (status = 201, description = "The tag was created.", body = Tag,
             headers(("Location" = String, description = "The new tag's URL."))),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A tag with this slug exists.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
+        problems::JsonBodyRefused,
     )
 )]
 #[post("/tags")]
@@ -274,14 +248,10 @@ pub async fn create_tag(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated tag.", body = Tag),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
+        problems::JsonBodyRefused,
     )
 )]
 #[patch("/tags/{slug}")]
@@ -328,9 +298,8 @@ pub async fn update_tag(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The tag was deleted."),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[delete("/tags/{slug}")]

@@ -12,6 +12,29 @@ pub const MAX_URL_CHARS: usize = 2048;
 /// control characters but tab, newline and carriage return, and something besides white space.
 pub const REQUIRED_TEXT_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
 
+/// Every pattern the OpenAPI document states, each written here once. A schema attribute
+/// names one (`#[schema(pattern = "slug")]`); the served document has the pattern itself
+/// ([`crate::openapi::with_limits`]).
+pub const PATTERNS: [(&str, &str); 6] = [
+    // Text: no control characters but tab, newline and carriage return.
+    ("text", r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"),
+    ("required-text", REQUIRED_TEXT_PATTERN),
+    // A slug: lowercase words of letters and digits joined by hyphens, not all digits.
+    ("slug", r"^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$"),
+    // A webhook secret: printable ASCII, no spaces.
+    ("secret", r"^[!-~]+$"),
+    // An http(s) URL with a host name and, if any, a port of at most 4 digits.
+    (
+        "http-url",
+        r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][^\s\x00-\x1F\x7F-\x9F]*)?$",
+    ),
+    // A webhook's http(s) URL, its port (if any) a valid one.
+    (
+        "webhook-url",
+        r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#][^\s\x00-\x1F\x7F-\x9F]*)?$",
+    ),
+];
+
 /// Why a time in a leap second is refused.
 pub const LEAP_SECOND: &str =
     "must not fall in a leap second (second 60): stored times are counted without them";

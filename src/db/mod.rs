@@ -1,7 +1,6 @@
 //! Storage: the connection pool and one module per resource. All SQL lives below here.
 
 pub mod articles;
-pub mod changes;
 pub mod events;
 pub mod keys;
 pub mod live;
@@ -11,6 +10,7 @@ pub mod revisions;
 pub mod search;
 pub mod tags;
 pub mod transfer;
+pub mod wal_watch;
 pub mod webhooks;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -178,6 +178,12 @@ pub struct Page<T> {
     pub has_more: bool,
 }
 
+/// How many rows a page of `limit` fetches: one more, which only tells that more follow
+/// ([`Page::overfetched`]).
+pub const fn overfetch(limit: i64) -> i64 {
+    limit + 1
+}
+
 impl<T> Page<T> {
     /// A list with nothing in it.
     pub fn empty() -> Self {
@@ -186,6 +192,27 @@ impl<T> Page<T> {
             total: 0,
             has_more: false,
         }
+    }
+
+    /// The page of `limit` items in `rows`, fetched [`overfetch`]`(limit)` at a time: a row
+    /// past `limit` is dropped and says that more follow.
+    pub fn overfetched(mut rows: Vec<T>, limit: i64, total: i64) -> Self {
+        let has_more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        Self {
+            items: rows,
+            total,
+            has_more,
+        }
+    }
+
+    /// The same page with its items made into others by `f`.
+    pub fn try_map<U, E>(self, f: impl FnOnce(Vec<T>) -> Result<Vec<U>, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: f(self.items)?,
+            total: self.total,
+            has_more: self.has_more,
+        })
     }
 }
 

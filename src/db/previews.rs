@@ -12,7 +12,8 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::articles::{self, Article, ArticleKey, Visibility};
+use super::articles::model::{Article, ArticleKey, Visibility, is_public};
+use super::articles::read::{find, find_row};
 use super::{Conn, StoreError, StoreResult};
 use crate::schema::article_previews;
 
@@ -46,8 +47,8 @@ fn well_formed(token: &str) -> bool {
 }
 
 fn unpublished(conn: &mut Conn, key: &ArticleKey, now: NaiveDateTime) -> StoreResult<i64> {
-    let row = articles::find_row(conn, key, Visibility::All)?;
-    if articles::is_public(&row, now) {
+    let row = find_row(conn, key, Visibility::All)?;
+    if is_public(&row, now) {
         return Err(StoreError::Conflict(format!(
             "The article '{}' is published: its public address shows it. A preview link shows \
              an article only while it is a draft, scheduled or archived.",
@@ -103,7 +104,7 @@ pub fn mint(
 
 /// The live links of the article `key` names (of any status), newest first.
 pub fn list(conn: &mut Conn, key: &ArticleKey, now: NaiveDateTime) -> StoreResult<Vec<PreviewRow>> {
-    let article_id = articles::find_row(conn, key, Visibility::All)?.id;
+    let article_id = find_row(conn, key, Visibility::All)?.id;
     Ok(article_previews::table
         .filter(article_previews::article_id.eq(article_id))
         .filter(article_previews::expires_at.gt(now))
@@ -116,7 +117,7 @@ pub fn list(conn: &mut Conn, key: &ArticleKey, now: NaiveDateTime) -> StoreResul
 /// the next request on.
 pub fn revoke(conn: &mut Conn, key: &ArticleKey, id: i64, now: NaiveDateTime) -> StoreResult<()> {
     super::write(conn, |conn| {
-        let article_id = articles::find_row(conn, key, Visibility::All)?.id;
+        let article_id = find_row(conn, key, Visibility::All)?.id;
         let gone = diesel::delete(
             article_previews::table
                 .filter(article_previews::id.eq(id))
@@ -149,8 +150,8 @@ pub fn open(conn: &mut Conn, token: &str, now: NaiveDateTime) -> StoreResult<Opt
         return Ok(None);
     };
     // Deleted since the lookup, or published: the link is dead.
-    match articles::find(conn, &ArticleKey::Id(article_id), Visibility::All) {
-        Ok(article) if !articles::is_public(&article.row, now) => Ok(Some(article)),
+    match find(conn, &ArticleKey::Id(article_id), Visibility::All) {
+        Ok(article) if !is_public(&article.row, now) => Ok(Some(article)),
         Ok(_) | Err(StoreError::NotFound(_)) => Ok(None),
         Err(other) => Err(other),
     }

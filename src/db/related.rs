@@ -6,37 +6,10 @@ use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use super::articles::{ArticleKey, Check, Visibility, find, find_row};
-use super::{Conn, StoreError, StoreResult, revisions};
+use super::articles::model::{ArticleStatus, public_at};
+pub use super::articles::model::{Related, RelatedSpec};
+use super::{AnyConnection, Conn, StoreError, StoreResult};
 use crate::schema::{article_tags, articles, related_links};
-
-/// A related link as read: internal ones carry their target's current values.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Related {
-    Internal {
-        slug: String,
-        title: String,
-        summary: String,
-    },
-    External {
-        url: String,
-        title: Option<String>,
-        summary: String,
-    },
-}
-
-/// A related link as written.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum RelatedSpec {
-    Internal {
-        slug: String,
-    },
-    External {
-        url: String,
-        title: Option<String>,
-        summary: String,
-    },
-}
 
 #[derive(Insertable)]
 #[diesel(table_name = related_links)]
@@ -59,7 +32,7 @@ struct LinkRow {
 }
 
 /// An article's curated links as read, with what else reading them tells.
-pub(super) struct Curated {
+pub(in crate::db) struct Curated {
     pub links: Vec<Related>,
     /// Every article an internal link points at, shown or not.
     pub target_ids: Vec<i64>,
@@ -76,29 +49,30 @@ struct Target {
     slug: String,
     title: String,
     summary: String,
-    status: String,
+    #[diesel(deserialize_as = String)]
+    status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
     updated_at: NaiveDateTime,
 }
 
-pub(super) fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated> {
+pub(in crate::db) fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated> {
     let links: Vec<LinkRow> = related_links::table
         .filter(related_links::article_id.eq(id))
         .order(related_links::position)
         .select(LinkRow::as_select())
         .load(conn)?;
     let target_ids: Vec<i64> = links.iter().filter_map(|l| l.target_article_id).collect();
-    let now = super::now();
+    let now = crate::db::now();
     let targets: HashMap<i64, Target> = match conn {
         // The index holds what a link shows, which in the row sits past the body.
-        super::AnyConnection::Sqlite(_) => diesel::sql_query(
+        AnyConnection::Sqlite(_) => diesel::sql_query(
             "SELECT a.id, a.slug, a.title, a.summary, a.status, a.published_at, a.updated_at \
              FROM related_links r JOIN articles a INDEXED BY articles_link \
              ON a.id = r.target_article_id WHERE r.article_id = ?",
         )
         .bind::<diesel::sql_types::BigInt, _>(id)
         .load::<Target>(conn)?,
-        super::AnyConnection::Postgres(_) => articles::table
+        AnyConnection::Postgres(_) => articles::table
             .filter(articles::id.eq_any(&target_ids))
             .select(Target::as_select())
             .load::<Target>(conn)?,
@@ -106,8 +80,7 @@ pub(super) fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated> {
     .into_iter()
     .map(|t| (t.id, t))
     .collect();
-    let is_public =
-        |t: &Target| t.status == "published" && t.published_at.is_some_and(|p| p <= now);
+    let is_public = |t: &Target| public_at(t.status, t.published_at, now);
     let targets_changed = targets
         .values()
         .filter(|t| is_public(t))
@@ -154,7 +127,7 @@ pub struct Suggestion {
 
 /// Up to `limit` published articles sharing the most tags with article `id`, newest first
 /// among equals, leaving out `id` itself and `exclude`.
-fn suggestions(
+pub(in crate::db) fn suggestions(
     conn: &mut Conn,
     id: i64,
     exclude: &[i64],
@@ -172,8 +145,8 @@ fn suggestions(
         .filter(article_tags::tag_id.eq_any(&own_tags))
         .filter(articles::id.ne(id))
         .filter(articles::id.ne_all(exclude))
-        .filter(articles::status.eq("published"))
-        .filter(articles::published_at.le(super::now()))
+        .filter(articles::status.eq(ArticleStatus::Published.as_str()))
+        .filter(articles::published_at.le(crate::db::now()))
         .group_by((
             articles::id,
             articles::slug,
@@ -204,23 +177,8 @@ fn suggestions(
         .collect())
 }
 
-/// The curated related links of a visible article, then, up to `limit` in all, suggestions.
-pub fn related(
-    conn: &mut Conn,
-    key: &ArticleKey,
-    vis: Visibility,
-    limit: i64,
-) -> StoreResult<(Vec<Related>, Vec<Suggestion>)> {
-    let row = find_row(conn, key, vis)?;
-    let mut curated = related_of(conn, row.id)?;
-    curated.links.truncate(limit as usize);
-    let room = limit - curated.links.len() as i64;
-    let suggested = suggestions(conn, row.id, &curated.target_ids, room)?;
-    Ok((curated.links, suggested))
-}
-
 /// Replaces the related links of `article_id`; `field` names the list in error messages.
-pub(super) fn set_related(
+pub(in crate::db) fn set_related(
     conn: &mut Conn,
     article_id: i64,
     links: &[RelatedSpec],
@@ -284,27 +242,4 @@ pub(super) fn set_related(
     } else {
         Err(StoreError::Invalid(errors))
     }
-}
-
-/// Replaces an article's related links; returns them as read.
-pub fn replace_related(
-    conn: &mut Conn,
-    key: &ArticleKey,
-    links: &[RelatedSpec],
-    now: NaiveDateTime,
-    check: Check<'_>,
-) -> StoreResult<Vec<Related>> {
-    super::write(conn, |conn| {
-        let current = find(conn, key, Visibility::All)?;
-        check(&current)?;
-        let id = current.row.id;
-        set_related(conn, id, links, "")?;
-        diesel::update(articles::table.filter(articles::id.eq(id)))
-            .set(articles::updated_at.eq(now))
-            .execute(conn)?;
-        revisions::record(conn, id, now)?;
-        let updated = find_row(conn, &ArticleKey::Id(id), Visibility::All)?;
-        super::articles::emit(conn, Some(&current.row), Some(&updated), now)?;
-        Ok(related_of(conn, id)?.links)
-    })
 }

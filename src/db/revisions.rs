@@ -4,7 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::articles::{ArticleKey, TagRef, Visibility, find_row, tags_of};
+use super::articles::model::{ArticleKey, ArticleStatus, TagRef, Visibility};
+use super::articles::read::{find_row, tags_of};
 use super::related::RelatedSpec;
 use super::{Conn, Page, StoreError, StoreResult};
 use crate::schema::{article_revisions, articles, related_links};
@@ -16,44 +17,13 @@ pub struct Snapshot {
     pub slug: String,
     pub summary: String,
     pub body: String,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub byline: Option<String>,
     pub feature_image_url: Option<String>,
     /// Tags in display order, as `(slug, name)`.
     pub tags: Vec<(String, String)>,
-    pub related: Vec<SnapshotLink>,
-}
-
-/// A related link in a snapshot: internal ones by the target's slug at the time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum SnapshotLink {
-    Internal {
-        slug: String,
-    },
-    External {
-        url: String,
-        title: Option<String>,
-        summary: String,
-    },
-}
-
-impl From<&SnapshotLink> for RelatedSpec {
-    fn from(link: &SnapshotLink) -> Self {
-        match link {
-            SnapshotLink::Internal { slug } => Self::Internal { slug: slug.clone() },
-            SnapshotLink::External {
-                url,
-                title,
-                summary,
-            } => Self::External {
-                url: url.clone(),
-                title: title.clone(),
-                summary: summary.clone(),
-            },
-        }
-    }
+    pub related: Vec<RelatedSpec>,
 }
 
 /// One stored revision.
@@ -112,8 +82,8 @@ fn snapshot(conn: &mut Conn, id: i64) -> StoreResult<Snapshot> {
             Some(t) => slugs
                 .iter()
                 .find(|(id, _)| *id == t)
-                .map(|(_, slug)| SnapshotLink::Internal { slug: slug.clone() }),
-            None => Some(SnapshotLink::External {
+                .map(|(_, slug)| RelatedSpec::Internal { slug: slug.clone() }),
+            None => Some(RelatedSpec::External {
                 url: url.unwrap_or_default(),
                 title,
                 summary: summary.unwrap_or_default(),
@@ -177,17 +147,9 @@ pub fn list(
     if let Some(before) = before {
         query = query.filter(article_revisions::number.lt(before));
     }
-    let mut rows: Vec<RevisionRow> = query.limit(limit + 1).load(conn)?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(Revision::try_from)
-            .collect::<StoreResult<_>>()?,
-        total,
-        has_more,
-    })
+    let rows: Vec<RevisionRow> = query.limit(super::overfetch(limit)).load(conn)?;
+    Page::overfetched(rows, limit, total)
+        .try_map(|rows| rows.into_iter().map(Revision::try_from).collect())
 }
 
 /// Revision `number` of an article.

@@ -7,6 +7,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Timestamp};
 
+use super::articles::model::ArticleStatus;
 use super::{Conn, Page, StoreError, StoreResult};
 use crate::content::tag_slug;
 use crate::schema::{article_tags, articles, tag_counts, tags};
@@ -123,7 +124,8 @@ fn in_scope(conn: &Conn, scope: TagScope, now: NaiveDateTime) -> TagFilter {
                 diesel::dsl::sql::<Bool>(&format!(
                     "EXISTS (SELECT 1 FROM article_tags at JOIN {articles} \
                      ON a.id = at.article_id WHERE at.tag_id = tags.id \
-                     AND a.status = 'published' AND a.published_at <= "
+                     AND a.status = '{}' AND a.published_at <= ",
+                    ArticleStatus::Published
                 ))
                 .bind::<Timestamp, _>(now)
                 .sql(")"),
@@ -152,14 +154,14 @@ fn public_counts(
     // article's index entry.
     let not_due: Vec<(i64, i64)> = articles::table
         .inner_join(article_tags::table)
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(ArticleStatus::Published.as_str()))
         .filter(articles::published_at.gt(now))
         .group_by(article_tags::tag_id)
         .select((article_tags::tag_id, count_star()))
         .load(conn)?;
     let undated: Vec<(i64, i64)> = articles::table
         .inner_join(article_tags::table)
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(ArticleStatus::Published.as_str()))
         .filter(articles::published_at.is_null())
         .group_by(article_tags::tag_id)
         .select((article_tags::tag_id, count_star()))
@@ -203,14 +205,8 @@ pub fn list(
     if let Some(after) = after {
         query = query.filter(tags::slug.gt(after.to_owned()));
     }
-    let mut rows: Vec<TagRow> = query.limit(limit + 1).load(conn)?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok(Page {
-        items: with_counts(conn, rows, now)?,
-        total,
-        has_more,
-    })
+    let rows: Vec<TagRow> = query.limit(super::overfetch(limit)).load(conn)?;
+    Ok(Page::overfetched(rows, limit, total).try_map(|rows| with_counts(conn, rows, now))?)
 }
 
 fn find_row(conn: &mut Conn, slug: &str) -> StoreResult<TagRow> {

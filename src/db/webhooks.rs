@@ -113,19 +113,13 @@ pub fn create(conn: &mut Conn, new: &NewWebhook, now: NaiveDateTime) -> StoreRes
 /// One page of subscriptions in id (creation) order, starting after the id `after`.
 pub fn list(conn: &mut Conn, after: Option<i64>, limit: i64) -> StoreResult<Page<WebhookRow>> {
     let total = webhooks::table.select(count_star()).get_result(conn)?;
-    let mut rows: Vec<WebhookRow> = webhooks::table
+    let rows: Vec<WebhookRow> = webhooks::table
         .filter(webhooks::id.gt(after.unwrap_or(0)))
         .order(webhooks::id)
-        .limit(limit + 1)
+        .limit(super::overfetch(limit))
         .select(WebhookRow::as_select())
         .load(conn)?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok(Page {
-        items: rows,
-        total,
-        has_more,
-    })
+    Ok(Page::overfetched(rows, limit, total))
 }
 
 pub fn find(conn: &mut Conn, id: i64) -> StoreResult<WebhookRow> {
@@ -187,20 +181,14 @@ pub fn deliveries(
         .filter(of_webhook)
         .select(count_star())
         .get_result(conn)?;
-    let mut rows: Vec<DeliveryRow> = webhook_deliveries::table
+    let rows: Vec<DeliveryRow> = webhook_deliveries::table
         .filter(of_webhook)
         .filter(webhook_deliveries::id.lt(before.unwrap_or(i64::MAX)))
         .order(webhook_deliveries::id.desc())
-        .limit(limit + 1)
+        .limit(super::overfetch(limit))
         .select(DeliveryRow::as_select())
         .load(conn)?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok(Page {
-        items: rows,
-        total,
-        has_more,
-    })
+    Ok(Page::overfetched(rows, limit, total))
 }
 
 pub fn find_delivery(conn: &mut Conn, webhook_id: i64, id: i64) -> StoreResult<DeliveryRow> {
@@ -268,7 +256,6 @@ pub fn redeliver(
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub id: i64,
-    pub webhook_id: i64,
     pub event: String,
     pub payload: String,
     pub url: String,
@@ -365,26 +352,23 @@ fn lease(conn: &mut Conn, ids: &[i64], lease_until: NaiveDateTime) -> QueryResul
             webhook_deliveries::attempting_until.eq(Some(lease_until)),
         ))
         .execute(conn)?;
-    let rows: Vec<(i64, i64, String, String, String, String)> = webhook_deliveries::table
+    let mut rows: Vec<(i64, String, String, String, String)> = webhook_deliveries::table
         .inner_join(webhooks::table)
         .filter(webhook_deliveries::id.eq_any(ids))
         .order(webhook_deliveries::id)
         .select((
             webhook_deliveries::id,
-            webhook_deliveries::webhook_id,
             webhook_deliveries::event,
             webhook_deliveries::payload,
             webhooks::url,
             webhooks::secret,
         ))
         .load(conn)?;
-    let mut rows = rows;
     rows.sort_by_key(|row| ids.iter().position(|&id| id == row.0));
     Ok(rows
         .into_iter()
-        .map(|(id, webhook_id, event, payload, url, secret)| Claimed {
+        .map(|(id, event, payload, url, secret)| Claimed {
             id,
-            webhook_id,
             event,
             payload,
             url,

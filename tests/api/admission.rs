@@ -7,7 +7,8 @@
 //!   their turn), expensive ones already at their smaller share of it;
 //! - the spec documents both on every read admission may refuse.
 
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -278,7 +279,7 @@ async fn the_spec_documents_429_and_503_on_every_read_admission_may_refuse() {
         let Some(read) = item.get("get") else {
             continue;
         };
-        if !gazette::admission::reads_database(path) {
+        if !gazette::middleware::admission::reads_database(path) {
             continue;
         }
         reads += 1;

@@ -3,7 +3,8 @@
 //! the list (teasers, sorting, cursor pagination, tag filters), updates, related links and
 //! deletion. Every test runs on its own fresh database.
 
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 use actix_web::http::Method;
 use chrono::{DateTime, Duration, Utc};

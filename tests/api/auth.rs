@@ -2,7 +2,8 @@
 //! reads are open unless content keys are required, revoked keys stop working at once, and
 //! keys are stored only as hashes.
 
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 use actix_web::http::Method;
 use actix_web::test::TestRequest;

@@ -3,11 +3,13 @@
 //! hold no connection (so an import never starves reads), and leap seconds are refused
 //! wherever a time is accepted.
 
+use crate::support::common;
+
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::support::*;
 use actix_web::http::Method;
+use common::*;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};

@@ -1,7 +1,8 @@
 //! The real `gazette` binary: key management, migrations, the OpenAPI printout, and `serve`
 //! with the demo content, over real HTTP, ending with a graceful shutdown on SIGTERM.
 
-use crate::support::{backend, binary};
+use crate::support::backend;
+use crate::support::binary;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -8,7 +8,9 @@
 //! each article holding exactly the last version acknowledged, with the list's total equal to
 //! the number of articles acknowledged.
 
-use crate::support::{backend, binary, load};
+use crate::support::backend;
+use crate::support::binary;
+use crate::support::load;
 
 use std::collections::HashMap;
 use std::sync::RwLock;

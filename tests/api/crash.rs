@@ -9,7 +9,9 @@
 //! and a search for a word found in only one body finds exactly that article, while a word
 //! only in a body that was replaced (or never stored) finds nothing.
 
-use crate::support::{backend, binary, load};
+use crate::support::backend;
+use crate::support::binary;
+use crate::support::load;
 
 use std::collections::HashMap;
 use std::path::Path;

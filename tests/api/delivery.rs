@@ -2,7 +2,8 @@
 //! requests (If-None-Match, If-Modified-Since → 304), Cache-Control and Vary, gzip and
 //! brotli by Accept-Encoding, and CORS (any origin reads, only listed origins write).
 
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

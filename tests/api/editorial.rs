@@ -1,12 +1,14 @@
 //! The editorial workflow: scheduling and editorial lists, optimistic concurrency with
 //! If-Match, revisions, slug history.
 
+use crate::support::common;
+
 use std::rc::Rc;
 
-use crate::support::*;
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
 use chrono::{Duration, Utc};
+use common::*;
 use gazette::config::Settings;
 use serde_json::{Value, json};
 

@@ -5,6 +5,7 @@
 //! reason, never what the receiver said, nor anything that tells an open port from a closed
 //! one. Everything runs on loopback, without a network.
 
+use crate::support::common;
 use crate::support::receiver;
 
 use std::collections::VecDeque;
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::Method;
 use serde_json::{Value, json};
 
-use crate::support::*;
+use common::*;
 use gazette::config::Settings;
 use gazette::db::{self, webhooks as store};
 use gazette::egress::{self, GuardedResolver};

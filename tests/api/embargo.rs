@@ -7,7 +7,8 @@
 //! every answer must be byte-identical: status, headers (but `Date` and `X-Request-Id`) and
 //! body.
 
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 use actix_web::http::Method;
 use actix_web::test::TestRequest;

@@ -5,6 +5,7 @@
 //! real binary, bombs that inflate to hundreds of MiB leave its peak memory where it was.
 
 use crate::support::binary;
+use crate::support::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -16,7 +17,7 @@ use actix_web::test::TestRequest;
 use flate2::{Compress, Compression, Crc, FlushCompress};
 use serde_json::{Value, json};
 
-use crate::support::*;
+use common::*;
 
 const MIB: usize = 1024 * 1024;
 /// What each bomb inflates to, in MiB.

@@ -1,7 +1,8 @@
 //! `/feed.atom` and `/sitemap.xml`, parsed as XML: what they list, in what order, with what
 //! fields, and that they are conditional like the JSON routes.
 
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 use std::collections::BTreeSet;
 

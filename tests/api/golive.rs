@@ -2,7 +2,8 @@
 //! announced (`article.published`) exactly once, however many replicas watch the database,
 //! and becomes searchable. Every test runs on its own fresh database.
 
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::Method;
 use chrono::Utc;
 use diesel::prelude::*;
-use gazette::db::{self, live};
+use gazette::db;
 use gazette::golive::GoLiveWorker;
 use serde_json::{Value, json};
 
@@ -134,7 +135,7 @@ async fn replicas_on_one_database_announce_each_due_article_once() {
             let pool = db::open(ctx.db_url(), 2).unwrap();
             std::thread::spawn(move || {
                 for _ in 0..20 {
-                    live::go_live(&mut pool.get().unwrap(), db::now(), 5).unwrap();
+                    db::articles::go_live(&mut pool.get().unwrap(), db::now(), 5).unwrap();
                 }
             })
         })
@@ -172,15 +173,18 @@ async fn the_go_live_step_takes_only_due_articles_and_says_when_the_next_is_due(
     create_article(&ctx, &app, json!({"title": "Draft"})).await;
     let conn = &mut *ctx.pool.get().unwrap();
     let now = db::now();
-    let first = live::go_live(conn, now, 100).unwrap();
+    let first = db::articles::go_live(conn, now, 100).unwrap();
     assert_eq!(first.published, 0);
     let soon = first.next_due.expect("a due time");
     assert!(soon > now && soon <= now + chrono::Duration::milliseconds(400));
 
     let later = soon + chrono::Duration::milliseconds(1);
-    let second = live::go_live(conn, later, 100).unwrap();
+    let second = db::articles::go_live(conn, later, 100).unwrap();
     assert_eq!(second.published, 1);
     let tomorrow = second.next_due.expect("the next due time");
     assert!(tomorrow > now + chrono::Duration::hours(23), "{tomorrow}");
-    assert_eq!(live::go_live(conn, later, 100).unwrap().published, 0);
+    assert_eq!(
+        db::articles::go_live(conn, later, 100).unwrap().published,
+        0
+    );
 }

@@ -15,7 +15,8 @@
 //!   browser can read the 429 (CORS);
 //! - request headers over 16 KiB are a 431.
 
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 use actix_http::HttpMessage;
 use actix_web::http::Method;
@@ -858,7 +859,7 @@ async fn browsers_can_read_429s() {
 // ---------------------------------------------------------------------------------------
 
 /// The documented limit on the request headers, in bytes (written out rather than taken
-/// from `gazette::guard`, so that a changed limit fails here).
+/// from `gazette::middleware::screen`, so that a changed limit fails here).
 const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// The bytes of `req`'s headers as sent on the wire: `name: value\r\n` each.

@@ -1,7 +1,7 @@
-//! The integration tests, in one binary: each module is the tests of one subject, and
-//! `support` holds what they share. Every test makes its own database (a SQLite file, or a
-//! PostgreSQL database when `GAZETTE_TEST_POSTGRES` is set), so all of them run in one
-//! process, side by side. One subject: `cargo test --test api replicas::`.
+//! The integration tests: one binary, a module per area. Each test builds the app `main`
+//! builds, on a fresh SQLite file or, with `GAZETTE_TEST_POSTGRES`, a fresh PostgreSQL
+//! database (`support::common::Ctx`). `tests/queries.rs` is a binary of its own: it counts
+//! every statement the process runs, which other tests running beside it would disturb.
 
 mod support;
 
@@ -25,13 +25,13 @@ mod limits;
 mod openapi;
 mod operations;
 mod previews;
-mod queries;
 mod replica_races;
 mod replicas;
 mod responses;
 mod search;
 mod seed_article;
 mod smoke;
+mod spec_examples;
 mod tag_counts;
 mod tags;
 mod transfer;

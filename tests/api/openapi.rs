@@ -1,9 +1,11 @@
 //! The OpenAPI document: committed, complete, and true to the routes the app serves.
 
+use crate::support::common;
+
 use std::path::Path;
 
-use crate::support::*;
 use actix_web::http::Method;
+use common::*;
 use serde_json::Value;
 
 const REGENERATE: &str = "cargo run -q -- openapi > openapi/openapi.json";

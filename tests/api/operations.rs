@@ -13,7 +13,8 @@
 //!   that allows nothing, except the docs UI's, which allows its own scripts only.
 
 use crate::support::binary;
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

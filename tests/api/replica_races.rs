@@ -4,6 +4,7 @@
 //! at once leave one demo newsroom and no error. On SQLite, or on PostgreSQL with
 //! `GAZETTE_TEST_POSTGRES`.
 
+use crate::support::common;
 use crate::support::receiver;
 
 use std::sync::{Arc, Barrier};
@@ -14,7 +15,7 @@ use actix_web::test as actix_test;
 use chrono::Duration as Span;
 use serde_json::json;
 
-use crate::support::*;
+use common::*;
 use gazette::app::{self, Prepared};
 use gazette::config::Settings;
 use gazette::db::{self, StoreError, webhooks as store};

@@ -13,7 +13,9 @@
 //! The nginx part needs an `nginx` binary (on `PATH`, or `/usr/sbin/nginx`) and is skipped
 //! with a message without one.
 
-use crate::support::{backend, binary, receiver};
+use crate::support::backend;
+use crate::support::binary;
+use crate::support::receiver;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,8 @@
 //! a write through another app on the same database, after a change made with no HTTP at
 //! all, and when a scheduled article's time comes.
 
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 use std::time::Duration;
 

@@ -1,7 +1,8 @@
 //! Finding articles: full-text search (`q`), date filters, sparse `fields`, the `Link`
 //! header of paged lists, and an article's related reading (curated, then suggested).
 
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 use std::collections::BTreeSet;
 

@@ -1,7 +1,9 @@
 //! Rebuilds the page in `../shared/fixtures/seed-article.txt` through the API and reads it
 //! back in one request.
 
-use crate::support::*;
+use crate::support::common;
+
+use common::*;
 use serde_json::{Value, json};
 
 /// The parts of the seed page.

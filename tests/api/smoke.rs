@@ -1,4 +1,5 @@
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 #[actix_web::test]
 async fn health_answers() {

@@ -4,7 +4,8 @@
 //! of write and as scheduled articles come due, and the public list shows exactly the tags a
 //! public article carries.
 
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 use chrono::{Duration, Utc};
 use diesel::prelude::*;

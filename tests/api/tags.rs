@@ -3,7 +3,8 @@
 //! them), and tags created implicitly by article writes. Every test runs on its own fresh
 //! database.
 
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 use actix_web::http::Method;
 use chrono::{Duration, Utc};

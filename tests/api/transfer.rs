@@ -2,13 +2,15 @@
 //! imports, all-or-nothing failures naming the line and field, forward related links,
 //! `POST /api/v1/import`, and bounded memory on a large import.
 
+use crate::support::common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::*;
 use actix_web::http::Method;
+use common::*;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 

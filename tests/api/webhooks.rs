@@ -3,6 +3,7 @@
 //! POSTing signed payloads to a real receiver on loopback, retrying a failing one, and
 //! redelivering on request. Every test runs on its own fresh database.
 
+use crate::support::common;
 use crate::support::receiver;
 
 use std::time::{Duration, Instant};
@@ -11,7 +12,7 @@ use actix_web::http::Method;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use crate::support::*;
+use common::*;
 use gazette::config::Settings;
 use gazette::db::{self, webhooks as store};
 use gazette::webhooks::{Worker, WorkerConfig};

@@ -2,13 +2,15 @@
 //! stays in the outbox across a graceful stop (SIGTERM) and reaches the receiver once it is
 //! up and the server has been restarted.
 
-use crate::support::{backend, binary, receiver};
+use crate::support::backend;
+use crate::support::binary;
+use crate::support::receiver;
 
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use binary::{Server, admin_key, client};
+use binary::{Server, admin_key, client, free_port};
 use receiver::Receiver;
 
 /// Server settings: one worker is plenty, retries come quickly, and the receiver's host
@@ -84,9 +86,8 @@ fn a_delivery_to_a_receiver_that_is_down_survives_a_restart() {
     let db = std::path::PathBuf::from(backend::fresh_database(dir.path(), "webhooks"));
     let key = admin_key(dir.path(), &db, "hooks");
 
-    // Nobody listens on the receiver's port yet (it is held, so that nothing else takes it).
-    let reserved = Receiver::reserve();
-    let port = reserved.port();
+    // Nobody listens on the receiver's port yet.
+    let port = free_port();
     let mut server = Server::start(dir.path(), &db, &ENV);
     let hook = post(
         &server,
@@ -116,7 +117,7 @@ fn a_delivery_to_a_receiver_that_is_down_survives_a_restart() {
     );
 
     // The receiver comes up; then the server, which finds the delivery still pending.
-    let receiver = reserved.start(&[]);
+    let receiver = Receiver::start_at(port, &[]).expect("the receiver's port is still free");
     let server = server.restart();
     let got = receiver.wait_for(1, Duration::from_secs(30));
     let req = &got[0];

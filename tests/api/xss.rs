@@ -9,7 +9,8 @@
 //! as the plain strings sent, and search highlights escape the payload text around their
 //! `<mark>`s.
 
-use crate::support::*;
+use crate::support::common;
+use common::*;
 
 use serde_json::{Value, json};
 

@@ -42,11 +42,7 @@ impl ToSchema for TagName {}
 )]
 pub struct InternalLinkInput {
     /// The slug of an existing article (not this one).
-    #[schema(
-        max_length = 80,
-        pattern = r"^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-        example = "harbour-dredging-begins"
-    )]
+    #[schema(max_length = 80, pattern = "slug", example = "harbour-dredging-begins")]
     slug: String,
 }
 
@@ -61,22 +57,15 @@ pub struct ExternalLinkInput {
     /// An absolute http or https URL with a host name.
     #[schema(
         max_length = 2048,
-        pattern = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][^\s\x00-\x1F\x7F-\x9F]*)?$",
+        pattern = "http-url",
         example = "https://example.org/report"
     )]
     url: String,
     /// A one-sentence teaser.
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
-    )]
+    #[schema(min_length = 1, max_length = 2000, pattern = "required-text")]
     summary: String,
     /// Shown as the link's headline; `null` or absent when the page has none.
-    #[schema(
-        max_length = 300,
-        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
-    )]
+    #[schema(max_length = 300, pattern = "text")]
     title: Option<String>,
 }
 
@@ -109,37 +98,24 @@ pub struct RelatedInput {
     "status": "published",
     "tags": ["City Hall", "transport"],
     "related": [
-        {"slug": "ferry-timetable-changes"},
+        {"slug": "ferry-timetable-winter-changes"},
         {"url": "https://example.org/tram-plan", "summary": "The full extension plan.", "title": "Tram plan"}
     ]
 }))]
 pub struct ArticleCreate {
     /// The headline.
-    #[schema(
-        min_length = 1,
-        max_length = 300,
-        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
-    )]
+    #[schema(min_length = 1, max_length = 300, pattern = "required-text")]
     pub title: String,
     /// Derived from the title when absent (made unique with `-2`, `-3`, …); an explicit
     /// slug already in use is a 409. Lowercase letters, digits and single hyphens, with at
     /// least one letter (all-digit keys are ids).
-    #[schema(
-        max_length = 80,
-        pattern = r"^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$"
-    )]
+    #[schema(max_length = 80, pattern = "slug")]
     pub slug: Option<String>,
     /// A one-sentence teaser.
-    #[schema(
-        max_length = 2000,
-        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
-    )]
+    #[schema(max_length = 2000, pattern = "text")]
     pub summary: Option<String>,
     /// Markdown (CommonMark with tables, strikethrough and footnotes).
-    #[schema(
-        max_length = 1048576,
-        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
-    )]
+    #[schema(max_length = 1048576, pattern = "text")]
     pub body: Option<String>,
     /// Default `draft`. Publishing without `published_at` stamps the current time.
     pub status: Option<ArticleStatus>,
@@ -150,16 +126,10 @@ pub struct ArticleCreate {
     /// Related reading, in order.
     #[schema(value_type = Option<Vec<RelatedLinkSchema>>, max_items = 50)]
     pub related: Option<Vec<RelatedInput>>,
-    #[schema(
-        max_length = 200,
-        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
-    )]
+    #[schema(max_length = 200, pattern = "text")]
     pub byline: Option<String>,
     /// An absolute http or https URL with a host name.
-    #[schema(
-        max_length = 2048,
-        pattern = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][^\s\x00-\x1F\x7F-\x9F]*)?$"
-    )]
+    #[schema(max_length = 2048, pattern = "http-url")]
     pub feature_image_url: Option<String>,
 }
 
@@ -174,17 +144,17 @@ pub struct ArticlePatch {
         value_type = String,
         min_length = 1,
         max_length = 300,
-        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+        pattern = "required-text"
     )]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = String, max_length = 80, pattern = r"^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
+    #[schema(value_type = String, max_length = 80, pattern = "slug")]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = String, max_length = 2000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
+    #[schema(value_type = String, max_length = 2000, pattern = "text")]
     pub summary: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = String, max_length = 1048576, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
+    #[schema(value_type = String, max_length = 1048576, pattern = "text")]
     pub body: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
     #[schema(value_type = ArticleStatus)]
@@ -201,13 +171,13 @@ pub struct ArticlePatch {
     #[schema(value_type = Vec<RelatedLinkSchema>, max_items = 50)]
     pub related: Option<Vec<RelatedInput>>,
     #[serde(default, deserialize_with = "validate::nullable")]
-    #[schema(value_type = Option<String>, max_length = 200, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
+    #[schema(value_type = Option<String>, max_length = 200, pattern = "text")]
     pub byline: Option<Option<String>>,
     #[serde(default, deserialize_with = "validate::nullable")]
     #[schema(
         value_type = Option<String>,
         max_length = 2048,
-        pattern = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][^\s\x00-\x1F\x7F-\x9F]*)?$"
+        pattern = "http-url"
     )]
     pub feature_image_url: Option<Option<String>>,
 }
@@ -334,7 +304,7 @@ impl ArticleCreate {
             summary,
             rendered: render_body(&body)?,
             body,
-            status: self.status.unwrap_or(ArticleStatus::Draft).as_str(),
+            status: self.status.unwrap_or(ArticleStatus::Draft),
             published_at: self.published_at.map(naive),
             byline: self.byline,
             feature_image_url: self.feature_image_url,
@@ -389,7 +359,7 @@ impl ArticlePatch {
             slug: self.slug,
             summary: self.summary,
             body,
-            status: self.status.map(ArticleStatus::as_str),
+            status: self.status,
             published_at: self.published_at.map(|p| p.map(naive)),
             byline: self.byline,
             feature_image_url: self.feature_image_url,

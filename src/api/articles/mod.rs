@@ -1,22 +1,21 @@
 //! `/api/v1/articles`: reading and writing articles and their related links.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use actix_web::http::header::{self, HeaderValue, HttpDate, LastModified};
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
-mod cache;
 mod input;
+mod list;
 mod model;
 mod previews;
 mod revisions;
 mod write;
 
-pub use cache::ArticleCache;
 pub use input::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, related_specs};
+pub use list::{ArticleSort, list_articles};
 pub use model::{
     Article, ArticleList, ArticleStatus, ArticleTeaser, RelatedKind, RelatedLink, RelatedList,
     RelatedSource, Share, ShareLinks,
@@ -30,110 +29,12 @@ pub use revisions::{get_revision, list_revisions, restore_revision};
 pub use write::{create_article, delete_article, replace_related, update_article};
 
 use crate::api::extract::{ApiQuery, Reader};
-use crate::api::pagination::{self, ListMeta};
+use crate::api::pagination::{self};
+use crate::api::problems;
 use crate::api::{SPARSE_JSON, State, field_names, keep_fields, parse_fields, validate};
-use crate::db::articles::{ArticleKey, EditorialState, Filters, Visibility};
-use crate::db::{self, StoreError, StoreResult, articles as store, related as links, search};
-use crate::delivery::{self, Coding};
+use crate::db::articles::{ArticleKey, Visibility};
+use crate::db::{self, StoreError, StoreResult, articles as store};
 use crate::error::{ApiError, Problem};
-
-/// Sort orders for the article list.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-pub enum ArticleSort {
-    #[serde(rename = "-published_at")]
-    PublishedDesc,
-    #[serde(rename = "published_at")]
-    PublishedAsc,
-    #[serde(rename = "-updated_at")]
-    UpdatedDesc,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListArticlesParams {
-    /// Page size, 1–100.
-    #[serde(default, deserialize_with = "validate::present")]
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20)]
-    limit: Option<String>,
-    /// `next_cursor` from the previous page.
-    #[serde(default, deserialize_with = "validate::present")]
-    cursor: Option<String>,
-    /// Full-text search over title, summary, body and tag names: every word must match, the
-    /// last one as a prefix (`harb` finds "harbour"). Results come most relevant first (or in
-    /// `sort` order when given), each with a `highlight`. Blank means no search.
-    #[serde(default, deserialize_with = "validate::present")]
-    #[param(max_length = 200)]
-    q: Option<String>,
-    /// Only articles with this tag (slug); repeat for articles having all of them (at most
-    /// 50 times).
-    #[serde(default)]
-    #[param(style = Form, explode, max_items = 50)]
-    tag: Vec<String>,
-    /// Only articles published strictly after this time (RFC 3339).
-    #[serde(default, deserialize_with = "validate::present")]
-    #[param(value_type = Option<String>, format = DateTime)]
-    published_after: Option<String>,
-    /// Only articles published strictly before this time (RFC 3339).
-    #[serde(default, deserialize_with = "validate::present")]
-    #[param(value_type = Option<String>, format = DateTime)]
-    published_before: Option<String>,
-    /// The order: newest published first (the default of lists), oldest first, or last
-    /// updated first. Searches come by relevance unless this is given.
-    #[serde(default, deserialize_with = "validate::present")]
-    #[param(value_type = Option<ArticleSort>)]
-    sort: Option<String>,
-    /// Comma-separated teaser members to return, e.g. `slug,title`; the others are left out
-    /// and the response is `application/vnd.gazette.sparse+json`.
-    #[serde(default, deserialize_with = "validate::present")]
-    fields: Option<String>,
-    /// Admin key only: list articles in this editorial state instead of the published ones
-    /// (`scheduled` is published with a `published_at` still to come).
-    #[serde(default, deserialize_with = "validate::present")]
-    #[param(value_type = Option<EditorialStatus>)]
-    status: Option<String>,
-}
-
-/// Editorial states an admin list can show.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum EditorialStatus {
-    Draft,
-    Scheduled,
-    Published,
-    Archived,
-}
-
-/// Who may see what a list shows: the public, or an admin asking for one editorial state.
-fn list_visibility(reader: &Reader, status: Option<&str>) -> Result<Visibility, ApiError> {
-    let now = db::now();
-    let Some(status) = status else {
-        return Ok(Visibility::Public { now });
-    };
-    let state = match status {
-        "draft" => EditorialState::Draft,
-        "scheduled" => EditorialState::Scheduled,
-        "published" => EditorialState::Published,
-        "archived" => EditorialState::Archived,
-        other => {
-            return Err(pagination::query_error(
-                "status",
-                format!("must be one of draft, scheduled, published, archived, got '{other}'"),
-            ));
-        }
-    };
-    match reader.scope {
-        _ if reader.is_admin() => Ok(Visibility::State(state, now)),
-        Some(_) => Err(ApiError::Forbidden(
-            "Listing by `status` needs an admin key; the key sent may only read.".to_owned(),
-        )),
-        None => Err(ApiError::Unauthorized {
-            detail: "Listing by `status` needs an admin key: send `Authorization: Bearer <key>`."
-                .to_owned(),
-            invalid_token: false,
-        }),
-    }
-}
 
 /// Query parameters of a single article.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -157,7 +58,6 @@ pub struct ListRelatedParams {
     limit: Option<String>,
 }
 
-static TEASER_FIELDS: LazyLock<Vec<String>> = LazyLock::new(field_names::<ArticleTeaser>);
 static ARTICLE_FIELDS: LazyLock<Vec<String>> = LazyLock::new(field_names::<Article>);
 
 /// A JSON response, or its sparse form keeping only `fields` of `item` (or of each of
@@ -181,206 +81,12 @@ fn json_response(
     Ok(HttpResponse::Ok().content_type(SPARSE_JSON).json(value))
 }
 
-/// The most `tag` filters a list takes: each is a condition of the query.
-const MAX_TAG_FILTERS: usize = 50;
-
-fn time_param(name: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, ApiError> {
-    raw.map(|raw| match DateTime::parse_from_rfc3339(raw) {
-        Ok(t) if validate::is_leap_second(&t) => Err(pagination::query_error(
-            name,
-            format!("{}, got '{raw}'", validate::LEAP_SECOND),
-        )),
-        Ok(t) => Ok(t.naive_utc()),
-        Err(_) => Err(pagination::query_error(
-            name,
-            format!("must be an RFC 3339 date-time like 2026-11-01T00:00:00Z, got '{raw}'"),
-        )),
-    })
-    .transpose()
-}
-
-fn parse_sort(raw: Option<&str>) -> Result<store::Sort, ApiError> {
-    match raw {
-        None | Some("-published_at") => Ok(store::Sort::PublishedDesc),
-        Some("published_at") => Ok(store::Sort::PublishedAsc),
-        Some("-updated_at") => Ok(store::Sort::UpdatedDesc),
-        Some(other) => Err(pagination::query_error(
-            "sort",
-            format!("must be one of -published_at, published_at, -updated_at, got '{other}'"),
-        )),
-    }
-}
-
-fn sort_code(sort: store::Sort) -> &'static str {
-    match sort {
-        store::Sort::PublishedDesc => "pd",
-        store::Sort::PublishedAsc => "pa",
-        store::Sort::UpdatedDesc => "ud",
-    }
-}
-
 fn visibility(reader: &Reader) -> Visibility {
     if reader.is_admin() {
         Visibility::All
     } else {
         Visibility::Public { now: db::now() }
     }
-}
-
-/// List published articles.
-///
-/// Teasers (no body fields, no related links) in the requested order, newest published
-/// first by default, with cursor pagination: pass `meta.next_cursor` as `cursor` for the next
-/// page (or follow the `Link: <…>; rel="next"` header); the last page has `has_more: false`
-/// and `next_cursor: null`. With `q`, a full-text search ranked by relevance. Drafts,
-/// archived and scheduled articles are never listed.
-#[utoipa::path(
-    operation_id = "listArticles",
-    tag = "articles",
-    params(ListArticlesParams, crate::api::conditional::Conditional),
-    security(()),
-    responses(
-        (status = 200, description = "A page of article teasers.", body = ArticleList,
-            headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
-                ("Link" = String, description = "`<…>; rel=\"next\"` while there is a next page."),
-            )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`status` was asked for with a key that may only read.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/articles")]
-pub async fn list_articles(
-    state: State,
-    req: HttpRequest,
-    reader: Reader,
-    ApiQuery(params): ApiQuery<ListArticlesParams>,
-) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(params.limit.as_deref(), state.settings.limits.page_size)?;
-    let fields = parse_fields(params.fields.as_deref(), &TEASER_FIELDS)?;
-    if params.tag.len() > MAX_TAG_FILTERS {
-        return Err(pagination::query_error(
-            "tag",
-            format!(
-                "may be given at most {MAX_TAG_FILTERS} times, got {}",
-                params.tag.len()
-            ),
-        ));
-    }
-    let mut tags = params.tag;
-    tags.sort();
-    tags.dedup();
-    let filters = Filters {
-        tags,
-        published_after: time_param("published_after", params.published_after.as_deref())?,
-        published_before: time_param("published_before", params.published_before.as_deref())?,
-        visibility: list_visibility(&reader, params.status.as_deref())?,
-    };
-    let search_text = params.q.filter(|q| !q.trim().is_empty());
-    let (page, next_cursor) = match search_text {
-        Some(text) => {
-            if text.chars().count() > 200 {
-                return Err(pagination::query_error(
-                    "q",
-                    "must be at most 200 characters".to_owned(),
-                ));
-            }
-            // By relevance unless a sort is asked for.
-            let order = match params.sort.as_deref() {
-                None => search::SearchOrder::Relevance(
-                    params
-                        .cursor
-                        .as_deref()
-                        .map(|c| pagination::decode_rank("s", c))
-                        .transpose()?,
-                ),
-                Some(raw) => {
-                    let sort = parse_sort(Some(raw))?;
-                    let after = params
-                        .cursor
-                        .as_deref()
-                        .map(|c| pagination::decode_keyset(sort_code(sort), c))
-                        .transpose()?;
-                    search::SearchOrder::Sorted(sort, after)
-                }
-            };
-            let query = search::SearchQuery {
-                filters,
-                words: search::words(&text),
-                order,
-                limit,
-            };
-            let query_order = match &query.order {
-                search::SearchOrder::Relevance(_) => None,
-                search::SearchOrder::Sorted(sort, _) => Some(*sort),
-            };
-            let page = if query.words.is_empty() {
-                db::Page {
-                    items: Vec::new(),
-                    total: 0,
-                    has_more: false,
-                }
-            } else {
-                db::run(&state.pool, move |conn| search::search(conn, &query)).await?
-            };
-            let next = match (page.has_more, page.items.last(), &query_order) {
-                (true, Some(last), None) => last
-                    .hit
-                    .as_ref()
-                    .map(|hit| pagination::encode_rank("s", (hit.rank, last.row.id))),
-                (true, Some(last), Some(sort)) => Some(pagination::encode_keyset(
-                    sort_code(*sort),
-                    sort.key(&last.row),
-                )),
-                _ => None,
-            };
-            (page, next)
-        }
-        None => {
-            let sort = parse_sort(params.sort.as_deref())?;
-            let order = sort_code(sort);
-            let after = params
-                .cursor
-                .as_deref()
-                .map(|c| pagination::decode_keyset(order, c))
-                .transpose()?;
-            let query = store::ListQuery {
-                filters,
-                sort,
-                after,
-                limit,
-            };
-            let page = db::run(&state.pool, move |conn| store::list(conn, &query)).await?;
-            let next = match (page.has_more, page.items.last()) {
-                (true, Some(last)) => Some(pagination::encode_keyset(order, sort.key(&last.row))),
-                _ => None,
-            };
-            (page, next)
-        }
-    };
-    let site = &state.settings.site_url;
-    let link = next_cursor
-        .as_deref()
-        .map(|cursor| pagination::next_link(req.path(), req.query_string(), cursor));
-    let list = ArticleList {
-        meta: ListMeta::new(limit, page.total, next_cursor),
-        data: page
-            .items
-            .into_iter()
-            .map(|t| teaser_out(t, site))
-            .collect(),
-    };
-    let mut response = json_response(&list, fields.as_deref(), true)?;
-    if let Some(link) = link {
-        response.headers_mut().insert(
-            header::LINK,
-            header::HeaderValue::from_str(&link).map_err(|e| ApiError::Internal(e.to_string()))?,
-        );
-    }
-    Ok(response)
 }
 
 /// Get one article by slug or id.
@@ -401,15 +107,13 @@ pub async fn list_articles(
     responses(
         (status = 200, description = "The article.", body = Article,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Last-Modified" = String, description = "When the article, its tags or its related articles last changed."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
             )),
         (status = 301, description = "The article's slug changed: `Location` gives its current address.",
             headers(("Location" = String, description = "The article's current URL."))),
         (status = 304, description = "Not modified: the `If-None-Match` validator still matches, or nothing changed since `If-Modified-Since`."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::InvalidQuery),
+        (status = 401, response = problems::ReadUnauthorized),
         (status = 404, description = "No published article has this slug or id.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -424,111 +128,37 @@ pub async fn get_article(
     let fields = parse_fields(params.fields.as_deref(), &ARTICLE_FIELDS)?;
     let key = ArticleKey::parse(&key);
     let vis = visibility(&reader);
-    // The whole article as the public reads it is rendered once and served again while its
-    // stamp in the database stays the same.
-    let cache = &state.articles;
-    let cacheable = fields.is_none() && !reader.is_admin() && cache.enabled();
-    let cached = cacheable.then(|| cache.get(&key)).flatten();
-    let asked = key.clone();
-    let now = db::now();
-    // On SQLite the stamp is read right here when a connection is idle: a kept response
-    // is then served without leaving the worker.
-    if let Some(cached) = &cached
-        && let Some(Ok(Some(stamp))) =
-            db::run_here(&state.pool, |conn| Ok(store::stamp(conn, &key, now)?))
-        && stamp == cached.stamp
-    {
-        return Ok(cached_response(cached));
-    }
-    let read = db::run(&state.pool, move |conn| {
-        let stamp = match cacheable {
-            true => store::stamp(conn, &key, now)?,
-            false => None,
-        };
-        if let (Some(stamp), Some(cached)) = (&stamp, cached)
-            && cached.stamp == *stamp
-        {
-            return Ok(Read::Cached(cached));
-        }
-        let found = found_or_moved(conn, key, vis, store::find)?;
-        Ok(Read::Fresh(stamp, Box::new(found)))
+    let found = db::run(&state.pool, move |conn| {
+        found_or_moved(conn, key, vis, store::find)
     })
     .await?;
-    let (stamp, article) = match read {
-        Read::Cached(entry) => return Ok(cached_response(&entry)),
-        Read::Fresh(stamp, found) => match *found {
-            Found::Here(article) => (stamp, article),
-            Found::Moved(slug) => {
-                return Ok(moved(
-                    &format!("/api/v1/articles/{slug}"),
-                    req.query_string(),
-                ));
-            }
-        },
+    let article = match found {
+        Found::Here(article) => article,
+        Found::Moved(slug) => {
+            return Ok(moved(
+                &format!("/api/v1/articles/{slug}"),
+                req.query_string(),
+            ));
+        }
     };
-    let last_modified = article.last_modified;
     // An HTTP date has whole seconds: a change within the current second could follow
     // unseen, so no Last-Modified until the second has passed (RFC 9110, 8.8.2.2).
-    let last_modified = (db::now() - last_modified >= chrono::Duration::seconds(1))
+    let last_modified = (db::now() - article.last_modified >= chrono::Duration::seconds(1))
         .then(|| {
-            let modified = HttpDate::from(std::time::SystemTime::from(last_modified.and_utc()));
+            let modified =
+                HttpDate::from(std::time::SystemTime::from(article.last_modified.and_utc()));
             HeaderValue::from_str(&LastModified(modified).to_string())
                 .map_err(|e| ApiError::Internal(e.to_string()))
         })
         .transpose()?;
     let article = article_out(article, &state.settings.site_url);
-    let mut response = match fields {
-        Some(fields) => json_response(&article, Some(&fields), false)?,
-        None => {
-            let body = web::Bytes::from(
-                serde_json::to_vec(&article).map_err(|e| ApiError::Internal(e.to_string()))?,
-            );
-            let etag = HeaderValue::from_str(&delivery::entity_tag(&body, Coding::Identity))
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            // Kept once the second of its last change has passed, so that it carries its
-            // Last-Modified as every later response of the same content will.
-            if let (true, Some(stamp), Some(modified)) = (cacheable, stamp, &last_modified) {
-                let entry = cache::Rendered {
-                    stamp,
-                    body: body.clone(),
-                    etag: etag.clone(),
-                    last_modified: modified.clone(),
-                };
-                let weight = cache::weight(&asked, &entry);
-                cache.put(asked, Arc::new(entry), weight);
-            }
-            HttpResponse::Ok()
-                .content_type("application/json")
-                .insert_header((header::ETAG, etag))
-                .body(body)
-        }
-    };
-    match last_modified {
-        Some(modified) => {
-            response
-                .headers_mut()
-                .insert(header::LAST_MODIFIED, modified);
-        }
-        None => {
-            response.extensions_mut().insert(crate::responses::Unkept);
-        }
+    let mut response = json_response(&article, fields.as_deref(), false)?;
+    if let Some(modified) = last_modified {
+        response
+            .headers_mut()
+            .insert(header::LAST_MODIFIED, modified);
     }
     Ok(response)
-}
-
-fn cached_response(entry: &cache::Rendered) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header((header::ETAG, entry.etag.clone()))
-        .insert_header((header::LAST_MODIFIED, entry.last_modified.clone()))
-        .body(entry.body.clone())
-}
-
-/// What a read of one article found: a rendered response still current, or the article
-/// read afresh (with its stamp, when the public may see it).
-enum Read {
-    Cached(Arc<cache::Rendered>),
-    Fresh(Option<store::Stamp>, Box<Found<store::Article>>),
 }
 
 /// List an article's related reading.
@@ -547,17 +177,12 @@ enum Read {
     ),
     security(()),
     responses(
-        (status = 200, description = "The related links, curated then suggested.", body = RelatedList,
-            headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "How long caches may reuse the response."),
-            )),
+        (status = 200, description = "The related links, curated then suggested.", body = RelatedList),
         (status = 301, description = "The article's slug changed: `Location` gives the current address.",
             headers(("Location" = String, description = "The related list at the article's current URL."))),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A key was sent but is not valid, or reads need a key.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::InvalidQuery),
         (status = 404, description = "No published article has this slug or id.", body = Problem, content_type = "application/problem+json"),
+        problems::PublicRead,
     )
 )]
 #[get("/articles/{slug_or_id}/related")]
@@ -572,7 +197,7 @@ pub async fn list_related(
     let key = ArticleKey::parse(&key);
     let vis = visibility(&reader);
     let read =
-        move |conn: &mut db::Conn, key: &ArticleKey, vis| links::related(conn, key, vis, limit);
+        move |conn: &mut db::Conn, key: &ArticleKey, vis| store::related(conn, key, vis, limit);
     let (curated, suggested) = match db::run(&state.pool, move |conn| {
         found_or_moved(conn, key, vis, read)
     })

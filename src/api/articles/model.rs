@@ -1,7 +1,7 @@
 //! Articles as read: the response types and their construction from stored rows.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::pagination::ListMeta;
@@ -11,32 +11,7 @@ use crate::db::articles as store;
 use crate::db::related as links;
 use crate::db::search::{HIT_END, HIT_START};
 
-/// Where an article is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ArticleStatus {
-    Draft,
-    Published,
-    Archived,
-}
-
-impl ArticleStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-            Self::Archived => "archived",
-        }
-    }
-
-    pub(super) fn from_stored(s: &str) -> Self {
-        match s {
-            "published" => Self::Published,
-            "archived" => Self::Archived,
-            _ => Self::Draft,
-        }
-    }
-}
+pub use crate::db::articles::ArticleStatus;
 
 /// Whether a related link points into Gazette or elsewhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -75,18 +50,7 @@ pub struct RelatedLink {
     pub url: String,
 }
 
-/// Ready-made share links for the article's canonical URL and title.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ShareLinks {
-    pub x: String,
-    pub facebook: String,
-    pub linkedin: String,
-    pub whatsapp: String,
-    pub telegram: String,
-    pub reddit: String,
-    /// A `mailto:` link with the title as subject and the URL as body.
-    pub email: String,
-}
+pub use crate::content::ShareLinks;
 
 /// What a frontend needs for "Share the Article".
 #[derive(Debug, Serialize, ToSchema)]
@@ -114,9 +78,9 @@ pub struct Share {
     "updated_at": "2026-11-24T07:31:40Z",
     "tags": [{"slug": "city-hall", "name": "City Hall"}, {"slug": "transport", "name": "Transport"}],
     "related": [
-        {"kind": "internal", "source": "curated", "slug": "ferry-timetable-changes", "title": "Ferry Moves to Winter Timetable",
+        {"kind": "internal", "source": "curated", "slug": "ferry-timetable-winter-changes", "title": "Ferry Moves to Winter Timetable",
          "summary": "Two evening sailings are cut from 9 November.",
-         "url": "https://news.example.com/articles/ferry-timetable-changes"},
+         "url": "https://news.example.com/articles/ferry-timetable-winter-changes"},
         {"kind": "external", "source": "curated", "slug": null, "title": null, "summary": "The full extension plan.",
          "url": "https://example.org/tram-plan"}
     ],
@@ -273,15 +237,7 @@ pub(super) fn article_out(a: store::Article, site_url: &str) -> Article {
         share: Share {
             url: canonical_url.clone(),
             title: row.title.clone(),
-            links: ShareLinks {
-                x: links.x,
-                facebook: links.facebook,
-                linkedin: links.linkedin,
-                whatsapp: links.whatsapp,
-                telegram: links.telegram,
-                reddit: links.reddit,
-                email: links.email,
-            },
+            links,
         },
         canonical_url,
         slug: row.slug,
@@ -290,7 +246,7 @@ pub(super) fn article_out(a: store::Article, site_url: &str) -> Article {
         body: row.body,
         body_html: row.body_html,
         body_text: row.body_text,
-        status: ArticleStatus::from_stored(&row.status),
+        status: row.status,
         published_at: opt_utc(row.published_at),
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
@@ -344,7 +300,7 @@ pub(super) fn teaser_out(t: store::Teaser, site_url: &str) -> ArticleTeaser {
         slug: row.slug,
         title: row.title,
         summary: row.summary,
-        status: ArticleStatus::from_stored(&row.status),
+        status: row.status,
         published_at: opt_utc(row.published_at),
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::model::{Article, article_out};
 use crate::api::extract::{Admin, JsonBody};
+use crate::api::problems;
 use crate::api::{State, utc};
 use crate::db::articles::ArticleKey;
 use crate::db::{self, StoreError, previews as store};
@@ -130,14 +131,13 @@ fn lifetime(input: &PreviewCreate) -> Result<Duration, ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The link, with its token (shown this once).", body = PreviewLink),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::MalformedBody),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The article is public, or has 50 live links already.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = problems::TooLarge),
+        (status = 415, response = problems::NotJson),
         (status = 422, description = "`expires_in` is out of range; `errors` names it.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[post("/articles/{slug_or_id}/preview")]
@@ -186,13 +186,11 @@ pub async fn create_preview(
     responses(
         (status = 200, description = "The live links.", body = PreviewList,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[get("/articles/{slug_or_id}/previews")]
@@ -228,9 +226,8 @@ pub async fn list_previews(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The link was revoked."),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this slug or id, or it has no live link with this id.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[delete("/articles/{slug_or_id}/previews/{id}")]

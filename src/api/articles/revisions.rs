@@ -9,9 +9,11 @@ use super::model::{Article, ArticleStatus, article_out};
 use super::write::precondition;
 use crate::api::extract::{Admin, ApiQuery, IfMatch};
 use crate::api::pagination::{self, ListMeta};
+use crate::api::problems;
 use crate::api::{State, Tagged, utc, validate};
 use crate::db::articles::ArticleKey;
-use crate::db::revisions::{self as store, SnapshotLink};
+use crate::db::related::RelatedSpec;
+use crate::db::revisions as store;
 use crate::db::{self, articles};
 use crate::error::{ApiError, Problem};
 
@@ -72,7 +74,7 @@ pub struct RevisionLink {
     "byline": "Mara Okafor",
     "feature_image_url": null,
     "tags": [{"slug": "transport", "name": "Transport"}],
-    "related": [{"slug": "ferry-timetable-changes"}, {"url": "https://example.org/tram-plan", "summary": "The plan."}]
+    "related": [{"slug": "ferry-timetable-winter-changes"}, {"url": "https://example.org/tram-plan", "summary": "The plan."}]
 }))]
 pub struct Revision {
     pub number: i64,
@@ -117,7 +119,7 @@ fn revision_out(r: store::Revision) -> Revision {
         slug: s.slug,
         summary: s.summary,
         body: s.body,
-        status: ArticleStatus::from_stored(&s.status),
+        status: s.status,
         published_at: s.published_at.map(utc),
         byline: s.byline,
         feature_image_url: s.feature_image_url,
@@ -130,13 +132,13 @@ fn revision_out(r: store::Revision) -> Revision {
             .related
             .into_iter()
             .map(|link| match link {
-                SnapshotLink::Internal { slug } => RevisionLink {
+                RelatedSpec::Internal { slug } => RevisionLink {
                     slug: Some(slug),
                     url: None,
                     title: None,
                     summary: None,
                 },
-                SnapshotLink::External {
+                RelatedSpec::External {
                     url,
                     title,
                     summary,
@@ -168,14 +170,12 @@ fn revision_out(r: store::Revision) -> Revision {
     responses(
         (status = 200, description = "A page of revisions, newest first.", body = RevisionList,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: read with a key."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
+        (status = 400, response = problems::InvalidQuery),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[get("/articles/{slug_or_id}/revisions")]
@@ -186,25 +186,17 @@ pub async fn list_revisions(
     ApiQuery(params): ApiQuery<ListRevisionsParams>,
 ) -> Result<web::Json<RevisionList>, ApiError> {
     let limit = pagination::limit(params.limit.as_deref(), state.settings.limits.page_size)?;
-    let before = match params.cursor.as_deref() {
-        Some(cursor) => Some(
-            pagination::decode_key(ORDER, cursor)?
-                .parse::<i64>()
-                .map_err(|_| {
-                    pagination::query_error("cursor", "is not a cursor this list issued".to_owned())
-                })?,
-        ),
-        None => None,
-    };
+    let before = pagination::after(params.cursor.as_deref(), |c| {
+        pagination::decode_id(ORDER, c)
+    })?;
     let key = ArticleKey::parse(&key);
     let page = db::run(&state.pool, move |conn| {
         store::list(conn, &key, before, limit)
     })
     .await?;
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(pagination::encode_key(ORDER, &last.number.to_string())),
-        _ => None,
-    };
+    let next_cursor = pagination::next_cursor(&page, |last| {
+        Some(pagination::encode_id(ORDER, last.number))
+    });
     Ok(web::Json(RevisionList {
         meta: ListMeta::new(limit, page.total, next_cursor),
         data: page
@@ -215,7 +207,7 @@ pub async fn list_revisions(
                 created_at: utc(r.created_at),
                 title: r.snapshot.title,
                 slug: r.snapshot.slug,
-                status: ArticleStatus::from_stored(&r.snapshot.status),
+                status: r.snapshot.status,
                 published_at: r.snapshot.published_at.map(utc),
             })
             .collect(),
@@ -237,13 +229,11 @@ pub async fn list_revisions(
     responses(
         (status = 200, description = "The revision.", body = Revision,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: read with a key."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[get("/articles/{slug_or_id}/revisions/{number}")]
@@ -274,13 +264,12 @@ pub async fn get_revision(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The article, restored.", body = Article),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The article changed while the revision was being restored; retry.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The article changed since the `If-Match` ETag was read.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The revision's body nests deeper than the server renders now.", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "This server requires `If-Match` on writes.", body = Problem, content_type = "application/problem+json"),
+        (status = 428, response = problems::IfMatchRequired),
+        problems::AdminOnly,
     )
 )]
 #[post("/articles/{slug_or_id}/revisions/{number}/restore")]

@@ -8,10 +8,11 @@ use super::model::{Article, RelatedList, article_out, related_out};
 use super::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, related_specs};
 use crate::api::State;
 use crate::api::extract::{Admin, IfMatch, JsonBody, Shape};
+use crate::api::problems;
 use crate::db::articles::ArticleKey;
-use crate::db::{self, StoreError, StoreResult, articles as store, related as links};
-use crate::delivery::{self, Coding};
+use crate::db::{self, StoreError, StoreResult, articles as store};
 use crate::error::{ApiError, Problem};
+use crate::representation::{self, Coding};
 
 /// The check a write makes against the article as it stands: its current ETag (as an admin
 /// GET would send it) must match `If-Match`, when one was sent.
@@ -25,8 +26,8 @@ pub(super) fn precondition(
         };
         let body = serde_json::to_vec(&article_out(current.clone(), &site_url))
             .map_err(|e| StoreError::Internal(e.to_string()))?;
-        let etag = delivery::entity_tag(&body, Coding::Identity);
-        if delivery::if_match(expected, &etag) {
+        let etag = representation::entity_tag(&body, Coding::Identity);
+        if representation::if_match(expected, &etag) {
             Ok(())
         } else {
             Err(StoreError::PreconditionFailed(etag))
@@ -46,13 +47,9 @@ pub(super) fn precondition(
     responses(
         (status = 201, description = "The article was created.", body = Article,
             headers(("Location" = String, description = "The new article's URL."))),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug is already in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
+        problems::JsonBodyRefused,
     )
 )]
 #[post("/articles")]
@@ -93,16 +90,11 @@ pub async fn create_article(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated article.", body = Article),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The article changed since the `If-Match` ETag was read; `current_etag` and the `ETag` header give the current one.", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "This server requires `If-Match` on writes.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new slug is already in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
+        problems::JsonBodyRefused,
+        problems::ArticlePreconditions,
     )
 )]
 #[patch("/articles/{slug_or_id}")]
@@ -139,19 +131,17 @@ pub async fn update_article(
         ("If-Match" = Option<String>, Header, description = "The ETag of the version you read (from GET); a stale one is refused with 412. Required (428 without it) when the server sets REQUIRE_IF_MATCH."),
     ),
     request_body(content = Vec<RelatedLinkSchema>, description = "The related links, in order.",
-        example = json!([{"slug": "ferry-timetable-changes"}, {"url": "https://example.org/report", "summary": "The full report."}])),
+        example = json!([{"slug": "ferry-timetable-winter-changes"}, {"url": "https://example.org/report", "summary": "The full report."}])),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The related links as read, in order.", body = RelatedList),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::MalformedBody),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The article changed since the `If-Match` ETag was read; `current_etag` and the `ETag` header give the current one.", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "This server requires `If-Match` on writes.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, response = problems::TooLarge),
+        (status = 415, response = problems::NotJson),
         (status = 422, description = "A link is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
+        problems::ArticlePreconditions,
     )
 )]
 #[put("/articles/{slug_or_id}/related")]
@@ -171,7 +161,7 @@ pub async fn replace_related(
         })
         .await?;
     let links = db::run_write(&state.pool, move |conn| {
-        links::replace_related(conn, &key, &specs, db::now(), &check)
+        db::articles::replace_related(conn, &key, &specs, db::now(), &check)
     })
     .await?;
     let site = &state.settings.site_url;
@@ -193,11 +183,9 @@ pub async fn replace_related(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The article was deleted."),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key may only read.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The article changed since the `If-Match` ETag was read; `current_etag` and the `ETag` header give the current one.", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "This server requires `If-Match` on writes.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
+        problems::ArticlePreconditions,
     )
 )]
 #[delete("/articles/{slug_or_id}")]

@@ -5,11 +5,12 @@
 //!
 //! `reading` mints links and reads them; `lifecycle` follows them to their end.
 
+use crate::support::binary;
+use crate::support::common;
 mod lifecycle;
 mod reading;
 
-use crate::support::binary;
-use crate::support::*;
+use common::*;
 
 use actix_web::http::Method;
 use actix_web::test::TestRequest;

@@ -2,22 +2,21 @@
 //! ts_rank on PostgreSQL; the title weighs most on both, and ranks sort ascending (best
 //! first) on both, so that paging is the same.
 
-use super::Backend;
+mod snippet;
+mod statement;
+
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Text, Timestamp};
+use diesel::sql_types::{BigInt, Double, Text};
 
-use super::articles::{
-    EditorialState, Filters, SearchHit, Sort, Teaser, TeaserRow, Visibility, with_tags,
+use super::articles::model::{
+    ArticleStatus, EditorialStatus, Filters, SearchHit, Sort, Teaser, TeaserRow, Visibility,
 };
+use super::articles::read::with_tags;
 use super::{Conn, Page, StoreResult};
 
-/// Marks the start of a matched word in a snippet: a control character, which no stored
-/// text can contain (input with control characters is refused), so that the caller can
-/// escape the text and then turn the marks into markup.
-pub const HIT_START: char = '\u{2}';
-/// Marks the end of a matched word in a snippet.
-pub const HIT_END: char = '\u{3}';
+pub use snippet::{HIT_END, HIT_START, snippet};
+use statement::{Bind, Statement};
 
 /// bm25 weights of the columns title, summary, body and tags.
 const WEIGHTS: &str = "10.0, 4.0, 1.0, 6.0";
@@ -94,60 +93,6 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-enum Bind {
-    Text(String),
-    Time(chrono::NaiveDateTime),
-    Int(i64),
-    Float(f64),
-}
-
-/// A raw statement being written for one backend, with its bind values in order.
-struct Statement {
-    postgres: bool,
-    sql: String,
-    binds: Vec<Bind>,
-}
-
-impl Statement {
-    fn new(postgres: bool) -> Self {
-        Self {
-            postgres,
-            sql: String::new(),
-            binds: Vec::new(),
-        }
-    }
-
-    /// Adds a bind value; returns its placeholder (`?` on SQLite, `$n` on PostgreSQL).
-    fn bind(&mut self, value: Bind) -> String {
-        self.binds.push(value);
-        if self.postgres {
-            format!("${}", self.binds.len())
-        } else {
-            "?".to_owned()
-        }
-    }
-
-    fn push(&mut self, sql: &str) {
-        self.sql.push_str(sql);
-    }
-
-    fn query(
-        self,
-    ) -> diesel::query_builder::BoxedSqlQuery<'static, Backend, diesel::query_builder::SqlQuery>
-    {
-        let mut query = diesel::sql_query(self.sql).into_boxed();
-        for bind in self.binds {
-            query = match bind {
-                Bind::Text(v) => query.bind::<Text, _>(v),
-                Bind::Time(v) => query.bind::<Timestamp, _>(v),
-                Bind::Int(v) => query.bind::<BigInt, _>(v),
-                Bind::Float(v) => query.bind::<Double, _>(v),
-            };
-        }
-        query
-    }
-}
-
 /// Whether `q` reads as the public does.
 fn public(q: &SearchQuery) -> bool {
     matches!(q.filters.visibility, Visibility::Public { .. })
@@ -211,20 +156,26 @@ const TEASER_COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.word_count, a.
 fn conditions(st: &mut Statement, q: &SearchQuery) {
     text_match(st, q);
     match q.filters.visibility {
-        Visibility::Public { now } | Visibility::State(EditorialState::Published, now) => {
+        Visibility::Public { now } | Visibility::State(EditorialStatus::Published, now) => {
             let now = st.bind(Bind::Time(now));
             st.push(&format!(
-                " AND a.status = 'published' AND a.published_at <= {now}"
+                " AND a.status = '{}' AND a.published_at <= {now}",
+                ArticleStatus::Published
             ));
         }
-        Visibility::State(EditorialState::Scheduled, now) => {
+        Visibility::State(EditorialStatus::Scheduled, now) => {
             let now = st.bind(Bind::Time(now));
             st.push(&format!(
-                " AND a.status = 'published' AND a.published_at > {now}"
+                " AND a.status = '{}' AND a.published_at > {now}",
+                ArticleStatus::Published
             ));
         }
-        Visibility::State(EditorialState::Draft, _) => st.push(" AND a.status = 'draft'"),
-        Visibility::State(EditorialState::Archived, _) => st.push(" AND a.status = 'archived'"),
+        Visibility::State(EditorialStatus::Draft, _) => {
+            st.push(&format!(" AND a.status = '{}'", ArticleStatus::Draft));
+        }
+        Visibility::State(EditorialStatus::Archived, _) => {
+            st.push(&format!(" AND a.status = '{}'", ArticleStatus::Archived));
+        }
         Visibility::All => {}
     }
     for slug in &q.filters.tags {
@@ -254,78 +205,6 @@ fn rank(st: &mut Statement, q: &SearchQuery) -> String {
     } else {
         format!("bm25({}, {WEIGHTS}) AS rank", fts_index(q))
     }
-}
-
-/// Words shown in a snippet.
-const SNIPPET_WORDS: usize = 16;
-
-/// Folds a word as the search does: lowercase, without diacritics.
-fn fold(word: &str) -> String {
-    deunicode::deunicode(word).to_lowercase()
-}
-
-/// A snippet of the first of `texts` that holds a match of `words` (the last one as a
-/// prefix): up to 16 words around the first match, every match between [`HIT_START`] and
-/// [`HIT_END`], `…` where text was cut; as FTS5's snippet() makes them. Cut here rather than
-/// by the database (PostgreSQL's ts_headline drops markup-like text; FTS5's snippet() costs
-/// about half a millisecond per article of 10 KB) and only for the hits of the page.
-pub fn snippet(texts: &[&str], words: &[String]) -> String {
-    let wanted: Vec<String> = words.iter().map(|w| fold(w)).collect();
-    let Some((last, whole)) = wanted.split_last() else {
-        return String::new();
-    };
-    let hit = |token: &str| {
-        let token = fold(token);
-        whole.contains(&token) || token.starts_with(last.as_str())
-    };
-    for text in texts {
-        // The byte ranges of the words; what lies between them is kept as it is.
-        let mut tokens: Vec<(usize, usize)> = Vec::new();
-        let mut start = None;
-        for (i, c) in text.char_indices() {
-            match (c.is_alphanumeric(), start) {
-                (true, None) => start = Some(i),
-                (false, Some(s)) => {
-                    tokens.push((s, i));
-                    start = None;
-                }
-                _ => {}
-            }
-        }
-        if let Some(s) = start {
-            tokens.push((s, text.len()));
-        }
-        let Some(first) = tokens.iter().position(|&(s, e)| hit(&text[s..e])) else {
-            continue;
-        };
-        let from = first.saturating_sub(SNIPPET_WORDS / 4);
-        let to = (from + SNIPPET_WORDS).min(tokens.len());
-        let from = to.saturating_sub(SNIPPET_WORDS);
-        let mut out = String::new();
-        if from > 0 {
-            out.push('…');
-        }
-        let mut at = if from == 0 { 0 } else { tokens[from].0 };
-        for &(s, e) in &tokens[from..to] {
-            out.push_str(&text[at..s]);
-            let word = &text[s..e];
-            if hit(word) {
-                out.push(HIT_START);
-                out.push_str(word);
-                out.push(HIT_END);
-            } else {
-                out.push_str(word);
-            }
-            at = e;
-        }
-        if to < tokens.len() {
-            out.push('…');
-        } else {
-            out.push_str(&text[at..]);
-        }
-        return out;
-    }
-    String::new()
 }
 
 #[derive(QueryableByName)]
@@ -382,7 +261,7 @@ const HIDDEN_BY_ID: i64 = 5_000;
 fn by_exclusion(conn: &mut Conn, q: &SearchQuery) -> QueryResult<bool> {
     let public = matches!(
         q.filters.visibility,
-        Visibility::Public { .. } | Visibility::State(EditorialState::Published, _)
+        Visibility::Public { .. } | Visibility::State(EditorialStatus::Published, _)
     );
     if !public || !index_alone(q) {
         return Ok(false);
@@ -429,7 +308,7 @@ fn public_matches(st: &mut Statement, q: &SearchQuery, ranked: &str) {
 /// How PostgreSQL plans a search, for the statements of one transaction. Every search is a
 /// prefix query (the last word), and for those the planner prefers reading every document
 /// (sequentially, or in id order) and testing each to the GIN index: it counts neither the
-/// documents' decompression (~10 µs each; 100,000 of them) nor the index's precision. JIT
+/// documents' decompression (BENCHMARKS.md) nor the index's precision. JIT
 /// compilation is off too: what remains of the plan costs the penalty of a disabled scan
 /// (when a small table has no other way), far above jit_above_cost, and compiling would
 /// take longer than the search.
@@ -512,7 +391,7 @@ fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
             order
         }
     };
-    let limit = page.bind(Bind::Int(q.limit + 1));
+    let limit = page.bind(Bind::Int(super::overfetch(q.limit)));
     page.push(&format!(
         " ORDER BY {} LIMIT {limit}) AS hits JOIN articles a ON a.id = hits.id JOIN {} \
          ORDER BY hits.{}, hits.{}",
@@ -521,41 +400,37 @@ fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
         order[0],
         order[1]
     ));
-    let mut hits: Vec<Hit> = page.query().load(conn)?;
+    let hits: Vec<Hit> = page.query().load(conn)?;
     let total = match hits.first() {
         Some(hit) => hit.total,
         // Past the last match: count them on their own.
         None if has_cursor(q) => count(conn, q)?,
         None => 0,
     };
-    let has_more = hits.len() as i64 > q.limit;
-    hits.truncate(q.limit as usize);
-    let rows = hits
-        .into_iter()
-        .map(|h| {
-            let snippet = snippet(
-                &[
-                    &h.search_title,
-                    &h.search_summary,
-                    &h.search_body,
-                    &h.search_tags,
-                ],
-                &q.words,
-            );
-            (
-                h.teaser,
-                Some(SearchHit {
-                    rank: h.rank,
-                    snippet,
-                }),
-            )
-        })
-        .collect();
-    Ok(Page {
-        items: with_tags(conn, rows)?,
-        total,
-        has_more,
-    })
+    Ok(Page::overfetched(hits, q.limit, total).try_map(|hits| {
+        let rows = hits
+            .into_iter()
+            .map(|h| {
+                let snippet = snippet(
+                    &[
+                        &h.search_title,
+                        &h.search_summary,
+                        &h.search_body,
+                        &h.search_tags,
+                    ],
+                    &q.words,
+                );
+                (
+                    h.teaser,
+                    Some(SearchHit {
+                        rank: h.rank,
+                        snippet,
+                    }),
+                )
+            })
+            .collect();
+        with_tags(conn, rows)
+    })?)
 }
 
 fn has_cursor(q: &SearchQuery) -> bool {
@@ -591,28 +466,5 @@ mod tests {
         assert_eq!(match_expression(&["a\"b".to_owned()]), "\"a\"\"b\"*");
         assert!(words("*** ---").is_empty());
         assert_eq!(ts_query(&words("Tram ext")), "'Tram' & 'ext':*");
-    }
-
-    #[test]
-    fn snippets_mark_every_match_in_the_first_text_that_has_one() {
-        let mark = |s: String| s.replace(HIT_START, "[").replace(HIT_END, "]");
-        let words = words("zurich tra");
-        assert_eq!(
-            mark(snippet(
-                &["Budget day", "Zürich's trams: <b>new</b>"],
-                &words
-            )),
-            "[Zürich]'s [trams]: <b>new</b>"
-        );
-        let long = (1..=40)
-            .map(|i| format!("w{i}"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let cut = mark(snippet(&[&long.replace("w20", "tram")], &words));
-        assert_eq!(
-            cut,
-            "…w16 w17 w18 w19 [tram] w21 w22 w23 w24 w25 w26 w27 w28 w29 w30 w31…"
-        );
-        assert_eq!(snippet(&["nothing here"], &words), "");
     }
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use actix_web::http::header::HeaderValue;
 use actix_web::web::Bytes;
 
+use crate::cache::bounded::BoundedCache;
 use crate::db::articles::{ArticleKey, Stamp};
-use crate::keep::Kept;
 
 /// One rendered response: the JSON of an article as the public reads it, with its
 /// validators, and the stamp of what it was rendered from.
@@ -23,7 +23,7 @@ pub struct Rendered {
 /// never served on trust: every read first reads the article's stamp from the database
 /// ([`crate::db::articles::stamp`]) and serves the entry only when it is the same, so a
 /// change made by this process, another replica or the CLI is seen by the next read.
-pub type ArticleCache = Kept<ArticleKey, Arc<Rendered>>;
+pub type ArticleCache = BoundedCache<ArticleKey, Arc<Rendered>>;
 
 /// The bytes an entry holds, as counted against the cache's budget.
 pub fn weight(key: &ArticleKey, entry: &Rendered) -> usize {

@@ -1,5 +1,6 @@
-//! A map of rendered responses kept in memory within a budget of bytes.
+//! A map kept in memory within a budget of bytes: the store of both response caches.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -7,7 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 /// Values by key, holding at most `budget` bytes as their owners weigh them. Past the
 /// budget, arbitrary other entries make room: what is read often is soon put back.
 #[derive(Debug)]
-pub struct Kept<K, V> {
+pub struct BoundedCache<K, V> {
     budget: usize,
     inner: Mutex<Inner<K, V>>,
 }
@@ -18,7 +19,7 @@ struct Inner<K, V> {
     bytes: usize,
 }
 
-impl<K: Eq + Hash + Clone, V: Clone> Kept<K, V> {
+impl<K: Eq + Hash + Clone, V: Clone> BoundedCache<K, V> {
     /// A map holding at most `budget` bytes; 0 keeps nothing.
     pub fn new(budget: usize) -> Self {
         Self {
@@ -39,7 +40,11 @@ impl<K: Eq + Hash + Clone, V: Clone> Kept<K, V> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub fn get(&self, key: &K) -> Option<V> {
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
         self.lock().entries.get(key).map(|(v, _)| v.clone())
     }
 
@@ -76,7 +81,7 @@ mod tests {
 
     #[test]
     fn keeps_within_its_budget() {
-        let kept = Kept::new(10_000);
+        let kept = BoundedCache::new(10_000);
         for i in 0..20 {
             kept.put(i, i, 1000);
             assert!(kept.bytes() <= 10_000, "{} bytes", kept.bytes());
@@ -87,7 +92,7 @@ mod tests {
         assert!(kept.bytes() <= 10_000);
         kept.put(99, 99, 20_000);
         assert_eq!(kept.get(&99), None, "larger than the budget");
-        let off = Kept::new(0);
+        let off = BoundedCache::new(0);
         off.put(1, 1, 10);
         assert!(!off.enabled() && off.get(&1).is_none());
     }

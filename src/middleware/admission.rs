@@ -12,9 +12,9 @@ use actix_web::middleware::Next;
 use actix_web::{HttpRequest, ResponseError, web};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use crate::client_address::client_address;
 use crate::config::ReadLimits;
 use crate::error::ApiError;
-use crate::guard::client_address;
 use crate::ratelimit::{RateLimiter, retry_after_secs};
 
 /// Query parameters that leave a read cheap: they choose among index orders or trim the
@@ -148,7 +148,7 @@ impl Admission {
     }
 }
 
-/// The middleware, inside [`crate::responses::serve`] so that answers kept in memory never
+/// The middleware, inside [`super::response_cache::serve`] so that answers kept in memory never
 /// reach it: charges expensive reads to their client's budget (429 past it), then holds room
 /// for the read while it runs (503 when none became free in time).
 pub async fn admit(

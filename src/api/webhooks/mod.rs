@@ -1,5 +1,9 @@
 //! `/api/v1/webhooks`: subscriptions to content events, and each one's delivery log.
 
+mod deliveries;
+
+pub use deliveries::{Delivery, DeliveryList, DeliveryStatus, list_deliveries, redeliver};
+
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use base64::Engine;
@@ -12,6 +16,7 @@ use super::extract::{Admin, ApiQuery, JsonBody};
 use super::pagination::{self, ListMeta};
 use super::validate::{self, Checker};
 use super::{State, utc};
+use crate::api::problems;
 use crate::db::{self, events, webhooks as store};
 use crate::egress;
 use crate::error::{ApiError, Problem};
@@ -21,31 +26,26 @@ pub const SECRET_PREFIX: &str = "whsec_";
 const MIN_SECRET_CHARS: usize = 16;
 const MAX_SECRET_CHARS: usize = 256;
 
-/// An event a subscription can list: an event name, or a wildcard for every event of
-/// articles (`article.*`), of tags (`tag.*`) or of both (`*`).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub enum WebhookEvent {
-    #[serde(rename = "article.published")]
-    ArticlePublished,
-    #[serde(rename = "article.updated")]
-    ArticleUpdated,
-    #[serde(rename = "article.unpublished")]
-    ArticleUnpublished,
-    #[serde(rename = "article.deleted")]
-    ArticleDeleted,
-    #[serde(rename = "tag.created")]
-    TagCreated,
-    #[serde(rename = "tag.updated")]
-    TagUpdated,
-    #[serde(rename = "tag.deleted")]
-    TagDeleted,
-    #[serde(rename = "article.*")]
-    AnyArticle,
-    #[serde(rename = "tag.*")]
-    AnyTag,
-    #[serde(rename = "*")]
-    Any,
+/// An event a subscription can list (schema only; events travel as strings): a name of
+/// [`events::EVENTS`] or a wildcard of [`events::WILDCARDS`].
+#[derive(Debug)]
+pub struct WebhookEvent;
+
+impl utoipa::PartialSchema for WebhookEvent {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "An event a subscription can list: an event name, or a wildcard for every event of\n\
+                 articles (`article.*`), of tags (`tag.*`) or of both (`*`).",
+            ))
+            .enum_values(Some(events::EVENTS.into_iter().chain(events::WILDCARDS)))
+            .into()
+    }
 }
+
+impl ToSchema for WebhookEvent {}
 
 /// A webhook subscription. Its secret is shown once, in the answer to its creation.
 #[derive(Debug, Serialize, ToSchema)]
@@ -96,17 +96,14 @@ pub struct WebhookList {
 }))]
 pub struct WebhookCreate {
     /// An absolute http or https URL.
-    #[schema(
-        max_length = 2048,
-        pattern = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#][^\s\x00-\x1F\x7F-\x9F]*)?$"
-    )]
+    #[schema(max_length = 2048, pattern = "webhook-url")]
     pub url: String,
     /// Event names and wildcards; at least one.
     #[schema(value_type = Vec<WebhookEvent>, min_items = 1)]
     pub events: Vec<String>,
     /// The signing key, 16 to 256 characters without spaces; a strong one is generated when
     /// absent. Either way the answer shows it, and nothing shows it again.
-    #[schema(min_length = 16, max_length = 256, pattern = r"^[!-~]+$")]
+    #[schema(min_length = 16, max_length = 256, pattern = "secret")]
     pub secret: Option<String>,
     /// Default true.
     pub active: Option<bool>,
@@ -118,75 +115,18 @@ pub struct WebhookCreate {
 #[schema(example = json!({"events": ["article.*"], "active": false}))]
 pub struct WebhookPatch {
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = String, max_length = 2048, pattern = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#][^\s\x00-\x1F\x7F-\x9F]*)?$")]
+    #[schema(value_type = String, max_length = 2048, pattern = "webhook-url")]
     pub url: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
     #[schema(value_type = Vec<WebhookEvent>, min_items = 1)]
     pub events: Option<Vec<String>>,
     /// A new signing key; deliveries not yet sent are signed with it.
     #[serde(default, deserialize_with = "validate::present")]
-    #[schema(value_type = String, min_length = 16, max_length = 256, pattern = r"^[!-~]+$")]
+    #[schema(value_type = String, min_length = 16, max_length = 256, pattern = "secret")]
     pub secret: Option<String>,
     #[serde(default, deserialize_with = "validate::present")]
     #[schema(value_type = bool)]
     pub active: Option<bool>,
-}
-
-/// Where a delivery stands.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum DeliveryStatus {
-    /// Not yet accepted by the receiver; retried at `next_attempt_at`.
-    Pending,
-    /// The receiver answered 2xx.
-    Delivered,
-    /// Given up after 12 attempts; may be redelivered.
-    Failed,
-}
-
-/// One event sent (or to be sent) to a subscription, with the outcome of its attempts.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": 41,
-    "event": "article.published",
-    "status": "delivered",
-    "attempts": 2,
-    "last_status_code": 200,
-    "last_error": "HTTP 500 Internal Server Error",
-    "created_at": "2026-10-01T09:00:00Z",
-    "delivered_at": "2026-10-01T09:00:02Z",
-    "next_attempt_at": null
-}))]
-pub struct Delivery {
-    /// Also sent as `X-Gazette-Delivery`.
-    #[schema(example = 41)]
-    pub id: i64,
-    /// The event's name, as in `X-Gazette-Event`.
-    #[schema(example = "article.published")]
-    pub event: String,
-    pub status: DeliveryStatus,
-    /// Attempts made so far (counted afresh after a redelivery).
-    #[schema(example = 2)]
-    pub attempts: i64,
-    /// The HTTP status of the latest answer; `null` when none came.
-    #[schema(required = true, example = 200)]
-    pub last_status_code: Option<i64>,
-    /// What went wrong in the latest failed attempt (kept after a later success).
-    #[schema(required = true, example = "HTTP 500 Internal Server Error")]
-    pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    #[schema(required = true)]
-    pub delivered_at: Option<DateTime<Utc>>,
-    /// When a pending delivery is tried next; `null` unless pending.
-    #[schema(required = true)]
-    pub next_attempt_at: Option<DateTime<Utc>>,
-}
-
-/// A page of a subscription's deliveries, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeliveryList {
-    pub data: Vec<Delivery>,
-    pub meta: ListMeta,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -209,27 +149,14 @@ impl PageParams {
     /// The page size and the id the cursor continues from.
     fn page(&self, order: &str, max: i64) -> Result<(i64, Option<i64>), ApiError> {
         let limit = pagination::limit(self.limit.as_deref(), max)?;
-        let from = self
-            .cursor
-            .as_deref()
-            .map(|c| {
-                pagination::decode_key(order, c)?.parse::<i64>().map_err(|_| {
-                    pagination::query_error(
-                        "cursor",
-                        "is not a cursor this list issued; pass `next_cursor` from the previous page unchanged".to_owned(),
-                    )
-                })
-            })
-            .transpose()?;
+        let from = pagination::after(self.cursor.as_deref(), |c| pagination::decode_id(order, c))?;
         Ok((limit, from))
     }
 }
 
 fn meta<T>(page: &db::Page<T>, limit: i64, order: &str, id: impl Fn(&T) -> i64) -> ListMeta {
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(pagination::encode_key(order, &id(last).to_string())),
-        _ => None,
-    };
+    let next_cursor =
+        pagination::next_cursor(page, |last| Some(pagination::encode_id(order, id(last))));
     ListMeta::new(limit, page.total, next_cursor)
 }
 
@@ -250,28 +177,6 @@ fn webhook_out(row: store::WebhookRow, secret: Option<String>) -> Webhook {
         secret,
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
-    }
-}
-
-fn delivery_out(row: store::DeliveryRow) -> Delivery {
-    let status = match row.status.as_str() {
-        "delivered" => DeliveryStatus::Delivered,
-        "failed" => DeliveryStatus::Failed,
-        _ => DeliveryStatus::Pending,
-    };
-    Delivery {
-        id: row.id,
-        event: row.event,
-        status,
-        attempts: row.attempts,
-        last_status_code: row.last_status_code,
-        last_error: row.last_error,
-        created_at: utc(row.created_at),
-        delivered_at: row.delivered_at.map(utc),
-        next_attempt_at: row
-            .next_attempt_at
-            .filter(|_| row.status == "pending")
-            .map(utc),
     }
 }
 
@@ -339,18 +244,16 @@ fn generate_secret() -> Result<String, ApiError> {
 #[utoipa::path(
     operation_id = "listWebhooks",
     tag = "webhooks",
-    params(PageParams, super::conditional::Conditional),
+    params(PageParams, crate::api::conditional::Conditional),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of subscriptions.", body = WebhookList,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
+        (status = 400, response = problems::InvalidQuery),
+        problems::AdminOnly,
     )
 )]
 #[get("/webhooks")]
@@ -388,12 +291,8 @@ pub async fn list_webhooks(
     responses(
         (status = 201, description = "The subscription was created; the answer shows its secret, once.", body = Webhook,
             headers(("Location" = String, description = "The new subscription's URL."))),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
+        problems::JsonBodyRefused,
     )
 )]
 #[post("/webhooks")]
@@ -435,18 +334,16 @@ pub async fn create_webhook(
 #[utoipa::path(
     operation_id = "getWebhook",
     tag = "webhooks",
-    params(("id" = i64, Path, description = "The subscription's id."), super::conditional::Conditional),
+    params(("id" = i64, Path, description = "The subscription's id."), crate::api::conditional::Conditional),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The subscription.", body = Webhook,
             headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
                 ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
             )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
+        (status = 304, response = problems::NotModified),
         (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[get("/webhooks/{id}")]
@@ -472,13 +369,9 @@ pub async fn get_webhook(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated subscription (without its secret).", body = Webhook),
-        (status = 400, description = "The body is not valid JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
+        problems::JsonBodyRefused,
     )
 )]
 #[patch("/webhooks/{id}")]
@@ -522,9 +415,8 @@ pub async fn update_webhook(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The subscription was deleted."),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
+        problems::AdminOnly,
     )
 )]
 #[delete("/webhooks/{id}")]
@@ -536,83 +428,4 @@ pub async fn delete_webhook(
     let id = path_id(&id, "webhook")?;
     db::run_write(&state.pool, move |conn| store::delete(conn, id)).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// List a subscription's deliveries.
-///
-/// Newest first, with cursor pagination: each event sent or to be sent, its state, the
-/// number of attempts and the latest answer or error.
-#[utoipa::path(
-    operation_id = "listWebhookDeliveries",
-    tag = "webhooks",
-    params(("id" = i64, Path, description = "The subscription's id."), PageParams, super::conditional::Conditional),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "A page of deliveries, newest first.", body = DeliveryList,
-            headers(
-                ("ETag" = String, description = "A strong validator of this response's content."),
-                ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
-            )),
-        (status = 304, description = "Not modified: the `If-None-Match` validator still matches."),
-        (status = 400, description = "A query parameter is invalid.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/webhooks/{id}/deliveries")]
-pub async fn list_deliveries(
-    state: State,
-    _admin: Admin,
-    id: web::Path<String>,
-    ApiQuery(params): ApiQuery<PageParams>,
-) -> Result<web::Json<DeliveryList>, ApiError> {
-    let id = path_id(&id, "webhook")?;
-    let (limit, before) = params.page(DELIVERY_ORDER, state.settings.limits.page_size)?;
-    let page = db::run(&state.pool, move |conn| {
-        store::deliveries(conn, id, before, limit)
-    })
-    .await?;
-    let meta = meta(&page, limit, DELIVERY_ORDER, |d| d.id);
-    Ok(web::Json(DeliveryList {
-        meta,
-        data: page.items.into_iter().map(delivery_out).collect(),
-    }))
-}
-
-/// Redeliver a delivery.
-///
-/// Queues the delivery again, due now, with the same body (and so the same event `id`). A
-/// delivered or failed one starts over with a fresh count of attempts. A delivery that is
-/// being attempted at this moment is a 409: redeliver it once that attempt has ended.
-#[utoipa::path(
-    operation_id = "redeliverWebhookDelivery",
-    tag = "webhooks",
-    params(
-        ("id" = i64, Path, description = "The subscription's id."),
-        ("delivery_id" = i64, Path, description = "The delivery's id."),
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 202, description = "The delivery is queued; it is sent within moments.", body = Delivery),
-        (status = 401, description = "No valid key was sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key is not an admin key.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No subscription has this id, or it has no such delivery.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The delivery is being attempted right now.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
-pub async fn redeliver(
-    state: State,
-    _admin: Admin,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, delivery_id) = path.into_inner();
-    let id = path_id(&id, "webhook")?;
-    let delivery_id = path_id(&delivery_id, "delivery")?;
-    let row = db::run_write(&state.pool, move |conn| {
-        store::redeliver(conn, id, delivery_id, db::now())
-    })
-    .await?;
-    Ok(HttpResponse::Accepted().json(delivery_out(row)))
 }

@@ -10,6 +10,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
+use super::articles::model::ArticleStatus;
 use super::{AnyConnection, Pool, StoreError, StoreResult};
 use crate::schema::articles;
 
@@ -20,8 +21,8 @@ use crate::schema::articles;
 /// (the `-shm` file): every commit rewrites it (its change counter, frame count and
 /// checksums; SQLite's "WAL-index format"), so while its bytes stay the same nothing was
 /// committed, and only a changed header costs the question. PostgreSQL has no such counter;
-/// there [`Changes::watch`] gives `None`.
-pub struct Changes {
+/// there [`WalWatcher::watch`] gives `None`.
+pub struct WalWatcher {
     inner: Mutex<Watch>,
 }
 
@@ -52,13 +53,13 @@ struct DatabaseFile {
     file: String,
 }
 
-impl std::fmt::Debug for Changes {
+impl std::fmt::Debug for WalWatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Changes")
+        f.write_str("WalWatcher")
     }
 }
 
-impl Changes {
+impl WalWatcher {
     /// A watcher of the SQLite file `pool` serves; `None` on PostgreSQL or a database that is
     /// not a file.
     pub fn watch(pool: &Pool) -> StoreResult<Option<Self>> {
@@ -128,7 +129,7 @@ impl Changes {
 /// The first publication time after `now` of an article already marked published.
 fn next_due(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
     articles::table
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(ArticleStatus::Published.as_str()))
         .filter(articles::published_at.gt(now))
         .select(diesel::dsl::min(articles::published_at))
         .get_result(conn)

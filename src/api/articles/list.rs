@@ -1,0 +1,304 @@
+//! `GET /api/v1/articles`: the article list, its filters and orders, and search.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get};
+use std::sync::LazyLock;
+
+use chrono::{DateTime, NaiveDateTime};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{ArticleList, ArticleTeaser};
+use super::{json_response, teaser_out};
+use crate::api::extract::{ApiQuery, Reader};
+use crate::api::pagination::{self, ListMeta};
+use crate::api::problems;
+use crate::api::{State, field_names, parse_fields, validate};
+use crate::db::articles::{EditorialStatus, Filters, Visibility};
+use crate::db::{self, articles as store, search};
+use crate::error::{ApiError, Problem};
+
+/// Sort orders for the article list.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum ArticleSort {
+    #[serde(rename = "-published_at")]
+    PublishedDesc,
+    #[serde(rename = "published_at")]
+    PublishedAsc,
+    #[serde(rename = "-updated_at")]
+    UpdatedDesc,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListArticlesParams {
+    /// Page size, 1–100.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20)]
+    limit: Option<String>,
+    /// `next_cursor` from the previous page.
+    #[serde(default, deserialize_with = "validate::present")]
+    cursor: Option<String>,
+    /// Full-text search over title, summary, body and tag names: every word must match, the
+    /// last one as a prefix (`harb` finds "harbour"). Results come most relevant first (or in
+    /// `sort` order when given), each with a `highlight`. Blank means no search.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(max_length = 200)]
+    q: Option<String>,
+    /// Only articles with this tag (slug); repeat for articles having all of them (at most
+    /// 50 times).
+    #[serde(default)]
+    #[param(style = Form, explode, max_items = 50)]
+    tag: Vec<String>,
+    /// Only articles published strictly after this time (RFC 3339).
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(value_type = Option<String>, format = DateTime)]
+    published_after: Option<String>,
+    /// Only articles published strictly before this time (RFC 3339).
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(value_type = Option<String>, format = DateTime)]
+    published_before: Option<String>,
+    /// The order: newest published first (the default of lists), oldest first, or last
+    /// updated first. Searches come by relevance unless this is given.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(value_type = Option<ArticleSort>)]
+    sort: Option<String>,
+    /// Comma-separated teaser members to return, e.g. `slug,title`; the others are left out
+    /// and the response is `application/vnd.gazette.sparse+json`.
+    #[serde(default, deserialize_with = "validate::present")]
+    fields: Option<String>,
+    /// Admin key only: list articles in this editorial state instead of the published ones
+    /// (`scheduled` is published with a `published_at` still to come).
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(value_type = Option<EditorialStatus>)]
+    status: Option<String>,
+}
+
+/// Who may see what a list shows: the public, or an admin asking for one editorial state.
+fn list_visibility(reader: &Reader, status: Option<&str>) -> Result<Visibility, ApiError> {
+    let now = db::now();
+    let Some(status) = status else {
+        return Ok(Visibility::Public { now });
+    };
+    let Some(state) = EditorialStatus::parse(status) else {
+        let names: Vec<&str> = EditorialStatus::ALL.iter().map(|s| s.as_str()).collect();
+        return Err(pagination::query_error(
+            "status",
+            format!("must be one of {}, got '{status}'", names.join(", ")),
+        ));
+    };
+    match reader.scope {
+        _ if reader.is_admin() => Ok(Visibility::State(state, now)),
+        Some(_) => Err(ApiError::Forbidden(
+            "Listing by `status` needs an admin key; the key sent may only read.".to_owned(),
+        )),
+        None => Err(ApiError::Unauthorized {
+            detail: "Listing by `status` needs an admin key: send `Authorization: Bearer <key>`."
+                .to_owned(),
+            invalid_token: false,
+        }),
+    }
+}
+
+static TEASER_FIELDS: LazyLock<Vec<String>> = LazyLock::new(field_names::<ArticleTeaser>);
+
+/// The most `tag` filters a list takes: each is a condition of the query.
+const MAX_TAG_FILTERS: usize = 50;
+
+fn time_param(name: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, ApiError> {
+    raw.map(|raw| match DateTime::parse_from_rfc3339(raw) {
+        Ok(t) if validate::is_leap_second(&t) => Err(pagination::query_error(
+            name,
+            format!("{}, got '{raw}'", validate::LEAP_SECOND),
+        )),
+        Ok(t) => Ok(t.naive_utc()),
+        Err(_) => Err(pagination::query_error(
+            name,
+            format!("must be an RFC 3339 date-time like 2026-11-01T00:00:00Z, got '{raw}'"),
+        )),
+    })
+    .transpose()
+}
+
+fn parse_sort(raw: Option<&str>) -> Result<store::Sort, ApiError> {
+    match raw {
+        None | Some("-published_at") => Ok(store::Sort::PublishedDesc),
+        Some("published_at") => Ok(store::Sort::PublishedAsc),
+        Some("-updated_at") => Ok(store::Sort::UpdatedDesc),
+        Some(other) => Err(pagination::query_error(
+            "sort",
+            format!("must be one of -published_at, published_at, -updated_at, got '{other}'"),
+        )),
+    }
+}
+
+fn sort_code(sort: store::Sort) -> &'static str {
+    match sort {
+        store::Sort::PublishedDesc => "pd",
+        store::Sort::PublishedAsc => "pa",
+        store::Sort::UpdatedDesc => "ud",
+    }
+}
+
+/// List published articles.
+///
+/// Teasers (no body fields, no related links) in the requested order, newest published
+/// first by default, with cursor pagination: pass `meta.next_cursor` as `cursor` for the next
+/// page (or follow the `Link: <…>; rel="next"` header); the last page has `has_more: false`
+/// and `next_cursor: null`. With `q`, a full-text search ranked by relevance. Drafts,
+/// archived and scheduled articles are never listed.
+#[utoipa::path(
+    operation_id = "listArticles",
+    tag = "articles",
+    params(ListArticlesParams, crate::api::conditional::Conditional),
+    security(()),
+    responses(
+        (status = 200, description = "A page of article teasers.", body = ArticleList,
+            headers(
+                ("Link" = String, description = "`<…>; rel=\"next\"` while there is a next page."),
+            )),
+        (status = 400, response = problems::InvalidQuery),
+        (status = 403, description = "`status` was asked for with a key that may only read.", body = Problem, content_type = "application/problem+json"),
+        problems::PublicRead,
+    )
+)]
+#[get("/articles")]
+pub async fn list_articles(
+    state: State,
+    req: HttpRequest,
+    reader: Reader,
+    ApiQuery(params): ApiQuery<ListArticlesParams>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = pagination::limit(params.limit.as_deref(), state.settings.limits.page_size)?;
+    let fields = parse_fields(params.fields.as_deref(), &TEASER_FIELDS)?;
+    let cursor = params.cursor.as_deref();
+    let filters = list_filters(&params, &reader)?;
+    let (page, next_cursor) = match params.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        Some(text) => {
+            let query = search_query(text, params.sort.as_deref(), cursor, filters, limit)?;
+            search_page(&state.pool, query).await?
+        }
+        None => {
+            let sort = parse_sort(params.sort.as_deref())?;
+            let after =
+                pagination::after(cursor, |c| pagination::decode_keyset(sort_code(sort), c))?;
+            let query = store::ListQuery {
+                filters,
+                sort,
+                after,
+                limit,
+            };
+            let page = db::run(&state.pool, move |conn| store::list(conn, &query)).await?;
+            let next = pagination::next_cursor(&page, |last| {
+                Some(pagination::encode_keyset(
+                    sort_code(sort),
+                    sort.key(&last.row),
+                ))
+            });
+            (page, next)
+        }
+    };
+    let site = &state.settings.site_url;
+    let link = next_cursor
+        .as_deref()
+        .map(|cursor| pagination::next_link(req.path(), req.query_string(), cursor));
+    let list = ArticleList {
+        meta: ListMeta::new(limit, page.total, next_cursor),
+        data: page
+            .items
+            .into_iter()
+            .map(|t| teaser_out(t, site))
+            .collect(),
+    };
+    let mut response = json_response(&list, fields.as_deref(), true)?;
+    if let Some(link) = link {
+        response.headers_mut().insert(
+            header::LINK,
+            header::HeaderValue::from_str(&link).map_err(|e| ApiError::Internal(e.to_string()))?,
+        );
+    }
+    Ok(response)
+}
+
+/// The filters a list's parameters ask for, as the reader may see.
+fn list_filters(params: &ListArticlesParams, reader: &Reader) -> Result<Filters, ApiError> {
+    if params.tag.len() > MAX_TAG_FILTERS {
+        return Err(pagination::query_error(
+            "tag",
+            format!(
+                "may be given at most {MAX_TAG_FILTERS} times, got {}",
+                params.tag.len()
+            ),
+        ));
+    }
+    let mut tags = params.tag.clone();
+    tags.sort();
+    tags.dedup();
+    Ok(Filters {
+        tags,
+        published_after: time_param("published_after", params.published_after.as_deref())?,
+        published_before: time_param("published_before", params.published_before.as_deref())?,
+        visibility: list_visibility(reader, params.status.as_deref())?,
+    })
+}
+
+/// A search for `text`: by relevance unless a sort is asked for, after `cursor`.
+fn search_query(
+    text: &str,
+    sort: Option<&str>,
+    cursor: Option<&str>,
+    filters: Filters,
+    limit: i64,
+) -> Result<search::SearchQuery, ApiError> {
+    if text.chars().count() > 200 {
+        return Err(pagination::query_error(
+            "q",
+            "must be at most 200 characters".to_owned(),
+        ));
+    }
+    let order = match sort {
+        None => search::SearchOrder::Relevance(pagination::after(cursor, |c| {
+            pagination::decode_rank("s", c)
+        })?),
+        Some(raw) => {
+            let sort = parse_sort(Some(raw))?;
+            let after =
+                pagination::after(cursor, |c| pagination::decode_keyset(sort_code(sort), c))?;
+            search::SearchOrder::Sorted(sort, after)
+        }
+    };
+    Ok(search::SearchQuery {
+        filters,
+        words: search::words(text),
+        order,
+        limit,
+    })
+}
+
+/// A page of search results and the cursor of the next.
+async fn search_page(
+    pool: &db::Pool,
+    query: search::SearchQuery,
+) -> Result<(db::Page<store::Teaser>, Option<String>), ApiError> {
+    let sorted = match &query.order {
+        search::SearchOrder::Relevance(_) => None,
+        search::SearchOrder::Sorted(sort, _) => Some(*sort),
+    };
+    let page = if query.words.is_empty() {
+        db::Page::empty()
+    } else {
+        db::run(pool, move |conn| search::search(conn, &query)).await?
+    };
+    let next = pagination::next_cursor(&page, |last| match sorted {
+        None => last
+            .hit
+            .as_ref()
+            .map(|hit| pagination::encode_rank("s", (hit.rank, last.row.id))),
+        Some(sort) => Some(pagination::encode_keyset(
+            sort_code(sort),
+            sort.key(&last.row),
+        )),
+    });
+    Ok((page, next))
+}

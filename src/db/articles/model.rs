@@ -1,0 +1,443 @@
+//! What an article is, as stored and as read: its key, rows, filters and the vocabulary the
+//! other stores share. Types only, and the conditions that say which articles a reader sees.
+
+use std::fmt;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use crate::content::Rendered;
+use crate::db::{Backend, StoreResult};
+use crate::schema::articles;
+
+/// How an article is addressed in a path: its numeric id or its slug.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ArticleKey {
+    Id(i64),
+    Slug(String),
+}
+
+impl ArticleKey {
+    /// An all-digit key is an id (slugs always contain a letter); anything else a slug.
+    pub fn parse(key: &str) -> Self {
+        match key.parse::<i64>() {
+            Ok(id) => Self::Id(id),
+            Err(_) => Self::Slug(key.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for ArticleKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Id(id) => write!(f, "No article has the id {id}."),
+            Self::Slug(slug) => write!(f, "No article has the slug '{slug}'."),
+        }
+    }
+}
+
+/// Which articles a read may see.
+#[derive(Debug, Clone, Copy)]
+pub enum Visibility {
+    /// Published, with `published_at` at or before `now`.
+    Public { now: NaiveDateTime },
+    /// Every article, whatever its status (admin preview).
+    All,
+    /// Articles in one editorial state (admin lists).
+    State(EditorialStatus, NaiveDateTime),
+}
+
+// The status an article is stored with, in the `status` column as its lowercase name: the
+// one type of it, and the one place that spells the names. (Its doc comment is the API's.)
+/// Where an article is in its life.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleStatus {
+    Draft,
+    Published,
+    Archived,
+}
+
+impl ArticleStatus {
+    pub const ALL: [Self; 3] = [Self::Draft, Self::Published, Self::Archived];
+
+    /// The name stored in the `status` column (and sent in JSON).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+}
+
+impl From<String> for ArticleStatus {
+    /// The status a `status` column holds. The schema admits only the three names; anything
+    /// else reads as a draft, the status that shows the least.
+    fn from(stored: String) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == stored)
+            .unwrap_or(Self::Draft)
+    }
+}
+
+impl fmt::Display for ArticleStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// Where an article is in the editorial workflow, as an admin list asks for it: a status, or
+// `scheduled` (published with a `published_at` still to come).
+/// Editorial states an admin list can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EditorialStatus {
+    Draft,
+    Scheduled,
+    Published,
+    Archived,
+}
+
+impl EditorialStatus {
+    pub const ALL: [Self; 4] = [
+        Self::Draft,
+        Self::Scheduled,
+        Self::Published,
+        Self::Archived,
+    ];
+
+    /// The name a list's `status` parameter gives.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::Draft => ArticleStatus::Draft.as_str(),
+            Self::Published => ArticleStatus::Published.as_str(),
+            Self::Archived => ArticleStatus::Archived.as_str(),
+        }
+    }
+
+    /// The state `name` names, if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+pub(in crate::db) type ArticleFilter =
+    Box<dyn BoxableExpression<articles::table, Backend, SqlType = Bool>>;
+
+pub(in crate::db) fn visible(vis: Visibility) -> ArticleFilter {
+    match vis {
+        Visibility::Public { now } => Box::new(
+            articles::status
+                .eq(ArticleStatus::Published.as_str())
+                .and(articles::published_at.assume_not_null().le(now)),
+        ),
+        Visibility::All => Box::new(articles::id.is_not_null()),
+        Visibility::State(EditorialStatus::Draft, _) => {
+            Box::new(articles::status.eq(ArticleStatus::Draft.as_str()))
+        }
+        Visibility::State(EditorialStatus::Archived, _) => {
+            Box::new(articles::status.eq(ArticleStatus::Archived.as_str()))
+        }
+        Visibility::State(EditorialStatus::Published, now) => visible(Visibility::Public { now }),
+        Visibility::State(EditorialStatus::Scheduled, now) => Box::new(
+            articles::status
+                .eq(ArticleStatus::Published.as_str())
+                .and(articles::published_at.assume_not_null().gt(now)),
+        ),
+    }
+}
+
+pub(in crate::db) fn by_key(key: &ArticleKey) -> ArticleFilter {
+    match key {
+        ArticleKey::Id(id) => Box::new(articles::id.eq(*id)),
+        ArticleKey::Slug(slug) => Box::new(articles::slug.eq(slug.clone())),
+    }
+}
+
+/// A stored article.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct ArticleRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub body_html: String,
+    pub body_text: String,
+    pub word_count: i64,
+    #[diesel(deserialize_as = String)]
+    pub status: ArticleStatus,
+    pub published_at: Option<NaiveDateTime>,
+    pub byline: Option<String>,
+    pub feature_image_url: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    /// Whether the article is live: announced as published and, on SQLite, in the public
+    /// search index (see [`crate::db::live`]).
+    pub live: bool,
+}
+
+/// The columns a list shows: everything but the body.
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = articles, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct TeaserRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub word_count: i64,
+    #[diesel(deserialize_as = String)]
+    pub status: ArticleStatus,
+    pub published_at: Option<NaiveDateTime>,
+    pub byline: Option<String>,
+    pub feature_image_url: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagRef {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Article {
+    pub row: ArticleRow,
+    pub tags: Vec<TagRef>,
+    pub related: Vec<Related>,
+    /// When anything shown with the article last changed: the article, its tags, the
+    /// targets of its links, or its own or a target's publication coming due.
+    pub last_modified: NaiveDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct Teaser {
+    pub row: TeaserRow,
+    pub tags: Vec<TagRef>,
+    /// Set in search results.
+    pub hit: Option<SearchHit>,
+}
+
+/// Where a search result ranks and what matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    /// bm25 rank: lower is more relevant.
+    pub rank: f64,
+    /// An excerpt with the matched words between `HIT_START` and `HIT_END`.
+    pub snippet: String,
+}
+
+/// A new article, validated and rendered.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct NewArticle {
+    pub title: String,
+    pub slug: Option<String>,
+    pub summary: String,
+    pub body: String,
+    pub rendered: Rendered,
+    pub status: ArticleStatus,
+    pub published_at: Option<NaiveDateTime>,
+    pub byline: Option<String>,
+    pub feature_image_url: Option<String>,
+    pub tags: Vec<String>,
+    pub related: Vec<RelatedSpec>,
+}
+
+/// Changes to an article: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleChanges {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub summary: Option<String>,
+    pub body: Option<(String, Rendered)>,
+    pub status: Option<ArticleStatus>,
+    pub published_at: Option<Option<NaiveDateTime>>,
+    pub byline: Option<Option<String>>,
+    pub feature_image_url: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub related: Option<Vec<RelatedSpec>>,
+}
+
+/// Every stored column of an article but its id: a new row, or (import) a whole replacement.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = articles, treat_none_as_null = true)]
+pub(in crate::db) struct ArticleWrite<'a> {
+    pub(in crate::db) slug: &'a str,
+    pub(in crate::db) title: &'a str,
+    pub(in crate::db) summary: &'a str,
+    pub(in crate::db) body: &'a str,
+    pub(in crate::db) body_html: &'a str,
+    pub(in crate::db) body_text: &'a str,
+    pub(in crate::db) word_count: i64,
+    pub(in crate::db) status: &'a str,
+    pub(in crate::db) published_at: Option<NaiveDateTime>,
+    pub(in crate::db) byline: Option<&'a str>,
+    pub(in crate::db) feature_image_url: Option<&'a str>,
+    pub(in crate::db) created_at: NaiveDateTime,
+    pub(in crate::db) updated_at: NaiveDateTime,
+}
+
+impl<'a> ArticleWrite<'a> {
+    /// The row of `new`, under `slug` and published at `published_at`, with these times.
+    pub(in crate::db) fn of(
+        new: &'a NewArticle,
+        slug: &'a str,
+        published_at: Option<NaiveDateTime>,
+        created_at: NaiveDateTime,
+        updated_at: NaiveDateTime,
+    ) -> Self {
+        Self {
+            slug,
+            title: &new.title,
+            summary: &new.summary,
+            body: &new.body,
+            body_html: &new.rendered.html,
+            body_text: &new.rendered.text,
+            word_count: new.rendered.word_count,
+            status: new.status.as_str(),
+            published_at,
+            byline: new.byline.as_deref(),
+            feature_image_url: new.feature_image_url.as_deref(),
+            created_at,
+            updated_at,
+        }
+    }
+}
+
+/// List orders the API offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    PublishedDesc,
+    PublishedAsc,
+    UpdatedDesc,
+}
+
+impl Sort {
+    /// The keyset position of a row in this order.
+    pub fn key(self, row: &TeaserRow) -> (NaiveDateTime, i64) {
+        match self {
+            Self::PublishedDesc | Self::PublishedAsc => {
+                (row.published_at.unwrap_or(row.created_at), row.id)
+            }
+            Self::UpdatedDesc => (row.updated_at, row.id),
+        }
+    }
+}
+
+/// What a list or search is restricted to.
+#[derive(Debug, Clone)]
+pub struct Filters {
+    /// Only articles having every one of these tag slugs.
+    pub tags: Vec<String>,
+    /// Only articles published strictly after this time.
+    pub published_after: Option<NaiveDateTime>,
+    /// Only articles published strictly before this time.
+    pub published_before: Option<NaiveDateTime>,
+    pub visibility: Visibility,
+}
+
+impl Filters {
+    /// Whether a tag filter names a slug no tag can have (one with a NUL, which PostgreSQL
+    /// text cannot even hold): then no article matches.
+    pub fn matches_nothing(&self) -> bool {
+        self.tags.iter().any(|t| t.contains('\0'))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub filters: Filters,
+    pub sort: Sort,
+    /// Start after this keyset position.
+    pub after: Option<(NaiveDateTime, i64)>,
+    pub limit: i64,
+}
+
+/// Whether an article stored with `status` and `published_at` is public at `now`: published,
+/// with its time come. The one statement of the rule in Rust; [`visible`] states it in SQL.
+pub fn public_at(
+    status: ArticleStatus,
+    published_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> bool {
+    status == ArticleStatus::Published && published_at.is_some_and(|p| p <= now)
+}
+
+pub(in crate::db) fn is_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
+    public_at(row.status, row.published_at, now)
+}
+
+/// An article's identity and publication state at one moment: what a write computes its
+/// event and the change in what the public sees from, before and after.
+#[derive(Debug, Clone)]
+pub(in crate::db) struct ArticleState {
+    pub(in crate::db) id: i64,
+    pub(in crate::db) slug: String,
+    pub(in crate::db) title: String,
+    pub(in crate::db) status: ArticleStatus,
+    pub(in crate::db) published_at: Option<NaiveDateTime>,
+    pub(in crate::db) updated_at: NaiveDateTime,
+    pub(in crate::db) live: bool,
+}
+
+impl From<&ArticleRow> for ArticleState {
+    fn from(row: &ArticleRow) -> Self {
+        Self {
+            id: row.id,
+            slug: row.slug.clone(),
+            title: row.title.clone(),
+            status: row.status,
+            published_at: row.published_at,
+            updated_at: row.updated_at,
+            live: row.live,
+        }
+    }
+}
+
+/// Whether the public could see the article as stored: live, or published with its time
+/// come and not marked live yet.
+pub(in crate::db) fn shown(state: &ArticleState, now: NaiveDateTime) -> bool {
+    state.live || public_at(state.status, state.published_at, now)
+}
+
+/// A condition a write checks against the article as it is, inside the write's transaction
+/// (an `If-Match` precondition, say).
+pub type Check<'a> = &'a dyn Fn(&Article) -> StoreResult<()>;
+
+/// A related link as read: internal ones carry their target's current values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Related {
+    Internal {
+        slug: String,
+        title: String,
+        summary: String,
+    },
+    External {
+        url: String,
+        title: Option<String>,
+        summary: String,
+    },
+}
+
+/// A related link as written, and as a revision or an export keeps it: internal ones by
+/// the target's slug (at the time).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum RelatedSpec {
+    Internal {
+        slug: String,
+    },
+    External {
+        url: String,
+        title: Option<String>,
+        summary: String,
+    },
+}

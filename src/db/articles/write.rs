@@ -1,0 +1,429 @@
+//! The one write path of an article. Every change (the API, import, restore, related links,
+//! a scheduled article coming due) writes the row, then its tags and related links, then
+//! [`finish`]es: revision, search index, live state, preview links and the webhook event,
+//! in the write's transaction.
+
+use std::borrow::Cow;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::*;
+use super::read::{current_slug, find, find_row, slug_taken};
+use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
+use crate::db::related::{related_of, set_related};
+use crate::db::{Conn, StoreError, StoreResult, events, live, previews, revisions, search, tags};
+use crate::schema::{article_slugs, article_tags, articles, related_links};
+
+/// A free slug derived from `title`: its slug form, then `-2`, `-3`, … until one is free.
+fn derive_slug(conn: &mut Conn, title: &str) -> QueryResult<String> {
+    let mut base = slugify(title);
+    if base.is_empty() {
+        base = "article".to_owned();
+    } else if base.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        // An all-digit slug would read as an id.
+        base = format!("article-{base}");
+    }
+    base.truncate(MAX_SLUG_LEN - 6);
+    let base = base.trim_end_matches('-').to_owned();
+    let mut candidate = base.clone();
+    let mut n = 1;
+    while slug_taken(conn, &candidate, None)? {
+        n += 1;
+        candidate = format!("{base}-{n}");
+    }
+    Ok(candidate)
+}
+
+fn check_slug_free(conn: &mut Conn, slug: &str, except: Option<i64>) -> StoreResult<()> {
+    if slug_taken(conn, slug, except)? {
+        return Err(StoreError::Conflict(format!(
+            "The slug '{slug}' is used by another article, now or formerly; choose another or omit it to derive one from the title."
+        )));
+    }
+    Ok(())
+}
+
+pub(in crate::db) fn set_tags(
+    conn: &mut Conn,
+    article_id: i64,
+    names: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
+        .execute(conn)?;
+    let mut seen = Vec::with_capacity(names.len());
+    for name in names {
+        let tag_id = tags::ensure(conn, name, now)?;
+        if seen.contains(&tag_id) {
+            continue;
+        }
+        seen.push(tag_id);
+        diesel::insert_into(article_tags::table)
+            .values((
+                article_tags::article_id.eq(article_id),
+                article_tags::tag_id.eq(tag_id),
+                article_tags::position.eq(seen.len() as i64),
+            ))
+            .execute(conn)?;
+    }
+    if !seen.is_empty() {
+        search::refresh_tags(conn, article_id)?;
+    }
+    Ok(())
+}
+
+/// Stores a new article, deriving a unique slug when none is given.
+pub fn create(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<Article> {
+    crate::db::write(conn, |conn| {
+        let id = insert(conn, new, now)?;
+        finish(conn, id, None, now, true)?;
+        find(conn, &ArticleKey::Id(id), Visibility::All)
+    })
+}
+
+fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<i64> {
+    {
+        let slug = match &new.slug {
+            Some(slug) => {
+                check_slug_free(conn, slug, None)?;
+                slug.clone()
+            }
+            None => derive_slug(conn, &new.title)?,
+        };
+        let published_at = match (new.status, new.published_at) {
+            (ArticleStatus::Published, None) => Some(now),
+            (_, at) => at,
+        };
+        let id: i64 = diesel::insert_into(articles::table)
+            .values(&ArticleWrite::of(new, &slug, published_at, now, now))
+            .returning(articles::id)
+            .get_result(conn)?;
+        set_tags(conn, id, &new.tags, now)?;
+        set_related(conn, id, &new.related, "related")?;
+        Ok(id)
+    }
+}
+
+/// Stores many articles, then their related links (which may point at any of them, given
+/// as (article slug, links)). Call it inside the caller's [`crate::db::write`], which makes
+/// them one transaction.
+pub fn import(
+    conn: &mut Conn,
+    new: &[NewArticle],
+    links: &[(String, Vec<RelatedSpec>)],
+    now: NaiveDateTime,
+) -> StoreResult<usize> {
+    let mut ids = Vec::with_capacity(new.len());
+    for article in new {
+        ids.push(insert(conn, article, now)?);
+    }
+    for (slug, related) in links {
+        let id = find_row(conn, &ArticleKey::Slug(slug.clone()), Visibility::All)?.id;
+        set_related(conn, id, related, &format!("{slug}.related"))?;
+    }
+    for id in ids {
+        finish(conn, id, None, now, true)?;
+    }
+    Ok(new.len())
+}
+
+/// The end of every article write, once its row, tags and related links are written:
+/// records the revision, then [`emit`]s (live state, search index, preview links, linking
+/// articles, the webhook event). `before` is the article as it was, absent for a new one;
+/// `index` false leaves a new live article's public index row to [`live::index_new`].
+/// Returns the row as it is now.
+pub(in crate::db) fn finish(
+    conn: &mut Conn,
+    id: i64,
+    before: Option<&ArticleState>,
+    now: NaiveDateTime,
+    index: bool,
+) -> StoreResult<ArticleRow> {
+    revisions::record(conn, id, now)?;
+    let after = find_row(conn, &ArticleKey::Id(id), Visibility::All)?;
+    emit_indexed(conn, before, Some(&after), now, index)?;
+    Ok(after)
+}
+
+/// Queues the webhook event for a change from `before` to `after` (either absent for a
+/// creation or deletion), and records whether the article is live now ([`live::settle`]):
+/// published when it goes live, unpublished when a live article stops being public,
+/// deleted, or updated. Removes the article's preview links when it is public before or
+/// after the change.
+pub(in crate::db) fn emit(
+    conn: &mut Conn,
+    before: Option<&ArticleState>,
+    after: Option<&ArticleRow>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    emit_indexed(conn, before, after, now, true)
+}
+
+/// [`emit`]; `index` false leaves a live article's public index row to [`live::index_new`].
+pub(in crate::db) fn emit_indexed(
+    conn: &mut Conn,
+    before: Option<&ArticleState>,
+    after: Option<&ArticleRow>,
+    now: NaiveDateTime,
+    index: bool,
+) -> QueryResult<()> {
+    let was = before.is_some_and(|r| r.live);
+    let is = after.is_some_and(|r| is_public(r, now));
+    let event = match after {
+        None => "article.deleted",
+        Some(_) if is && !was => "article.published",
+        Some(_) if was && !is => "article.unpublished",
+        Some(_) => "article.updated",
+    };
+    if let Some(row) = after {
+        if before.is_some_and(|b| shown(b, now)) && !is {
+            touch_linking(conn, row.id, now)?;
+        }
+        live::settle(conn, row, is, index)?;
+    }
+    let Some(row) = after.map(ArticleState::from).or_else(|| before.cloned()) else {
+        return Ok(());
+    };
+    // A preview link never shows an article again once it has been public, whether or not
+    // the go-live step has marked it live yet.
+    if before.is_some_and(|b| shown(b, now)) || is {
+        previews::forget(conn, row.id)?;
+    }
+    let data = serde_json::json!({
+        "id": row.id,
+        "slug": row.slug,
+        "previous_slug": before.filter(|b| b.slug != row.slug).map(|b| b.slug.clone()),
+        "title": row.title,
+        "status": row.status,
+        "published_at": row.published_at.map(|t| t.and_utc()),
+        "updated_at": row.updated_at.and_utc(),
+    });
+    events::record(conn, event, &data, now)
+}
+
+/// Marks the articles that link to article `id` as changed: what they show of it (a link
+/// only to an article the public can read) changes when it stops being public. Only then:
+/// edits of an article the public cannot see change nothing the public sees elsewhere.
+fn touch_linking(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    let linking = related_links::table
+        .filter(related_links::target_article_id.eq(id))
+        .select(related_links::article_id);
+    diesel::update(
+        articles::table
+            .filter(articles::id.eq_any(linking))
+            .filter(articles::id.ne(id)),
+    )
+    .set(articles::updated_at.eq(now))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Applies `changes` to an article of any status, if `check` passes; records a revision.
+pub fn update(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    changes: &ArticleChanges,
+    now: NaiveDateTime,
+    check: Check<'_>,
+) -> StoreResult<Article> {
+    change(conn, key, now, check, |_, _| Ok(Cow::Borrowed(changes)))
+}
+
+/// The write of an existing article: in one transaction, the article as it is, if `check`
+/// passes, takes the changes `changes_of` makes of it, through [`finish`].
+fn change<'c>(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    now: NaiveDateTime,
+    check: Check<'_>,
+    changes_of: impl FnOnce(&mut Conn, &Article) -> StoreResult<Cow<'c, ArticleChanges>>,
+) -> StoreResult<Article> {
+    crate::db::write(conn, |conn| {
+        let current = find(conn, key, Visibility::All)?;
+        check(&current)?;
+        let changes = changes_of(conn, &current)?;
+        apply(conn, &current.row, &changes, now)?;
+        finish(
+            conn,
+            current.row.id,
+            Some(&(&current.row).into()),
+            now,
+            true,
+        )?;
+        find(conn, &ArticleKey::Id(current.row.id), Visibility::All)
+    })
+}
+
+/// Makes revision `number` current again, as a new revision. Internal links whose target is
+/// gone are left out; the slug stays as it is. `body` is the revision's body and its
+/// rendering, made before the write (rendering is slow work, kept out of the write lock);
+/// when the revision read now has another body (the key names another article since), the
+/// restore is refused as a conflict.
+pub fn restore(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    number: i64,
+    body: (String, Rendered),
+    now: NaiveDateTime,
+    check: Check<'_>,
+) -> StoreResult<Article> {
+    change(conn, key, now, check, |conn, _| {
+        let old = revisions::find(conn, key, number)?.snapshot;
+        if old.body != body.0 {
+            return Err(StoreError::Conflict(
+                "The article changed while its revision was being restored; retry.".to_owned(),
+            ));
+        }
+        let mut related = Vec::with_capacity(old.related.len());
+        for link in old.related {
+            match link {
+                // The target may have been renamed since: follow it to its current slug.
+                RelatedSpec::Internal { slug } => {
+                    if let Some(slug) = current_slug(conn, &slug)? {
+                        related.push(RelatedSpec::Internal { slug });
+                    }
+                }
+                external => related.push(external),
+            }
+        }
+        Ok(Cow::Owned(ArticleChanges {
+            title: Some(old.title),
+            slug: None,
+            summary: Some(old.summary),
+            body: Some(body),
+            status: Some(old.status),
+            published_at: Some(old.published_at),
+            byline: Some(old.byline),
+            feature_image_url: Some(old.feature_image_url),
+            tags: Some(old.tags.into_iter().map(|(slug, _)| slug).collect()),
+            related: Some(related),
+        }))
+    })
+}
+
+fn apply(
+    conn: &mut Conn,
+    current: &ArticleRow,
+    changes: &ArticleChanges,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    if let Some(slug) = changes.slug.as_ref().filter(|s| **s != current.slug) {
+        check_slug_free(conn, slug, Some(current.id))?;
+        // A published article's old slug keeps working (it redirects) and stays reserved.
+        if current.status == ArticleStatus::Published {
+            retire_slug(conn, &current.slug, current.id, now)?;
+        }
+        diesel::delete(article_slugs::table.filter(article_slugs::slug.eq(slug))).execute(conn)?;
+    }
+    let status = changes.status.unwrap_or(current.status);
+    let mut published_at = changes.published_at.unwrap_or(current.published_at);
+    // Publishing without a date means "now".
+    if status == ArticleStatus::Published && published_at.is_none() {
+        published_at = Some(now);
+    }
+    let body = changes.body.as_ref();
+    diesel::update(articles::table.filter(articles::id.eq(current.id)))
+        .set(&ArticleChangeset {
+            slug: changes.slug.as_deref(),
+            title: changes.title.as_deref(),
+            summary: changes.summary.as_deref(),
+            body: body.map(|(md, _)| md.as_str()),
+            body_html: body.map(|(_, r)| r.html.as_str()),
+            body_text: body.map(|(_, r)| r.text.as_str()),
+            word_count: body.map(|(_, r)| r.word_count),
+            status: changes.status.map(ArticleStatus::as_str),
+            published_at: Some(published_at),
+            byline: changes.byline.as_ref().map(|b| b.as_deref()),
+            feature_image_url: changes.feature_image_url.as_ref().map(|u| u.as_deref()),
+            updated_at: now,
+        })
+        .execute(conn)?;
+    if let Some(tags) = &changes.tags {
+        set_tags(conn, current.id, tags, now)?;
+    }
+    if let Some(related) = &changes.related {
+        set_related(conn, current.id, related, "related")?;
+    }
+    Ok(())
+}
+
+/// Deletes an article; links to it from other articles go with it, and those articles count
+/// as changed when the public could see it (their related reading changed).
+pub fn delete(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    now: NaiveDateTime,
+    check: Check<'_>,
+) -> StoreResult<()> {
+    crate::db::write(conn, |conn| {
+        let current = find(conn, key, Visibility::All)?;
+        check(&current)?;
+        let id = current.row.id;
+        let before = ArticleState::from(&current.row);
+        if shown(&before, now) {
+            touch_linking(conn, id, now)?;
+        }
+        diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)?;
+        emit(conn, Some(&before), None, now)?;
+        Ok(())
+    })
+}
+
+/// Keeps `slug` reserved for the article, redirecting to it; a no-op when it already is.
+pub(in crate::db) fn retire_slug(
+    conn: &mut Conn,
+    slug: &str,
+    article_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let held: i64 = article_slugs::table.find(slug).count().get_result(conn)?;
+    if held == 0 {
+        diesel::insert_into(article_slugs::table)
+            .values((
+                article_slugs::slug.eq(slug),
+                article_slugs::article_id.eq(article_id),
+                article_slugs::retired_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = articles)]
+struct ArticleChangeset<'a> {
+    slug: Option<&'a str>,
+    title: Option<&'a str>,
+    summary: Option<&'a str>,
+    body: Option<&'a str>,
+    body_html: Option<&'a str>,
+    body_text: Option<&'a str>,
+    word_count: Option<i64>,
+    status: Option<&'a str>,
+    published_at: Option<Option<NaiveDateTime>>,
+    byline: Option<Option<&'a str>>,
+    feature_image_url: Option<Option<&'a str>>,
+    updated_at: NaiveDateTime,
+}
+
+/// Replaces an article's related links; returns them as read.
+pub fn replace_related(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    links: &[RelatedSpec],
+    now: NaiveDateTime,
+    check: Check<'_>,
+) -> StoreResult<Vec<Related>> {
+    crate::db::write(conn, |conn| {
+        let current = find(conn, key, Visibility::All)?;
+        check(&current)?;
+        let id = current.row.id;
+        set_related(conn, id, links, "")?;
+        diesel::update(articles::table.filter(articles::id.eq(id)))
+            .set(articles::updated_at.eq(now))
+            .execute(conn)?;
+        finish(conn, id, Some(&(&current.row).into()), now, true)?;
+        Ok(related_of(conn, id)?.links)
+    })
+}

@@ -1,0 +1,116 @@
+//! Export: every tag and article as records, a page of rows at a time.
+
+use std::io::Write;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::{ArticleRecord, Record, Stored, TagRecord, TransferError, VERSION, extras};
+use crate::db::Conn;
+use crate::db::tags::TagRow;
+use crate::schema::{articles as articles_t, tags as tags_t};
+
+/// Rows read per query while exporting.
+const PAGE: i64 = 500;
+
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExportCounts {
+    pub tags: u64,
+    pub articles: u64,
+}
+
+pub(super) fn write_line(out: &mut impl Write, record: &Record) -> Result<(), TransferError> {
+    let io = |e: std::io::Error| TransferError::Io(format!("cannot write the export: {e}"));
+    serde_json::to_writer(&mut *out, record).map_err(|e| io(e.into()))?;
+    out.write_all(b"\n").map_err(io)
+}
+
+/// Writes every tag and article to `out`, one record per line, from one consistent snapshot
+/// of the database.
+pub fn export(conn: &mut Conn, out: &mut impl Write) -> Result<ExportCounts, TransferError> {
+    // A read transaction: every page sees the same snapshot, whatever is written meanwhile.
+    conn.transaction(|conn| {
+        let mut counts = ExportCounts::default();
+        write_line(out, &Record::GazetteExport { version: VERSION })?;
+        let mut after: Option<String> = None;
+        loop {
+            let mut query = tags_t::table
+                .select(TagRow::as_select())
+                .order(tags_t::slug)
+                .limit(PAGE)
+                .into_boxed();
+            if let Some(slug) = after.take() {
+                query = query.filter(tags_t::slug.gt(slug));
+            }
+            let rows: Vec<TagRow> = query.load(conn)?;
+            let full = rows.len() as i64 == PAGE;
+            for row in rows {
+                write_line(
+                    out,
+                    &Record::Tag(TagRecord {
+                        slug: row.slug.clone(),
+                        name: row.name,
+                        description: row.description,
+                        created_at: row.created_at.and_utc(),
+                        updated_at: row.updated_at.and_utc(),
+                    }),
+                )?;
+                counts.tags += 1;
+                after = Some(row.slug);
+            }
+            if !full {
+                break;
+            }
+        }
+        let mut after: Option<(NaiveDateTime, String)> = None;
+        loop {
+            let mut query = articles_t::table
+                .select(Stored::as_select())
+                .order((articles_t::created_at, articles_t::slug))
+                .limit(PAGE)
+                .into_boxed();
+            if let Some((created, slug)) = after.take() {
+                query = query.filter(
+                    articles_t::created_at.ge(created).and(
+                        articles_t::created_at
+                            .gt(created)
+                            .or(articles_t::slug.gt(slug)),
+                    ),
+                );
+            }
+            let rows: Vec<Stored> = query.load(conn)?;
+            let full = rows.len() as i64 == PAGE;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let mut extra = extras(conn, &ids)?;
+            for row in rows {
+                after = Some((row.created_at, row.slug.clone()));
+                write_line(
+                    out,
+                    &Record::Article(ArticleRecord {
+                        tags: extra.tags.remove(&row.id).unwrap_or_default(),
+                        related: extra.related.remove(&row.id).unwrap_or_default(),
+                        former_slugs: extra.former.remove(&row.id).unwrap_or_default(),
+                        slug: row.slug,
+                        title: row.title,
+                        summary: row.summary,
+                        body: row.body,
+                        status: row.status,
+                        published_at: row.published_at.map(|t| t.and_utc()),
+                        byline: row.byline,
+                        feature_image_url: row.feature_image_url,
+                        created_at: row.created_at.and_utc(),
+                        updated_at: row.updated_at.and_utc(),
+                    }),
+                )?;
+                counts.articles += 1;
+            }
+            if !full {
+                break;
+            }
+        }
+        out.flush()
+            .map_err(|e| TransferError::Io(format!("cannot write the export: {e}")))?;
+        Ok(counts)
+    })
+}

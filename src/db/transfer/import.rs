@@ -1,0 +1,328 @@
+//! Import: records applied in one transaction, all or nothing.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::db::articles::model::{ArticleState, ArticleWrite, NewArticle};
+use crate::db::articles::write;
+use crate::db::related::{RelatedSpec, set_related};
+use crate::db::tags::{self, TagRow};
+use crate::db::{Conn, StoreError};
+use crate::schema::{articles as articles_t, tags as tags_t};
+
+use super::article_parts::{former_holder, set_former, set_tags, sorted, tag_ids};
+use super::search_index::{Index, index_new_articles};
+use super::{Stored, TransferError, extras};
+
+/// A tag record, validated.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TagImport {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// When absent: now for a new tag, else kept.
+    pub created_at: Option<NaiveDateTime>,
+    /// For a new tag, its `updated_at` (now when absent); for a changed one, used when later
+    /// than the stored one.
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// An article record, validated and rendered; `article.slug` is set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArticleImport {
+    pub article: NewArticle,
+    /// When absent: now for a new article, else kept.
+    pub created_at: Option<NaiveDateTime>,
+    /// For a new article, its `updated_at` (now when absent); for a changed one, used when
+    /// later than the stored one.
+    pub updated_at: Option<NaiveDateTime>,
+    pub former_slugs: Vec<String>,
+}
+
+/// One line of an import, validated (and kept as JSON in a temporary file between its
+/// preparation and its write).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum ImportRecord {
+    Header,
+    Tag(TagImport),
+    Article(Box<ArticleImport>),
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    pub tags_created: u64,
+    pub tags_updated: u64,
+    pub articles_created: u64,
+    pub articles_updated: u64,
+    /// Tags and articles already as their records say.
+    pub unchanged: u64,
+}
+
+impl fmt::Display for ImportCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} tags created, {} updated; {} articles created, {} updated; {} unchanged",
+            self.tags_created,
+            self.tags_updated,
+            self.articles_created,
+            self.articles_updated,
+            self.unchanged
+        )
+    }
+}
+
+/// An article created or changed in the first pass, finished in the second.
+pub(super) struct Pending {
+    line: u64,
+    id: i64,
+    /// The article before the import; `None` for a new article.
+    before: Option<ArticleState>,
+    /// The related links to set, when they differ from the stored ones.
+    related: Option<Vec<RelatedSpec>>,
+}
+
+/// Applies `records` (each with its line number) in one transaction: nothing is written
+/// unless every record is valid and applies.
+pub fn import<I>(
+    conn: &mut Conn,
+    records: I,
+    now: NaiveDateTime,
+) -> Result<ImportCounts, TransferError>
+where
+    I: IntoIterator<Item = Result<(u64, ImportRecord), TransferError>>,
+{
+    crate::db::write(conn, |conn| {
+        let mut counts = ImportCounts::default();
+        let mut pending = Vec::new();
+        let mut index = Index::new();
+        let mut known_tags = HashMap::new();
+        for record in records {
+            let (line, record) = record?;
+            match record {
+                ImportRecord::Header => {}
+                ImportRecord::Tag(tag) => import_tag(conn, line, &tag, now, &mut counts)?,
+                ImportRecord::Article(article) => {
+                    match import_article(conn, line, &article, now, &mut index, &mut known_tags)? {
+                        Some(p) => pending.push(p),
+                        None => counts.unchanged += 1,
+                    }
+                }
+            }
+        }
+        // New articles reach the public search index together too, after the second pass
+        // has settled which of them are live.
+        let deferred_from = index.deferred.as_ref().map(|d| d.last_id);
+        if let Some(deferred) = index.deferred.take() {
+            index_new_articles(conn, deferred)?;
+        }
+        for p in pending {
+            if p.before.is_some() {
+                counts.articles_updated += 1;
+            } else {
+                counts.articles_created += 1;
+            }
+            finish(conn, p, now, deferred_from)?;
+        }
+        if let Some(last_id) = deferred_from {
+            crate::db::live::index_new(conn, last_id)?;
+        }
+        Ok(counts)
+    })
+}
+
+pub(super) fn import_tag(
+    conn: &mut Conn,
+    line: u64,
+    tag: &TagImport,
+    now: NaiveDateTime,
+    counts: &mut ImportCounts,
+) -> Result<(), TransferError> {
+    let current: Option<TagRow> = tags_t::table
+        .filter(tags_t::slug.eq(&tag.slug))
+        .select(TagRow::as_select())
+        .first(conn)
+        .optional()?;
+    let (event, id) = match current {
+        None => {
+            let id = diesel::insert_into(tags_t::table)
+                .values((
+                    tags_t::slug.eq(&tag.slug),
+                    tags_t::name.eq(&tag.name),
+                    tags_t::description.eq(&tag.description),
+                    tags_t::created_at.eq(tag.created_at.unwrap_or(now)),
+                    tags_t::updated_at.eq(tag.updated_at.unwrap_or(now)),
+                ))
+                .returning(tags_t::id)
+                .get_result::<i64>(conn)
+                .map_err(|e| at_line(line, e.into()))?;
+            counts.tags_created += 1;
+            ("tag.created", id)
+        }
+        Some(current) => {
+            let created_at = tag.created_at.unwrap_or(current.created_at);
+            let same = current.name == tag.name
+                && current.description == tag.description
+                && current.created_at == created_at;
+            if same {
+                counts.unchanged += 1;
+                return Ok(());
+            }
+            diesel::update(tags_t::table.filter(tags_t::id.eq(current.id)))
+                .set((
+                    tags_t::name.eq(&tag.name),
+                    tags_t::description.eq(&tag.description),
+                    tags_t::created_at.eq(created_at),
+                    tags_t::updated_at.eq(changed_at(tag.updated_at, current.updated_at, now)),
+                ))
+                .execute(conn)?;
+            counts.tags_updated += 1;
+            ("tag.updated", current.id)
+        }
+    };
+    let row: TagRow = tags_t::table
+        .filter(tags_t::id.eq(id))
+        .select(TagRow::as_select())
+        .first(conn)?;
+    tags::emit(conn, event, &row, None, now)?;
+    Ok(())
+}
+
+/// The `updated_at` of a changed tag or article: the record's when it is later than the
+/// stored one (the file comes from a database where the change was made then), else now,
+/// so that it never goes back and caches keyed on it see the change.
+pub(super) fn changed_at(
+    recorded: Option<NaiveDateTime>,
+    stored: NaiveDateTime,
+    now: NaiveDateTime,
+) -> NaiveDateTime {
+    recorded.filter(|r| *r > stored).unwrap_or(now)
+}
+
+/// A storage error as the fault of the record on `line`, when it is one.
+pub(super) fn at_line(line: u64, err: StoreError) -> TransferError {
+    match err {
+        StoreError::Invalid(errors) => TransferError::Invalid { line, errors },
+        StoreError::Conflict(message) => TransferError::at(line, "", message),
+        other => TransferError::Store(other),
+    }
+}
+
+/// Creates or updates the article of one record, but for its related links; returns what
+/// the second pass must finish, or `None` when the stored article is already as recorded.
+pub(super) fn import_article(
+    conn: &mut Conn,
+    line: u64,
+    record: &ArticleImport,
+    now: NaiveDateTime,
+    index: &mut Index,
+    known_tags: &mut HashMap<String, i64>,
+) -> Result<Option<Pending>, TransferError> {
+    let new = &record.article;
+    let slug = new.slug.as_deref().unwrap_or_default();
+    let tags = tag_ids(conn, line, &new.tags, known_tags)?;
+    let current: Option<Stored> = articles_t::table
+        .filter(articles_t::slug.eq(slug))
+        .select(Stored::as_select())
+        .first(conn)
+        .optional()?;
+    let write = |created_at, updated_at| {
+        ArticleWrite::of(new, slug, new.published_at, created_at, updated_at)
+    };
+    let Some(current) = current else {
+        // No article has the slug now (it would have been found): one may have had it.
+        if let Some(other) = former_holder(conn, slug, -1)? {
+            return Err(TransferError::at(
+                line,
+                "slug",
+                format!(
+                    "'{slug}' is a former slug of the article '{other}' (its old address, which redirects there)"
+                ),
+            ));
+        }
+        let created_at = record.created_at.unwrap_or(now);
+        let indexed = index.before_insert(conn)?;
+        let id: i64 = diesel::insert_into(articles_t::table)
+            .values(&write(created_at, record.updated_at.unwrap_or(now)))
+            .returning(articles_t::id)
+            .get_result(conn)?;
+        set_tags(conn, id, &tags, true, indexed)?;
+        if !record.former_slugs.is_empty() {
+            set_former(conn, line, id, slug, &record.former_slugs, now)?;
+        }
+        return Ok(Some(Pending {
+            line,
+            id,
+            before: None,
+            related: (!new.related.is_empty()).then(|| new.related.clone()),
+        }));
+    };
+    let mut stored = extras(conn, &[current.id])?;
+    let stored_tags = stored.tags.remove(&current.id).unwrap_or_default();
+    let stored_related: Vec<RelatedSpec> = stored.related.remove(&current.id).unwrap_or_default();
+    let stored_former = stored.former.remove(&current.id).unwrap_or_default();
+    let former = sorted(record.former_slugs.clone());
+    let created_at = record.created_at.unwrap_or(current.created_at);
+    let fields_same = current.title == new.title
+        && current.summary == new.summary
+        && current.body == new.body
+        && current.status == new.status
+        && current.published_at == new.published_at
+        && current.byline == new.byline
+        && current.feature_image_url == new.feature_image_url
+        && current.created_at == created_at;
+    let tags_same = stored_tags.iter().eq(tags.iter().map(|(_, slug)| slug));
+    let related_same = stored_related == new.related;
+    let former_same = stored_former == former;
+    if fields_same && tags_same && related_same && former_same {
+        return Ok(None);
+    }
+    diesel::update(articles_t::table.filter(articles_t::id.eq(current.id)))
+        .set(&write(
+            created_at,
+            changed_at(record.updated_at, current.updated_at, now),
+        ))
+        .execute(conn)?;
+    if !tags_same {
+        set_tags(conn, current.id, &tags, false, true)?;
+    }
+    if !former_same {
+        set_former(conn, line, current.id, slug, &record.former_slugs, now)?;
+    }
+    Ok(Some(Pending {
+        line,
+        id: current.id,
+        before: Some(ArticleState {
+            id: current.id,
+            slug: current.slug,
+            title: current.title,
+            status: current.status,
+            published_at: current.published_at,
+            updated_at: current.updated_at,
+            live: current.live,
+        }),
+        related: (!related_same).then(|| new.related.clone()),
+    }))
+}
+
+/// Sets a changed article's related links, records its revision and queues its event; the
+/// public index row of an article created after `deferred_from` is left to
+/// [`crate::db::live::index_new`].
+pub(super) fn finish(
+    conn: &mut Conn,
+    p: Pending,
+    now: NaiveDateTime,
+    deferred_from: Option<i64>,
+) -> Result<(), TransferError> {
+    if let Some(links) = &p.related {
+        set_related(conn, p.id, links, "related").map_err(|e| at_line(p.line, e))?;
+    }
+    let index = deferred_from.is_none_or(|last_id| p.id <= last_id);
+    write::finish(conn, p.id, p.before.as_ref(), now, index)?;
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! What every handler, extractor and middleware can reach: the database, the settings, the
+//! rate limits and the cache of rendered articles. A leaf: it names types of the layers below
+//! the handlers and none of theirs.
+
+use crate::cache::articles::ArticleCache;
+use crate::config::Settings;
+use crate::db::Pool;
+use crate::ratelimit::Limiters;
+
+/// The state of one server, shared by its workers.
+#[derive(Debug)]
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Settings,
+    pub limiters: Limiters,
+    /// Rendered public articles.
+    pub articles: ArticleCache,
+}
+
+pub type State = actix_web::web::Data<AppState>;
