@@ -1,7 +1,7 @@
 //! The integration tests: one binary, a module per area. Each test builds the app `main`
 //! builds, on a fresh SQLite file or, with `GAZETTE_TEST_POSTGRES`, a fresh PostgreSQL
-//! database (`support::common::Ctx`). `tests/queries.rs` is a binary of its own: it counts
-//! every statement the process runs, which other tests running beside it would disturb.
+//! database (`support::common::Ctx`). All of them run side by side in this one process; one
+//! area alone: `cargo test --test api queries::`.
 
 mod support;
 
@@ -25,6 +25,7 @@ mod limits;
 mod openapi;
 mod operations;
 mod previews;
+mod queries;
 mod replica_races;
 mod replicas;
 mod responses;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use binary::{Server, admin_key, client, free_port};
+use binary::{Server, admin_key, client};
 use receiver::Receiver;
 
 /// Server settings: one worker is plenty, retries come quickly, and the receiver's host
@@ -86,8 +86,9 @@ fn a_delivery_to_a_receiver_that_is_down_survives_a_restart() {
     let db = std::path::PathBuf::from(backend::fresh_database(dir.path(), "webhooks"));
     let key = admin_key(dir.path(), &db, "hooks");
 
-    // Nobody listens on the receiver's port yet.
-    let port = free_port();
+    // Nobody listens on the receiver's port yet (it is held, so that nothing else takes it).
+    let reserved = Receiver::reserve();
+    let port = reserved.port();
     let mut server = Server::start(dir.path(), &db, &ENV);
     let hook = post(
         &server,
@@ -117,7 +118,7 @@ fn a_delivery_to_a_receiver_that_is_down_survives_a_restart() {
     );
 
     // The receiver comes up; then the server, which finds the delivery still pending.
-    let receiver = Receiver::start_at(port, &[]).expect("the receiver's port is still free");
+    let receiver = reserved.start(&[]);
     let server = server.restart();
     let got = receiver.wait_for(1, Duration::from_secs(30));
     let req = &got[0];

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
+use socket2::{Domain, Socket, Type};
 
 /// One request as received.
 #[derive(Debug, Clone)]
@@ -89,12 +90,13 @@ impl Receiver {
         receiver
     }
 
-    /// Listens on `port` (which must be free).
-    pub fn start_at(port: u16, script: &[u16]) -> std::io::Result<Self> {
-        Ok(Self::start_on(
-            TcpListener::bind(("127.0.0.1", port))?,
-            script,
-        ))
+    /// A port on 127.0.0.1 for a receiver that is not up yet: see [`ReservedPort`].
+    pub fn reserve() -> ReservedPort {
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
+        socket
+            .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+            .expect("bind");
+        ReservedPort(socket)
     }
 
     fn start_on(listener: TcpListener, script: &[u16]) -> Self {
@@ -142,6 +144,26 @@ impl Receiver {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+/// A port held for a receiver that is not up yet: bound, so that nothing else (another test,
+/// another process) takes it meanwhile, but not listening, so that a connection to it is
+/// refused as when nothing runs there.
+#[derive(Debug)]
+pub struct ReservedPort(Socket);
+
+impl ReservedPort {
+    pub fn port(&self) -> u16 {
+        let addr = self.0.local_addr().expect("the bound address");
+        addr.as_socket().expect("an IP address").port()
+    }
+
+    /// The receiver comes up on this port; it answers the first requests with `script`, then
+    /// 200.
+    pub fn start(self, script: &[u16]) -> Receiver {
+        self.0.listen(128).expect("listen");
+        Receiver::start_on(self.0.into(), script)
     }
 }
 

@@ -1,16 +1,9 @@
 //! No N+1 queries: the number of SQL statements a read runs does not grow with the number
-//! of items it returns. Diesel's instrumentation counts every statement of every connection
-//! made in this process, so this binary holds exactly one test.
+//! of items it returns. Diesel's instrumentation is one for the whole process, where other
+//! tests run meanwhile, so it counts only the statements of connections to this test's
+//! database.
 
-#[path = "api/support/backend.rs"]
-mod backend;
-#[path = "api/support/common.rs"]
-#[expect(
-    dead_code,
-    unused_imports,
-    reason = "the shared helpers serve many tests; this binary uses a few"
-)]
-mod common;
+use crate::support::common;
 use common::*;
 
 use std::collections::BTreeMap;
@@ -18,18 +11,40 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diesel::connection::{Instrumentation, InstrumentationEvent, set_default_instrumentation};
+use gazette::db;
 use serde_json::{Value, json};
 
 static QUERIES: AtomicUsize = AtomicUsize::new(0);
 static LOG: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// The `DATABASE_URL` whose statements are counted; none until the test names its own.
+static COUNTED: Mutex<Option<String>> = Mutex::new(None);
+
+/// The instrumentation of one connection: it counts the statements of that connection when
+/// the connection is to the database in [`COUNTED`].
+struct Counting {
+    /// The URL the connection was made to.
+    url: Option<String>,
+}
+
+impl Instrumentation for Counting {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        match event {
+            InstrumentationEvent::StartEstablishConnection { url, .. } => {
+                self.url = Some(url.to_owned());
+            }
+            InstrumentationEvent::StartQuery { query, .. }
+                if self.url.is_some() && *COUNTED.lock().unwrap() == self.url =>
+            {
+                QUERIES.fetch_add(1, Ordering::SeqCst);
+                LOG.lock().unwrap().push(query.to_string());
+            }
+            _ => {}
+        }
+    }
+}
 
 fn counting() -> Option<Box<dyn Instrumentation>> {
-    Some(Box::new(|event: InstrumentationEvent<'_>| {
-        if let InstrumentationEvent::StartQuery { query, .. } = event {
-            QUERIES.fetch_add(1, Ordering::SeqCst);
-            LOG.lock().unwrap().push(query.to_string());
-        }
-    }))
+    Some(Box::new(Counting { url: None }))
 }
 
 /// The reads under test, by name.
@@ -108,9 +123,10 @@ fn links(slugs: &[String]) -> Vec<Value> {
 
 #[actix_web::test]
 async fn query_counts_do_not_grow_with_the_number_of_items() {
-    // Before any connection exists, so that every connection is counted.
+    // Before any connection to this test's database exists, so that every one is counted.
     set_default_instrumentation(counting).expect("instrumentation");
     let ctx = Ctx::new();
+    *COUNTED.lock().unwrap() = Some(db::sqlite_path(ctx.db_url()).to_owned());
     let app = ctx.app().await;
 
     let mut slugs = Vec::new();
