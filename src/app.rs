@@ -74,6 +74,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     crate::openapi::add_sparse_forms(&mut spec);
     crate::openapi::add_guard_responses(&mut spec);
     crate::openapi::add_validator_headers(&mut spec);
+    crate::openapi::serve_problems_as_problem_json(&mut spec);
     spec
 }
 

@@ -302,22 +302,12 @@ impl ServeArgs {
         Settings {
             site_url: self.site_url.trim_end_matches('/').to_owned(),
             site_name: self.site_name.clone(),
-            cors_allowed_origins: self
-                .cors_allowed_origins
-                .iter()
-                .map(|o| o.trim().to_owned())
-                .filter(|o| !o.is_empty())
-                .collect(),
+            cors_allowed_origins: trimmed(&self.cors_allowed_origins, str::to_owned),
             require_content_key: self.require_content_key,
             require_if_match: self.require_if_match,
             cache_control: self.cache_control.clone(),
             webhook_retry_base_ms: self.webhook_retry_base_ms,
-            webhook_allowed_hosts: self
-                .webhook_allowed_hosts
-                .iter()
-                .map(|h| h.trim().to_ascii_lowercase())
-                .filter(|h| !h.is_empty())
-                .collect(),
+            webhook_allowed_hosts: trimmed(&self.webhook_allowed_hosts, str::to_ascii_lowercase),
             limits: self.limits,
             rate_limits: self.rate_limits,
             reads: self.reads,
@@ -377,4 +367,13 @@ impl Default for Settings {
             response_cache_bytes: 64 * 1024 * 1024,
         }
     }
+}
+
+/// The non-empty entries of a list setting, trimmed and normalized by `normal`.
+fn trimmed(items: &[String], normal: fn(&str) -> String) -> Vec<String> {
+    items
+        .iter()
+        .map(|item| normal(item.trim()))
+        .filter(|item| !item.is_empty())
+        .collect()
 }

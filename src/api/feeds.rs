@@ -9,12 +9,13 @@ use utoipa::IntoParams;
 
 use super::extract::{ApiQuery, Reader};
 use super::{State, utc, validate};
+use crate::api::documented;
 use crate::api::problems;
 use crate::config::Settings;
 use crate::content;
 use crate::db::articles::{ArticleRow, TagRef};
 use crate::db::{self, articles as store};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 
 /// Entries in the Atom feed.
 const FEED_ENTRIES: i64 = 50;
@@ -43,8 +44,9 @@ fn xml(text: &str) -> String {
 /// When a published article last changed for its readers: its update, or its publication
 /// when that came later (a scheduled article going live).
 fn changed(row: &store::ArticleRow) -> NaiveDateTime {
-    row.published_at
-        .map_or(row.updated_at, |p| p.max(row.updated_at))
+    row.teaser
+        .published_at
+        .map_or(row.teaser.updated_at, |p| p.max(row.teaser.updated_at))
 }
 
 fn rfc3339(ts: NaiveDateTime) -> String {
@@ -66,18 +68,12 @@ pub struct FeedParams {
 /// The 50 latest published articles as an Atom 1.0 feed with their full HTML content,
 /// newest first; `tag` narrows it to one tag.
 #[utoipa::path(
-    operation_id = "getFeed",
-    tag = "feeds",
-    params(FeedParams, super::conditional::Conditional),
-    security(()),
+    operation_id = "getFeed", tag = "feeds", security(()),
+    params(FeedParams, documented::Conditional),
     responses(
         (status = 200, description = "The Atom feed.", content_type = "application/atom+xml", body = String,
-            headers(
-            ),
             example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">…</feed>")),
-        (status = 400, response = problems::InvalidQuery),
-        (status = 404, description = "No tag has this slug (or none a published article carries).", body = Problem, content_type = "application/problem+json"),
-        problems::PublicRead,
+        (status = 400, response = problems::InvalidQuery), (status = 404, response = problems::PublicTagNotFound), problems::PublicRead,
     )
 )]
 #[get("/feed.atom")]
@@ -163,8 +159,9 @@ fn atom(
 
 /// One article's `<entry>`.
 fn atom_entry(out: &mut String, settings: &Settings, row: &ArticleRow, tags: &[TagRef]) {
-    let url = content::canonical_url(&settings.site_url, &row.slug);
+    let url = content::canonical_url(&settings.site_url, &row.teaser.slug);
     let author = row
+        .teaser
         .byline
         .as_deref()
         .filter(|b| !b.trim().is_empty())
@@ -174,14 +171,14 @@ fn atom_entry(out: &mut String, settings: &Settings, row: &ArticleRow, tags: &[T
         out,
         "    <id>{}</id>\n    <title>{}</title>",
         xml(&url),
-        xml(&row.title)
+        xml(&row.teaser.title)
     );
     let _ = writeln!(
         out,
         "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
         xml(&url)
     );
-    if let Some(published) = row.published_at {
+    if let Some(published) = row.teaser.published_at {
         let _ = writeln!(out, "    <published>{}</published>", rfc3339(published));
     }
     let _ = writeln!(out, "    <updated>{}</updated>", rfc3339(changed(row)));
@@ -194,8 +191,8 @@ fn atom_entry(out: &mut String, settings: &Settings, row: &ArticleRow, tags: &[T
             xml(&tag.name)
         );
     }
-    if !row.summary.is_empty() {
-        let _ = writeln!(out, "    <summary>{}</summary>", xml(&row.summary));
+    if !row.teaser.summary.is_empty() {
+        let _ = writeln!(out, "    <summary>{}</summary>", xml(&row.teaser.summary));
     }
     let _ = writeln!(
         out,
@@ -210,14 +207,10 @@ fn atom_entry(out: &mut String, settings: &Settings, row: &ArticleRow, tags: &[T
 /// Every published article's canonical URL with its last update, newest first (at most
 /// 50,000, the sitemap protocol's limit).
 #[utoipa::path(
-    operation_id = "getSitemap",
-    tag = "feeds",
-    params(super::conditional::Conditional),
-    security(()),
+    operation_id = "getSitemap", tag = "feeds", security(()),
+    params(documented::Conditional),
     responses(
         (status = 200, description = "The sitemap.", content_type = "application/xml", body = String,
-            headers(
-            ),
             example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">…</urlset>")),
         problems::PublicRead,
     )

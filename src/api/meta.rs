@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::State;
 use super::extract::Reader;
+use crate::api::documented;
 use crate::api::problems;
 use crate::db;
 use crate::error::{ApiError, Problem};
@@ -22,14 +23,12 @@ pub struct Health {
 ///
 /// 200 when the server and its database answer; 503 otherwise.
 #[utoipa::path(
-    operation_id = "getHealth",
-    tag = "service",
-    params(super::conditional::Conditional),
-    security(()),
+    operation_id = "getHealth", tag = "service", security(()),
+    params(documented::Conditional),
     responses(
         (status = 200, description = "The server and its database answer.", body = Health),
         (status = 304, response = problems::NotModified),
-        (status = 503, description = "The database does not answer.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer.", body = Problem),
     )
 )]
 #[get("/healthz")]
@@ -50,10 +49,8 @@ pub struct SpecJson(pub String);
 ///
 /// The OpenAPI 3.1 description of this API, generated from the server's own types.
 #[utoipa::path(
-    operation_id = "getOpenApi",
-    tag = "service",
-    security(()),
-    params(super::conditional::Conditional),
+    operation_id = "getOpenApi", tag = "service", security(()),
+    params(documented::Conditional),
     responses(
         (status = 200, description = "The OpenAPI document.", content_type = "application/json", body = Object,
             headers(
@@ -82,13 +79,11 @@ pub struct Readiness {
 /// 200 when the database answers and its schema is current (every migration applied), so
 /// the server may take traffic; 503 otherwise. Needs a key when reads do.
 #[utoipa::path(
-    operation_id = "getReadiness",
-    tag = "service",
-    params(super::conditional::Conditional),
-    security(()),
+    operation_id = "getReadiness", tag = "service", security(()),
+    params(documented::Conditional),
     responses(
         (status = 200, description = "Ready to serve: the database answers and is migrated.", body = Readiness),
-        (status = 503, description = "The database does not answer or has migrations pending.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer or has migrations pending.", body = Problem),
         problems::PublicRead,
     )
 )]
@@ -116,9 +111,7 @@ pub async fn readiness(
 /// database pool's connections, in the Prometheus (OpenMetrics) text format. Needs a key
 /// when reads do.
 #[utoipa::path(
-    operation_id = "getMetrics",
-    tag = "service",
-    security(()),
+    operation_id = "getMetrics", tag = "service", security(()),
     responses(
         (status = 200, description = "The metrics, in the OpenMetrics text format.",
             content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String,

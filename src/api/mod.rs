@@ -1,7 +1,7 @@
 //! HTTP handlers, one module per resource, and what they share.
 
 pub mod articles;
-pub mod conditional;
+pub mod documented;
 pub mod extract;
 pub mod feeds;
 pub mod meta;

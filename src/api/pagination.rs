@@ -36,6 +36,27 @@ impl ListMeta {
             next_cursor,
         }
     }
+
+    /// The meta of `page`, `limit` items long, with its next cursor made by `cursor_of` from
+    /// its last item when more follow.
+    pub fn of<T>(
+        page: &crate::db::Page<T>,
+        limit: i64,
+        cursor_of: impl FnOnce(&T) -> Option<String>,
+    ) -> Self {
+        Self::new(limit, page.total, next_cursor(page, cursor_of))
+    }
+}
+
+/// The page size (`limit`, at most `max`) and the position `cursor` continues from, as
+/// `decode` reads it: what every list takes from its query.
+pub fn request<P>(
+    limit: Option<&str>,
+    cursor: Option<&str>,
+    max: i64,
+    decode: impl FnOnce(&str) -> Result<P, ApiError>,
+) -> Result<(i64, Option<P>), ApiError> {
+    Ok((self::limit(limit, max)?, after(cursor, decode)?))
 }
 
 /// The page size from the `limit` parameter: 1 to `max` (the configured page size),
@@ -96,24 +117,33 @@ pub fn encode_rank(order: &str, (rank, id): (f64, i64)) -> String {
 }
 
 pub fn decode_rank(order: &str, cursor: &str) -> Result<(f64, i64), ApiError> {
+    let (bits, id) = decode_position(order, cursor)?;
+    let rank = u64::from_str_radix(&bits, 16)
+        .map(f64::from_bits)
+        .map_err(|_| invalid_cursor())?;
+    if !rank.is_finite() {
+        return Err(invalid_cursor());
+    }
+    Ok((rank, id))
+}
+
+/// The position `(sort value, id)` in a cursor issued for `order`, the value still as text.
+fn decode_position(order: &str, cursor: &str) -> Result<(String, i64), ApiError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|_| invalid_cursor())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid_cursor())?;
     let mut parts = text.split('|');
-    let (Some(o), Some(bits), Some(id), None) =
+    let (Some(o), Some(value), Some(id), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(invalid_cursor());
     };
-    let rank = u64::from_str_radix(bits, 16)
-        .map(f64::from_bits)
-        .map_err(|_| invalid_cursor())?;
-    let id = id.parse().map_err(|_| invalid_cursor())?;
-    if o != order || !rank.is_finite() {
+    if o != order {
         return Err(invalid_cursor());
     }
-    Ok((rank, id))
+    let id = id.parse().map_err(|_| invalid_cursor())?;
+    Ok((value.to_owned(), id))
 }
 
 /// An RFC 8288 `Link` value to the same list with `cursor` set: the next page.
@@ -150,21 +180,8 @@ pub fn encode_keyset(order: &str, (ts, id): (NaiveDateTime, i64)) -> String {
 
 /// The keyset position in `cursor`, which must have been issued for `order`.
 pub fn decode_keyset(order: &str, cursor: &str) -> Result<(NaiveDateTime, i64), ApiError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(cursor)
-        .map_err(|_| invalid_cursor())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid_cursor())?;
-    let mut parts = text.split('|');
-    let (Some(o), Some(micros), Some(id), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(invalid_cursor());
-    };
-    if o != order {
-        return Err(invalid_cursor());
-    }
+    let (micros, id) = decode_position(order, cursor)?;
     let micros: i64 = micros.parse().map_err(|_| invalid_cursor())?;
-    let id: i64 = id.parse().map_err(|_| invalid_cursor())?;
     let ts = DateTime::from_timestamp_micros(micros).ok_or_else(invalid_cursor)?;
     Ok((ts.naive_utc(), id))
 }

@@ -49,6 +49,12 @@ problem_responses! {
     TooLarge = "The body is too large.";
     Invalid = "A field is invalid; `errors` names each.";
     IfMatchRequired = "This server requires `If-Match` on writes.";
+    ArticleNotFound = "No article has this slug or id.";
+    PublishedArticleNotFound = "No published article has this slug or id.";
+    TagNotFound = "No tag has this slug.";
+    PublicTagNotFound = "No tag has this slug (or none a published article carries).";
+    SubscriptionNotFound = "No subscription has this id.";
+    RevisionNotFound = "No such article or revision.";
     ArticleChanged = "The article changed since the `If-Match` ETag was read; `current_etag` and \
                       the `ETag` header give the current one.";
 }
@@ -114,8 +120,15 @@ macro_rules! response_sets {
 response_sets! {
     /// What an admin-only operation answers a request without an admin key.
     AdminOnly = [("401", AdminUnauthorized), ("403", NotAdmin)];
-    /// What an operation with a JSON body answers a body it cannot take.
-    JsonBodyRefused = [("400", MalformedBody), ("413", TooLarge), ("415", NotJson), ("422", Invalid)];
+    /// What an admin read answers a request without an admin key, or with a validator that
+    /// still matches.
+    AdminRead = [("304", NotModified), ("401", AdminUnauthorized), ("403", NotAdmin)];
+    /// What an admin write with a JSON body answers a request without an admin key, or a
+    /// body it cannot take.
+    AdminJsonWrite = [
+        ("400", MalformedBody), ("401", AdminUnauthorized), ("403", NotAdmin), ("413", TooLarge),
+        ("415", NotJson), ("422", Invalid)
+    ];
     /// What a write to an article answers a missing or stale `If-Match`.
     ArticlePreconditions = [("412", ArticleChanged), ("428", IfMatchRequired)];
     /// What a public read answers a request with a validator that still matches, or with a

@@ -10,6 +10,7 @@ use super::extract::{Admin, ApiQuery, JsonBody, Reader};
 use super::pagination::{self, ListMeta};
 use super::validate::{self, Checker};
 use super::{State, utc};
+use crate::api::documented;
 use crate::api::problems;
 use crate::content::tag_slug;
 use crate::db::{self, tags as store};
@@ -124,14 +125,11 @@ fn check_description(c: &mut Checker, description: Option<&str>, max: usize) {
 /// yet (one made for a draft or a scheduled article, or created on its own) is listed only
 /// with an admin key.
 #[utoipa::path(
-    operation_id = "listTags",
-    tag = "tags",
-    params(ListTagsParams, super::conditional::Conditional),
-    security(()),
+    operation_id = "listTags", tag = "tags", security(()),
+    params(ListTagsParams, documented::Conditional),
     responses(
         (status = 200, description = "A page of tags.", body = TagList),
-        (status = 400, response = problems::InvalidQuery),
-        problems::PublicRead,
+        (status = 400, response = problems::InvalidQuery), problems::PublicRead,
     )
 )]
 #[get("/tags")]
@@ -140,20 +138,21 @@ pub async fn list_tags(
     reader: Reader,
     ApiQuery(params): ApiQuery<ListTagsParams>,
 ) -> Result<web::Json<TagList>, ApiError> {
-    let limit = pagination::limit(params.limit.as_deref(), state.settings.limits.page_size)?;
-    let after = pagination::after(params.cursor.as_deref(), |c| {
-        pagination::decode_key(TAG_ORDER, c)
-    })?;
+    let (limit, after) = pagination::request(
+        params.limit.as_deref(),
+        params.cursor.as_deref(),
+        state.settings.limits.page_size,
+        |c| pagination::decode_key(TAG_ORDER, c),
+    )?;
     let scope = scope(&reader);
     let page = db::run(&state.pool, move |conn| {
         store::list(conn, after.as_deref(), limit, db::now(), scope)
     })
     .await?;
-    let next_cursor = pagination::next_cursor(&page, |last| {
-        Some(pagination::encode_key(TAG_ORDER, &last.row.slug))
-    });
     Ok(web::Json(TagList {
-        meta: ListMeta::new(limit, page.total, next_cursor),
+        meta: ListMeta::of(&page, limit, |last| {
+            Some(pagination::encode_key(TAG_ORDER, &last.row.slug))
+        }),
         data: page.items.into_iter().map(tag_out).collect(),
     }))
 }
@@ -163,14 +162,11 @@ pub async fn list_tags(
 /// The tag with the number of published articles carrying it. A tag no published article
 /// carries is 404, as an unknown one, except with an admin key.
 #[utoipa::path(
-    operation_id = "getTag",
-    tag = "tags",
-    params(("slug" = String, Path, description = "The tag's slug."), super::conditional::Conditional),
-    security(()),
+    operation_id = "getTag", tag = "tags", security(()),
+    params(documented::TagPath, documented::Conditional),
     responses(
         (status = 200, description = "The tag.", body = Tag),
-        (status = 404, description = "No tag has this slug (or none a published article carries).", body = Problem, content_type = "application/problem+json"),
-        problems::PublicRead,
+        (status = 404, response = problems::PublicTagNotFound), problems::PublicRead,
     )
 )]
 #[get("/tags/{slug}")]
@@ -193,16 +189,13 @@ pub async fn get_tag(
 /// The slug is derived from the name unless given. Tags are also created implicitly when an
 /// article names an unknown tag.
 #[utoipa::path(
-    operation_id = "createTag",
-    tag = "tags",
+    operation_id = "createTag", tag = "tags", security(("bearer" = [])),
     request_body = TagCreate,
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "The tag was created.", body = Tag,
             headers(("Location" = String, description = "The new tag's URL."))),
-        (status = 409, description = "A tag with this slug exists.", body = Problem, content_type = "application/problem+json"),
-        problems::AdminOnly,
-        problems::JsonBodyRefused,
+        (status = 409, description = "A tag with this slug exists.", body = Problem),
+        problems::AdminJsonWrite,
     )
 )]
 #[post("/tags")]
@@ -241,17 +234,14 @@ pub async fn create_tag(
 ///
 /// Articles keep the tag when its name or slug changes.
 #[utoipa::path(
-    operation_id = "updateTag",
-    tag = "tags",
-    params(("slug" = String, Path, description = "The tag's slug.")),
+    operation_id = "updateTag", tag = "tags", security(("bearer" = [])),
+    params(documented::TagPath),
     request_body = TagPatch,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated tag.", body = Tag),
-        (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The new slug is in use.", body = Problem, content_type = "application/problem+json"),
-        problems::AdminOnly,
-        problems::JsonBodyRefused,
+        (status = 404, response = problems::TagNotFound),
+        (status = 409, description = "The new slug is in use.", body = Problem),
+        problems::AdminJsonWrite,
     )
 )]
 #[patch("/tags/{slug}")]
@@ -292,14 +282,11 @@ pub async fn update_tag(
 ///
 /// The tag is removed from every article that had it.
 #[utoipa::path(
-    operation_id = "deleteTag",
-    tag = "tags",
-    params(("slug" = String, Path, description = "The tag's slug.")),
-    security(("bearer" = [])),
+    operation_id = "deleteTag", tag = "tags", security(("bearer" = [])),
+    params(documented::TagPath),
     responses(
         (status = 204, description = "The tag was deleted."),
-        (status = 404, description = "No tag has this slug.", body = Problem, content_type = "application/problem+json"),
-        problems::AdminOnly,
+        (status = 404, response = problems::TagNotFound), problems::AdminOnly,
     )
 )]
 #[delete("/tags/{slug}")]

@@ -65,7 +65,7 @@ pub(in crate::db) fn settle(
     index: bool,
 ) -> QueryResult<()> {
     if row.live != live {
-        diesel::update(articles::table.filter(articles::id.eq(row.id)))
+        diesel::update(articles::table.filter(articles::id.eq(row.teaser.id)))
             .set(articles::live.eq(live))
             .execute(conn)?;
     }
@@ -73,10 +73,10 @@ pub(in crate::db) fn settle(
         return Ok(());
     }
     if live {
-        reindex(conn, &[row.id])
+        reindex(conn, &[row.teaser.id])
     } else if row.live {
         diesel::sql_query("DELETE FROM articles_fts_public WHERE rowid = ?")
-            .bind::<BigInt, _>(row.id)
+            .bind::<BigInt, _>(row.teaser.id)
             .execute(conn)
             .map(drop)
     } else {

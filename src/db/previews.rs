@@ -52,10 +52,10 @@ fn unpublished(conn: &mut Conn, key: &ArticleKey, now: NaiveDateTime) -> StoreRe
         return Err(StoreError::Conflict(format!(
             "The article '{}' is published: its public address shows it. A preview link shows \
              an article only while it is a draft, scheduled or archived.",
-            row.slug
+            row.teaser.slug
         )));
     }
-    Ok(row.id)
+    Ok(row.teaser.id)
 }
 
 /// Mints a link to the unpublished article `key` names, living `lifetime` from `now`;
@@ -104,7 +104,7 @@ pub fn mint(
 
 /// The live links of the article `key` names (of any status), newest first.
 pub fn list(conn: &mut Conn, key: &ArticleKey, now: NaiveDateTime) -> StoreResult<Vec<PreviewRow>> {
-    let article_id = find_row(conn, key, Visibility::All)?.id;
+    let article_id = find_row(conn, key, Visibility::All)?.teaser.id;
     Ok(article_previews::table
         .filter(article_previews::article_id.eq(article_id))
         .filter(article_previews::expires_at.gt(now))
@@ -117,7 +117,7 @@ pub fn list(conn: &mut Conn, key: &ArticleKey, now: NaiveDateTime) -> StoreResul
 /// the next request on.
 pub fn revoke(conn: &mut Conn, key: &ArticleKey, id: i64, now: NaiveDateTime) -> StoreResult<()> {
     super::write(conn, |conn| {
-        let article_id = find_row(conn, key, Visibility::All)?.id;
+        let article_id = find_row(conn, key, Visibility::All)?.teaser.id;
         let gone = diesel::delete(
             article_previews::table
                 .filter(article_previews::id.eq(id))

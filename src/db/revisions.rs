@@ -91,14 +91,14 @@ fn snapshot(conn: &mut Conn, id: i64) -> StoreResult<Snapshot> {
         })
         .collect();
     Ok(Snapshot {
-        title: row.title,
-        slug: row.slug,
-        summary: row.summary,
+        title: row.teaser.title,
+        slug: row.teaser.slug,
+        summary: row.teaser.summary,
         body: row.body,
-        status: row.status,
-        published_at: row.published_at,
-        byline: row.byline,
-        feature_image_url: row.feature_image_url,
+        status: row.teaser.status,
+        published_at: row.teaser.published_at,
+        byline: row.teaser.byline,
+        feature_image_url: row.teaser.feature_image_url,
         tags: tags
             .into_iter()
             .map(|TagRef { slug, name }| (slug, name))
@@ -134,7 +134,7 @@ pub fn list(
     before: Option<i64>,
     limit: i64,
 ) -> StoreResult<Page<Revision>> {
-    let id = find_row(conn, key, Visibility::All)?.id;
+    let id = find_row(conn, key, Visibility::All)?.teaser.id;
     let total = article_revisions::table
         .filter(article_revisions::article_id.eq(id))
         .count()
@@ -154,7 +154,7 @@ pub fn list(
 
 /// Revision `number` of an article.
 pub fn find(conn: &mut Conn, key: &ArticleKey, number: i64) -> StoreResult<Revision> {
-    let id = find_row(conn, key, Visibility::All)?.id;
+    let id = find_row(conn, key, Visibility::All)?.teaser.id;
     article_revisions::table
         .filter(article_revisions::article_id.eq(id))
         .filter(article_revisions::number.eq(number))

@@ -3,7 +3,7 @@
 mod responses;
 mod served;
 
-pub use responses::{add_guard_responses, add_validator_headers};
+pub use responses::{add_guard_responses, add_validator_headers, serve_problems_as_problem_json};
 pub use served::with_limits;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -47,6 +47,12 @@ read. Every error is RFC 9457 problem details (`application/problem+json`)."
             problems::IfMatchRequired,
             problems::ArticleChanged,
             problems::NotModified,
+            problems::ArticleNotFound,
+            problems::PublishedArticleNotFound,
+            problems::TagNotFound,
+            problems::PublicTagNotFound,
+            problems::SubscriptionNotFound,
+            problems::RevisionNotFound,
         )
     ),
     modifiers(&BearerAuth),

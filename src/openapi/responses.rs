@@ -2,10 +2,12 @@
 
 /// The validators the conditional middleware gives every answer of an operation that may
 /// answer 304 (`crate::middleware::conditional`): `ETag` and `Cache-Control` on its 200,
-/// unless the operation says more of them.
+/// unless the operation says more of them. An operation read only with a key is answered
+/// `private, no-store`; one open to the public, with the configured public policy.
 pub fn add_validator_headers(spec: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::security::SecurityRequirement;
 
     let header = |description: &str| {
         utoipa::openapi::HeaderBuilder::new()
@@ -17,6 +19,10 @@ pub fn add_validator_headers(spec: &mut utoipa::openapi::OpenApi) {
         let Some(read) = item.get.as_mut() else {
             continue;
         };
+        let keyed_only = read
+            .security
+            .as_ref()
+            .is_some_and(|s| !s.contains(&SecurityRequirement::default()));
         let responses = &mut read.responses.responses;
         if !responses.contains_key("304") {
             continue;
@@ -27,7 +33,48 @@ pub fn add_validator_headers(spec: &mut utoipa::openapi::OpenApi) {
             });
             ok.headers
                 .entry("Cache-Control".to_owned())
-                .or_insert_with(|| RefOr::T(header("How long caches may reuse the response.")));
+                .or_insert_with(|| {
+                    RefOr::T(header(if keyed_only {
+                        "`private, no-store`: the answer is for the key's holder only."
+                    } else {
+                        "How long caches may reuse the response."
+                    }))
+                });
+        }
+    }
+}
+
+/// Every problem body is served as `application/problem+json` (`crate::error`): operations
+/// name `body = Problem` and this gives it that media type.
+pub fn serve_problems_as_problem_json(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{Ref, RefOr};
+
+    let problem = RefOr::Ref(Ref::from_schema_name("Problem"));
+    for item in spec.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for response in operation.responses.responses.values_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                let is_problem = response.content.get("application/json").is_some_and(
+                    |c| matches!(c, RefOr::T(c) if c.schema.as_ref() == Some(&problem)),
+                );
+                if is_problem
+                    && let Some(content) = response.content.shift_remove("application/json")
+                {
+                    response
+                        .content
+                        .insert(crate::error::PROBLEM_JSON.to_owned(), content);
+                }
+            }
         }
     }
 }
@@ -93,18 +140,16 @@ pub fn add_guard_responses(spec: &mut utoipa::openapi::OpenApi) {
         .content(crate::error::PROBLEM_JSON, problem())
         .build();
     let components = spec.components.get_or_insert_with(Default::default);
-    components
-        .responses
-        .insert("TooManyRequests".to_owned(), RefOr::T(too_many));
-    components
-        .responses
-        .insert("EncodedBody".to_owned(), RefOr::T(encoded_body));
-    components
-        .responses
-        .insert("HeadersTooLarge".to_owned(), RefOr::T(headers_too_large));
-    components
-        .responses
-        .insert("Busy".to_owned(), RefOr::T(busy));
+    for (name, response) in [
+        ("TooManyRequests", too_many),
+        ("EncodedBody", encoded_body),
+        ("HeadersTooLarge", headers_too_large),
+        ("Busy", busy),
+    ] {
+        components
+            .responses
+            .insert(name.to_owned(), RefOr::T(response));
+    }
     for (path, item) in spec.paths.paths.iter_mut() {
         if let Some(read) = item
             .get

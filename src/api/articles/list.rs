@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::{ArticleList, ArticleTeaser};
 use super::{json_response, teaser_out};
+use crate::api::documented;
 use crate::api::extract::{ApiQuery, Reader};
 use crate::api::pagination::{self, ListMeta};
 use crate::api::problems;
@@ -149,17 +150,15 @@ fn sort_code(sort: store::Sort) -> &'static str {
 /// and `next_cursor: null`. With `q`, a full-text search ranked by relevance. Drafts,
 /// archived and scheduled articles are never listed.
 #[utoipa::path(
-    operation_id = "listArticles",
-    tag = "articles",
-    params(ListArticlesParams, crate::api::conditional::Conditional),
-    security(()),
+    operation_id = "listArticles", tag = "articles", security(()),
+    params(ListArticlesParams, documented::Conditional),
     responses(
         (status = 200, description = "A page of article teasers.", body = ArticleList,
             headers(
                 ("Link" = String, description = "`<…>; rel=\"next\"` while there is a next page."),
             )),
         (status = 400, response = problems::InvalidQuery),
-        (status = 403, description = "`status` was asked for with a key that may only read.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`status` was asked for with a key that may only read.", body = Problem),
         problems::PublicRead,
     )
 )]

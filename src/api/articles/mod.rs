@@ -28,13 +28,14 @@ pub use previews::{
 pub use revisions::{get_revision, list_revisions, restore_revision};
 pub use write::{create_article, delete_article, replace_related, update_article};
 
+use crate::api::documented;
 use crate::api::extract::{ApiQuery, Reader};
 use crate::api::pagination::{self};
 use crate::api::problems;
 use crate::api::{SPARSE_JSON, State, field_names, keep_fields, parse_fields, validate};
 use crate::db::articles::{ArticleKey, Visibility};
 use crate::db::{self, StoreError, StoreResult, articles as store};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 
 /// Query parameters of a single article.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -96,14 +97,8 @@ fn visibility(reader: &Reader) -> Visibility {
 /// the canonical URL and share links. Unpublished articles are 404 except with an admin key
 /// (preview).
 #[utoipa::path(
-    operation_id = "getArticle",
-    tag = "articles",
-    params(
-        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
-        GetArticleParams,
-        crate::api::conditional::Conditional,
-    ),
-    security(()),
+    operation_id = "getArticle", tag = "articles", security(()),
+    params(documented::ArticlePath, GetArticleParams, documented::Conditional),
     responses(
         (status = 200, description = "The article.", body = Article,
             headers(
@@ -112,9 +107,7 @@ fn visibility(reader: &Reader) -> Visibility {
         (status = 301, description = "The article's slug changed: `Location` gives its current address.",
             headers(("Location" = String, description = "The article's current URL."))),
         (status = 304, description = "Not modified: the `If-None-Match` validator still matches, or nothing changed since `If-Modified-Since`."),
-        (status = 400, response = problems::InvalidQuery),
-        (status = 401, response = problems::ReadUnauthorized),
-        (status = 404, description = "No published article has this slug or id.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::InvalidQuery), (status = 401, response = problems::ReadUnauthorized), (status = 404, response = problems::PublishedArticleNotFound),
     )
 )]
 #[get("/articles/{slug_or_id}")]
@@ -168,21 +161,13 @@ pub async fn get_article(
 /// articles sharing the most tags with this one, newest first among equals, never the article
 /// itself nor one already linked.
 #[utoipa::path(
-    operation_id = "listRelated",
-    tag = "articles",
-    params(
-        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
-        ListRelatedParams,
-        crate::api::conditional::Conditional,
-    ),
-    security(()),
+    operation_id = "listRelated", tag = "articles", security(()),
+    params(documented::ArticlePath, ListRelatedParams, documented::Conditional),
     responses(
         (status = 200, description = "The related links, curated then suggested.", body = RelatedList),
         (status = 301, description = "The article's slug changed: `Location` gives the current address.",
             headers(("Location" = String, description = "The related list at the article's current URL."))),
-        (status = 400, response = problems::InvalidQuery),
-        (status = 404, description = "No published article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        problems::PublicRead,
+        (status = 400, response = problems::InvalidQuery), (status = 404, response = problems::PublishedArticleNotFound), problems::PublicRead,
     )
 )]
 #[get("/articles/{slug_or_id}/related")]

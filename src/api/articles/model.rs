@@ -229,7 +229,13 @@ fn opt_utc(ts: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
 }
 
 pub(super) fn article_out(a: store::Article, site_url: &str) -> Article {
-    let row = a.row;
+    let store::ArticleRow {
+        teaser: row,
+        body,
+        body_html,
+        body_text,
+        ..
+    } = a.row;
     let canonical_url = content::canonical_url(site_url, &row.slug);
     let links = content::share_links(&canonical_url, &row.title);
     Article {
@@ -243,9 +249,9 @@ pub(super) fn article_out(a: store::Article, site_url: &str) -> Article {
         slug: row.slug,
         title: row.title,
         summary: row.summary,
-        body: row.body,
-        body_html: row.body_html,
-        body_text: row.body_text,
+        body,
+        body_html,
+        body_text,
         status: row.status,
         published_at: opt_utc(row.published_at),
         created_at: utc(row.created_at),

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::{Article, article_out};
+use crate::api::documented;
 use crate::api::extract::{Admin, JsonBody};
 use crate::api::problems;
 use crate::api::{State, utc};
@@ -124,19 +125,15 @@ fn lifetime(input: &PreviewCreate) -> Result<Duration, ApiError> {
 /// and for good once the article has been public (even if it is unpublished again). An
 /// article may have 50 live links.
 #[utoipa::path(
-    operation_id = "createPreview",
-    tag = "articles",
-    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id.")),
+    operation_id = "createPreview", tag = "articles", security(("bearer" = [])),
+    params(documented::ArticlePath),
     request_body(content = PreviewCreate, description = "Optional: the body may be left out."),
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "The link, with its token (shown this once).", body = PreviewLink),
-        (status = 400, response = problems::MalformedBody),
-        (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The article is public, or has 50 live links already.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, response = problems::TooLarge),
-        (status = 415, response = problems::NotJson),
-        (status = 422, description = "`expires_in` is out of range; `errors` names it.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, response = problems::MalformedBody), (status = 404, response = problems::ArticleNotFound),
+        (status = 409, description = "The article is public, or has 50 live links already.", body = Problem),
+        (status = 413, response = problems::TooLarge), (status = 415, response = problems::NotJson),
+        (status = 422, description = "`expires_in` is out of range; `errors` names it.", body = Problem),
         problems::AdminOnly,
     )
 )]
@@ -176,21 +173,11 @@ pub async fn create_preview(
 ///
 /// The live links (neither expired nor revoked), newest first, without their tokens.
 #[utoipa::path(
-    operation_id = "listPreviews",
-    tag = "articles",
-    params(
-        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
-        crate::api::conditional::Conditional,
-    ),
-    security(("bearer" = [])),
+    operation_id = "listPreviews", tag = "articles", security(("bearer" = [])),
+    params(documented::ArticlePath, documented::Conditional),
     responses(
-        (status = 200, description = "The live links.", body = PreviewList,
-            headers(
-                ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
-            )),
-        (status = 304, response = problems::NotModified),
-        (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        problems::AdminOnly,
+        (status = 200, description = "The live links.", body = PreviewList),
+        (status = 404, response = problems::ArticleNotFound), problems::AdminRead,
     )
 )]
 #[get("/articles/{slug_or_id}/previews")]
@@ -220,13 +207,13 @@ pub async fn list_previews(
     operation_id = "deletePreview",
     tag = "articles",
     params(
-        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
+        documented::ArticlePath,
         ("id" = i64, Path, description = "The link's id, as minted or listed."),
     ),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The link was revoked."),
-        (status = 404, description = "No article has this slug or id, or it has no live link with this id.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article has this slug or id, or it has no live link with this id.", body = Problem),
         problems::AdminOnly,
     )
 )]
@@ -258,17 +245,15 @@ pub async fn delete_preview(
 /// validator. An unknown, expired or revoked token, and one whose article is deleted or
 /// public, all get the same 404.
 #[utoipa::path(
-    operation_id = "getPreview",
-    tag = "articles",
+    operation_id = "getPreview", tag = "articles", security(()),
     params(("token" = String, Path, description = "The link's token, as minted.")),
-    security(()),
     responses(
         (status = 200, description = "The article as it will read once published.", body = Article,
             headers(
                 ("Cache-Control" = String, description = "Always `private, no-store`: no cache keeps a preview."),
                 ("X-Robots-Tag" = String, description = "Always `noindex`."),
             )),
-        (status = 404, description = "The link shows nothing (unknown, expired, revoked, or its article deleted or public).", body = Problem, content_type = "application/problem+json",
+        (status = 404, description = "The link shows nothing (unknown, expired, revoked, or its article deleted or public).", body = Problem,
             headers(
                 ("Cache-Control" = String, description = "Always `private, no-store`."),
                 ("X-Robots-Tag" = String, description = "Always `noindex`."),

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::{Article, ArticleStatus, article_out};
 use super::write::precondition;
+use crate::api::documented;
 use crate::api::extract::{Admin, ApiQuery, IfMatch};
 use crate::api::pagination::{self, ListMeta};
 use crate::api::problems;
@@ -159,23 +160,11 @@ fn revision_out(r: store::Revision) -> Revision {
 /// pagination. A revision is recorded by every change: create, update, related links,
 /// restore.
 #[utoipa::path(
-    operation_id = "listRevisions",
-    tag = "articles",
-    params(
-        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
-        ListRevisionsParams,
-        crate::api::conditional::Conditional,
-    ),
-    security(("bearer" = [])),
+    operation_id = "listRevisions", tag = "articles", security(("bearer" = [])),
+    params(documented::ArticlePath, ListRevisionsParams, documented::Conditional),
     responses(
-        (status = 200, description = "A page of revisions, newest first.", body = RevisionList,
-            headers(
-                ("Cache-Control" = String, description = "`private, no-store`: read with a key."),
-            )),
-        (status = 304, response = problems::NotModified),
-        (status = 400, response = problems::InvalidQuery),
-        (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        problems::AdminOnly,
+        (status = 200, description = "A page of revisions, newest first.", body = RevisionList),
+        (status = 400, response = problems::InvalidQuery), (status = 404, response = problems::ArticleNotFound), problems::AdminRead,
     )
 )]
 #[get("/articles/{slug_or_id}/revisions")]
@@ -185,20 +174,21 @@ pub async fn list_revisions(
     key: web::Path<String>,
     ApiQuery(params): ApiQuery<ListRevisionsParams>,
 ) -> Result<web::Json<RevisionList>, ApiError> {
-    let limit = pagination::limit(params.limit.as_deref(), state.settings.limits.page_size)?;
-    let before = pagination::after(params.cursor.as_deref(), |c| {
-        pagination::decode_id(ORDER, c)
-    })?;
+    let (limit, before) = pagination::request(
+        params.limit.as_deref(),
+        params.cursor.as_deref(),
+        state.settings.limits.page_size,
+        |c| pagination::decode_id(ORDER, c),
+    )?;
     let key = ArticleKey::parse(&key);
     let page = db::run(&state.pool, move |conn| {
         store::list(conn, &key, before, limit)
     })
     .await?;
-    let next_cursor = pagination::next_cursor(&page, |last| {
-        Some(pagination::encode_id(ORDER, last.number))
-    });
     Ok(web::Json(RevisionList {
-        meta: ListMeta::new(limit, page.total, next_cursor),
+        meta: ListMeta::of(&page, limit, |last| {
+            Some(pagination::encode_id(ORDER, last.number))
+        }),
         data: page
             .items
             .into_iter()
@@ -221,19 +211,14 @@ pub async fn list_revisions(
     operation_id = "getRevision",
     tag = "articles",
     params(
-        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
+        documented::ArticlePath,
         ("number" = i64, Path, description = "The revision number, from 1.", minimum = 1),
-        crate::api::conditional::Conditional,
+        documented::Conditional,
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The revision.", body = Revision,
-            headers(
-                ("Cache-Control" = String, description = "`private, no-store`: read with a key."),
-            )),
-        (status = 304, response = problems::NotModified),
-        (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
-        problems::AdminOnly,
+        (status = 200, description = "The revision.", body = Revision),
+        (status = 404, response = problems::RevisionNotFound), problems::AdminRead,
     )
 )]
 #[get("/articles/{slug_or_id}/revisions/{number}")]
@@ -257,19 +242,18 @@ pub async fn get_revision(
     operation_id = "restoreRevision",
     tag = "articles",
     params(
-        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
+        documented::ArticlePath,
         ("number" = i64, Path, description = "The revision number, from 1.", minimum = 1),
-        ("If-Match" = Option<String>, Header, description = "The ETag of the version you read; a stale one is refused with 412."),
+        documented::IfMatch,
     ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The article, restored.", body = Article),
-        (status = 404, description = "No such article or revision.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The article changed while the revision was being restored; retry.", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The article changed since the `If-Match` ETag was read.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The revision's body nests deeper than the server renders now.", body = Problem, content_type = "application/problem+json"),
-        (status = 428, response = problems::IfMatchRequired),
-        problems::AdminOnly,
+        (status = 404, response = problems::RevisionNotFound),
+        (status = 409, description = "The article changed while the revision was being restored; retry.", body = Problem),
+        (status = 412, description = "The article changed since the `If-Match` ETag was read.", body = Problem),
+        (status = 422, description = "The revision's body nests deeper than the server renders now.", body = Problem),
+        (status = 428, response = problems::IfMatchRequired), problems::AdminOnly,
     )
 )]
 #[post("/articles/{slug_or_id}/revisions/{number}/restore")]

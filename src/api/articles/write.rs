@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, delete, patch, post, put, web};
 use super::model::{Article, RelatedList, article_out, related_out};
 use super::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, related_specs};
 use crate::api::State;
+use crate::api::documented;
 use crate::api::extract::{Admin, IfMatch, JsonBody, Shape};
 use crate::api::problems;
 use crate::db::articles::ArticleKey;
@@ -40,16 +41,13 @@ pub(super) fn precondition(
 /// Renders the Markdown body to sanitized HTML and plain text, creates unknown tags, and
 /// answers 201 with the article and its `Location`.
 #[utoipa::path(
-    operation_id = "createArticle",
-    tag = "articles",
+    operation_id = "createArticle", tag = "articles", security(("bearer" = [])),
     request_body = ArticleCreate,
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "The article was created.", body = Article,
             headers(("Location" = String, description = "The new article's URL."))),
-        (status = 409, description = "The slug is already in use.", body = Problem, content_type = "application/problem+json"),
-        problems::AdminOnly,
-        problems::JsonBodyRefused,
+        (status = 409, description = "The slug is already in use.", body = Problem),
+        problems::AdminJsonWrite,
     )
 )]
 #[post("/articles")]
@@ -68,7 +66,7 @@ pub async fn create_article(
         store::create(conn, &new, db::now())
     })
     .await?;
-    let location = format!("/api/v1/articles/{}", article.row.slug);
+    let location = format!("/api/v1/articles/{}", article.row.teaser.slug);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
         .json(article_out(article, &state.settings.site_url)))
@@ -80,21 +78,14 @@ pub async fn create_article(
 /// given, replace the whole list. Setting `status` to `published` without a `published_at`
 /// stamps the current time.
 #[utoipa::path(
-    operation_id = "updateArticle",
-    tag = "articles",
-    params(
-        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag of the version you read (from GET); a stale one is refused with 412. Required (428 without it) when the server sets REQUIRE_IF_MATCH."),
-    ),
+    operation_id = "updateArticle", tag = "articles", security(("bearer" = [])),
+    params(documented::ArticlePath, documented::IfMatch),
     request_body = ArticlePatch,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated article.", body = Article),
-        (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The new slug is already in use.", body = Problem, content_type = "application/problem+json"),
-        problems::AdminOnly,
-        problems::JsonBodyRefused,
-        problems::ArticlePreconditions,
+        (status = 404, response = problems::ArticleNotFound),
+        (status = 409, description = "The new slug is already in use.", body = Problem),
+        problems::AdminJsonWrite, problems::ArticlePreconditions,
     )
 )]
 #[patch("/articles/{slug_or_id}")]
@@ -126,22 +117,15 @@ pub async fn update_article(
 #[utoipa::path(
     operation_id = "replaceRelated",
     tag = "articles",
-    params(
-        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag of the version you read (from GET); a stale one is refused with 412. Required (428 without it) when the server sets REQUIRE_IF_MATCH."),
-    ),
+    params(documented::ArticlePath, documented::IfMatch),
     request_body(content = Vec<RelatedLinkSchema>, description = "The related links, in order.",
         example = json!([{"slug": "ferry-timetable-winter-changes"}, {"url": "https://example.org/report", "summary": "The full report."}])),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The related links as read, in order.", body = RelatedList),
-        (status = 400, response = problems::MalformedBody),
-        (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, response = problems::TooLarge),
-        (status = 415, response = problems::NotJson),
-        (status = 422, description = "A link is invalid; `errors` names each.", body = Problem, content_type = "application/problem+json"),
-        problems::AdminOnly,
-        problems::ArticlePreconditions,
+        (status = 400, response = problems::MalformedBody), (status = 404, response = problems::ArticleNotFound), (status = 413, response = problems::TooLarge), (status = 415, response = problems::NotJson),
+        (status = 422, description = "A link is invalid; `errors` names each.", body = Problem),
+        problems::AdminOnly, problems::ArticlePreconditions,
     )
 )]
 #[put("/articles/{slug_or_id}/related")]
@@ -174,18 +158,11 @@ pub async fn replace_related(
 ///
 /// Related links to it from other articles are removed too.
 #[utoipa::path(
-    operation_id = "deleteArticle",
-    tag = "articles",
-    params(
-        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag of the version you read (from GET); a stale one is refused with 412. Required (428 without it) when the server sets REQUIRE_IF_MATCH."),
-    ),
-    security(("bearer" = [])),
+    operation_id = "deleteArticle", tag = "articles", security(("bearer" = [])),
+    params(documented::ArticlePath, documented::IfMatch),
     responses(
         (status = 204, description = "The article was deleted."),
-        (status = 404, description = "No article has this slug or id.", body = Problem, content_type = "application/problem+json"),
-        problems::AdminOnly,
-        problems::ArticlePreconditions,
+        (status = 404, response = problems::ArticleNotFound), problems::AdminOnly, problems::ArticlePreconditions,
     )
 )]
 #[delete("/articles/{slug_or_id}")]

@@ -196,10 +196,10 @@ fn spool_error(err: std::io::Error) -> ApiError {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every record was applied; what changed.", body = ImportSummary),
-        (status = 400, description = "The body could not be received.", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than 256 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not sent as `application/x-ndjson`.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A line is invalid or too long; nothing was imported. `errors` names the line and the field, as `line 12: related[0].slug`.", body = Problem, content_type = "application/problem+json",
+        (status = 400, description = "The body could not be received.", body = Problem),
+        (status = 413, description = "The body is larger than 256 MiB.", body = Problem),
+        (status = 415, description = "The body is not sent as `application/x-ndjson`.", body = Problem),
+        (status = 422, description = "A line is invalid or too long; nothing was imported. `errors` names the line and the field, as `line 12: related[0].slug`.", body = Problem,
             example = json!({
                 "type": "about:blank",
                 "title": "Unprocessable Entity",
@@ -207,7 +207,7 @@ fn spool_error(err: std::io::Error) -> ApiError {
                 "detail": "Nothing was imported: line 12: related[0].slug: no article has the slug 'harbour-dredging'.",
                 "errors": [{"field": "line 12: related[0].slug", "message": "no article has the slug 'harbour-dredging'"}]
             })),
-        (status = 503, description = "The database is busy with other writes; retry shortly.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is busy with other writes; retry shortly.", body = Problem),
         problems::AdminOnly,
     )
 )]

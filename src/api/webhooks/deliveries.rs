@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::api::documented;
 use crate::api::extract::{Admin, ApiQuery};
 use crate::api::pagination::ListMeta;
 use crate::api::problems;
@@ -98,19 +99,11 @@ fn delivery_out(row: store::DeliveryRow) -> Delivery {
 /// Newest first, with cursor pagination: each event sent or to be sent, its state, the
 /// number of attempts and the latest answer or error.
 #[utoipa::path(
-    operation_id = "listWebhookDeliveries",
-    tag = "webhooks",
-    params(("id" = i64, Path, description = "The subscription's id."), PageParams, crate::api::conditional::Conditional),
-    security(("bearer" = [])),
+    operation_id = "listWebhookDeliveries", tag = "webhooks", security(("bearer" = [])),
+    params(documented::SubscriptionPath, PageParams, documented::Conditional),
     responses(
-        (status = 200, description = "A page of deliveries, newest first.", body = DeliveryList,
-            headers(
-                ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
-            )),
-        (status = 304, response = problems::NotModified),
-        (status = 400, response = problems::InvalidQuery),
-        (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
-        problems::AdminOnly,
+        (status = 200, description = "A page of deliveries, newest first.", body = DeliveryList),
+        (status = 400, response = problems::InvalidQuery), (status = 404, response = problems::SubscriptionNotFound), problems::AdminRead,
     )
 )]
 #[get("/webhooks/{id}/deliveries")]
@@ -142,14 +135,14 @@ pub async fn list_deliveries(
     operation_id = "redeliverWebhookDelivery",
     tag = "webhooks",
     params(
-        ("id" = i64, Path, description = "The subscription's id."),
+        documented::SubscriptionPath,
         ("delivery_id" = i64, Path, description = "The delivery's id."),
     ),
     security(("bearer" = [])),
     responses(
         (status = 202, description = "The delivery is queued; it is sent within moments.", body = Delivery),
-        (status = 404, description = "No subscription has this id, or it has no such delivery.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The delivery is being attempted right now.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No subscription has this id, or it has no such delivery.", body = Problem),
+        (status = 409, description = "The delivery is being attempted right now.", body = Problem),
         problems::AdminOnly,
     )
 )]

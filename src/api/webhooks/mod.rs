@@ -16,10 +16,11 @@ use super::extract::{Admin, ApiQuery, JsonBody};
 use super::pagination::{self, ListMeta};
 use super::validate::{self, Checker};
 use super::{State, utc};
+use crate::api::documented;
 use crate::api::problems;
 use crate::db::{self, events, webhooks as store};
 use crate::egress;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 
 /// Generated secrets start with this, so leaked ones are easy to recognise.
 pub const SECRET_PREFIX: &str = "whsec_";
@@ -148,16 +149,16 @@ const DELIVERY_ORDER: &str = "-delivery-id";
 impl PageParams {
     /// The page size and the id the cursor continues from.
     fn page(&self, order: &str, max: i64) -> Result<(i64, Option<i64>), ApiError> {
-        let limit = pagination::limit(self.limit.as_deref(), max)?;
-        let from = pagination::after(self.cursor.as_deref(), |c| pagination::decode_id(order, c))?;
-        Ok((limit, from))
+        pagination::request(self.limit.as_deref(), self.cursor.as_deref(), max, |c| {
+            pagination::decode_id(order, c)
+        })
     }
 }
 
 fn meta<T>(page: &db::Page<T>, limit: i64, order: &str, id: impl Fn(&T) -> i64) -> ListMeta {
-    let next_cursor =
-        pagination::next_cursor(page, |last| Some(pagination::encode_id(order, id(last))));
-    ListMeta::new(limit, page.total, next_cursor)
+    ListMeta::of(page, limit, |last| {
+        Some(pagination::encode_id(order, id(last)))
+    })
 }
 
 /// The id in a path: a positive whole number, or a 404 saying what is missing.
@@ -242,18 +243,11 @@ fn generate_secret() -> Result<String, ApiError> {
 /// Every subscription in creation order, with cursor pagination as for articles. Secrets are
 /// not shown.
 #[utoipa::path(
-    operation_id = "listWebhooks",
-    tag = "webhooks",
-    params(PageParams, crate::api::conditional::Conditional),
-    security(("bearer" = [])),
+    operation_id = "listWebhooks", tag = "webhooks", security(("bearer" = [])),
+    params(PageParams, documented::Conditional),
     responses(
-        (status = 200, description = "A page of subscriptions.", body = WebhookList,
-            headers(
-                ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
-            )),
-        (status = 304, response = problems::NotModified),
-        (status = 400, response = problems::InvalidQuery),
-        problems::AdminOnly,
+        (status = 200, description = "A page of subscriptions.", body = WebhookList),
+        (status = 400, response = problems::InvalidQuery), problems::AdminRead,
     )
 )]
 #[get("/webhooks")]
@@ -284,15 +278,12 @@ pub async fn list_webhooks(
 /// within 10 s counts as delivered; anything else is retried with exponential backoff (up to
 /// 12 attempts, at most an hour apart). The answer holds the secret, which is not shown again.
 #[utoipa::path(
-    operation_id = "createWebhook",
-    tag = "webhooks",
+    operation_id = "createWebhook", tag = "webhooks", security(("bearer" = [])),
     request_body = WebhookCreate,
-    security(("bearer" = [])),
     responses(
         (status = 201, description = "The subscription was created; the answer shows its secret, once.", body = Webhook,
             headers(("Location" = String, description = "The new subscription's URL."))),
-        problems::AdminOnly,
-        problems::JsonBodyRefused,
+        problems::AdminJsonWrite,
     )
 )]
 #[post("/webhooks")]
@@ -332,18 +323,11 @@ pub async fn create_webhook(
 ///
 /// The subscription without its secret.
 #[utoipa::path(
-    operation_id = "getWebhook",
-    tag = "webhooks",
-    params(("id" = i64, Path, description = "The subscription's id."), crate::api::conditional::Conditional),
-    security(("bearer" = [])),
+    operation_id = "getWebhook", tag = "webhooks", security(("bearer" = [])),
+    params(documented::SubscriptionPath, documented::Conditional),
     responses(
-        (status = 200, description = "The subscription.", body = Webhook,
-            headers(
-                ("Cache-Control" = String, description = "`private, no-store`: the answer is for the admin only."),
-            )),
-        (status = 304, response = problems::NotModified),
-        (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
-        problems::AdminOnly,
+        (status = 200, description = "The subscription.", body = Webhook),
+        (status = 404, response = problems::SubscriptionNotFound), problems::AdminRead,
     )
 )]
 #[get("/webhooks/{id}")]
@@ -362,16 +346,12 @@ pub async fn get_webhook(
 /// Changes its URL, events or state, or rotates its secret. Pending deliveries go to the new
 /// URL, signed with the new secret.
 #[utoipa::path(
-    operation_id = "updateWebhook",
-    tag = "webhooks",
-    params(("id" = i64, Path, description = "The subscription's id.")),
+    operation_id = "updateWebhook", tag = "webhooks", security(("bearer" = [])),
+    params(documented::SubscriptionPath),
     request_body = WebhookPatch,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "The updated subscription (without its secret).", body = Webhook),
-        (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
-        problems::AdminOnly,
-        problems::JsonBodyRefused,
+        (status = 404, response = problems::SubscriptionNotFound), problems::AdminJsonWrite,
     )
 )]
 #[patch("/webhooks/{id}")]
@@ -409,14 +389,11 @@ pub async fn update_webhook(
 ///
 /// Its delivery log goes with it, and pending deliveries are not sent.
 #[utoipa::path(
-    operation_id = "deleteWebhook",
-    tag = "webhooks",
-    params(("id" = i64, Path, description = "The subscription's id.")),
-    security(("bearer" = [])),
+    operation_id = "deleteWebhook", tag = "webhooks", security(("bearer" = [])),
+    params(documented::SubscriptionPath),
     responses(
         (status = 204, description = "The subscription was deleted."),
-        (status = 404, description = "No subscription has this id.", body = Problem, content_type = "application/problem+json"),
-        problems::AdminOnly,
+        (status = 404, response = problems::SubscriptionNotFound), problems::AdminOnly,
     )
 )]
 #[delete("/webhooks/{id}")]

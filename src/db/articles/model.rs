@@ -160,25 +160,15 @@ pub(in crate::db) fn by_key(key: &ArticleKey) -> ArticleFilter {
     }
 }
 
-/// A stored article.
+/// A stored article: its teaser's columns, then the body and whether it is live.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = articles, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ArticleRow {
-    pub id: i64,
-    pub slug: String,
-    pub title: String,
-    pub summary: String,
+    #[diesel(embed)]
+    pub teaser: TeaserRow,
     pub body: String,
     pub body_html: String,
     pub body_text: String,
-    pub word_count: i64,
-    #[diesel(deserialize_as = String)]
-    pub status: ArticleStatus,
-    pub published_at: Option<NaiveDateTime>,
-    pub byline: Option<String>,
-    pub feature_image_url: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
     /// Whether the article is live: announced as published and, on SQLite, in the public
     /// search index (see [`crate::db::live`]).
     pub live: bool,
@@ -372,7 +362,7 @@ pub fn public_at(
 }
 
 pub(in crate::db) fn is_public(row: &ArticleRow, now: NaiveDateTime) -> bool {
-    public_at(row.status, row.published_at, now)
+    public_at(row.teaser.status, row.teaser.published_at, now)
 }
 
 /// An article's identity and publication state at one moment: what a write computes its
@@ -391,12 +381,12 @@ pub(in crate::db) struct ArticleState {
 impl From<&ArticleRow> for ArticleState {
     fn from(row: &ArticleRow) -> Self {
         Self {
-            id: row.id,
-            slug: row.slug.clone(),
-            title: row.title.clone(),
-            status: row.status,
-            published_at: row.published_at,
-            updated_at: row.updated_at,
+            id: row.teaser.id,
+            slug: row.teaser.slug.clone(),
+            title: row.teaser.title.clone(),
+            status: row.teaser.status,
+            published_at: row.teaser.published_at,
+            updated_at: row.teaser.updated_at,
             live: row.live,
         }
     }

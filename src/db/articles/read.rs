@@ -206,26 +206,26 @@ pub(in crate::db) fn find_row(
 /// One article with its tags and resolved related links.
 pub fn find(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<Article> {
     let row = find_row(conn, key, vis)?;
-    let tags = tags_of(conn, &[row.id])?
-        .remove(&row.id)
+    let tags = tags_of(conn, &[row.teaser.id])?
+        .remove(&row.teaser.id)
         .unwrap_or_default();
     let tags_changed: Option<NaiveDateTime> = article_tags::table
         .inner_join(tags_t::table)
-        .filter(article_tags::article_id.eq(row.id))
+        .filter(article_tags::article_id.eq(row.teaser.id))
         .select(diesel::dsl::max(tags_t::updated_at))
         .get_result(conn)?;
-    let curated = related_of(conn, row.id)?;
+    let curated = related_of(conn, row.teaser.id)?;
     let now = crate::db::now();
     let last_modified = [
-        Some(row.updated_at),
-        row.published_at.filter(|p| *p <= now),
+        Some(row.teaser.updated_at),
+        row.teaser.published_at.filter(|p| *p <= now),
         tags_changed,
         curated.targets_changed,
     ]
     .into_iter()
     .flatten()
     .max()
-    .unwrap_or(row.updated_at);
+    .unwrap_or(row.teaser.updated_at);
     Ok(Article {
         row,
         tags,
@@ -240,20 +240,40 @@ pub(in crate::db) fn slug_taken(
     slug: &str,
     except: Option<i64>,
 ) -> QueryResult<bool> {
-    let except = except.unwrap_or(-1);
+    Ok(holder(conn, slug, except.unwrap_or(-1))?.is_some())
+}
+
+/// The article that has or had `slug`, other than `except`.
+pub(in crate::db) fn holder(
+    conn: &mut Conn,
+    slug: &str,
+    except: i64,
+) -> QueryResult<Option<String>> {
     let current = articles::table
         .filter(articles::slug.eq(slug))
         .filter(articles::id.ne(except))
-        .select(articles::id)
-        .first::<i64>(conn)
+        .select(articles::slug)
+        .first::<String>(conn)
         .optional()?;
-    let former = article_slugs::table
+    match current {
+        Some(current) => Ok(Some(current)),
+        None => former_holder(conn, slug, except),
+    }
+}
+
+/// The article that had `slug` before its current one, other than `except`.
+pub(in crate::db) fn former_holder(
+    conn: &mut Conn,
+    slug: &str,
+    except: i64,
+) -> QueryResult<Option<String>> {
+    article_slugs::table
+        .inner_join(articles::table.on(articles::id.eq(article_slugs::article_id)))
         .filter(article_slugs::slug.eq(slug))
         .filter(article_slugs::article_id.ne(except))
-        .select(article_slugs::article_id)
-        .first::<i64>(conn)
-        .optional()?;
-    Ok(current.is_some() || former.is_some())
+        .select(articles::slug)
+        .first::<String>(conn)
+        .optional()
 }
 
 /// The slug now of the article that has or had `slug`, if it still exists.
@@ -320,11 +340,11 @@ pub fn recent(
         .order((articles::published_at.desc(), articles::id.desc()))
         .limit(limit)
         .load(conn)?;
-    let mut tags = tags_of(conn, &rows.iter().map(|r| r.id).collect::<Vec<_>>())?;
+    let mut tags = tags_of(conn, &rows.iter().map(|r| r.teaser.id).collect::<Vec<_>>())?;
     Ok(rows
         .into_iter()
         .map(|row| {
-            let t = tags.remove(&row.id).unwrap_or_default();
+            let t = tags.remove(&row.teaser.id).unwrap_or_default();
             (row, t)
         })
         .collect())
@@ -360,9 +380,9 @@ pub fn related(
     limit: i64,
 ) -> StoreResult<(Vec<Related>, Vec<Suggestion>)> {
     let row = find_row(conn, key, vis)?;
-    let mut curated = related_of(conn, row.id)?;
+    let mut curated = related_of(conn, row.teaser.id)?;
     curated.links.truncate(limit as usize);
     let room = limit - curated.links.len() as i64;
-    let suggested = suggestions(conn, row.id, &curated.target_ids, room)?;
+    let suggested = suggestions(conn, row.teaser.id, &curated.target_ids, room)?;
     Ok((curated.links, suggested))
 }

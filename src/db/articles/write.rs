@@ -119,7 +119,9 @@ pub fn import(
         ids.push(insert(conn, article, now)?);
     }
     for (slug, related) in links {
-        let id = find_row(conn, &ArticleKey::Slug(slug.clone()), Visibility::All)?.id;
+        let id = find_row(conn, &ArticleKey::Slug(slug.clone()), Visibility::All)?
+            .teaser
+            .id;
         set_related(conn, id, related, &format!("{slug}.related"))?;
     }
     for id in ids {
@@ -178,7 +180,7 @@ pub(in crate::db) fn emit_indexed(
     };
     if let Some(row) = after {
         if before.is_some_and(|b| shown(b, now)) && !is {
-            touch_linking(conn, row.id, now)?;
+            touch_linking(conn, row.teaser.id, now)?;
         }
         live::settle(conn, row, is, index)?;
     }
@@ -246,12 +248,16 @@ fn change<'c>(
         apply(conn, &current.row, &changes, now)?;
         finish(
             conn,
-            current.row.id,
+            current.row.teaser.id,
             Some(&(&current.row).into()),
             now,
             true,
         )?;
-        find(conn, &ArticleKey::Id(current.row.id), Visibility::All)
+        find(
+            conn,
+            &ArticleKey::Id(current.row.teaser.id),
+            Visibility::All,
+        )
     })
 }
 
@@ -308,22 +314,22 @@ fn apply(
     changes: &ArticleChanges,
     now: NaiveDateTime,
 ) -> StoreResult<()> {
-    if let Some(slug) = changes.slug.as_ref().filter(|s| **s != current.slug) {
-        check_slug_free(conn, slug, Some(current.id))?;
+    if let Some(slug) = changes.slug.as_ref().filter(|s| **s != current.teaser.slug) {
+        check_slug_free(conn, slug, Some(current.teaser.id))?;
         // A published article's old slug keeps working (it redirects) and stays reserved.
-        if current.status == ArticleStatus::Published {
-            retire_slug(conn, &current.slug, current.id, now)?;
+        if current.teaser.status == ArticleStatus::Published {
+            retire_slug(conn, &current.teaser.slug, current.teaser.id, now)?;
         }
         diesel::delete(article_slugs::table.filter(article_slugs::slug.eq(slug))).execute(conn)?;
     }
-    let status = changes.status.unwrap_or(current.status);
-    let mut published_at = changes.published_at.unwrap_or(current.published_at);
+    let status = changes.status.unwrap_or(current.teaser.status);
+    let mut published_at = changes.published_at.unwrap_or(current.teaser.published_at);
     // Publishing without a date means "now".
     if status == ArticleStatus::Published && published_at.is_none() {
         published_at = Some(now);
     }
     let body = changes.body.as_ref();
-    diesel::update(articles::table.filter(articles::id.eq(current.id)))
+    diesel::update(articles::table.filter(articles::id.eq(current.teaser.id)))
         .set(&ArticleChangeset {
             slug: changes.slug.as_deref(),
             title: changes.title.as_deref(),
@@ -340,10 +346,10 @@ fn apply(
         })
         .execute(conn)?;
     if let Some(tags) = &changes.tags {
-        set_tags(conn, current.id, tags, now)?;
+        set_tags(conn, current.teaser.id, tags, now)?;
     }
     if let Some(related) = &changes.related {
-        set_related(conn, current.id, related, "related")?;
+        set_related(conn, current.teaser.id, related, "related")?;
     }
     Ok(())
 }
@@ -359,7 +365,7 @@ pub fn delete(
     crate::db::write(conn, |conn| {
         let current = find(conn, key, Visibility::All)?;
         check(&current)?;
-        let id = current.row.id;
+        let id = current.row.teaser.id;
         let before = ArticleState::from(&current.row);
         if shown(&before, now) {
             touch_linking(conn, id, now)?;
@@ -418,7 +424,7 @@ pub fn replace_related(
     crate::db::write(conn, |conn| {
         let current = find(conn, key, Visibility::All)?;
         check(&current)?;
-        let id = current.row.id;
+        let id = current.row.teaser.id;
         set_related(conn, id, links, "")?;
         diesel::update(articles::table.filter(articles::id.eq(id)))
             .set(articles::updated_at.eq(now))

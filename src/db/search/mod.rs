@@ -361,14 +361,7 @@ fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
     let order = match &q.order {
         SearchOrder::Relevance(after) => {
             if let Some((rank, id)) = after {
-                let (r1, r2, id) = (
-                    page.bind(Bind::Float(*rank)),
-                    page.bind(Bind::Float(*rank)),
-                    page.bind(Bind::Int(*id)),
-                );
-                page.push(&format!(
-                    " WHERE rank > {r1} OR (rank = {r2} AND id > {id})"
-                ));
+                page.after("rank", ">", || Bind::Float(*rank), *id);
             }
             ["rank", "id"]
         }
@@ -379,14 +372,7 @@ fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
                 Sort::UpdatedDesc => ("updated_at", "<", ["updated_at DESC", "id DESC"]),
             };
             if let Some((ts, id)) = after {
-                let (t1, t2, id) = (
-                    page.bind(Bind::Time(*ts)),
-                    page.bind(Bind::Time(*ts)),
-                    page.bind(Bind::Int(*id)),
-                );
-                page.push(&format!(
-                    " WHERE {column} {cmp} {t1} OR ({column} = {t2} AND id {cmp} {id})"
-                ));
+                page.after(column, cmp, || Bind::Time(*ts), *id);
             }
             order
         }

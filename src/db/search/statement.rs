@@ -42,6 +42,19 @@ impl Statement {
         self.sql.push_str(sql);
     }
 
+    /// A keyset condition: rows after `(value, id)` in the order where `column` runs `cmp`
+    /// (`<` descending, `>` ascending) and ties go by `id` the same way.
+    pub(super) fn after(&mut self, column: &str, cmp: &str, value: impl Fn() -> Bind, id: i64) {
+        let (v1, v2, id) = (
+            self.bind(value()),
+            self.bind(value()),
+            self.bind(Bind::Int(id)),
+        );
+        self.push(&format!(
+            " WHERE {column} {cmp} {v1} OR ({column} = {v2} AND id {cmp} {id})"
+        ));
+    }
+
     pub(super) fn query(
         self,
     ) -> diesel::query_builder::BoxedSqlQuery<'static, Backend, diesel::query_builder::SqlQuery>

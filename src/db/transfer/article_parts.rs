@@ -7,8 +7,9 @@ use diesel::prelude::*;
 
 use super::TransferError;
 use crate::db::Conn;
+use crate::db::articles::read::holder;
 use crate::db::articles::write::retire_slug;
-use crate::schema::{article_slugs, article_tags, articles as articles_t, tags as tags_t};
+use crate::schema::{article_slugs, article_tags, tags as tags_t};
 
 /// The ids of the article's tags (given by slug), in order and without repeats; each must
 /// exist. `known` holds the tags found so far (an import neither deletes tags nor changes
@@ -72,35 +73,6 @@ pub(super) fn set_tags(
         crate::db::search::refresh_tags(conn, id)?;
     }
     Ok(())
-}
-
-/// The article that has or had `slug`, other than `except`.
-pub(super) fn holder(conn: &mut Conn, slug: &str, except: i64) -> QueryResult<Option<String>> {
-    let current = articles_t::table
-        .filter(articles_t::slug.eq(slug))
-        .filter(articles_t::id.ne(except))
-        .select(articles_t::slug)
-        .first::<String>(conn)
-        .optional()?;
-    match current {
-        Some(current) => Ok(Some(current)),
-        None => former_holder(conn, slug, except),
-    }
-}
-
-/// The article that had `slug` before its current one, other than `except`.
-pub(super) fn former_holder(
-    conn: &mut Conn,
-    slug: &str,
-    except: i64,
-) -> QueryResult<Option<String>> {
-    article_slugs::table
-        .inner_join(articles_t::table.on(articles_t::id.eq(article_slugs::article_id)))
-        .filter(article_slugs::slug.eq(slug))
-        .filter(article_slugs::article_id.ne(except))
-        .select(articles_t::slug)
-        .first::<String>(conn)
-        .optional()
 }
 
 /// Replaces the former slugs of article `id` (whose slug is `slug`) with `former`.

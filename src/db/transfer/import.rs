@@ -14,9 +14,10 @@ use crate::db::tags::{self, TagRow};
 use crate::db::{Conn, StoreError};
 use crate::schema::{articles as articles_t, tags as tags_t};
 
-use super::article_parts::{former_holder, set_former, set_tags, sorted, tag_ids};
+use super::article_parts::{set_former, set_tags, sorted, tag_ids};
 use super::search_index::{Index, index_new_articles};
 use super::{Stored, TransferError, extras};
+use crate::db::articles::read::former_holder;
 
 /// A tag record, validated.
 #[derive(Debug, Clone, Serialize, Deserialize)]
