@@ -1,7 +1,7 @@
 //! Parameters the spec documents but no handler extracts by these types: the conditional
 //! headers every GET honours (read by `crate::middleware::conditional`), the `If-Match` of
-//! writes (read by [`crate::api::extract::IfMatch`]) and the path segments handlers take as
-//! plain strings and numbers. Operations name them, as in `params(ArticlePath, IfMatch)`.
+//! writes (read by [`crate::api::extract::IfMatch`]). Operations name them, as in
+//! `params(…, documented::IfMatch)`.
 
 #![expect(
     dead_code,
@@ -31,28 +31,4 @@ pub struct IfMatch {
     /// (428 without it) when the server sets REQUIRE_IF_MATCH.
     #[param(rename = "If-Match")]
     if_match: Option<String>,
-}
-
-/// An article's address.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct ArticlePath {
-    /// The article's slug or numeric id.
-    slug_or_id: String,
-}
-
-/// A tag's address.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct TagPath {
-    /// The tag's slug.
-    slug: String,
-}
-
-/// A webhook subscription's address.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct SubscriptionPath {
-    /// The subscription's id.
-    id: i64,
 }

@@ -163,7 +163,7 @@ pub async fn list_tags(
 /// carries is 404, as an unknown one, except with an admin key.
 #[utoipa::path(
     operation_id = "getTag", tag = "tags", security(()),
-    params(documented::TagPath, documented::Conditional),
+    params(("slug" = String, Path, description = "The tag's slug."), documented::Conditional),
     responses(
         (status = 200, description = "The tag.", body = Tag),
         (status = 404, response = problems::PublicTagNotFound), problems::PublicRead,
@@ -235,7 +235,7 @@ pub async fn create_tag(
 /// Articles keep the tag when its name or slug changes.
 #[utoipa::path(
     operation_id = "updateTag", tag = "tags", security(("bearer" = [])),
-    params(documented::TagPath),
+    params(("slug" = String, Path, description = "The tag's slug.")),
     request_body = TagPatch,
     responses(
         (status = 200, description = "The updated tag.", body = Tag),
@@ -283,7 +283,7 @@ pub async fn update_tag(
 /// The tag is removed from every article that had it.
 #[utoipa::path(
     operation_id = "deleteTag", tag = "tags", security(("bearer" = [])),
-    params(documented::TagPath),
+    params(("slug" = String, Path, description = "The tag's slug.")),
     responses(
         (status = 204, description = "The tag was deleted."),
         (status = 404, response = problems::TagNotFound), problems::AdminOnly,

@@ -98,7 +98,7 @@ fn visibility(reader: &Reader) -> Visibility {
 /// (preview).
 #[utoipa::path(
     operation_id = "getArticle", tag = "articles", security(()),
-    params(documented::ArticlePath, GetArticleParams, documented::Conditional),
+    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id."), GetArticleParams, documented::Conditional),
     responses(
         (status = 200, description = "The article.", body = Article,
             headers(
@@ -162,7 +162,7 @@ pub async fn get_article(
 /// itself nor one already linked.
 #[utoipa::path(
     operation_id = "listRelated", tag = "articles", security(()),
-    params(documented::ArticlePath, ListRelatedParams, documented::Conditional),
+    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id."), ListRelatedParams, documented::Conditional),
     responses(
         (status = 200, description = "The related links, curated then suggested.", body = RelatedList),
         (status = 301, description = "The article's slug changed: `Location` gives the current address.",

@@ -126,7 +126,7 @@ fn lifetime(input: &PreviewCreate) -> Result<Duration, ApiError> {
 /// article may have 50 live links.
 #[utoipa::path(
     operation_id = "createPreview", tag = "articles", security(("bearer" = [])),
-    params(documented::ArticlePath),
+    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id.")),
     request_body(content = PreviewCreate, description = "Optional: the body may be left out."),
     responses(
         (status = 201, description = "The link, with its token (shown this once).", body = PreviewLink),
@@ -174,7 +174,7 @@ pub async fn create_preview(
 /// The live links (neither expired nor revoked), newest first, without their tokens.
 #[utoipa::path(
     operation_id = "listPreviews", tag = "articles", security(("bearer" = [])),
-    params(documented::ArticlePath, documented::Conditional),
+    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id."), documented::Conditional),
     responses(
         (status = 200, description = "The live links.", body = PreviewList),
         (status = 404, response = problems::ArticleNotFound), problems::AdminRead,
@@ -207,7 +207,7 @@ pub async fn list_previews(
     operation_id = "deletePreview",
     tag = "articles",
     params(
-        documented::ArticlePath,
+        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
         ("id" = i64, Path, description = "The link's id, as minted or listed."),
     ),
     security(("bearer" = [])),

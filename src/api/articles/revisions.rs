@@ -161,7 +161,7 @@ fn revision_out(r: store::Revision) -> Revision {
 /// restore.
 #[utoipa::path(
     operation_id = "listRevisions", tag = "articles", security(("bearer" = [])),
-    params(documented::ArticlePath, ListRevisionsParams, documented::Conditional),
+    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id."), ListRevisionsParams, documented::Conditional),
     responses(
         (status = 200, description = "A page of revisions, newest first.", body = RevisionList),
         (status = 400, response = problems::InvalidQuery), (status = 404, response = problems::ArticleNotFound), problems::AdminRead,
@@ -211,7 +211,7 @@ pub async fn list_revisions(
     operation_id = "getRevision",
     tag = "articles",
     params(
-        documented::ArticlePath,
+        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
         ("number" = i64, Path, description = "The revision number, from 1.", minimum = 1),
         documented::Conditional,
     ),
@@ -242,7 +242,7 @@ pub async fn get_revision(
     operation_id = "restoreRevision",
     tag = "articles",
     params(
-        documented::ArticlePath,
+        ("slug_or_id" = String, Path, description = "The article's slug or numeric id."),
         ("number" = i64, Path, description = "The revision number, from 1.", minimum = 1),
         documented::IfMatch,
     ),

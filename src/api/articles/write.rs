@@ -79,7 +79,7 @@ pub async fn create_article(
 /// stamps the current time.
 #[utoipa::path(
     operation_id = "updateArticle", tag = "articles", security(("bearer" = [])),
-    params(documented::ArticlePath, documented::IfMatch),
+    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id."), documented::IfMatch),
     request_body = ArticlePatch,
     responses(
         (status = 200, description = "The updated article.", body = Article),
@@ -117,7 +117,7 @@ pub async fn update_article(
 #[utoipa::path(
     operation_id = "replaceRelated",
     tag = "articles",
-    params(documented::ArticlePath, documented::IfMatch),
+    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id."), documented::IfMatch),
     request_body(content = Vec<RelatedLinkSchema>, description = "The related links, in order.",
         example = json!([{"slug": "ferry-timetable-winter-changes"}, {"url": "https://example.org/report", "summary": "The full report."}])),
     security(("bearer" = [])),
@@ -159,7 +159,7 @@ pub async fn replace_related(
 /// Related links to it from other articles are removed too.
 #[utoipa::path(
     operation_id = "deleteArticle", tag = "articles", security(("bearer" = [])),
-    params(documented::ArticlePath, documented::IfMatch),
+    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id."), documented::IfMatch),
     responses(
         (status = 204, description = "The article was deleted."),
         (status = 404, response = problems::ArticleNotFound), problems::AdminOnly, problems::ArticlePreconditions,

@@ -100,7 +100,7 @@ fn delivery_out(row: store::DeliveryRow) -> Delivery {
 /// number of attempts and the latest answer or error.
 #[utoipa::path(
     operation_id = "listWebhookDeliveries", tag = "webhooks", security(("bearer" = [])),
-    params(documented::SubscriptionPath, PageParams, documented::Conditional),
+    params(("id" = i64, Path, description = "The subscription's id."), PageParams, documented::Conditional),
     responses(
         (status = 200, description = "A page of deliveries, newest first.", body = DeliveryList),
         (status = 400, response = problems::InvalidQuery), (status = 404, response = problems::SubscriptionNotFound), problems::AdminRead,
@@ -135,7 +135,7 @@ pub async fn list_deliveries(
     operation_id = "redeliverWebhookDelivery",
     tag = "webhooks",
     params(
-        documented::SubscriptionPath,
+        ("id" = i64, Path, description = "The subscription's id."),
         ("delivery_id" = i64, Path, description = "The delivery's id."),
     ),
     security(("bearer" = [])),

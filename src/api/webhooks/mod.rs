@@ -324,7 +324,7 @@ pub async fn create_webhook(
 /// The subscription without its secret.
 #[utoipa::path(
     operation_id = "getWebhook", tag = "webhooks", security(("bearer" = [])),
-    params(documented::SubscriptionPath, documented::Conditional),
+    params(("id" = i64, Path, description = "The subscription's id."), documented::Conditional),
     responses(
         (status = 200, description = "The subscription.", body = Webhook),
         (status = 404, response = problems::SubscriptionNotFound), problems::AdminRead,
@@ -347,7 +347,7 @@ pub async fn get_webhook(
 /// URL, signed with the new secret.
 #[utoipa::path(
     operation_id = "updateWebhook", tag = "webhooks", security(("bearer" = [])),
-    params(documented::SubscriptionPath),
+    params(("id" = i64, Path, description = "The subscription's id.")),
     request_body = WebhookPatch,
     responses(
         (status = 200, description = "The updated subscription (without its secret).", body = Webhook),
@@ -390,7 +390,7 @@ pub async fn update_webhook(
 /// Its delivery log goes with it, and pending deliveries are not sent.
 #[utoipa::path(
     operation_id = "deleteWebhook", tag = "webhooks", security(("bearer" = [])),
-    params(documented::SubscriptionPath),
+    params(("id" = i64, Path, description = "The subscription's id.")),
     responses(
         (status = 204, description = "The subscription was deleted."),
         (status = 404, response = problems::SubscriptionNotFound), problems::AdminOnly,
