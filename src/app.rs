@@ -1,7 +1,6 @@
 //! The actix application: the single list of routes, middleware and error handling, built
 //! the same way for the server and for the tests.
 
-use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
@@ -13,12 +12,13 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::{self, meta::SpecJson};
-use crate::cache::{articles::ArticleCache, responses::ResponseCache};
+use crate::cache::responses::ResponseCache;
 use crate::config::{Limits, Settings};
 use crate::db::Pool;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
+use crate::follower::Follower;
 use crate::middleware::admission::{self, Admission};
-use crate::middleware::{article_cache, conditional, response_cache, screen};
+use crate::middleware::{conditional, cors, response_cache, screen};
 use crate::observe::{self, Metrics};
 use crate::openapi::ApiDoc;
 use crate::ratelimit::Limiters;
@@ -130,36 +130,42 @@ pub struct Prepared {
     metrics: web::Data<Metrics>,
     admission: web::Data<Admission>,
     responses: web::Data<ResponseCache>,
+    /// Keeps `responses` in step with the change log while any worker's app holds it.
+    follower: web::Data<Follower>,
 }
 
 impl Prepared {
     pub fn new(pool: Pool, settings: Settings) -> Self {
         let spec = openapi();
         let json = openapi_json(&settings.limits);
-        let responses = ResponseCache::new(watch(&pool), settings.response_cache_bytes);
+        // The cache starts empty, so at the end of the log; without the log, it keeps nothing.
+        let last = pool
+            .get()
+            .map_err(|e| e.to_string())
+            .and_then(|mut conn| crate::db::changes::last(&mut conn).map_err(|e| e.to_string()));
+        let responses = web::Data::new(match last {
+            Ok(applied) => ResponseCache::new(settings.response_cache_bytes, applied),
+            Err(e) => {
+                log::warn!("rendered responses are not kept: the change log is unreadable: {e}");
+                ResponseCache::new(0, 0)
+            }
+        });
+        let follower = Follower::start(pool.clone(), responses.clone().into_inner());
         let admission = Admission::new(settings.reads, pool.max_size(), settings.trust_proxy);
         Self {
             admission: web::Data::new(admission),
-            responses: web::Data::new(responses),
+            responses,
+            follower: web::Data::new(follower),
             routes: web::Data::new(RouteTable::from_spec(&spec)),
             metrics: web::Data::new(Metrics::default()),
             spec: web::Data::new(SpecJson(json)),
             state: web::Data::new(AppState {
                 pool,
                 limiters: Limiters::new(settings.rate_limits, settings.trust_proxy),
-                articles: ArticleCache::new(settings.response_cache_bytes),
                 settings,
             }),
         }
     }
-}
-
-/// The watcher of a SQLite database, for [`ResponseCache`]; none when it cannot be had.
-fn watch(pool: &Pool) -> Option<crate::db::wal_watch::WalWatcher> {
-    crate::db::wal_watch::WalWatcher::watch(pool).unwrap_or_else(|e| {
-        log::warn!("rendered responses are not kept: {e}");
-        None
-    })
 }
 
 async fn fallback(
@@ -173,41 +179,6 @@ async fn fallback(
         },
         None => ApiError::not_found(format!("No resource lives at {}.", req.path())),
     })
-}
-
-/// Any origin may read (GET, HEAD); only the listed origins may also write.
-fn cors(settings: &Settings) -> Cors {
-    let writers = settings.cors_allowed_origins.clone();
-    Cors::default()
-        .allowed_origin_fn(move |origin, head| {
-            let listed = writers.iter().any(|o| o.as_bytes() == origin.as_bytes());
-            let method = if head.method == Method::OPTIONS {
-                head.headers
-                    .get(header::ACCESS_CONTROL_REQUEST_METHOD)
-                    .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
-            } else {
-                Some(head.method.clone())
-            };
-            listed || matches!(method, Some(Method::GET | Method::HEAD))
-        })
-        .allowed_methods([
-            Method::GET,
-            Method::HEAD,
-            Method::POST,
-            Method::PUT,
-            Method::PATCH,
-            Method::DELETE,
-        ])
-        .allow_any_header()
-        .expose_headers([
-            header::ETAG,
-            header::LOCATION,
-            header::LINK,
-            header::LAST_MODIFIED,
-            header::RETRY_AFTER,
-            header::WWW_AUTHENTICATE,
-        ])
-        .max_age(3600)
 }
 
 /// Turns any error response that is not yet problem details (actix's own) into one.
@@ -272,14 +243,14 @@ pub fn build(
         .app_data(prepared.metrics.clone())
         .app_data(prepared.admission.clone())
         .app_data(prepared.responses.clone())
+        .app_data(prepared.follower.clone())
         .app_data(web::PayloadConfig::new(settings.limits.body_bytes))
         .default_service(web::to(fallback))
-        .wrap(from_fn(article_cache::serve))
         .wrap(from_fn(admission::admit))
         .wrap(from_fn(response_cache::serve))
         .wrap(from_fn(conditional::conditional))
         .wrap(from_fn(screen::screen))
-        .wrap(cors(settings))
+        .wrap(from_fn(cors::cors))
         .wrap(ErrorHandlers::new().default_handler(problem_details))
         .wrap(from_fn(screen::security_headers))
         .wrap(from_fn(observe::track))

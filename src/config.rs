@@ -118,11 +118,37 @@ pub struct ServeArgs {
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
 
-    /// Memory for public responses kept rendered and served again while unchanged, in MiB:
-    /// whole responses by URL, and articles by what they show, each up to this (they share
-    /// an article's bytes); 0 turns both off.
+    /// Memory for public responses kept rendered and served again until a change names
+    /// what they show, in MiB; 0 keeps none.
     #[arg(long, env = "RESPONSE_CACHE_MB", default_value_t = 64)]
     pub response_cache_mb: usize,
+
+    /// Comma-separated headers that give a public answer's cache keys to a CDN:
+    /// `surrogate-key` (Fastly), `cache-tag` (Cloudflare), `xkey` (Varnish with vmod xkey),
+    /// `edge-cache-tag` (Akamai); empty: none.
+    #[arg(
+        long,
+        env = "CACHE_TAG_HEADERS",
+        default_value = "",
+        value_delimiter = ',',
+        value_parser = parse_tag_header
+    )]
+    pub cache_tag_headers: Vec<Option<TagHeader>>,
+
+    /// What a CDN may keep public answers for (`CDN-Cache-Control` and `Surrogate-Control`,
+    /// for example `max-age=86400`), while browsers keep `CACHE_CONTROL`; empty: not sent.
+    #[arg(long, env = "CDN_CACHE_CONTROL", default_value = "")]
+    pub cdn_cache_control: String,
+
+    /// Comma-separated URLs Gazette sends `PURGE` to, with `xkey-purge` or `xkey-softpurge`
+    /// naming the keys of each change (Varnish with vmod xkey); empty: none.
+    #[arg(
+        long,
+        env = "CACHE_PURGE_URLS",
+        default_value = "",
+        value_delimiter = ','
+    )]
+    pub cache_purge_urls: Vec<String>,
 
     /// Wait before the first retry of a failed webhook delivery, in milliseconds; it doubles
     /// with each further attempt (at most an hour; 12 attempts in all).
@@ -313,6 +339,11 @@ impl ServeArgs {
             reads: self.reads,
             trust_proxy: self.trust_proxy,
             response_cache_bytes: self.response_cache_mb * 1024 * 1024,
+            cache_tag_headers: self.cache_tag_headers.iter().flatten().copied().collect(),
+            cdn_cache_control: Some(self.cdn_cache_control.trim())
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned),
+            cache_purge_urls: trimmed(&self.cache_purge_urls, str::to_owned),
         }
     }
 }
@@ -341,8 +372,74 @@ pub struct Settings {
     /// The hosts webhooks may be delivered to whatever their addresses, in lower case; empty:
     /// any host whose every address is public.
     pub webhook_allowed_hosts: Vec<String>,
-    /// Memory for rendered public responses, in bytes, in each cache; 0 keeps none.
+    /// Memory for rendered public responses, in bytes; 0 keeps none.
     pub response_cache_bytes: usize,
+    /// The headers that carry a public answer's cache keys.
+    pub cache_tag_headers: Vec<TagHeader>,
+    /// `CDN-Cache-Control` and `Surrogate-Control` of public answers, if any.
+    pub cdn_cache_control: Option<String>,
+    /// Where to send `PURGE` for each change.
+    pub cache_purge_urls: Vec<String>,
+}
+
+/// A header that gives a CDN an answer's cache keys, and how it writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagHeader {
+    /// Fastly: keys separated by spaces.
+    SurrogateKey,
+    /// Cloudflare: keys separated by commas.
+    CacheTag,
+    /// Varnish with vmod xkey: keys separated by spaces.
+    Xkey,
+    /// Akamai: keys separated by commas.
+    EdgeCacheTag,
+}
+
+impl TagHeader {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SurrogateKey => "surrogate-key",
+            Self::CacheTag => "cache-tag",
+            Self::Xkey => "xkey",
+            Self::EdgeCacheTag => "edge-cache-tag",
+        }
+    }
+
+    pub fn separator(self) -> char {
+        match self {
+            Self::SurrogateKey | Self::Xkey => ' ',
+            Self::CacheTag | Self::EdgeCacheTag => ',',
+        }
+    }
+
+    /// The longest value Gazette sends in it: within what each CDN takes (Fastly and
+    /// Cloudflare 16 KiB, Akamai 8 KiB; Varnish's default response header limit is 8 KiB).
+    pub fn limit(self) -> usize {
+        match self {
+            Self::SurrogateKey | Self::CacheTag => 16 * 1024 - 1,
+            Self::Xkey | Self::EdgeCacheTag => 8 * 1024 - 1,
+        }
+    }
+}
+
+/// One name of `CACHE_TAG_HEADERS`; an empty one (of an empty list) is none.
+fn parse_tag_header(name: &str) -> Result<Option<TagHeader>, String> {
+    let all = [
+        TagHeader::SurrogateKey,
+        TagHeader::CacheTag,
+        TagHeader::Xkey,
+        TagHeader::EdgeCacheTag,
+    ];
+    let name = name.trim().to_ascii_lowercase();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    all.into_iter()
+        .find(|h| h.name() == name)
+        .map(Some)
+        .ok_or_else(|| {
+            format!("`{name}` is not one of surrogate-key, cache-tag, xkey, edge-cache-tag")
+        })
 }
 
 /// Cache-Control of public reads unless configured: fresh for a minute, then served stale
@@ -365,6 +462,9 @@ impl Default for Settings {
             webhook_retry_base_ms: 1000,
             webhook_allowed_hosts: Vec::new(),
             response_cache_bytes: 64 * 1024 * 1024,
+            cache_tag_headers: Vec::new(),
+            cdn_cache_control: None,
+            cache_purge_urls: Vec::new(),
         }
     }
 }

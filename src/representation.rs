@@ -139,6 +139,12 @@ pub fn forbids_storing(cache_control: &HeaderValue) -> bool {
             .any(|directive| directive.trim().eq_ignore_ascii_case("no-store"))
     })
 }
+/// What a public answer shows, as change-log keys (`crate::db::changes`): a handler puts it
+/// in the response's extensions; the caching layer keeps the answer until a change names one
+/// of them, and tells a CDN the same keys. An answer without it is not kept.
+#[derive(Debug, Clone, Default)]
+pub struct Shown(pub std::collections::BTreeSet<String>);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -128,12 +128,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    changes (seq) {
+        seq -> BigInt,
+        kind -> Text,
+        resource -> Text,
+        keys -> Text,
+        hard -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    purge_progress (url) {
+        url -> Text,
+        seq -> BigInt,
+        attempts -> BigInt,
+        next_attempt_at -> Nullable<Timestamp>,
+        leased_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(article_previews -> articles (article_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    changes,
+    purge_progress,
     article_previews,
     article_revisions,
     article_slugs,

@@ -1,8 +1,7 @@
-//! What every handler, extractor and middleware can reach: the database, the settings, the
-//! rate limits and the cache of rendered articles. A leaf: it names types of the layers below
-//! the handlers and none of theirs.
+//! What every handler, extractor and middleware can reach: the database, the settings and
+//! the rate limits. A leaf: it names types of the layers below the handlers and none of
+//! theirs.
 
-use crate::cache::articles::ArticleCache;
 use crate::config::Settings;
 use crate::db::Pool;
 use crate::ratelimit::Limiters;
@@ -13,8 +12,6 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: Settings,
     pub limiters: Limiters,
-    /// Rendered public articles.
-    pub articles: ArticleCache,
 }
 
 pub type State = actix_web::web::Data<AppState>;

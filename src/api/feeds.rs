@@ -8,12 +8,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::extract::{ApiQuery, Reader};
-use super::{State, utc, validate};
+use super::{State, showing, utc, validate};
 use crate::api::documented;
 use crate::api::problems;
 use crate::config::Settings;
 use crate::content;
 use crate::db::articles::{ArticleRow, TagRef};
+use crate::db::changes::{self, Keys};
 use crate::db::{self, articles as store};
 use crate::error::ApiError;
 
@@ -99,12 +100,22 @@ pub async fn feed(
             None => None,
         };
         let entries = store::recent(conn, tag.as_deref(), FEED_ENTRIES)?;
-        Ok(atom(&settings, name, &self_url, &entries))
+        let mut keys = match &tag {
+            Some(slug) => Keys::from([changes::tag(slug), changes::tag_list(slug)]),
+            None => Keys::from([changes::ARTICLE_LIST.to_owned()]),
+        };
+        for (row, tags) in &entries {
+            keys.insert(changes::article(row.teaser.id));
+            keys.extend(tags.iter().map(|t| changes::tag(&t.slug)));
+        }
+        Ok((atom(&settings, name, &self_url, &entries), keys))
     })
     .await?;
-    Ok(HttpResponse::Ok()
+    let (out, keys) = out;
+    let response = HttpResponse::Ok()
         .content_type("application/atom+xml; charset=utf-8")
-        .body(out))
+        .body(out);
+    Ok(showing(response, keys))
 }
 
 /// The Atom document of `entries`, for the tag `tag` (slug, name) or the whole site.
@@ -238,9 +249,12 @@ pub async fn sitemap(state: State, _reader: Reader) -> Result<HttpResponse, ApiE
         Ok(out)
     })
     .await?;
-    Ok(HttpResponse::Ok()
+    // Every public article's address and update time.
+    let keys = Keys::from([changes::ALL_ARTICLES, changes::ARTICLE_LIST].map(str::to_owned));
+    let response = HttpResponse::Ok()
         .content_type("application/xml; charset=utf-8")
-        .body(out))
+        .body(out);
+    Ok(showing(response, keys))
 }
 
 #[cfg(test)]

@@ -21,6 +21,18 @@ use crate::error::ApiError;
 
 pub use crate::state::{AppState, State};
 
+/// `response`, saying it shows `keys` ([`crate::representation::Shown`]): what the caching
+/// layer keeps it by, and tells a CDN.
+pub fn showing(
+    mut response: actix_web::HttpResponse,
+    keys: db::changes::Keys,
+) -> actix_web::HttpResponse {
+    response
+        .extensions_mut()
+        .insert(crate::representation::Shown(keys));
+    response
+}
+
 /// A tag as shown on an article.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Tagged {

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{Admin, ApiQuery, JsonBody, Reader};
 use super::pagination::{self, ListMeta};
 use super::validate::{self, Checker};
-use super::{State, utc};
+use super::{State, showing, utc};
 use crate::api::documented;
 use crate::api::problems;
 use crate::content::tag_slug;
@@ -137,7 +137,7 @@ pub async fn list_tags(
     state: State,
     reader: Reader,
     ApiQuery(params): ApiQuery<ListTagsParams>,
-) -> Result<web::Json<TagList>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let (limit, after) = pagination::request(
         params.limit.as_deref(),
         params.cursor.as_deref(),
@@ -149,12 +149,14 @@ pub async fn list_tags(
         store::list(conn, after.as_deref(), limit, db::now(), scope)
     })
     .await?;
-    Ok(web::Json(TagList {
+    let list = TagList {
         meta: ListMeta::of(&page, limit, |last| {
             Some(pagination::encode_key(TAG_ORDER, &last.row.slug))
         }),
         data: page.items.into_iter().map(tag_out).collect(),
-    }))
+    };
+    let keys = db::changes::Keys::from([db::changes::TAGS.to_owned()]);
+    Ok(showing(HttpResponse::Ok().json(list), keys))
 }
 
 /// Get one tag.
@@ -174,14 +176,15 @@ pub async fn get_tag(
     state: State,
     reader: Reader,
     slug: web::Path<String>,
-) -> Result<web::Json<Tag>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
     let scope = scope(&reader);
+    let keys = db::changes::Keys::from([db::changes::tag(&slug), db::changes::tag_list(&slug)]);
     let tag = db::run(&state.pool, move |conn| {
         store::find(conn, &slug, db::now(), scope)
     })
     .await?;
-    Ok(web::Json(tag_out(tag)))
+    Ok(showing(HttpResponse::Ok().json(tag_out(tag)), keys))
 }
 
 /// Create a tag.

@@ -1,68 +1,247 @@
-//! Public responses kept by URL, served again while the database has not changed since
-//! ([`WalWatcher`]) without a query or a rendering.
+//! Public answers kept by URL, each with the change-log keys it depends on
+//! ([`crate::db::changes`]), and dropped exactly when a change names one of them.
+//!
+//! The cache knows how far along the change log it is (`applied`). An answer is kept only
+//! if no change was applied between the moment its request started reading and the moment
+//! it is kept: a change that committed meanwhile could have been read by it or not, and
+//! an answer that may predate a change it depends on must not outlive that change.
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use actix_web::http::header::HeaderMap;
 use actix_web::web::Bytes;
 
-use super::bounded::BoundedCache;
-use crate::db::{self, wal_watch::WalWatcher};
-
-/// Rendered public responses by URL, and the watcher that says whether they still hold.
+/// Rendered public answers by URL, within a budget of bytes.
 #[derive(Debug)]
 pub struct ResponseCache {
-    watcher: Option<WalWatcher>,
-    kept: BoundedCache<String, Arc<Entry>>,
+    budget: usize,
+    inner: Mutex<Kept>,
 }
 
-/// A kept response: its headers and body as of one generation of the database.
+#[derive(Debug, Default)]
+struct Kept {
+    entries: HashMap<String, Arc<Entry>>,
+    /// The URLs kept for each key.
+    by_key: HashMap<String, HashSet<String>>,
+    bytes: usize,
+    /// The sequence number of the last change applied.
+    applied: i64,
+}
+
+/// A kept answer: its headers and body, and what it depends on.
 #[derive(Debug)]
 pub struct Entry {
-    generation: u64,
     pub headers: HeaderMap,
     pub body: Bytes,
+    keys: Vec<String>,
+    weight: usize,
 }
 
 impl ResponseCache {
-    /// Keeps at most `budget` bytes; nothing when `watcher` is `None` (the database cannot
-    /// tell cheaply whether it changed) or the budget is 0.
-    pub fn new(watcher: Option<WalWatcher>, budget: usize) -> Self {
+    /// A cache of at most `budget` bytes (0 keeps nothing), up to date with the change log
+    /// as of change `applied`.
+    pub fn new(budget: usize, applied: i64) -> Self {
         Self {
-            kept: BoundedCache::new(if watcher.is_some() { budget } else { 0 }),
-            watcher,
+            budget,
+            inner: Mutex::new(Kept {
+                applied,
+                ..Kept::default()
+            }),
         }
     }
 
-    /// The generation of the database now, when responses may be kept.
-    pub fn generation(&self) -> Option<u64> {
-        match &self.watcher {
-            Some(watcher) if self.kept.enabled() => watcher.generation(db::now()),
-            _ => None,
-        }
+    pub fn enabled(&self) -> bool {
+        self.budget > 0
     }
 
-    /// The response kept for `key`, if it was made at `generation`.
-    pub fn get(&self, key: &str, generation: u64) -> Option<Arc<Entry>> {
-        self.kept
-            .get(key)
-            .filter(|entry| entry.generation == generation)
+    fn lock(&self) -> MutexGuard<'_, Kept> {
+        // Every update leaves the maps whole before it can panic.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Keeps the response `headers` and `body` for `key`, made at `generation`.
-    pub fn put(&self, key: String, generation: u64, headers: HeaderMap, body: Bytes) {
-        let weight = key.len()
+    /// The sequence number of the last change applied: take it before reading what an
+    /// answer shows, and give it back to [`ResponseCache::put`].
+    pub fn applied(&self) -> i64 {
+        self.lock().applied
+    }
+
+    pub fn get(&self, url: &str) -> Option<Arc<Entry>> {
+        self.lock().entries.get(url).cloned()
+    }
+
+    /// Keeps the answer for `url`, depending on `keys`, when no change was applied since
+    /// `read_from` (what [`ResponseCache::applied`] said before it was read). Returns
+    /// whether it was kept.
+    pub fn put(
+        &self,
+        url: String,
+        read_from: i64,
+        headers: HeaderMap,
+        body: Bytes,
+        keys: Vec<String>,
+    ) -> bool {
+        let weight = url.len()
             + body.len()
             + headers
                 .iter()
                 .map(|(n, v)| n.as_str().len() + v.len() + 32)
                 .sum::<usize>()
+            + keys.iter().map(|k| 2 * k.len() + 48).sum::<usize>()
             + 128;
+        if weight > self.budget || keys.is_empty() {
+            return false;
+        }
+        let mut kept = self.lock();
+        if kept.applied != read_from {
+            return false;
+        }
+        kept.remove(&url);
+        while kept.bytes + weight > self.budget {
+            let Some(victim) = kept.entries.keys().next().cloned() else {
+                break;
+            };
+            kept.remove(&victim);
+        }
+        for key in &keys {
+            kept.by_key
+                .entry(key.clone())
+                .or_default()
+                .insert(url.clone());
+        }
+        kept.bytes += weight;
         let entry = Entry {
-            generation,
             headers,
             body,
+            keys,
+            weight,
         };
-        self.kept.put(key, Arc::new(entry), weight);
+        kept.entries.insert(url, Arc::new(entry));
+        true
+    }
+
+    /// Applies change `seq`, which names `keys`: drops every answer depending on one of
+    /// them. A change already applied is skipped.
+    pub fn apply(&self, seq: i64, keys: &[String]) {
+        let mut kept = self.lock();
+        if seq <= kept.applied {
+            return;
+        }
+        for key in keys {
+            let Some(urls) = kept.by_key.remove(key) else {
+                continue;
+            };
+            for url in urls {
+                kept.remove(&url);
+            }
+        }
+        kept.applied = seq;
+    }
+
+    /// Bytes held now.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    /// How many answers are kept now.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Kept {
+    fn remove(&mut self, url: &str) {
+        let Some(entry) = self.entries.remove(url) else {
+            return;
+        };
+        self.bytes -= entry.weight;
+        for key in &entry.keys {
+            if let Some(urls) = self.by_key.get_mut(key) {
+                urls.remove(url);
+                if urls.is_empty() {
+                    self.by_key.remove(key);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(keys: &[&str]) -> Vec<String> {
+        keys.iter().map(|k| (*k).to_owned()).collect()
+    }
+
+    fn put(cache: &ResponseCache, url: &str, depends_on: &[&str]) -> bool {
+        let from = cache.applied();
+        cache.put(
+            url.to_owned(),
+            from,
+            HeaderMap::new(),
+            Bytes::from_static(b"{}"),
+            keys(depends_on),
+        )
+    }
+
+    #[test]
+    fn a_change_drops_exactly_the_answers_depending_on_its_keys() {
+        let cache = ResponseCache::new(1 << 20, 0);
+        assert!(put(
+            &cache,
+            "/api/v1/articles/tram",
+            &["a:1", "t:transport"]
+        ));
+        assert!(put(&cache, "/api/v1/articles/ferry", &["a:2", "t:harbour"]));
+        assert!(put(
+            &cache,
+            "/api/v1/articles",
+            &["l:articles", "a:1", "a:2"]
+        ));
+        cache.apply(1, &keys(&["a:1", "a:all"]));
+        assert!(cache.get("/api/v1/articles/tram").is_none());
+        assert!(cache.get("/api/v1/articles").is_none());
+        assert!(cache.get("/api/v1/articles/ferry").is_some(), "untouched");
+        cache.apply(2, &keys(&["t:harbour"]));
+        assert!(cache.is_empty());
+        assert_eq!(cache.bytes(), 0);
+    }
+
+    #[test]
+    fn an_answer_read_before_a_change_is_not_kept_after_it() {
+        let cache = ResponseCache::new(1 << 20, 5);
+        let from = cache.applied();
+        cache.apply(6, &keys(&["a:9"]));
+        let kept = cache.put(
+            "/api/v1/articles".to_owned(),
+            from,
+            HeaderMap::new(),
+            Bytes::from_static(b"[]"),
+            keys(&["l:articles"]),
+        );
+        assert!(!kept, "it may show the state before change 6");
+        cache.apply(6, &keys(&["l:articles"]));
+        assert_eq!(cache.applied(), 6, "a change is applied once");
+    }
+
+    #[test]
+    fn it_keeps_within_its_budget() {
+        let cache = ResponseCache::new(4_000, 0);
+        for i in 0..50 {
+            put(
+                &cache,
+                &format!("/api/v1/articles/{i}"),
+                &[&format!("a:{i}")],
+            );
+            assert!(cache.bytes() <= 4_000, "{} bytes", cache.bytes());
+        }
+        assert!(!cache.is_empty());
+        let off = ResponseCache::new(0, 0);
+        assert!(!put(&off, "/api/v1/tags", &["tags"]));
     }
 }

@@ -5,7 +5,7 @@ use actix_web::HttpServer;
 use super::CliResult;
 use crate::app::{self, Prepared};
 use crate::config::ServeArgs;
-use crate::{db, demo, golive, webhooks};
+use crate::{db, demo, golive, purger, webhooks};
 
 pub async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     let pool = db::open(database_url, args.db_pool_size)?;
@@ -17,6 +17,7 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
         }
     }
     let worker_config = webhooks::WorkerConfig::from_settings(&args.settings());
+    let purge_urls = args.settings().cache_purge_urls;
     let prepared = Prepared::new(pool.clone(), args.settings());
     // A storage task on a blocking thread holds or waits for one of the pool's connections:
     // threads beyond the pool's size would only wait, each with its own allocator arena
@@ -36,9 +37,11 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
         db::redact(database_url)
     );
     let go_live = golive::GoLiveWorker::start(pool.clone());
+    let purger = purger::Purger::start(pool.clone(), purge_urls);
     let worker = webhooks::Worker::start(pool, worker_config);
     server.run().await?;
     go_live.stop().await;
     worker.stop().await;
+    purger.stop();
     Ok(())
 }

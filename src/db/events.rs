@@ -8,8 +8,10 @@ use serde_json::{Value, json};
 use super::Conn;
 use crate::schema::{webhook_deliveries, webhooks};
 
-/// Every event Gazette reports.
-pub const EVENTS: [&str; 7] = [
+/// Every event Gazette reports. `cache.purge` (the keys a change affects, for a CDN: see
+/// [`super::changes`]) goes only to subscriptions that list it or `cache.*`: `*` is every
+/// content event.
+pub const EVENTS: [&str; 8] = [
     "article.published",
     "article.updated",
     "article.unpublished",
@@ -17,11 +19,12 @@ pub const EVENTS: [&str; 7] = [
     "tag.created",
     "tag.updated",
     "tag.deleted",
+    "cache.purge",
 ];
 
 /// What a subscription may list besides the events themselves: every event of a resource,
 /// or every event.
-pub const WILDCARDS: [&str; 3] = ["article.*", "tag.*", "*"];
+pub const WILDCARDS: [&str; 4] = ["article.*", "tag.*", "cache.*", "*"];
 
 /// Whether `pattern` is an event name or a wildcard a subscription may list.
 pub fn is_pattern(pattern: &str) -> bool {
@@ -31,6 +34,7 @@ pub fn is_pattern(pattern: &str) -> bool {
 /// Whether the subscription pattern `pattern` covers `event`.
 pub fn matches(pattern: &str, event: &str) -> bool {
     match pattern.strip_suffix('*') {
+        Some("") => !event.starts_with("cache."),
         Some(prefix) => event.starts_with(prefix),
         None => pattern == event,
     }
@@ -123,6 +127,8 @@ mod tests {
         assert!(!matches("article.*", "tag.created"));
         assert!(matches("tag.*", "tag.updated"));
         assert!(matches("*", "tag.deleted"));
+        assert!(!matches("*", "cache.purge"), "content events only");
+        assert!(matches("cache.*", "cache.purge"));
         for p in EVENTS.iter().chain(&WILDCARDS) {
             assert!(is_pattern(p));
         }

@@ -1,16 +1,17 @@
 //! Storage: the connection pool and one module per resource. All SQL lives below here.
 
 pub mod articles;
+pub mod changes;
 pub mod events;
 pub mod keys;
 pub mod live;
 pub mod previews;
+pub mod purges;
 pub mod related;
 pub mod revisions;
 pub mod search;
 pub mod tags;
 pub mod transfer;
-pub mod wal_watch;
 pub mod webhooks;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,6 +41,7 @@ pub type Backend = <AnyConnection as Connection>::Backend;
 #[derive(Clone)]
 pub struct Pool {
     connections: diesel::r2d2::Pool<Manager>,
+    manager: Manager,
     writes: WriteGate,
 }
 
@@ -62,6 +64,14 @@ impl Pool {
     /// else.
     pub fn writes(&self) -> &WriteGate {
         &self.writes
+    }
+
+    /// A connection of its own to the pool's database, outside the pool: for a worker that
+    /// holds one for long (a listener), so the pool keeps its size for requests.
+    pub fn dedicated(&self) -> StoreResult<Conn> {
+        self.manager
+            .connect()
+            .map_err(|e| StoreError::Internal(format!("no database connection: {e}")))
     }
 }
 
@@ -300,10 +310,11 @@ pub fn open_migrated(url: &str, max_connections: u32) -> StoreResult<(Pool, usiz
     let connections = diesel::r2d2::Pool::builder()
         .max_size(max_connections.max(1))
         .connection_timeout(Duration::from_secs(10))
-        .build(manager)
+        .build(manager.clone())
         .map_err(|e| StoreError::Internal(format!("cannot open database {}: {e}", redact(url))))?;
     let pool = Pool {
         connections,
+        manager,
         writes: WriteGate::new(),
     };
     Ok((pool, applied))

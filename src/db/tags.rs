@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Timestamp};
 
 use super::articles::model::ArticleStatus;
-use super::{Conn, Page, StoreError, StoreResult};
+use super::{Conn, Page, StoreError, StoreResult, changes};
 use crate::content::tag_slug;
 use crate::schema::{article_tags, articles, tag_counts, tags};
 
@@ -247,18 +247,42 @@ fn check_slug_free(conn: &mut Conn, slug: &str) -> StoreResult<()> {
 
 pub(super) fn emit(
     conn: &mut Conn,
-    event: &str,
+    event: &'static str,
     tag: &TagRow,
     previous_slug: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    let previous_slug = previous_slug.filter(|p| *p != tag.slug);
     let data = serde_json::json!({
         "slug": tag.slug,
-        "previous_slug": previous_slug.filter(|p| *p != tag.slug),
+        "previous_slug": previous_slug,
         "name": tag.name,
         "description": tag.description,
     });
-    super::events::record(conn, event, &data, now)
+    super::events::record(conn, event, &data, now)?;
+    super::changes::record(conn, &change(event, &tag.slug, previous_slug), now)
+}
+
+/// What a tag write changes: the tag's data and lists under its slugs (old and new), the tag
+/// list, and search (tag names are searched). A deletion also touched the updated time of
+/// every article that carried the tag.
+fn change(event: &'static str, slug: &str, previous_slug: Option<&str>) -> changes::Change {
+    let deleted = event == "tag.deleted";
+    let mut keys = changes::Keys::new();
+    for slug in std::iter::once(slug).chain(previous_slug) {
+        keys.insert(changes::tag(slug));
+        keys.insert(changes::tag_list(slug));
+    }
+    keys.extend([changes::TAGS, changes::SEARCH].map(str::to_owned));
+    if deleted {
+        keys.insert(changes::ALL_ARTICLES.to_owned());
+    }
+    changes::Change {
+        kind: event,
+        resource: format!("tag:{slug}"),
+        keys,
+        hard: deleted || previous_slug.is_some(),
+    }
 }
 
 pub fn create(conn: &mut Conn, new: &NewTag, now: NaiveDateTime) -> StoreResult<Tag> {

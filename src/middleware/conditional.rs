@@ -99,10 +99,14 @@ pub async fn conditional(
             cache_control(&asked, status, &public),
         );
     }
-    headers.insert(
-        header::VARY,
-        HeaderValue::from_static("Accept-Encoding, Authorization"),
-    );
+    // An anonymous read is the same for everyone: one object per URL and coding in a shared
+    // cache. Anything keyed is `private` or `no-store`, and says it depends on the key.
+    let vary = if asked.read && !asked.keyed {
+        "Accept-Encoding"
+    } else {
+        "Accept-Encoding, Authorization"
+    };
+    headers.insert(header::VARY, HeaderValue::from_static(vary));
     if !asked.read || status != StatusCode::OK || headers.contains_key(header::CONTENT_ENCODING) {
         return Ok(res);
     }

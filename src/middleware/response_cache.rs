@@ -1,6 +1,11 @@
-//! Public reads answered from memory: a response rendered for a URL is sent again from the
-//! [`ResponseCache`] as long as the database has not changed since, without a query or a
-//! rendering.
+//! The caching layer, on both backends: a public answer rendered for a URL is sent again from
+//! the [`ResponseCache`] until a change names one of the keys it shows
+//! ([`crate::representation::Shown`], [`crate::db::changes`]); the same keys go to a CDN in
+//! the configured tag headers ([`super::cdn`]). After a write, the changes it made are applied
+//! before its answer leaves, so the writer's next read sees them. Handlers know nothing of
+//! it: they only say what an answer shows.
+
+use std::sync::Arc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -9,10 +14,12 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError, web};
 
-use super::article_cache::article_path;
+use super::cdn;
 use crate::cache::responses::ResponseCache;
 use crate::error::ApiError;
-use crate::representation::{Coding, entity_tag, forbids_storing};
+use crate::follower;
+use crate::representation::{Coding, Shown, entity_tag, forbids_storing};
+use crate::state::State;
 
 /// The public content: the API and the feeds. Not health, metrics, the spec or the docs.
 fn public_content(path: &str) -> bool {
@@ -25,39 +32,64 @@ pub async fn serve(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    // Keyed requests may see drafts and are answered as the key allows: never kept.
-    let anonymous = req.method() == Method::GET
-        && !req.headers().contains_key(header::AUTHORIZATION)
-        && public_content(req.path());
     let cache = req.app_data::<web::Data<ResponseCache>>().cloned();
-    let Some((cache, generation)) = cache
-        .filter(|_| anonymous)
-        .and_then(|c| c.generation().map(|g| (c, g)))
-    else {
+    let state = req.app_data::<State>().cloned();
+    let (Some(cache), Some(state)) = (cache, state) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let key = match req.query_string() {
+    let method = req.method().clone();
+    if method != Method::GET {
+        let res = next.call(req).await?;
+        let wrote = method != Method::OPTIONS && res.status().is_success();
+        if wrote && let Err(e) = follower::catch_up(&state.pool, cache.into_inner()).await {
+            log::warn!("the write's changes are not yet applied to the cache: {e}");
+        }
+        return Ok(res.map_into_boxed_body());
+    }
+    // Keyed requests may see drafts and are answered as the key allows: never kept, and
+    // always read afresh.
+    let anonymous =
+        !req.headers().contains_key(header::AUTHORIZATION) && public_content(req.path());
+    if !anonymous {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let url = match req.query_string() {
         "" => req.path().to_owned(),
         query => format!("{}?{query}", req.path()),
     };
-    if let Some(entry) = cache.get(&key, generation) {
+    if let Some(entry) = cache.get(&url) {
         let mut response = HttpResponse::with_body(StatusCode::OK, entry.body.clone());
         for (name, value) in &entry.headers {
             response.headers_mut().append(name.clone(), value.clone());
         }
         return Ok(req.into_response(response).map_into_boxed_body());
     }
-    let res = next.call(req).await?;
+    let read_from = cache.applied();
+    let mut res = next.call(req).await?;
+    let shown = res.response().extensions().get::<Shown>().cloned();
+    let keys = match &shown {
+        Some(shown) => shown.0.iter().cloned().collect(),
+        None => cdn::keys_of_address(res.request().path(), res.request().query_string()),
+    };
+    let cacheable = matches!(
+        res.status(),
+        StatusCode::OK | StatusCode::NOT_FOUND | StatusCode::MOVED_PERMANENTLY
+    ) && res
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .is_none_or(|v| !forbids_storing(v));
+    if cacheable && !keys.is_empty() {
+        cdn::tell(res.headers_mut(), &keys, &state.settings);
+    }
     // An article changed within the current second goes without Last-Modified until the
     // second has passed: kept only with it, as every later answer of the same content has it.
-    let settled = article_path(res.request().path()).is_none()
+    let settled = cdn::article_address(res.request().path()).is_none()
         || res.headers().contains_key(header::LAST_MODIFIED);
-    let keep = res.status() == StatusCode::OK
+    let keep = cache.enabled()
+        && shown.is_some()
+        && cacheable
+        && res.status() == StatusCode::OK
         && settled
-        && res
-            .headers()
-            .get(header::CACHE_CONTROL)
-            .is_none_or(|v| !forbids_storing(v))
         && !res.headers().contains_key(header::CONTENT_ENCODING)
         && !res.headers().contains_key(header::SET_COOKIE);
     if !keep {
@@ -65,8 +97,6 @@ pub async fn serve(
     }
     let (req, response) = res.into_parts();
     let (mut response, body) = response.into_parts();
-    // A body that is one buffer already (a kept article's) is shared, not copied: the two
-    // caches then hold one copy of it.
     let body = match body.try_into_bytes() {
         Ok(bytes) => Ok(bytes),
         Err(body) => actix_web::body::to_bytes(body).await,
@@ -84,7 +114,14 @@ pub async fn serve(
     {
         response.headers_mut().insert(header::ETAG, etag);
     }
-    cache.put(key, generation, response.headers().clone(), body.clone());
+    let cache: Arc<ResponseCache> = cache.into_inner();
+    cache.put(
+        url,
+        read_from,
+        response.headers().clone(),
+        body.clone(),
+        keys,
+    );
     Ok(ServiceResponse::new(
         req,
         response.set_body(BoxBody::new(body)),

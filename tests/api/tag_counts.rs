@@ -122,11 +122,24 @@ async fn tag_counts_stay_what_counting_the_articles_gives() {
     }
 
     // A scheduled article comes due with no write: the time of day alone changes the count.
-    diesel::update(gazette::schema::articles::table)
-        .filter(gazette::schema::articles::slug.eq("soon"))
-        .set(gazette::schema::articles::published_at.eq(db::now() - Duration::hours(1)))
-        .execute(&mut *ctx.pool.get().unwrap())
-        .unwrap();
+    // (Its time is moved back here; the go-live step records the change, as the worker does.)
+    {
+        let conn = &mut *ctx.pool.get().unwrap();
+        diesel::update(gazette::schema::articles::table)
+            .filter(gazette::schema::articles::slug.eq("soon"))
+            .set(gazette::schema::articles::published_at.eq(db::now() - Duration::hours(1)))
+            .execute(conn)
+            .unwrap();
+        db::articles::go_live(conn, db::now(), 100).unwrap();
+    }
+    eventually("the count of the article come due", || async {
+        let public = listed_as(&ctx, &app, false).await;
+        public
+            .iter()
+            .any(|(s, n)| s == "green" && *n == 1)
+            .then_some(())
+    })
+    .await;
     let now_due = listed(&ctx, &app).await;
     assert_eq!(now_due.iter().find(|(s, _)| s == "green").unwrap().1, 1);
     assert_counts(now_due, counted(&ctx), "an article coming due");

@@ -14,7 +14,7 @@ use crate::api::documented;
 use crate::api::extract::{ApiQuery, Reader};
 use crate::api::pagination::{self, ListMeta};
 use crate::api::problems;
-use crate::api::{State, field_names, parse_fields, validate};
+use crate::api::{State, field_names, parse_fields, showing, validate};
 use crate::db::articles::{EditorialStatus, Filters, Visibility};
 use crate::db::{self, articles as store, search};
 use crate::error::{ApiError, Problem};
@@ -173,6 +173,12 @@ pub async fn list_articles(
     let fields = parse_fields(params.fields.as_deref(), &TEASER_FIELDS)?;
     let cursor = params.cursor.as_deref();
     let filters = list_filters(&params, &reader)?;
+    let searched = params.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+    let order = match params.sort.as_deref() {
+        None if searched => None,
+        sort => Some(parse_sort(sort)?),
+    };
+    let mut keys = db::changes::list_membership(&filters, order, searched);
     let (page, next_cursor) = match params.q.as_deref().filter(|q| !q.trim().is_empty()) {
         Some(text) => {
             let query = search_query(text, params.sort.as_deref(), cursor, filters, limit)?;
@@ -198,6 +204,7 @@ pub async fn list_articles(
             (page, next)
         }
     };
+    keys.extend(db::changes::shown_by_teasers(&page.items));
     let site = &state.settings.site_url;
     let link = next_cursor
         .as_deref()
@@ -210,7 +217,7 @@ pub async fn list_articles(
             .map(|t| teaser_out(t, site))
             .collect(),
     };
-    let mut response = json_response(&list, fields.as_deref(), true)?;
+    let mut response = showing(json_response(&list, fields.as_deref(), true)?, keys);
     if let Some(link) = link {
         response.headers_mut().insert(
             header::LINK,

@@ -32,7 +32,7 @@ use crate::api::documented;
 use crate::api::extract::{ApiQuery, Reader};
 use crate::api::pagination::{self};
 use crate::api::problems;
-use crate::api::{SPARSE_JSON, State, field_names, keep_fields, parse_fields, validate};
+use crate::api::{SPARSE_JSON, State, field_names, keep_fields, parse_fields, showing, validate};
 use crate::db::articles::{ArticleKey, Visibility};
 use crate::db::{self, StoreError, StoreResult, articles as store};
 use crate::error::ApiError;
@@ -144,8 +144,9 @@ pub async fn get_article(
                 .map_err(|e| ApiError::Internal(e.to_string()))
         })
         .transpose()?;
+    let keys = db::changes::shown_by_article(&article);
     let article = article_out(article, &state.settings.site_url);
-    let mut response = json_response(&article, fields.as_deref(), false)?;
+    let mut response = showing(json_response(&article, fields.as_deref(), false)?, keys);
     if let Some(modified) = last_modified {
         response
             .headers_mut()
@@ -183,7 +184,7 @@ pub async fn list_related(
     let vis = visibility(&reader);
     let read =
         move |conn: &mut db::Conn, key: &ArticleKey, vis| store::related(conn, key, vis, limit);
-    let (curated, suggested) = match db::run(&state.pool, move |conn| {
+    let (curated, suggested, keys) = match db::run(&state.pool, move |conn| {
         found_or_moved(conn, key, vis, read)
     })
     .await?
@@ -197,13 +198,14 @@ pub async fn list_related(
         }
     };
     let site = &state.settings.site_url;
-    Ok(HttpResponse::Ok().json(RelatedList {
+    let list = RelatedList {
         data: curated
             .into_iter()
             .map(|l| related_out(l, site))
             .chain(suggested.into_iter().map(|s| suggestion_out(s, site)))
             .collect(),
-    }))
+    };
+    Ok(showing(HttpResponse::Ok().json(list), keys))
 }
 
 /// What a read by slug found: the thing, or the slug the article has moved to.

@@ -1,18 +1,18 @@
 //! Articles with their tags and ordered related links.
 //!
-//! `model` is the vocabulary the other stores share; `read` and `stamp` read; `write` is the
+//! `model` is the vocabulary the other stores share; `read` reads; `change` says what a
+//! write changed; `write` is the
 //! one path every change to an article takes; `schedule` brings scheduled articles live
 //! through it. Stores beside this one (`related`, `revisions`, `search`, `tags`, `live`,
 //! `previews`) import `model` and `read`, and `write` calls them, never the reverse.
 
+pub(in crate::db) mod change;
 pub mod model;
 pub(in crate::db) mod read;
 pub(in crate::db) mod schedule;
-pub(in crate::db) mod stamp;
 pub(in crate::db) mod write;
 
 pub use model::*;
 pub use read::{count_all, find, list, moved, published_index, recent, related};
 pub use schedule::{GoLive, go_live, next_due};
-pub use stamp::{Stamp, stamp};
 pub use write::{create, delete, import, replace_related, restore, update};

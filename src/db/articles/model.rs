@@ -376,10 +376,12 @@ pub(in crate::db) struct ArticleState {
     pub(in crate::db) published_at: Option<NaiveDateTime>,
     pub(in crate::db) updated_at: NaiveDateTime,
     pub(in crate::db) live: bool,
+    /// The slugs of its tags, in order.
+    pub(in crate::db) tags: Vec<String>,
 }
 
-impl From<&ArticleRow> for ArticleState {
-    fn from(row: &ArticleRow) -> Self {
+impl ArticleState {
+    pub(in crate::db) fn of(row: &ArticleRow, tags: Vec<String>) -> Self {
         Self {
             id: row.teaser.id,
             slug: row.teaser.slug.clone(),
@@ -388,7 +390,15 @@ impl From<&ArticleRow> for ArticleState {
             published_at: row.teaser.published_at,
             updated_at: row.teaser.updated_at,
             live: row.live,
+            tags,
         }
+    }
+}
+
+impl From<&Article> for ArticleState {
+    fn from(article: &Article) -> Self {
+        let tags = article.tags.iter().map(|t| t.slug.clone()).collect();
+        Self::of(&article.row, tags)
     }
 }
 

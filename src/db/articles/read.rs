@@ -9,7 +9,7 @@ use diesel::sql_types::{Nullable, Timestamp};
 
 use super::model::*;
 use crate::db::related::{Suggestion, related_of, suggestions};
-use crate::db::{AnyConnection, Backend, Conn, Page, StoreError, StoreResult};
+use crate::db::{AnyConnection, Backend, Conn, Page, StoreError, StoreResult, changes};
 use crate::schema::{article_slugs, article_tags, articles, tags as tags_t};
 
 fn list_filter(f: &Filters) -> ArticleFilter {
@@ -170,6 +170,16 @@ pub(in crate::db) fn with_tags(
             hit,
         })
         .collect())
+}
+
+/// The slugs of article `id`'s tags, in order.
+pub(in crate::db) fn tag_slugs(conn: &mut Conn, id: i64) -> QueryResult<Vec<String>> {
+    article_tags::table
+        .inner_join(tags_t::table)
+        .filter(article_tags::article_id.eq(id))
+        .order(article_tags::position)
+        .select(tags_t::slug)
+        .load(conn)
 }
 
 pub(in crate::db) fn tags_of(
@@ -378,11 +388,27 @@ pub fn related(
     key: &ArticleKey,
     vis: Visibility,
     limit: i64,
-) -> StoreResult<(Vec<Related>, Vec<Suggestion>)> {
+) -> StoreResult<(Vec<Related>, Vec<Suggestion>, changes::Keys)> {
     let row = find_row(conn, key, vis)?;
     let mut curated = related_of(conn, row.teaser.id)?;
     curated.links.truncate(limit as usize);
     let room = limit - curated.links.len() as i64;
     let suggested = suggestions(conn, row.teaser.id, &curated.target_ids, room)?;
-    Ok((curated.links, suggested))
+    // The article, each link's and suggestion's target, and the lists of the article's tags,
+    // which suggestions are drawn from.
+    let mut keys = changes::Keys::from([
+        changes::article(row.teaser.id),
+        changes::address(&row.teaser.slug),
+    ]);
+    keys.extend(curated.links.iter().filter_map(|link| match link {
+        Related::Internal { slug, .. } => Some(changes::address(slug)),
+        Related::External { .. } => None,
+    }));
+    keys.extend(suggested.iter().map(|s| changes::address(&s.slug)));
+    keys.extend(
+        tag_slugs(conn, row.teaser.id)?
+            .iter()
+            .map(|t| changes::tag_list(t)),
+    );
+    Ok((curated.links, suggested, keys))
 }

@@ -8,11 +8,14 @@ use std::borrow::Cow;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::change;
 use super::model::*;
-use super::read::{current_slug, find, find_row, slug_taken};
+use super::read::{current_slug, find, find_row, slug_taken, tag_slugs};
 use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
 use crate::db::related::{related_of, set_related};
-use crate::db::{Conn, StoreError, StoreResult, events, live, previews, revisions, search, tags};
+use crate::db::{
+    Conn, StoreError, StoreResult, changes, events, live, previews, revisions, search, tags,
+};
 use crate::schema::{article_slugs, article_tags, articles, related_links};
 
 /// A free slug derived from `title`: its slug form, then `-2`, `-3`, … until one is free.
@@ -184,9 +187,15 @@ pub(in crate::db) fn emit_indexed(
         }
         live::settle(conn, row, is, index)?;
     }
-    let Some(row) = after.map(ArticleState::from).or_else(|| before.cloned()) else {
+    let after = match after {
+        Some(row) => Some(ArticleState::of(row, tag_slugs(conn, row.teaser.id)?)),
+        None => None,
+    };
+    let Some(row) = after.clone().or_else(|| before.cloned()) else {
         return Ok(());
     };
+    let seen = before.is_some_and(|b| shown(b, now)) || is;
+    changes::record(conn, &change::of(event, before, after.as_ref(), seen), now)?;
     // A preview link never shows an article again once it has been public, whether or not
     // the go-live step has marked it live yet.
     if before.is_some_and(|b| shown(b, now)) || is {
@@ -208,17 +217,19 @@ pub(in crate::db) fn emit_indexed(
 /// only to an article the public can read) changes when it stops being public. Only then:
 /// edits of an article the public cannot see change nothing the public sees elsewhere.
 fn touch_linking(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<()> {
-    let linking = related_links::table
+    let linking: Vec<i64> = related_links::table
         .filter(related_links::target_article_id.eq(id))
-        .select(related_links::article_id);
-    diesel::update(
-        articles::table
-            .filter(articles::id.eq_any(linking))
-            .filter(articles::id.ne(id)),
-    )
-    .set(articles::updated_at.eq(now))
-    .execute(conn)?;
-    Ok(())
+        .filter(related_links::article_id.ne(id))
+        .select(related_links::article_id)
+        .distinct()
+        .load(conn)?;
+    if linking.is_empty() {
+        return Ok(());
+    }
+    diesel::update(articles::table.filter(articles::id.eq_any(&linking)))
+        .set(articles::updated_at.eq(now))
+        .execute(conn)?;
+    changes::record(conn, &change::touched(id, &linking), now)
 }
 
 /// Applies `changes` to an article of any status, if `check` passes; records a revision.
@@ -249,7 +260,7 @@ fn change<'c>(
         finish(
             conn,
             current.row.teaser.id,
-            Some(&(&current.row).into()),
+            Some(&ArticleState::from(&current)),
             now,
             true,
         )?;
@@ -366,7 +377,7 @@ pub fn delete(
         let current = find(conn, key, Visibility::All)?;
         check(&current)?;
         let id = current.row.teaser.id;
-        let before = ArticleState::from(&current.row);
+        let before = ArticleState::from(&current);
         if shown(&before, now) {
             touch_linking(conn, id, now)?;
         }
@@ -429,7 +440,7 @@ pub fn replace_related(
         diesel::update(articles::table.filter(articles::id.eq(id)))
             .set(articles::updated_at.eq(now))
             .execute(conn)?;
-        finish(conn, id, Some(&(&current.row).into()), now, true)?;
+        finish(conn, id, Some(&ArticleState::from(&current)), now, true)?;
         Ok(related_of(conn, id)?.links)
     })
 }

@@ -306,6 +306,7 @@ pub(super) fn import_article(
             published_at: current.published_at,
             updated_at: current.updated_at,
             live: current.live,
+            tags: stored_tags,
         }),
         related: (!related_same).then(|| new.related.clone()),
     }))

@@ -250,6 +250,32 @@ pub fn patch_article_req(key: &str, body: Value) -> TestRequest {
 // Calls through the API.
 // ---------------------------------------------------------------------------------------
 
+/// How long a change made outside an app (another replica, the CLI, the go-live worker) may
+/// take to reach the app's cache in a test: far above the bound the server keeps (the
+/// follower reads the log every 10 ms on SQLite, at a notification on PostgreSQL), so that a
+/// slow machine does not fail the test; the bound itself is measured by the replica test.
+pub const PROPAGATION: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Runs `check` until it returns `Some`, for at most [`PROPAGATION`]; panics with `what`
+/// otherwise. Returns the value and how long it took.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> (T, std::time::Duration)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return (value, start.elapsed());
+        }
+        assert!(
+            start.elapsed() < PROPAGATION,
+            "not within {PROPAGATION:?}: {what}"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+}
+
 /// A public GET of `uri`, asserting 200; the JSON body.
 pub async fn get_json(app: &TestApp, uri: &str) -> Value {
     send(app, get(uri)).await.ok(200)

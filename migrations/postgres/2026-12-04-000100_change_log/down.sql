@@ -1,0 +1,2 @@
+DROP TABLE purge_progress;
+DROP TABLE changes;

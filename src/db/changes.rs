@@ -1,0 +1,284 @@
+//! The change log: what every write changed, as the cache keys it affects, appended in the
+//! write's own transaction ([`record`]) and read back in order by whoever keeps copies of
+//! public answers ([`since`]): this process's response cache, other replicas', a CDN.
+//!
+//! # Cache keys
+//!
+//! A public answer depends on keys; a change names keys; an answer is stale exactly when a
+//! change names one of its keys.
+//!
+//! | key | an answer depends on it when it shows | a change names it when |
+//! | --- | --- | --- |
+//! | `a:{id}` | that article's data: the article, its teaser in a list, a related link to it, a 404 at `/articles/{id}` | the article changes in any way the public can see |
+//! | `s:{slug}` | what the address `/articles/{slug}` answers | an article gets, loses or leaves that slug, or is published, unpublished or deleted under it |
+//! | `t:{slug}` | that tag's data: the tag, its name on articles and teasers | the tag is created, renamed, described or deleted |
+//! | `l:articles` | membership or order of the public article lists, the feed, the sitemap | an article joins or leaves public view (publish, unpublish, archive, delete, a scheduled article coming due) or moves in the order |
+//! | `l:t:{slug}` | membership of that tag's lists and its count | an article carrying the tag joins, leaves or moves in public view, or the tag is put on or taken off a public article |
+//! | `l:search` | search results | a public article's text or tags change, or it joins or leaves public view |
+//! | `tags` | the tag list and its counts | any tag changes, or a tag's count may have |
+//! | `a:all` | any article's data at all (the sitemap; and any answer whose keys are too many for a CDN header, as the fallback) | every change that names an `a:` or `s:` key of an article the public sees or saw |
+//!
+//! Two rules keep the broad keys sound: every change naming `a:{id}` or `s:{slug}` of a
+//! public article also names `a:all`, and every change naming a `t:` or `l:t:` key also
+//! names `tags`. So an answer may swap its `a:`/`s:` keys for `a:all`, and its `t:`/`l:t:`
+//! keys for `tags`, without ever missing a change.
+//!
+//! Bookkeeping (webhook deliveries, rate limits, API keys, preview links) records nothing.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::articles::model::{Article, Filters, Related, Sort, Teaser};
+use super::{AnyConnection, Conn, Pool, StoreResult};
+use crate::schema::changes;
+
+/// The key of an article's data.
+pub fn article(id: i64) -> String {
+    format!("a:{id}")
+}
+
+/// The key of the article address `/articles/{slug}`.
+pub fn address(slug: &str) -> String {
+    format!("s:{slug}")
+}
+
+/// The key of a tag's data.
+pub fn tag(slug: &str) -> String {
+    format!("t:{slug}")
+}
+
+/// The key of the membership of a tag's lists.
+pub fn tag_list(slug: &str) -> String {
+    format!("l:t:{slug}")
+}
+
+/// Membership and order of the public article lists.
+pub const ARTICLE_LIST: &str = "l:articles";
+/// Search results.
+pub const SEARCH: &str = "l:search";
+/// The tag list and its counts.
+pub const TAGS: &str = "tags";
+/// Any article's data: the fallback of `a:` and `s:` keys.
+pub const ALL_ARTICLES: &str = "a:all";
+
+/// The broader key a key may give way to where a CDN header has no room for it, if any.
+pub fn broader(key: &str) -> Option<&'static str> {
+    if key.starts_with("a:") && key != ALL_ARTICLES || key.starts_with("s:") {
+        Some(ALL_ARTICLES)
+    } else if key.starts_with("t:") || key.starts_with("l:t:") {
+        Some(TAGS)
+    } else {
+        None
+    }
+}
+
+/// Keys, in a stable order.
+pub type Keys = BTreeSet<String>;
+
+/// One change, as a write describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// What happened, as the webhook event names it (`article.updated`, `tag.deleted`, …).
+    pub kind: &'static str,
+    /// What it happened to: `article:{id}` or `tag:{slug}`.
+    pub resource: String,
+    pub keys: Keys,
+    /// Whether caches must drop what they hold at once (what was shown must not be shown
+    /// again: an unpublish, a delete, a slug change), rather than serve it while they fetch
+    /// it anew (an edit).
+    pub hard: bool,
+}
+
+/// A change as the log holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = changes, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct Recorded {
+    pub seq: i64,
+    pub kind: String,
+    pub resource: String,
+    #[diesel(deserialize_as = String)]
+    pub keys: KeyList,
+    pub hard: bool,
+    pub created_at: NaiveDateTime,
+}
+
+/// The keys of a recorded change (stored space-separated).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KeyList(pub Vec<String>);
+
+impl From<String> for KeyList {
+    fn from(stored: String) -> Self {
+        Self(
+            stored
+                .split(' ')
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )
+    }
+}
+
+/// The channel PostgreSQL notifies on each recorded change (its payload is the sequence
+/// number); followers listen on it and read the log from where they are.
+pub const CHANNEL: &str = "gazette_changes";
+
+/// Appends `change` to the log, with `conn`: it commits or rolls back with the caller's
+/// transaction. On PostgreSQL, listeners are notified when it commits. The change is also
+/// queued as the webhook event `cache.purge` for subscriptions that list it.
+pub fn record(conn: &mut Conn, change: &Change, now: NaiveDateTime) -> QueryResult<()> {
+    if change.keys.is_empty() {
+        return Ok(());
+    }
+    let keys = change.keys.iter().map(String::as_str).collect::<Vec<_>>();
+    let seq: i64 = diesel::insert_into(changes::table)
+        .values((
+            changes::kind.eq(change.kind),
+            changes::resource.eq(&change.resource),
+            changes::keys.eq(keys.join(" ")),
+            changes::hard.eq(change.hard),
+            changes::created_at.eq(now),
+        ))
+        .returning(changes::seq)
+        .get_result(conn)?;
+    if let AnyConnection::Postgres(pg) = conn {
+        diesel::sql_query(format!("NOTIFY {CHANNEL}, '{seq}'")).execute(pg)?;
+    }
+    let data = serde_json::json!({"keys": keys, "soft": !change.hard, "seq": seq});
+    super::events::record(conn, "cache.purge", &data, now)
+}
+
+/// The changes after `seq`, oldest first, at most `limit`.
+pub fn since(conn: &mut Conn, seq: i64, limit: i64) -> QueryResult<Vec<Recorded>> {
+    changes::table
+        .filter(changes::seq.gt(seq))
+        .order(changes::seq)
+        .limit(limit)
+        .select(Recorded::as_select())
+        .load(conn)
+}
+
+/// The newest change's sequence number; 0 when the log is empty.
+pub fn last(conn: &mut Conn) -> QueryResult<i64> {
+    changes::table
+        .select(diesel::dsl::max(changes::seq))
+        .get_result::<Option<i64>>(conn)
+        .map(Option::unwrap_or_default)
+}
+
+/// What an article answer shows: the article, the address it is read at, its tags and its
+/// internal related links.
+pub fn shown_by_article(article: &Article) -> Keys {
+    let row = &article.row.teaser;
+    let mut keys = Keys::from([self::article(row.id), address(&row.slug)]);
+    keys.extend(article.tags.iter().map(|t| tag(&t.slug)));
+    keys.extend(article.related.iter().filter_map(|link| match link {
+        Related::Internal { slug, .. } => Some(address(slug)),
+        Related::External { .. } => None,
+    }));
+    keys
+}
+
+/// What a list of teasers shows: each article and its tags.
+pub fn shown_by_teasers<'t>(teasers: impl IntoIterator<Item = &'t Teaser>) -> Keys {
+    let mut keys = Keys::new();
+    for teaser in teasers {
+        keys.insert(article(teaser.row.id));
+        keys.extend(teaser.tags.iter().map(|t| tag(&t.slug)));
+    }
+    keys
+}
+
+/// What decides the membership and order of an article list with `filters`, in `sort`
+/// order (`None`: search results by relevance).
+pub fn list_membership(filters: &Filters, sort: Option<Sort>, searched: bool) -> Keys {
+    let mut keys: Keys = if filters.tags.is_empty() {
+        Keys::from([ARTICLE_LIST.to_owned()])
+    } else {
+        filters.tags.iter().map(|t| tag_list(t)).collect()
+    };
+    if searched {
+        keys.insert(SEARCH.to_owned());
+    }
+    // Any edit moves an article to the top of the list by update time.
+    if sort == Some(Sort::UpdatedDesc) {
+        keys.insert(ALL_ARTICLES.to_owned());
+    }
+    keys
+}
+
+/// A connection that follows the log: told of new changes by PostgreSQL's notifications,
+/// and on SQLite (which has none) by looking every [`SQLITE_LOOK`].
+pub struct Listener {
+    conn: Conn,
+}
+
+/// How often a SQLite follower reads the log for changes other processes made.
+pub const SQLITE_LOOK: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// How often a PostgreSQL follower checks for a notification that has arrived (a look at
+/// the connection's socket, no query).
+const PG_LOOK: std::time::Duration = std::time::Duration::from_millis(2);
+
+impl Listener {
+    /// A listener on a connection of its own to `pool`'s database.
+    pub fn open(pool: &Pool) -> StoreResult<Self> {
+        let mut conn = pool.dedicated()?;
+        if let AnyConnection::Postgres(pg) = &mut conn {
+            diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(pg)?;
+        }
+        Ok(Self { conn })
+    }
+
+    /// Waits, at most `timeout`, until the log may have grown: until a notification arrives
+    /// on PostgreSQL, one look on SQLite. Returns whether it was told of a change.
+    pub fn wait(&mut self, timeout: std::time::Duration) -> StoreResult<bool> {
+        let AnyConnection::Postgres(pg) = &mut self.conn else {
+            std::thread::sleep(SQLITE_LOOK.min(timeout));
+            return Ok(true);
+        };
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let mut told = false;
+            for notification in pg.notifications_iter() {
+                notification?;
+                told = true;
+            }
+            if told {
+                return Ok(true);
+            }
+            if std::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            std::thread::sleep(PG_LOOK);
+        }
+    }
+
+    /// The changes after `seq`, at most `limit`, read on this listener's connection.
+    pub fn since(&mut self, seq: i64, limit: i64) -> StoreResult<Vec<Recorded>> {
+        Ok(since(&mut self.conn, seq, limit)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_narrow_key_has_a_broader_one_that_covers_it() {
+        assert_eq!(broader(&article(7)), Some(ALL_ARTICLES));
+        assert_eq!(broader(&address("tram-vote")), Some(ALL_ARTICLES));
+        assert_eq!(broader(&tag("transport")), Some(TAGS));
+        assert_eq!(broader(&tag_list("transport")), Some(TAGS));
+        for broad in [ALL_ARTICLES, TAGS, ARTICLE_LIST, SEARCH] {
+            assert_eq!(broader(broad), None, "{broad}");
+        }
+    }
+
+    #[test]
+    fn stored_keys_read_back_in_order() {
+        let read = KeyList::from("a:1 l:articles  t:harbour".to_owned());
+        assert_eq!(read.0, ["a:1", "l:articles", "t:harbour"]);
+    }
+}

@@ -1,0 +1,100 @@
+//! The change-log follower: keeps this process's response cache in step with the log
+//! ([`crate::db::changes`]), whoever wrote: this process, another replica, the CLI. On
+//! PostgreSQL it is woken by a notification as a change commits; on SQLite it reads the log
+//! every [`changes::SQLITE_LOOK`]. Either way it reads by sequence number from where it
+//! is, so nothing is missed across a lost connection, and it also reads once a second
+//! whatever it was told.
+//!
+//! A write answered by this process has its changes applied before its answer leaves
+//! ([`catch_up`], called by the caching middleware): the writer's next read never sees
+//! what it replaced.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::cache::responses::ResponseCache;
+use crate::db::{self, Pool, changes};
+
+/// Changes read at once.
+const BATCH: i64 = 1000;
+
+/// How long the follower waits for news before it reads the log anyway.
+const LONGEST_WAIT: Duration = Duration::from_secs(1);
+
+/// The follower's thread; it stops when this is dropped.
+#[derive(Debug)]
+pub struct Follower {
+    stop: Arc<AtomicBool>,
+}
+
+impl Follower {
+    /// Starts following the log of `pool`'s database into `cache`.
+    pub fn start(pool: Pool, cache: Arc<ResponseCache>) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let spawned = std::thread::Builder::new()
+            .name("gazette-follower".to_owned())
+            .spawn(move || follow(&pool, &cache, &stopped));
+        if let Err(e) = spawned {
+            log::error!("the change log is not followed: {e}");
+        }
+        Self { stop }
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn follow(pool: &Pool, cache: &ResponseCache, stop: &AtomicBool) {
+    let mut listener: Option<changes::Listener> = None;
+    while !stop.load(Ordering::SeqCst) {
+        let current = match listener.take() {
+            Some(current) => current,
+            None => match changes::Listener::open(pool) {
+                Ok(opened) => opened,
+                Err(e) => {
+                    log::warn!("cannot follow the change log, retrying: {e}");
+                    std::thread::sleep(LONGEST_WAIT);
+                    continue;
+                }
+            },
+        };
+        let mut current = current;
+        let followed = current
+            .wait(LONGEST_WAIT)
+            .and_then(|_| apply_all(cache, |seq| current.since(seq, BATCH)));
+        match followed {
+            Ok(()) => listener = Some(current),
+            Err(e) => log::warn!("following the change log failed, reconnecting: {e}"),
+        }
+    }
+}
+
+/// Applies to `cache` every change after the ones it has, read by `read`.
+fn apply_all(
+    cache: &ResponseCache,
+    mut read: impl FnMut(i64) -> db::StoreResult<Vec<changes::Recorded>>,
+) -> db::StoreResult<()> {
+    loop {
+        let batch = read(cache.applied())?;
+        for change in &batch {
+            cache.apply(change.seq, &change.keys.0);
+        }
+        if (batch.len() as i64) < BATCH {
+            return Ok(());
+        }
+    }
+}
+
+/// Applies every change in the log now, on a connection of `pool`: after a write, before
+/// its answer leaves.
+pub async fn catch_up(pool: &Pool, cache: Arc<ResponseCache>) -> db::StoreResult<()> {
+    db::run(pool, move |conn| {
+        apply_all(&cache, |seq| Ok(changes::since(conn, seq, BATCH)?))
+    })
+    .await
+}
