@@ -69,9 +69,14 @@ impl Drop for Purger {
 }
 
 fn run(pool: &Pool, urls: &[String], stop: &AtomicBool) {
+    // The operator's own endpoints: no proxy from the environment, no redirects.
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(TIMEOUT))
         .http_status_as_error(true)
+        .allow_non_standard_methods(true)
+        .max_redirects(0)
+        .proxy(None)
+        .user_agent(concat!("Gazette-Purge/", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
     let mut registered = false;

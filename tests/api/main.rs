@@ -9,6 +9,8 @@ mod admission;
 mod articles;
 mod auth;
 mod bounds;
+mod cdn;
+mod change_log;
 mod cli;
 mod concurrency;
 mod crash;
