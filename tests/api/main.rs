@@ -38,6 +38,7 @@ mod spec_examples;
 mod tag_counts;
 mod tags;
 mod transfer;
+mod varnish;
 mod webhooks;
 mod webhooks_restart;
 mod xss;

@@ -408,6 +408,40 @@ fn two_replicas_share_one_postgresql_database() {
         );
     }
 
+    // --- How stale B's memory can be: a write acknowledged by A, then B's front page (kept
+    // in B's memory between writes) read until it shows it. -------------------------------
+    let mut lags = Vec::new();
+    for i in 0..100 {
+        let kept = get(&base_b, "/api/v1/articles", &[]);
+        assert_eq!(kept.status, 200);
+        let title = format!("Staleness Probe {i}");
+        let patched = admin(
+            &base_a,
+            &key,
+            "PATCH",
+            &article,
+            Some(&json!({"title": title})),
+        );
+        assert_eq!(patched.status, 200, "{}", patched.text());
+        let acknowledged = Instant::now();
+        loop {
+            let front = get(&base_b, "/api/v1/articles", &[]);
+            if front.json()["data"][0]["title"] == title.as_str() {
+                break;
+            }
+            assert!(
+                acknowledged.elapsed() < Duration::from_secs(2),
+                "B still shows the page before write {i}"
+            );
+        }
+        lags.push(acknowledged.elapsed());
+    }
+    lags.sort();
+    eprintln!(
+        "replicas: a write through A seen through B after p50 {:?}, p99 {:?}, max {:?} (100 writes)",
+        lags[49], lags[98], lags[99]
+    );
+
     // --- If-Match across replicas. ------------------------------------------------------
     let read = admin(&base_a, &key, "GET", &article, None);
     let etag = read.etag();

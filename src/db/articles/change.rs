@@ -35,8 +35,7 @@ pub(in crate::db) fn of(
         keys.extend(states().flat_map(|s| &s.tags).map(|t| changes::tag_list(t)));
     }
     let slug_changed = matches!((before, after), (Some(b), Some(a)) if b.slug != a.slug);
-    let hard =
-        seen && matches!(event, "article.deleted" | "article.unpublished") || seen && slug_changed;
+    let hard = seen && (matches!(event, "article.deleted" | "article.unpublished") || slug_changed);
     Change {
         kind: event,
         resource: format!("article:{id}"),

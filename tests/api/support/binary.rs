@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_gazette");
 
 /// Environment variables the binary reads that must not leak in from the caller.
-const SCRUBBED: [&str; 25] = [
+const SCRUBBED: [&str; 29] = [
     "BIND_ADDR",
     "SITE_URL",
     "SITE_NAME",
@@ -34,6 +34,10 @@ const SCRUBBED: [&str; 25] = [
     "RATE_LIMIT_EXPENSIVE_READS",
     "MAX_CONCURRENT_READS",
     "READ_QUEUE_MS",
+    "RESPONSE_CACHE_MB",
+    "CACHE_TAG_HEADERS",
+    "CDN_CACHE_CONTROL",
+    "CACHE_PURGE_URLS",
 ];
 
 /// Settings every test server gets: tests drive many writes, reads (and some refusals) from
