@@ -80,6 +80,13 @@ async fn public_answers_carry_their_keys_and_the_cdns_policy() {
     assert_eq!(missing.status.as_u16(), 404);
     assert_eq!(missing.header("xkey"), Some("s:not-yet"));
 
+    // A redirect from a former slug shows both addresses: either one's change purges it.
+    patch_article(&ctx, &app, "tram-vote", json!({"slug": "tram-vote-passes"})).await;
+    let moved = send(&app, get(uri)).await;
+    assert_eq!(moved.status.as_u16(), 301);
+    assert_eq!(moved.header("xkey"), Some("s:tram-vote s:tram-vote-passes"));
+    let uri = "/api/v1/articles/tram-vote-passes";
+
     // Keyed answers are private: nothing for a CDN.
     let keyed = send(&app, ctx.admin(get(uri))).await;
     assert_eq!(keyed.status.as_u16(), 200);

@@ -119,7 +119,8 @@ pub async fn get_article(
     ApiQuery(params): ApiQuery<GetArticleParams>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = parse_fields(params.fields.as_deref(), &ARTICLE_FIELDS)?;
-    let key = ArticleKey::parse(&key);
+    let asked = key.into_inner();
+    let key = ArticleKey::parse(&asked);
     let vis = visibility(&reader);
     let found = db::run(&state.pool, move |conn| {
         found_or_moved(conn, key, vis, store::find)
@@ -128,10 +129,8 @@ pub async fn get_article(
     let article = match found {
         Found::Here(article) => article,
         Found::Moved(slug) => {
-            return Ok(moved(
-                &format!("/api/v1/articles/{slug}"),
-                req.query_string(),
-            ));
+            let path = format!("/api/v1/articles/{slug}");
+            return Ok(moved(&path, req.query_string(), &asked, &slug));
         }
     };
     // An HTTP date has whole seconds: a change within the current second could follow
@@ -180,7 +179,8 @@ pub async fn list_related(
     ApiQuery(params): ApiQuery<ListRelatedParams>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit_in(params.limit.as_deref(), 8, 50)?;
-    let key = ArticleKey::parse(&key);
+    let asked = key.into_inner();
+    let key = ArticleKey::parse(&asked);
     let vis = visibility(&reader);
     let read =
         move |conn: &mut db::Conn, key: &ArticleKey, vis| store::related(conn, key, vis, limit);
@@ -191,10 +191,8 @@ pub async fn list_related(
     {
         Found::Here(links) => links,
         Found::Moved(slug) => {
-            return Ok(moved(
-                &format!("/api/v1/articles/{slug}/related"),
-                req.query_string(),
-            ));
+            let path = format!("/api/v1/articles/{slug}/related");
+            return Ok(moved(&path, req.query_string(), &asked, &slug));
         }
     };
     let site = &state.settings.site_url;
@@ -233,8 +231,15 @@ fn found_or_moved<T>(
     }
 }
 
+/// A permanent redirect from the address `asked` to `path` (of the article now at `slug`),
+/// keeping the query. It shows both addresses: it changes when either does.
+fn moved(path: &str, query: &str, asked: &str, slug: &str) -> HttpResponse {
+    let keys = db::changes::Keys::from([db::changes::address(asked), db::changes::address(slug)]);
+    showing(redirect(path, query), keys)
+}
+
 /// A permanent redirect to `path`, keeping the query.
-fn moved(path: &str, query: &str) -> HttpResponse {
+fn redirect(path: &str, query: &str) -> HttpResponse {
     let location = if query.is_empty() {
         path.to_owned()
     } else {
