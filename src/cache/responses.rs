@@ -11,12 +11,41 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use actix_web::http::header::HeaderMap;
 use actix_web::web::Bytes;
+use tokio::sync::watch;
 
 /// Rendered public answers by URL, within a budget of bytes.
 #[derive(Debug)]
 pub struct ResponseCache {
     budget: usize,
     inner: Mutex<Kept>,
+    /// The URLs being rendered now, each with a receiver that wakes when its rendering ends.
+    rendering: Mutex<HashMap<String, watch::Receiver<()>>>,
+}
+
+/// Who renders a missing answer: this request, or one already under way.
+pub enum Turn<'c> {
+    /// Render it; others asking meanwhile wait until this is dropped.
+    Lead(Rendering<'c>),
+    /// Wait for this rendering to end, then look again.
+    Follow(watch::Receiver<()>),
+}
+
+/// The rendering of a URL that others may be waiting for: they wake when it is dropped.
+pub struct Rendering<'c> {
+    cache: &'c ResponseCache,
+    url: String,
+    _done: watch::Sender<()>,
+}
+
+impl Drop for Rendering<'_> {
+    fn drop(&mut self) {
+        let mut rendering = self
+            .cache
+            .rendering
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        rendering.remove(&self.url);
+    }
 }
 
 #[derive(Debug, Default)]
@@ -48,7 +77,28 @@ impl ResponseCache {
                 applied,
                 ..Kept::default()
             }),
+            rendering: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Whether this request renders the missing answer for `url`, or waits for the request
+    /// already rendering it: a page everybody reads, dropped by a change, is rendered once,
+    /// not once per reader that asks before it is back.
+    pub fn turn(&self, url: &str) -> Turn<'_> {
+        let mut rendering = self
+            .rendering
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(under_way) = rendering.get(url) {
+            return Turn::Follow(under_way.clone());
+        }
+        let (done, waiting) = watch::channel(());
+        rendering.insert(url.to_owned(), waiting);
+        Turn::Lead(Rendering {
+            cache: self,
+            url: url.to_owned(),
+            _done: done,
+        })
     }
 
     pub fn enabled(&self) -> bool {
@@ -173,6 +223,32 @@ impl Kept {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[actix_web::test]
+    async fn one_request_renders_a_missing_answer_and_the_others_wait_for_it() {
+        let cache = ResponseCache::new(1 << 20, 0);
+        let Turn::Lead(rendering) = cache.turn("/api/v1/articles") else {
+            panic!("the first asks renders");
+        };
+        let Turn::Follow(mut waiting) = cache.turn("/api/v1/articles") else {
+            panic!("the second waits");
+        };
+        assert!(
+            matches!(cache.turn("/api/v1/tags"), Turn::Lead(_)),
+            "another URL"
+        );
+        put(&cache, "/api/v1/articles", &["l:articles"]);
+        drop(rendering);
+        assert!(
+            waiting.changed().await.is_err(),
+            "woken: the rendering ended"
+        );
+        assert!(cache.get("/api/v1/articles").is_some());
+        assert!(
+            matches!(cache.turn("/api/v1/articles"), Turn::Lead(_)),
+            "nothing under way"
+        );
+    }
 
     fn keys(keys: &[&str]) -> Vec<String> {
         keys.iter().map(|k| (*k).to_owned()).collect()

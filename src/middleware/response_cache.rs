@@ -5,8 +5,6 @@
 //! before its answer leaves, so the writer's next read sees them. Handlers know nothing of
 //! it: they only say what an answer shows.
 
-use std::sync::Arc;
-
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
@@ -15,7 +13,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError, web};
 
 use super::cdn;
-use crate::cache::responses::ResponseCache;
+use crate::cache::responses::{Entry, ResponseCache, Turn};
 use crate::error::ApiError;
 use crate::follower;
 use crate::representation::{Coding, Shown, entity_tag, forbids_storing};
@@ -57,12 +55,23 @@ pub async fn serve(
         "" => req.path().to_owned(),
         query => format!("{}?{query}", req.path()),
     };
-    if let Some(entry) = cache.get(&url) {
-        let mut response = HttpResponse::with_body(StatusCode::OK, entry.body.clone());
-        for (name, value) in &entry.headers {
-            response.headers_mut().append(name.clone(), value.clone());
+    // A missing answer is rendered by one request; the others asking for it meanwhile wait
+    // and take it from memory (or render it themselves if it was not kept).
+    let mut rendering = None;
+    for look in 0..2 {
+        if let Some(entry) = cache.get(&url) {
+            return Ok(req.into_response(response_of(&entry)).map_into_boxed_body());
         }
-        return Ok(req.into_response(response).map_into_boxed_body());
+        match cache.turn(&url) {
+            Turn::Lead(lead) => {
+                rendering = Some(lead);
+                break;
+            }
+            Turn::Follow(mut under_way) if look == 0 => {
+                let _ = under_way.changed().await;
+            }
+            Turn::Follow(_) => {}
+        }
     }
     let read_from = cache.applied();
     let mut res = next.call(req).await?;
@@ -114,7 +123,6 @@ pub async fn serve(
     {
         response.headers_mut().insert(header::ETAG, etag);
     }
-    let cache: Arc<ResponseCache> = cache.into_inner();
     cache.put(
         url,
         read_from,
@@ -122,8 +130,18 @@ pub async fn serve(
         body.clone(),
         keys,
     );
+    drop(rendering);
     Ok(ServiceResponse::new(
         req,
         response.set_body(BoxBody::new(body)),
     ))
+}
+
+/// A kept answer, sent again.
+fn response_of(entry: &Entry) -> HttpResponse<actix_web::web::Bytes> {
+    let mut response = HttpResponse::with_body(StatusCode::OK, entry.body.clone());
+    for (name, value) in &entry.headers {
+        response.headers_mut().append(name.clone(), value.clone());
+    }
+    response
 }
