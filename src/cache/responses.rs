@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use actix_web::http::header::HeaderMap;
 use actix_web::web::Bytes;
@@ -65,6 +66,8 @@ pub struct Entry {
     pub body: Bytes,
     keys: Vec<String>,
     weight: usize,
+    /// When it stops being served even if no change names it, if ever.
+    expires: Option<Instant>,
 }
 
 impl ResponseCache {
@@ -117,20 +120,27 @@ impl ResponseCache {
     }
 
     pub fn get(&self, url: &str) -> Option<Arc<Entry>> {
-        self.lock().entries.get(url).cloned()
+        let mut kept = self.lock();
+        let entry = kept.entries.get(url)?;
+        if entry.expires.is_some_and(|at| at <= Instant::now()) {
+            kept.remove(url);
+            return None;
+        }
+        Some(entry.clone())
     }
 
     /// Keeps the answer for `url`, depending on `keys`, when no change was applied since
-    /// `read_from` (what [`ResponseCache::applied`] said before it was read). Returns
-    /// whether it was kept.
+    /// `read_from` (what [`ResponseCache::applied`] said before it was read), until a change
+    /// names one of its keys or, if given, `expires`. Returns whether it was kept.
     pub fn put(
         &self,
         url: String,
         read_from: i64,
-        headers: HeaderMap,
-        body: Bytes,
+        answer: (HeaderMap, Bytes),
         keys: Vec<String>,
+        expires: Option<Instant>,
     ) -> bool {
+        let (headers, body) = answer;
         let weight = url.len()
             + body.len()
             + headers
@@ -165,6 +175,7 @@ impl ResponseCache {
             body,
             keys,
             weight,
+            expires,
         };
         kept.entries.insert(url, Arc::new(entry));
         true
@@ -259,9 +270,9 @@ mod tests {
         cache.put(
             url.to_owned(),
             from,
-            HeaderMap::new(),
-            Bytes::from_static(b"{}"),
+            (HeaderMap::new(), Bytes::from_static(b"{}")),
             keys(depends_on),
+            None,
         )
     }
 
@@ -296,13 +307,25 @@ mod tests {
         let kept = cache.put(
             "/api/v1/articles".to_owned(),
             from,
-            HeaderMap::new(),
-            Bytes::from_static(b"[]"),
+            (HeaderMap::new(), Bytes::from_static(b"[]")),
             keys(&["l:articles"]),
+            None,
         );
         assert!(!kept, "it may show the state before change 6");
         cache.apply(6, &keys(&["l:articles"]));
         assert_eq!(cache.applied(), 6, "a change is applied once");
+    }
+
+    #[test]
+    fn an_answer_kept_for_a_while_goes_when_its_time_is_up() {
+        let cache = ResponseCache::new(1 << 20, 0);
+        let answer = || (HeaderMap::new(), Bytes::from_static(b"{}"));
+        let soon = Instant::now() + std::time::Duration::from_millis(20);
+        assert!(cache.put("/a".to_owned(), 0, answer(), keys(&["a:1"]), Some(soon)));
+        assert!(cache.get("/a").is_some());
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        assert!(cache.get("/a").is_none());
+        assert_eq!(cache.bytes(), 0);
     }
 
     #[test]

@@ -30,7 +30,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::articles::model::{Article, Filters, Related, Sort, Teaser};
+use super::articles::model::{Article, Filters, Sort, Teaser};
 use super::{AnyConnection, Conn, Pool, StoreResult};
 use crate::schema::changes;
 
@@ -167,16 +167,13 @@ pub fn last(conn: &mut Conn) -> QueryResult<i64> {
         .map(Option::unwrap_or_default)
 }
 
-/// What an article answer shows: the article, the address it is read at, its tags and its
-/// internal related links.
+/// What an article answer shows: the article, the address it is read at, its tags and the
+/// targets of its internal links, shown or not (a hidden one appears when it is published).
 pub fn shown_by_article(article: &Article) -> Keys {
     let row = &article.row.teaser;
     let mut keys = Keys::from([self::article(row.id), address(&row.slug)]);
     keys.extend(article.tags.iter().map(|t| tag(&t.slug)));
-    keys.extend(article.related.iter().filter_map(|link| match link {
-        Related::Internal { slug, .. } => Some(address(slug)),
-        Related::External { .. } => None,
-    }));
+    keys.extend(article.link_targets.iter().map(|id| self::article(*id)));
     keys
 }
 

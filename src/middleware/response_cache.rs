@@ -5,6 +5,8 @@
 //! before its answer leaves, so the writer's next read sees them. Handlers know nothing of
 //! it: they only say what an answer shows.
 
+use std::time::{Duration, Instant};
+
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
@@ -18,6 +20,10 @@ use crate::error::ApiError;
 use crate::follower;
 use crate::representation::{Coding, Shown, entity_tag, forbids_storing};
 use crate::state::State;
+
+/// How long an article answered without `Last-Modified` (changed within the current second)
+/// is kept: until its second has surely passed.
+const UNSETTLED: Duration = Duration::from_secs(1);
 
 /// The public content: the API and the feeds. Not health, metrics, the spec or the docs.
 fn public_content(path: &str) -> bool {
@@ -91,14 +97,15 @@ pub async fn serve(
         cdn::tell(res.headers_mut(), &keys, &state.settings);
     }
     // An article changed within the current second goes without Last-Modified until the
-    // second has passed: kept only with it, as every later answer of the same content has it.
+    // second has passed: kept for that second only, then rendered again with it, as every
+    // later answer of the same content has it.
     let settled = cdn::article_address(res.request().path()).is_none()
         || res.headers().contains_key(header::LAST_MODIFIED);
+    let expires = (!settled).then(|| Instant::now() + UNSETTLED);
     let keep = cache.enabled()
         && shown.is_some()
         && cacheable
         && res.status() == StatusCode::OK
-        && settled
         && !res.headers().contains_key(header::CONTENT_ENCODING)
         && !res.headers().contains_key(header::SET_COOKIE);
     if !keep {
@@ -126,9 +133,9 @@ pub async fn serve(
     cache.put(
         url,
         read_from,
-        response.headers().clone(),
-        body.clone(),
+        (response.headers().clone(), body.clone()),
         keys,
+        expires,
     );
     drop(rendering);
     Ok(ServiceResponse::new(
