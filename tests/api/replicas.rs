@@ -648,11 +648,7 @@ fn two_replicas_share_one_postgresql_database() {
 // ---------------------------------------------------------------------------------------
 
 fn nginx_binary() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("nginx"))
-        .chain([PathBuf::from("/usr/sbin/nginx")])
-        .find(|candidate| candidate.is_file())
+    crate::support::binary::installed("nginx")
 }
 
 /// `text` with its one occurrence of `from` replaced by `to`.

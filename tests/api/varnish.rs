@@ -19,11 +19,7 @@ use serde_json::{Value, json};
 const VISIBLE_WITHIN: Duration = Duration::from_secs(1);
 
 fn varnishd() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("varnishd"))
-        .chain([PathBuf::from("/usr/sbin/varnishd")])
-        .find(|candidate| candidate.is_file())
+    crate::support::binary::installed("varnishd")
 }
 
 /// varnishd, daemonised; stopped by its pid when dropped.

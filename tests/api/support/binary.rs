@@ -64,6 +64,16 @@ pub fn gazette(dir: &Path, db: &Path) -> Command {
     cmd
 }
 
+/// The program `name` on `PATH`, or in `/usr/sbin` (where Debian puts servers, outside a
+/// plain user's `PATH`), if installed.
+pub fn installed(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin")])
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
