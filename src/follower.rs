@@ -57,6 +57,8 @@ fn follow(pool: &Pool, cache: &ResponseCache, stop: &AtomicBool) {
             None => match changes::Listener::open(pool) {
                 Ok(opened) => opened,
                 Err(e) => {
+                    // Changes made elsewhere meanwhile would go unseen: keep nothing.
+                    cache.set_following(false);
                     log::warn!("cannot follow the change log, retrying: {e}");
                     std::thread::sleep(LONGEST_WAIT);
                     continue;
@@ -68,8 +70,14 @@ fn follow(pool: &Pool, cache: &ResponseCache, stop: &AtomicBool) {
             .wait(LONGEST_WAIT)
             .and_then(|_| apply_all(cache, |seq| current.since(seq, BATCH)));
         match followed {
-            Ok(()) => listener = Some(current),
-            Err(e) => log::warn!("following the change log failed, reconnecting: {e}"),
+            Ok(()) => {
+                cache.set_following(true);
+                listener = Some(current);
+            }
+            Err(e) => {
+                cache.set_following(false);
+                log::warn!("following the change log failed, reconnecting: {e}");
+            }
         }
     }
 }

@@ -7,6 +7,7 @@
 //! an answer that may predate a change it depends on must not outlive that change.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
@@ -21,6 +22,9 @@ pub struct ResponseCache {
     inner: Mutex<Kept>,
     /// The URLs being rendered now, each with a receiver that wakes when its rendering ends.
     rendering: Mutex<HashMap<String, watch::Receiver<()>>>,
+    /// Whether the change log is being followed: while it is not, nothing kept could be
+    /// known to hold, so nothing is served or kept.
+    following: AtomicBool,
 }
 
 /// Who renders a missing answer: this request, or one already under way.
@@ -81,7 +85,20 @@ impl ResponseCache {
                 ..Kept::default()
             }),
             rendering: Mutex::new(HashMap::new()),
+            following: AtomicBool::new(true),
         }
+    }
+
+    /// Says whether the change log is being followed. When it stops being, everything kept
+    /// is dropped; until it is again, nothing is served or kept.
+    pub fn set_following(&self, following: bool) {
+        if !following && self.following.swap(false, Ordering::SeqCst) {
+            let mut kept = self.lock();
+            kept.entries.clear();
+            kept.by_key.clear();
+            kept.bytes = 0;
+        }
+        self.following.store(following, Ordering::SeqCst);
     }
 
     /// Whether this request renders the missing answer for `url`, or waits for the request
@@ -105,7 +122,7 @@ impl ResponseCache {
     }
 
     pub fn enabled(&self) -> bool {
-        self.budget > 0
+        self.budget > 0 && self.following.load(Ordering::SeqCst)
     }
 
     fn lock(&self) -> MutexGuard<'_, Kept> {
@@ -120,6 +137,9 @@ impl ResponseCache {
     }
 
     pub fn get(&self, url: &str) -> Option<Arc<Entry>> {
+        if !self.following.load(Ordering::SeqCst) {
+            return None;
+        }
         let mut kept = self.lock();
         let entry = kept.entries.get(url)?;
         if entry.expires.is_some_and(|at| at <= Instant::now()) {
@@ -153,7 +173,7 @@ impl ResponseCache {
             return false;
         }
         let mut kept = self.lock();
-        if kept.applied != read_from {
+        if kept.applied != read_from || !self.following.load(Ordering::SeqCst) {
             return false;
         }
         kept.remove(&url);
@@ -326,6 +346,21 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(30));
         assert!(cache.get("/a").is_none());
         assert_eq!(cache.bytes(), 0);
+    }
+
+    #[test]
+    fn nothing_is_served_or_kept_while_the_log_is_not_followed() {
+        let cache = ResponseCache::new(1 << 20, 0);
+        assert!(put(&cache, "/api/v1/tags", &["tags"]));
+        cache.set_following(false);
+        assert!(cache.get("/api/v1/tags").is_none());
+        assert!(!put(&cache, "/api/v1/tags", &["tags"]));
+        cache.set_following(true);
+        assert!(
+            cache.get("/api/v1/tags").is_none(),
+            "dropped, not kept for later"
+        );
+        assert!(put(&cache, "/api/v1/tags", &["tags"]));
     }
 
     #[test]
