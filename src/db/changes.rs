@@ -30,7 +30,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::articles::model::{Article, Filters, Sort, Teaser};
+use super::articles::model::{Article, Filters, Related, Sort, Teaser};
 use super::{AnyConnection, Conn, Pool, StoreResult};
 use crate::schema::changes;
 
@@ -128,9 +128,6 @@ pub const CHANNEL: &str = "gazette_changes";
 /// transaction. On PostgreSQL, listeners are notified when it commits. The change is also
 /// queued as the webhook event `cache.purge` for subscriptions that list it.
 pub fn record(conn: &mut Conn, change: &Change, now: NaiveDateTime) -> QueryResult<()> {
-    if change.keys.is_empty() {
-        return Ok(());
-    }
     let keys = change.keys.iter().map(String::as_str).collect::<Vec<_>>();
     let seq: i64 = diesel::insert_into(changes::table)
         .values((
@@ -144,6 +141,9 @@ pub fn record(conn: &mut Conn, change: &Change, now: NaiveDateTime) -> QueryResu
         .get_result(conn)?;
     if let AnyConnection::Postgres(pg) = conn {
         diesel::sql_query(format!("NOTIFY {CHANNEL}, '{seq}'")).execute(pg)?;
+    }
+    if keys.is_empty() {
+        return Ok(());
     }
     let data = serde_json::json!({"keys": keys, "soft": !change.hard, "seq": seq});
     super::events::record(conn, "cache.purge", &data, now)
@@ -168,13 +168,22 @@ pub fn last(conn: &mut Conn) -> QueryResult<i64> {
 }
 
 /// What an article answer shows: the article, the address it is read at, its tags and the
-/// targets of its internal links, shown or not (a hidden one appears when it is published).
+/// addresses of the internal links it shows. A hidden link's target is named nowhere in a
+/// public answer: its publication names the articles linking to it instead.
 pub fn shown_by_article(article: &Article) -> Keys {
     let row = &article.row.teaser;
     let mut keys = Keys::from([self::article(row.id), address(&row.slug)]);
     keys.extend(article.tags.iter().map(|t| tag(&t.slug)));
-    keys.extend(article.link_targets.iter().map(|id| self::article(*id)));
+    keys.extend(shown_links(&article.related));
     keys
+}
+
+/// The addresses of the internal links among `related` (all of them shown).
+pub fn shown_links(related: &[Related]) -> impl Iterator<Item = String> + '_ {
+    related.iter().filter_map(|link| match link {
+        Related::Internal { slug, .. } => Some(address(slug)),
+        Related::External { .. } => None,
+    })
 }
 
 /// What a list of teasers shows: each article and its tags.

@@ -87,6 +87,30 @@ async fn public_answers_carry_their_keys_and_the_cdns_policy() {
     assert_eq!(moved.header("xkey"), Some("s:tram-vote s:tram-vote-passes"));
     let uri = "/api/v1/articles/tram-vote-passes";
 
+    // A link to a draft says nothing of the draft: not its id, not its address; the draft's
+    // edits purge nothing; its publication purges the article linking to it.
+    let draft = create_article(&ctx, &app, json!({"title": "Rate Rise"})).await;
+    patch_article(
+        &ctx,
+        &app,
+        "tram-vote-passes",
+        json!({"related": [{"slug": "rate-rise"}]}),
+    )
+    .await;
+    let linking = send(&app, get(uri)).await;
+    let keys = words(linking.header("xkey"), ' ');
+    assert!(
+        !keys.contains(&format!("a:{}", draft["id"])) && !keys.contains(&"s:rate-rise".to_owned()),
+        "{keys:?}"
+    );
+    let published = patch_article(&ctx, &app, "rate-rise", json!({"status": "published"})).await;
+    assert_eq!(published["status"], "published");
+    let linking = get_json(&app, uri).await;
+    assert_eq!(
+        linking["related"][0]["slug"], "rate-rise",
+        "no longer kept without it"
+    );
+
     // Keyed answers are private: nothing for a CDN.
     let keyed = send(&app, ctx.admin(get(uri))).await;
     assert_eq!(keyed.status.as_u16(), 200);

@@ -203,9 +203,6 @@ pub struct Article {
     pub row: ArticleRow,
     pub tags: Vec<TagRef>,
     pub related: Vec<Related>,
-    /// Every article an internal link points at, shown or not (a link to a draft shows once
-    /// the draft is published).
-    pub link_targets: Vec<i64>,
     /// When anything shown with the article last changed: the article, its tags, the
     /// targets of its links, or its own or a target's publication coming due.
     pub last_modified: NaiveDateTime,

@@ -240,7 +240,6 @@ pub fn find(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<A
         row,
         tags,
         related: curated.links,
-        link_targets: curated.target_ids,
         last_modified,
     })
 }
@@ -401,7 +400,7 @@ pub fn related(
         changes::article(row.teaser.id),
         changes::address(&row.teaser.slug),
     ]);
-    keys.extend(curated.target_ids.iter().map(|id| changes::article(*id)));
+    keys.extend(changes::shown_links(&curated.links));
     keys.extend(suggested.iter().map(|s| changes::address(&s.slug)));
     keys.extend(
         tag_slugs(conn, row.teaser.id)?

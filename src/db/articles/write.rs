@@ -195,7 +195,13 @@ pub(in crate::db) fn emit_indexed(
         return Ok(());
     };
     let seen = before.is_some_and(|b| shown(b, now)) || is;
-    changes::record(conn, &change::of(event, before, after.as_ref(), seen), now)?;
+    let mut made = change::of(event, before, after.as_ref(), seen);
+    // A link to it was hidden until now: the articles showing it must be read again.
+    if is && !was {
+        made.keys
+            .extend(linking(conn, row.id)?.into_iter().map(changes::article));
+    }
+    changes::record(conn, &made, now)?;
     // A preview link never shows an article again once it has been public, whether or not
     // the go-live step has marked it live yet.
     if before.is_some_and(|b| shown(b, now)) || is {
@@ -217,12 +223,7 @@ pub(in crate::db) fn emit_indexed(
 /// only to an article the public can read) changes when it stops being public. Only then:
 /// edits of an article the public cannot see change nothing the public sees elsewhere.
 fn touch_linking(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<()> {
-    let linking: Vec<i64> = related_links::table
-        .filter(related_links::target_article_id.eq(id))
-        .filter(related_links::article_id.ne(id))
-        .select(related_links::article_id)
-        .distinct()
-        .load(conn)?;
+    let linking = linking(conn, id)?;
     if linking.is_empty() {
         return Ok(());
     }
@@ -230,6 +231,16 @@ fn touch_linking(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<()
         .set(articles::updated_at.eq(now))
         .execute(conn)?;
     changes::record(conn, &change::touched(id, &linking), now)
+}
+
+/// The other articles with a related link to article `id`.
+fn linking(conn: &mut Conn, id: i64) -> QueryResult<Vec<i64>> {
+    related_links::table
+        .filter(related_links::target_article_id.eq(id))
+        .filter(related_links::article_id.ne(id))
+        .select(related_links::article_id)
+        .distinct()
+        .load(conn)
 }
 
 /// Applies `changes` to an article of any status, if `check` passes; records a revision.
