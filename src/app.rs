@@ -17,6 +17,7 @@ use crate::config::{Limits, Settings};
 use crate::db::Pool;
 use crate::error::{ApiError, PROBLEM_JSON, problem_for_status};
 use crate::follower::Follower;
+use crate::hub::Hub;
 use crate::middleware::admission::{self, Admission};
 use crate::middleware::{conditional, cors, response_cache, screen};
 use crate::observe::{self, Metrics};
@@ -48,6 +49,8 @@ fn routes(cfg: &mut ServiceConfig) {
                 .service(api::articles::list_previews)
                 .service(api::articles::delete_preview)
                 .service(api::articles::get_preview)
+                .service(api::changes::list_changes)
+                .service(api::stream::stream_changes)
                 .service(api::tags::list_tags)
                 .service(api::tags::create_tag)
                 .service(api::tags::get_tag)
@@ -130,6 +133,8 @@ pub struct Prepared {
     metrics: web::Data<Metrics>,
     admission: web::Data<Admission>,
     responses: web::Data<ResponseCache>,
+    /// Hands each change on to the open event streams.
+    hub: web::Data<Hub>,
     /// Keeps `responses` in step with the change log while any worker's app holds it.
     follower: web::Data<Follower>,
 }
@@ -150,11 +155,18 @@ impl Prepared {
                 ResponseCache::new(0, 0)
             }
         });
-        let follower = Follower::start(pool.clone(), responses.clone().into_inner());
+        let hub = web::Data::new(Hub::new(responses.applied(), settings.max_streams));
+        let follower = Follower::start(
+            pool.clone(),
+            responses.clone().into_inner(),
+            hub.clone().into_inner(),
+            settings.change_log_retention_days,
+        );
         let admission = Admission::new(settings.reads, pool.max_size(), settings.trust_proxy);
         Self {
             admission: web::Data::new(admission),
             responses,
+            hub,
             follower: web::Data::new(follower),
             routes: web::Data::new(RouteTable::from_spec(&spec)),
             metrics: web::Data::new(Metrics::default()),
@@ -243,6 +255,7 @@ pub fn build(
         .app_data(prepared.metrics.clone())
         .app_data(prepared.admission.clone())
         .app_data(prepared.responses.clone())
+        .app_data(prepared.hub.clone())
         .app_data(prepared.follower.clone())
         .app_data(web::PayloadConfig::new(settings.limits.body_bytes))
         .default_service(web::to(fallback))

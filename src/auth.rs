@@ -20,9 +20,30 @@ pub enum Scope {
     Content,
 }
 
-fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+/// Whether a request sends a key, in its `Authorization` header or (a read) its URL: then
+/// it is answered as the key allows, never from or into a shared copy.
+pub fn sends_key(headers: &header::HeaderMap, query: &str) -> bool {
+    headers.contains_key(header::AUTHORIZATION) || crate::url_key::of(query).is_some()
+}
+
+/// A key as sent: its text, and whether it came in the URL.
+struct Sent {
+    token: String,
+    in_url: bool,
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<Option<Sent>, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(None);
+        let read = matches!(
+            *req.method(),
+            actix_web::http::Method::GET | actix_web::http::Method::HEAD
+        );
+        return Ok(crate::url_key::of(req.query_string())
+            .filter(|_| read)
+            .map(|token| Sent {
+                token,
+                in_url: true,
+            }));
     };
     let invalid = || ApiError::Unauthorized {
         detail: "The Authorization header must be `Bearer <key>`.".to_owned(),
@@ -33,7 +54,10 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(invalid());
     }
-    Ok(Some(token.trim().to_owned()))
+    Ok(Some(Sent {
+        token: token.trim().to_owned(),
+        in_url: false,
+    }))
 }
 
 /// The valid key a request was made with.
@@ -51,15 +75,20 @@ fn authenticate(req: &HttpRequest) -> BoxFuture<Option<Caller>> {
     let req = req.clone();
     Box::pin(async move {
         let state = state_of(&req)?;
-        let token = match bearer_token(&req) {
+        let Sent { token, in_url } = match bearer_token(&req) {
             Ok(None) => return Ok(None),
-            Ok(Some(token)) => token,
+            Ok(Some(sent)) => sent,
             Err(malformed) => return Err(state.limiters.auth_failed(&req, malformed)),
         };
         let key = db::run(&state.pool, move |conn| {
             Ok(db::keys::authenticate(conn, &token)?)
         })
         .await?;
+        if in_url && key.as_ref().is_some_and(|k| k.scope == "admin") {
+            return Err(ApiError::BadRequest(
+                "An admin key may not travel in a URL (URLs are kept in logs, histories and Referer headers): send it as `Authorization: Bearer <key>`, and revoke this one if the URL went anywhere.".to_owned(),
+            ));
+        }
         match key {
             Some(key) => Ok(Some(Caller {
                 key_id: key.id,

@@ -167,6 +167,19 @@ pub struct ServeArgs {
     )]
     pub webhook_allowed_hosts: Vec<String>,
 
+    /// Event streams (`/api/v1/stream`) open at once; past it, 503 with `Retry-After`.
+    #[arg(long, env = "MAX_STREAMS", default_value_t = 5000)]
+    pub max_streams: usize,
+
+    /// Seconds between two heartbeat comments on an event stream.
+    #[arg(long, env = "STREAM_HEARTBEAT_SECONDS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub stream_heartbeat_seconds: u64,
+
+    /// Days the change log keeps changes: how old a sync token (or event id) may be before it
+    /// answers 410 Gone; 0 keeps them forever.
+    #[arg(long, env = "CHANGE_LOG_RETENTION_DAYS", default_value_t = 30)]
+    pub change_log_retention_days: u32,
+
     /// Load the demo newsroom into the database when it has no articles.
     #[arg(long)]
     pub demo: bool,
@@ -344,6 +357,9 @@ impl ServeArgs {
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned),
             cache_purge_urls: trimmed(&self.cache_purge_urls, str::to_owned),
+            max_streams: self.max_streams,
+            stream_heartbeat: std::time::Duration::from_secs(self.stream_heartbeat_seconds),
+            change_log_retention_days: self.change_log_retention_days,
         }
     }
 }
@@ -380,6 +396,12 @@ pub struct Settings {
     pub cdn_cache_control: Option<String>,
     /// Where to send `PURGE` for each change.
     pub cache_purge_urls: Vec<String>,
+    /// Event streams open at once.
+    pub max_streams: usize,
+    /// The wait between two heartbeats of an event stream.
+    pub stream_heartbeat: std::time::Duration,
+    /// Days the change log keeps changes; 0: forever.
+    pub change_log_retention_days: u32,
 }
 
 /// A header that gives a CDN an answer's cache keys, and how it writes them.
@@ -465,6 +487,9 @@ impl Default for Settings {
             cache_tag_headers: Vec::new(),
             cdn_cache_control: None,
             cache_purge_urls: Vec::new(),
+            max_streams: 5000,
+            stream_heartbeat: std::time::Duration::from_secs(15),
+            change_log_retention_days: 30,
         }
     }
 }

@@ -80,6 +80,8 @@ pub enum ApiError {
     MethodNotAllowed { method: Method, allow: Vec<Method> },
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    Gone(String),
     #[error(
         "The resource changed since you read it (If-Match does not match); its current ETag is {current_etag}."
     )]
@@ -167,6 +169,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -232,6 +235,7 @@ impl From<StoreError> for ApiError {
                     .collect(),
             ),
             StoreError::Busy(detail) => Self::Unavailable(detail),
+            StoreError::Gone(detail) => Self::Gone(detail),
             StoreError::PreconditionFailed(current_etag) => {
                 Self::PreconditionFailed { current_etag }
             }

@@ -7,7 +7,8 @@
 //!
 //! A write answered by this process has its changes applied before its answer leaves
 //! ([`catch_up`], called by the caching middleware): the writer's next read never sees
-//! what it replaced.
+//! what it replaced. Each change is applied through the [`Hub`], which hands it on to the
+//! open event streams, once, whichever of the two read it first.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,12 +16,17 @@ use std::time::Duration;
 
 use crate::cache::responses::ResponseCache;
 use crate::db::{self, Pool, changes};
+use crate::hub::Hub;
 
 /// Changes read at once.
 const BATCH: i64 = 1000;
 
 /// How long the follower waits for news before it reads the log anyway.
 const LONGEST_WAIT: Duration = Duration::from_secs(1);
+
+/// How often the follower forgets changes older than the retention (any replica may; it is
+/// the same work done again).
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// The follower's thread; it stops when this is dropped.
 #[derive(Debug)]
@@ -29,13 +35,19 @@ pub struct Follower {
 }
 
 impl Follower {
-    /// Starts following the log of `pool`'s database into `cache`.
-    pub fn start(pool: Pool, cache: Arc<ResponseCache>) -> Self {
+    /// Starts following the log of `pool`'s database into `cache` and `hub`, forgetting
+    /// changes older than `retention_days` (0: none).
+    pub fn start(
+        pool: Pool,
+        cache: Arc<ResponseCache>,
+        hub: Arc<Hub>,
+        retention_days: u32,
+    ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let spawned = std::thread::Builder::new()
             .name("gazette-follower".to_owned())
-            .spawn(move || follow(&pool, &cache, &stopped));
+            .spawn(move || follow(&pool, &cache, &hub, retention_days, &stopped));
         if let Err(e) = spawned {
             log::error!("the change log is not followed: {e}");
         }
@@ -49,9 +61,21 @@ impl Drop for Follower {
     }
 }
 
-fn follow(pool: &Pool, cache: &ResponseCache, stop: &AtomicBool) {
+fn follow(pool: &Pool, cache: &ResponseCache, hub: &Hub, retention_days: u32, stop: &AtomicBool) {
     let mut listener: Option<changes::Listener> = None;
+    let mut pruned: Option<std::time::Instant> = None;
     while !stop.load(Ordering::SeqCst) {
+        if retention_days > 0 && pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            pruned = Some(std::time::Instant::now());
+            let cutoff = db::now() - chrono::Duration::days(i64::from(retention_days));
+            let forgot = pool
+                .get()
+                .map_err(db::StoreError::from)
+                .and_then(|mut conn| db::sync::prune(&mut conn, cutoff));
+            if let Err(e) = forgot {
+                log::warn!("changes older than {retention_days} days are not forgotten yet: {e}");
+            }
+        }
         let current = match listener.take() {
             Some(current) => current,
             None => match changes::Listener::open(pool) {
@@ -68,7 +92,7 @@ fn follow(pool: &Pool, cache: &ResponseCache, stop: &AtomicBool) {
         let mut current = current;
         let followed = current
             .wait(LONGEST_WAIT)
-            .and_then(|_| apply_all(cache, |seq| current.since(seq, BATCH)));
+            .and_then(|_| apply_all(cache, hub, |seq| current.since(seq, BATCH)));
         match followed {
             Ok(()) => {
                 cache.set_following(true);
@@ -82,15 +106,17 @@ fn follow(pool: &Pool, cache: &ResponseCache, stop: &AtomicBool) {
     }
 }
 
-/// Applies to `cache` every change after the ones it has, read by `read`.
+/// Applies to `cache`, and hands on through `hub`, every change after the last one it
+/// handed on, read by `read`.
 fn apply_all(
     cache: &ResponseCache,
+    hub: &Hub,
     mut read: impl FnMut(i64) -> db::StoreResult<Vec<changes::Recorded>>,
 ) -> db::StoreResult<()> {
     loop {
-        let batch = read(cache.applied())?;
+        let batch = read(hub.last())?;
         for change in &batch {
-            cache.apply(change.seq, &change.keys.0);
+            hub.deliver(change, || cache.apply(change.seq, &change.keys.0));
         }
         if (batch.len() as i64) < BATCH {
             return Ok(());
@@ -100,9 +126,13 @@ fn apply_all(
 
 /// Applies every change in the log now, on a connection of `pool`: after a write, before
 /// its answer leaves.
-pub async fn catch_up(pool: &Pool, cache: Arc<ResponseCache>) -> db::StoreResult<()> {
+pub async fn catch_up(
+    pool: &Pool,
+    cache: Arc<ResponseCache>,
+    hub: Arc<Hub>,
+) -> db::StoreResult<()> {
     db::run(pool, move |conn| {
-        apply_all(&cache, |seq| Ok(changes::since(conn, seq, BATCH)?))
+        apply_all(&cache, &hub, |seq| Ok(changes::since(conn, seq, BATCH)?))
     })
     .await
 }

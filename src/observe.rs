@@ -34,7 +34,7 @@ pub fn logged_request_line(req: &ServiceRequest) -> String {
         Some(prefix) => format!("{prefix}…"),
         None => path.to_owned(),
     };
-    match req.query_string() {
+    match &*crate::url_key::strip(req.query_string(), Some("…")) {
         "" => format!("{} {path} {:?}", req.method(), req.version()),
         query => format!("{} {path}?{query} {:?}", req.method(), req.version()),
     }

@@ -136,6 +136,18 @@ diesel::table! {
         keys -> Text,
         hard -> Bool,
         created_at -> Timestamp,
+        public_seq -> Nullable<BigInt>,
+        slug -> Text,
+        tags -> Text,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    change_horizon (id) {
+        id -> BigInt,
+        seq -> BigInt,
+        public_seq -> BigInt,
     }
 }
 
@@ -156,6 +168,7 @@ diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    change_horizon,
     changes,
     purge_progress,
     article_previews,

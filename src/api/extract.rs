@@ -186,8 +186,10 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // A content key in the URL is the key extractors' business, not the handler's.
+        let query = crate::url_key::strip(req.query_string(), None);
         std::future::ready(
-            serde_html_form::from_str(req.query_string())
+            serde_html_form::from_str(&query)
                 .map(ApiQuery)
                 .map_err(|e| match repeated_parameter(req.query_string()) {
                     Some(name) => ApiError::BadRequest(format!(

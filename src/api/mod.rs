@@ -1,12 +1,14 @@
 //! HTTP handlers, one module per resource, and what they share.
 
 pub mod articles;
+pub mod changes;
 pub mod documented;
 pub mod extract;
 pub mod feeds;
 pub mod meta;
 pub mod pagination;
 pub mod problems;
+pub mod stream;
 pub mod tags;
 pub mod transfer;
 pub mod validate;

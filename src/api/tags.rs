@@ -101,7 +101,7 @@ pub fn scope(reader: &Reader) -> store::TagScope {
     }
 }
 
-fn tag_out(t: store::Tag) -> Tag {
+pub(crate) fn tag_out(t: store::Tag) -> Tag {
     Tag {
         slug: t.row.slug,
         name: t.row.name,

@@ -89,6 +89,17 @@ pub struct Change {
     /// again: an unpublish, a delete, a slug change), rather than serve it while they fetch
     /// it anew (an edit).
     pub hard: bool,
+    /// Whether the public could see the resource before or can now: only such a change
+    /// takes a place among the public's changes (the sync feed, the event stream).
+    pub public: bool,
+    /// The resource's slug as the change leaves it, or as the public last saw it when the
+    /// change takes it out of view (never a slug the public has not seen).
+    pub slug: String,
+    /// The slugs of the article's tags on the same terms, and of the tags the public saw
+    /// on it before when it leaves a tag; empty for a tag.
+    pub tags: Vec<String>,
+    /// Why the resource left view, when it did: `deleted`, `unpublished` or `archived`.
+    pub reason: Option<&'static str>,
 }
 
 /// A change as the log holds it.
@@ -102,9 +113,14 @@ pub struct Recorded {
     pub keys: KeyList,
     pub hard: bool,
     pub created_at: NaiveDateTime,
+    pub public_seq: Option<i64>,
+    pub slug: String,
+    #[diesel(deserialize_as = String)]
+    pub tags: KeyList,
+    pub reason: Option<String>,
 }
 
-/// The keys of a recorded change (stored space-separated).
+/// The keys (or tag slugs) of a recorded change (stored space-separated).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct KeyList(pub Vec<String>);
 
@@ -129,6 +145,10 @@ pub const CHANNEL: &str = "gazette_changes";
 /// queued as the webhook event `cache.purge` for subscriptions that list it.
 pub fn record(conn: &mut Conn, change: &Change, now: NaiveDateTime) -> QueryResult<()> {
     let keys = change.keys.iter().map(String::as_str).collect::<Vec<_>>();
+    let public_seq = match change.public {
+        true => Some(next_public_seq(conn)?),
+        false => None,
+    };
     let seq: i64 = diesel::insert_into(changes::table)
         .values((
             changes::kind.eq(change.kind),
@@ -136,6 +156,10 @@ pub fn record(conn: &mut Conn, change: &Change, now: NaiveDateTime) -> QueryResu
             changes::keys.eq(keys.join(" ")),
             changes::hard.eq(change.hard),
             changes::created_at.eq(now),
+            changes::public_seq.eq(public_seq),
+            changes::slug.eq(&change.slug),
+            changes::tags.eq(change.tags.join(" ")),
+            changes::reason.eq(change.reason),
         ))
         .returning(changes::seq)
         .get_result(conn)?;
@@ -147,6 +171,23 @@ pub fn record(conn: &mut Conn, change: &Change, now: NaiveDateTime) -> QueryResu
     }
     let data = serde_json::json!({"keys": keys, "soft": !change.hard, "seq": seq});
     super::events::record(conn, "cache.purge", &data, now)
+}
+
+/// The public position the next public change takes: one past the newest, so that public
+/// positions have no gaps (every writer holds the write lock, [`crate::db::write`]).
+fn next_public_seq(conn: &mut Conn) -> QueryResult<i64> {
+    let newest: Option<i64> = changes::table
+        .select(diesel::dsl::max(changes::public_seq))
+        .get_result(conn)?;
+    let newest = match newest {
+        Some(newest) => newest,
+        None => crate::schema::change_horizon::table
+            .select(crate::schema::change_horizon::public_seq)
+            .first::<i64>(conn)
+            .optional()?
+            .unwrap_or(0),
+    };
+    Ok(newest + 1)
 }
 
 /// The changes after `seq`, oldest first, at most `limit`.

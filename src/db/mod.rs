@@ -10,6 +10,7 @@ pub mod purges;
 pub mod related;
 pub mod revisions;
 pub mod search;
+pub mod sync;
 pub mod tags;
 pub mod transfer;
 pub mod webhooks;
@@ -149,6 +150,9 @@ pub enum StoreError {
     /// The database could not answer in time; the request may be retried.
     #[error("{0}")]
     Busy(String),
+    /// What was asked for is no longer kept (a sync token older than the change log).
+    #[error("{0}")]
+    Gone(String),
     #[error("{0}")]
     Internal(String),
 }

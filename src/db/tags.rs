@@ -245,11 +245,14 @@ fn check_slug_free(conn: &mut Conn, slug: &str) -> StoreResult<()> {
     }
 }
 
+/// Records the tag write `event` (webhook event and change); `public` says whether the public
+/// can see the tag (for a deletion: could, before it).
 pub(super) fn emit(
     conn: &mut Conn,
     event: &'static str,
     tag: &TagRow,
     previous_slug: Option<&str>,
+    public: bool,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let previous_slug = previous_slug.filter(|p| *p != tag.slug);
@@ -260,12 +263,26 @@ pub(super) fn emit(
         "description": tag.description,
     });
     super::events::record(conn, event, &data, now)?;
-    super::changes::record(conn, &change(event, &tag.slug, previous_slug), now)
+    let mut change = change(event, &tag.slug, previous_slug);
+    change.public = public;
+    super::changes::record(conn, &change, now)
+}
+
+/// Whether the public can see the tag `id` at `now` (an article it can read carries it).
+pub(super) fn is_public(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    let found = tags::table
+        .filter(tags::id.eq(id))
+        .filter(in_scope(conn, TagScope::Public, now))
+        .select(tags::id)
+        .first::<i64>(conn)
+        .optional()?;
+    Ok(found.is_some())
 }
 
 /// What a tag write changes: the tag's data and lists under its slugs (old and new), the tag
 /// list, and search (tag names are searched). A deletion also touched the updated time of
-/// every article that carried the tag.
+/// every article that carried the tag. A renamed tag's record keeps its former slug in
+/// `tags`, so that a sync client can drop it. Not public until the caller says so.
 fn change(event: &'static str, slug: &str, previous_slug: Option<&str>) -> changes::Change {
     let deleted = event == "tag.deleted";
     let mut keys = changes::Keys::new();
@@ -282,6 +299,10 @@ fn change(event: &'static str, slug: &str, previous_slug: Option<&str>) -> chang
         resource: format!("tag:{slug}"),
         keys,
         hard: deleted || previous_slug.is_some(),
+        public: false,
+        slug: slug.to_owned(),
+        tags: previous_slug.map(str::to_owned).into_iter().collect(),
+        reason: deleted.then_some("deleted"),
     }
 }
 
@@ -298,7 +319,7 @@ pub fn create(conn: &mut Conn, new: &NewTag, now: NaiveDateTime) -> StoreResult<
             ))
             .execute(conn)?;
         let tag = find(conn, &new.slug, now, TagScope::All)?;
-        emit(conn, "tag.created", &tag.row, None, now)?;
+        emit(conn, "tag.created", &tag.row, None, false, now)?;
         Ok(tag)
     })
 }
@@ -328,7 +349,15 @@ pub fn update(
             now,
             TagScope::All,
         )?;
-        emit(conn, "tag.updated", &tag.row, Some(&current.slug), now)?;
+        let public = is_public(conn, tag.row.id, now)?;
+        emit(
+            conn,
+            "tag.updated",
+            &tag.row,
+            Some(&current.slug),
+            public,
+            now,
+        )?;
         Ok(tag)
     })
 }
@@ -338,6 +367,7 @@ pub fn delete(conn: &mut Conn, slug: &str, now: NaiveDateTime) -> StoreResult<()
     super::write(conn, |conn| {
         let tag = find_row(conn, slug)?;
         let id = tag.id;
+        let public = is_public(conn, id, now)?;
         let tagged: Vec<i64> = article_tags::table
             .filter(article_tags::tag_id.eq(id))
             .select(article_tags::article_id)
@@ -348,7 +378,7 @@ pub fn delete(conn: &mut Conn, slug: &str, now: NaiveDateTime) -> StoreResult<()
         diesel::delete(tags::table.filter(tags::id.eq(id))).execute(conn)?;
         // The full index lost the tag's name by trigger; the public one takes it from there.
         super::live::reindex(conn, &tagged)?;
-        emit(conn, "tag.deleted", &tag, None, now)?;
+        emit(conn, "tag.deleted", &tag, None, public, now)?;
         Ok(())
     })
 }

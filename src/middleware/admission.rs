@@ -20,7 +20,7 @@ use crate::ratelimit::{RateLimiter, retry_after_secs};
 /// Query parameters that leave a read cheap: they choose among index orders or trim the
 /// answer. Any other (`q`, `cursor`, `tag`, `published_after`, `status`, …) makes it
 /// expensive, and so does any parameter added later until it is listed here.
-const CHEAP_PARAMETERS: [&str; 3] = ["limit", "fields", "sort"];
+const CHEAP_PARAMETERS: [&str; 4] = ["limit", "fields", "sort", crate::url_key::PARAMETER];
 
 /// What a request costs the database, as far as its method, path and query tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -52,7 +52,7 @@ impl Asked {
         Self {
             head: req.method() == Method::HEAD,
             read: req.method() == Method::GET || req.method() == Method::HEAD,
-            keyed: headers.contains_key(header::AUTHORIZATION),
+            keyed: crate::auth::sends_key(headers, req.query_string()),
             accept_encoding: text(header::ACCEPT_ENCODING).unwrap_or_default(),
             if_none_match: text(header::IF_NONE_MATCH),
             if_modified_since: headers.get(header::IF_MODIFIED_SINCE).cloned(),
@@ -107,7 +107,15 @@ pub async fn conditional(
         "Accept-Encoding, Authorization"
     };
     headers.insert(header::VARY, HeaderValue::from_static(vary));
-    if !asked.read || status != StatusCode::OK || headers.contains_key(header::CONTENT_ENCODING) {
+    // An event stream never ends: sent as it comes, never read whole.
+    let streaming = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    if !asked.read
+        || status != StatusCode::OK
+        || headers.contains_key(header::CONTENT_ENCODING)
+        || streaming
+    {
         return Ok(res);
     }
 

@@ -18,6 +18,7 @@ use super::cdn;
 use crate::cache::responses::{Entry, ResponseCache, Turn};
 use crate::error::ApiError;
 use crate::follower;
+use crate::hub::{Hub, STREAM_PATH};
 use crate::representation::{Coding, Shown, entity_tag, forbids_storing};
 use crate::state::State;
 
@@ -25,9 +26,12 @@ use crate::state::State;
 /// is kept: until its second has surely passed.
 const UNSETTLED: Duration = Duration::from_secs(1);
 
-/// The public content: the API and the feeds. Not health, metrics, the spec or the docs.
+/// The public content: the API and the feeds. Not health, metrics, the spec or the docs,
+/// nor the event stream, which never ends.
 fn public_content(path: &str) -> bool {
-    path.starts_with("/api/v1/") || path == "/feed.atom" || path == "/sitemap.xml"
+    (path.starts_with("/api/v1/") && path != STREAM_PATH)
+        || path == "/feed.atom"
+        || path == "/sitemap.xml"
 }
 
 /// The middleware, inside [`super::conditional::conditional`]: it sees every `HEAD` as the
@@ -38,14 +42,18 @@ pub async fn serve(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let cache = req.app_data::<web::Data<ResponseCache>>().cloned();
     let state = req.app_data::<State>().cloned();
-    let (Some(cache), Some(state)) = (cache, state) else {
+    let hub = req.app_data::<web::Data<Hub>>().cloned();
+    let (Some(cache), Some(state), Some(hub)) = (cache, state, hub) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let method = req.method().clone();
     if method != Method::GET {
         let res = next.call(req).await?;
         let wrote = method != Method::OPTIONS && res.status().is_success();
-        if wrote && let Err(e) = follower::catch_up(&state.pool, cache.into_inner()).await {
+        if wrote
+            && let Err(e) =
+                follower::catch_up(&state.pool, cache.into_inner(), hub.into_inner()).await
+        {
             log::warn!("the write's changes are not yet applied to the cache: {e}");
         }
         return Ok(res.map_into_boxed_body());
@@ -53,7 +61,7 @@ pub async fn serve(
     // Keyed requests may see drafts and are answered as the key allows: never kept, and
     // always read afresh.
     let anonymous =
-        !req.headers().contains_key(header::AUTHORIZATION) && public_content(req.path());
+        !crate::auth::sends_key(req.headers(), req.query_string()) && public_content(req.path());
     if !anonymous {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }

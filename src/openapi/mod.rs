@@ -27,6 +27,7 @@ read. Every error is RFC 9457 problem details (`application/problem+json`)."
     tags(
         (name = "articles", description = "News articles with their tags and related links."),
         (name = "tags", description = "The topics articles are filed under."),
+        (name = "changes", description = "What changed, for readers that keep copies: the sync feed with deletions, and a Server-Sent Events stream."),
         (name = "transfer", description = "Bulk import of tags and articles as NDJSON, as `gazette export` writes them (admin only)."),
         (name = "webhooks", description = "Signed HTTP callbacks on content changes (admin only)."),
         (name = "feeds", description = "Published articles as an Atom feed and a sitemap."),

@@ -183,6 +183,19 @@ fn urls_for(path: &str, ids: &[i64]) -> Option<Vec<String>> {
     let article_keys: Vec<&str> = articles.iter().map(String::as_str).collect();
     Some(match path {
         "/healthz" | "/readyz" | "/openapi.json" | "/sitemap.xml" => vec![path.to_owned()],
+        "/api/v1/changes" => {
+            use gazette::db::sync::{Position, Scope};
+            let since = |at| gazette::api::changes::encode_token(Scope::Public, &Position::Log(at));
+            let mut feeds: Vec<String> = ["", "?limit=2", "?type=tag", "?type=article&limit=1"]
+                .iter()
+                .map(|q| format!("{path}{q}"))
+                .collect();
+            feeds.extend(each("/api/v1/changes?tag={}", &tags));
+            feeds.push(format!("{path}?since={}", since(0)));
+            feeds.push(format!("{path}?since={}&limit=2", since(1)));
+            feeds.push(format!("{path}?since={}&tag=transport", since(1)));
+            feeds
+        }
         "/feed.atom" => [path.to_owned()]
             .into_iter()
             .chain(each("/feed.atom?tag={}", &tags))

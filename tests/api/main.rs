@@ -35,6 +35,7 @@ mod search;
 mod seed_article;
 mod smoke;
 mod spec_examples;
+mod sync_feed;
 mod tag_counts;
 mod tags;
 mod transfer;

@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 
 mod input;
 mod list;
-mod model;
+pub(crate) mod model;
 mod previews;
 mod revisions;
 mod write;

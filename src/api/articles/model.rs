@@ -228,7 +228,7 @@ fn opt_utc(ts: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
     ts.map(utc)
 }
 
-pub(super) fn article_out(a: store::Article, site_url: &str) -> Article {
+pub(crate) fn article_out(a: store::Article, site_url: &str) -> Article {
     let store::ArticleRow {
         teaser: row,
         body,

@@ -1,24 +1,27 @@
 //! What an article write changes, as the change log records it ([`crate::db::changes`]):
 //! computed from the article as it was and as it is.
 
-use super::model::ArticleState;
+use super::model::{ArticleState, ArticleStatus};
 use crate::db::changes::{self, ALL_ARTICLES, ARTICLE_LIST, Change, Keys, SEARCH, TAGS};
 
 /// The change of the write `event` from `before` to `after` (absent for a creation or a
-/// deletion); `seen` says whether the public could see the article before or can now.
+/// deletion); `was` and `is` say whether the public could see the article before and can now.
 ///
 /// An article the public never saw changes nothing public: its change names no key, so that
-/// no public answer (nor a CDN's copy, nor its timing) moves because of it. One the public
-/// sees or saw names its key, its addresses (old and new slug), search and `a:all`; when it
-/// also joins, leaves or moves in the lists (published, unpublished, deleted, re-dated or
-/// re-tagged), the article list, the tag list and every list of a tag it had or has. The
-/// write adds the articles linking to one it publishes ([`linking`]).
+/// no public answer (nor a CDN's copy, nor its timing) moves because of it, and it takes no
+/// public position. One the public sees or saw names its key, its addresses (old and new
+/// slug), search and `a:all`; when it also joins, leaves or moves in the lists (published,
+/// unpublished, deleted, re-dated or re-tagged), the article list, the tag list and every
+/// list of a tag it had or has. The articles linking to it get changes of their own
+/// ([`linked`]).
 pub(in crate::db) fn of(
     event: &'static str,
     before: Option<&ArticleState>,
     after: Option<&ArticleState>,
-    seen: bool,
+    was: bool,
+    is: bool,
 ) -> Change {
+    let seen = was || is;
     let id = after.or(before).map_or(0, |state| state.id);
     let mut keys = Keys::new();
     let states = || before.into_iter().chain(after);
@@ -39,31 +42,61 @@ pub(in crate::db) fn of(
     }
     let slug_changed = matches!((before, after), (Some(b), Some(a)) if b.slug != a.slug);
     let hard = seen && (matches!(event, "article.deleted" | "article.unpublished") || slug_changed);
+    // What the change shows of the article: as it is, unless that takes it out of view
+    // (then as the public last saw it).
+    let shown = match after {
+        Some(a) if is || !was => Some(a),
+        _ => before.or(after),
+    };
+    let mut tags = shown.map(|s| s.tags.clone()).unwrap_or_default();
+    if was {
+        for tag in before.iter().flat_map(|b| &b.tags) {
+            if !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
+    }
+    let reason = match after {
+        _ if !was || is => None,
+        None => Some("deleted"),
+        Some(a) if a.status == ArticleStatus::Archived => Some("archived"),
+        Some(_) => Some("unpublished"),
+    };
     Change {
         kind: event,
         resource: format!("article:{id}"),
         keys,
         hard,
+        public: seen,
+        slug: shown.map(|s| s.slug.clone()).unwrap_or_default(),
+        tags,
+        reason,
     }
 }
 
-/// The change to the articles `linking` to article `target`, touched because what they show
-/// of it changed (it left public view).
-pub(in crate::db) fn touched(target: i64, linking: &[i64]) -> Change {
-    let mut keys: Keys = linking.iter().map(|id| changes::article(*id)).collect();
-    keys.insert(ALL_ARTICLES.to_owned());
+/// The change to the article `linking` (as it is now), touched because what it shows of an
+/// article it links to changed (that article joined or left public view). Public only if
+/// `linking` is: an unpublished one names nothing.
+pub(in crate::db) fn linked(linking: &ArticleState, shown: bool) -> Change {
+    let keys = match shown {
+        true => Keys::from([changes::article(linking.id), ALL_ARTICLES.to_owned()]),
+        false => Keys::new(),
+    };
     Change {
         kind: "article.updated",
-        resource: format!("article:{target}"),
+        resource: format!("article:{}", linking.id),
         keys,
         hard: false,
+        public: shown,
+        slug: linking.slug.clone(),
+        tags: linking.tags.clone(),
+        reason: None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::articles::ArticleStatus;
 
     fn state(slug: &str, live: bool, tags: &[&str]) -> ArticleState {
         ArticleState {
@@ -85,7 +118,7 @@ mod tests {
     #[test]
     fn a_draft_edit_names_nothing() {
         let draft = state("tram-vote", false, &["transport"]);
-        let change = of("article.updated", Some(&draft), Some(&draft), false);
+        let change = of("article.updated", Some(&draft), Some(&draft), false, false);
         assert!(keys(&change).is_empty(), "{:?}", change.keys);
         assert!(!change.hard);
     }
@@ -93,7 +126,7 @@ mod tests {
     #[test]
     fn a_public_edit_names_the_article_not_the_lists() {
         let live = state("tram-vote", true, &["transport"]);
-        let change = of("article.updated", Some(&live), Some(&live), true);
+        let change = of("article.updated", Some(&live), Some(&live), true, true);
         assert_eq!(keys(&change), ["a:7", "a:all", "l:search", "s:tram-vote"]);
         assert!(!change.hard, "an edit is a soft purge");
     }
@@ -102,7 +135,7 @@ mod tests {
     fn a_retag_names_the_lists_of_the_old_and_the_new_tag() {
         let before = state("tram-vote", true, &["transport"]);
         let after = state("tram-vote", true, &["city-hall"]);
-        let change = of("article.updated", Some(&before), Some(&after), true);
+        let change = of("article.updated", Some(&before), Some(&after), true, true);
         for key in ["l:articles", "tags", "l:t:transport", "l:t:city-hall"] {
             assert!(change.keys.contains(key), "{key} in {:?}", change.keys);
         }
@@ -112,12 +145,26 @@ mod tests {
     fn publishing_unpublishing_and_deleting_name_the_lists() {
         let draft = state("tram-vote", false, &["transport"]);
         let live = state("tram-vote", true, &["transport"]);
-        for (event, before, after, hard) in [
-            ("article.published", Some(&draft), Some(&live), false),
-            ("article.unpublished", Some(&live), Some(&draft), true),
-            ("article.deleted", Some(&live), None, true),
+        for (event, before, after, was, is, hard) in [
+            (
+                "article.published",
+                Some(&draft),
+                Some(&live),
+                false,
+                true,
+                false,
+            ),
+            (
+                "article.unpublished",
+                Some(&live),
+                Some(&draft),
+                true,
+                false,
+                true,
+            ),
+            ("article.deleted", Some(&live), None, true, false, true),
         ] {
-            let change = of(event, before, after, true);
+            let change = of(event, before, after, was, is);
             assert!(change.keys.contains(ARTICLE_LIST), "{event}");
             assert!(change.keys.contains("l:t:transport"), "{event}");
             assert!(change.keys.contains("s:tram-vote"), "{event}");
@@ -129,8 +176,51 @@ mod tests {
     fn a_slug_change_names_both_addresses_and_is_hard() {
         let before = state("tram-vote", true, &[]);
         let after = state("tram-vote-passes", true, &[]);
-        let change = of("article.updated", Some(&before), Some(&after), true);
+        let change = of("article.updated", Some(&before), Some(&after), true, true);
         assert!(change.keys.contains("s:tram-vote") && change.keys.contains("s:tram-vote-passes"));
         assert!(change.hard);
+    }
+
+    #[test]
+    fn leaving_view_says_why_and_shows_only_what_the_public_saw() {
+        let live = state("tram-vote", true, &["transport"]);
+        let mut hidden = state("tram-vote-draft", false, &["secret"]);
+        let unpublished = of(
+            "article.unpublished",
+            Some(&live),
+            Some(&hidden),
+            true,
+            false,
+        );
+        assert_eq!(unpublished.reason, Some("unpublished"));
+        assert_eq!(unpublished.slug, "tram-vote", "not the draft's new slug");
+        assert_eq!(unpublished.tags, ["transport"], "not the draft's new tag");
+        hidden.status = ArticleStatus::Archived;
+        let archived = of(
+            "article.unpublished",
+            Some(&live),
+            Some(&hidden),
+            true,
+            false,
+        );
+        assert_eq!(archived.reason, Some("archived"));
+        let deleted = of("article.deleted", Some(&live), None, true, false);
+        assert_eq!((deleted.reason, deleted.public), (Some("deleted"), true));
+        let draft = of(
+            "article.updated",
+            Some(&hidden),
+            Some(&hidden),
+            false,
+            false,
+        );
+        assert_eq!((draft.reason, draft.public), (None, false));
+        let retagged = state("tram-vote", true, &["city-hall"]);
+        let moved = of("article.updated", Some(&live), Some(&retagged), true, true);
+        assert_eq!(
+            moved.tags,
+            ["city-hall", "transport"],
+            "the tag it left too"
+        );
+        assert_eq!(moved.reason, None);
     }
 }

@@ -181,10 +181,8 @@ pub(in crate::db) fn emit_indexed(
         Some(_) if was && !is => "article.unpublished",
         Some(_) => "article.updated",
     };
+    let was_shown = before.is_some_and(|b| shown(b, now));
     if let Some(row) = after {
-        if before.is_some_and(|b| shown(b, now)) && !is {
-            touch_linking(conn, row.teaser.id, now)?;
-        }
         live::settle(conn, row, is, index)?;
     }
     let after = match after {
@@ -194,14 +192,15 @@ pub(in crate::db) fn emit_indexed(
     let Some(row) = after.clone().or_else(|| before.cloned()) else {
         return Ok(());
     };
-    let seen = before.is_some_and(|b| shown(b, now)) || is;
-    let mut made = change::of(event, before, after.as_ref(), seen);
-    // A link to it was hidden until now: the articles showing it must be read again.
-    if is && !was {
-        made.keys
-            .extend(linking(conn, row.id)?.into_iter().map(changes::article));
-    }
+    let made = change::of(event, before, after.as_ref(), was_shown, is);
     changes::record(conn, &made, now)?;
+    // What the articles linking to it show of it (a link only to an article the public can
+    // read) changes when it joins or leaves public view.
+    if after.is_some() && was_shown && !is {
+        touch_linking(conn, row.id, now, true)?;
+    } else if is && !was {
+        touch_linking(conn, row.id, now, false)?;
+    }
     // A preview link never shows an article again once it has been public, whether or not
     // the go-live step has marked it live yet.
     if before.is_some_and(|b| shown(b, now)) || is {
@@ -219,18 +218,31 @@ pub(in crate::db) fn emit_indexed(
     events::record(conn, event, &data, now)
 }
 
-/// Marks the articles that link to article `id` as changed: what they show of it (a link
-/// only to an article the public can read) changes when it stops being public. Only then:
-/// edits of an article the public cannot see change nothing the public sees elsewhere.
-fn touch_linking(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+/// Records a change for each article linking to article `id`, and with `touch` marks them
+/// updated: when `id` stops being public, the link they showed goes. Edits of an article the
+/// public cannot see change nothing the public sees elsewhere, so this runs only when it
+/// joins or leaves public view.
+fn touch_linking(conn: &mut Conn, id: i64, now: NaiveDateTime, touch: bool) -> QueryResult<()> {
     let linking = linking(conn, id)?;
     if linking.is_empty() {
         return Ok(());
     }
-    diesel::update(articles::table.filter(articles::id.eq_any(&linking)))
-        .set(articles::updated_at.eq(now))
-        .execute(conn)?;
-    changes::record(conn, &change::touched(id, &linking), now)
+    if touch {
+        diesel::update(articles::table.filter(articles::id.eq_any(&linking)))
+            .set(articles::updated_at.eq(now))
+            .execute(conn)?;
+    }
+    let rows: Vec<ArticleRow> = articles::table
+        .filter(articles::id.eq_any(&linking))
+        .order(articles::id)
+        .select(ArticleRow::as_select())
+        .load(conn)?;
+    for row in rows {
+        let state = ArticleState::of(&row, tag_slugs(conn, row.teaser.id)?);
+        let shown = shown(&state, now);
+        changes::record(conn, &change::linked(&state, shown), now)?;
+    }
+    Ok(())
 }
 
 /// The other articles with a related link to article `id`.
@@ -390,7 +402,7 @@ pub fn delete(
         let id = current.row.teaser.id;
         let before = ArticleState::from(&current);
         if shown(&before, now) {
-            touch_linking(conn, id, now)?;
+            touch_linking(conn, id, now, true)?;
         }
         diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)?;
         emit(conn, Some(&before), None, now)?;

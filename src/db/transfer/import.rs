@@ -190,7 +190,8 @@ pub(super) fn import_tag(
         .filter(tags_t::id.eq(id))
         .select(TagRow::as_select())
         .first(conn)?;
-    tags::emit(conn, event, &row, None, now)?;
+    let public = tags::is_public(conn, id, now)?;
+    tags::emit(conn, event, &row, None, public, now)?;
     Ok(())
 }
 

@@ -1,0 +1,87 @@
+/**
+ * Friendly names for the types generated from the OpenAPI document (`schema.d.ts`), and
+ * the types of the change feed and event stream, which are written by hand until the
+ * server's OpenAPI document describes them.
+ */
+import type { components, operations } from "./schema.js";
+
+type Schemas = components["schemas"];
+
+export type Article = Schemas["Article"];
+export type ArticleSparse = Schemas["ArticleSparse"];
+export type ArticleTeaser = Schemas["ArticleTeaser"];
+export type ArticleTeaserSparse = Schemas["ArticleTeaserSparse"];
+export type ArticleList = Schemas["ArticleList"];
+export type ArticleListSparse = Schemas["ArticleListSparse"];
+export type ArticleCreate = Schemas["ArticleCreate"];
+export type ArticlePatch = Schemas["ArticlePatch"];
+export type ArticleSort = Schemas["ArticleSort"];
+export type ArticleStatus = Schemas["ArticleStatus"];
+export type EditorialStatus = Schemas["EditorialStatus"];
+export type Tag = Schemas["Tag"];
+export type TagList = Schemas["TagList"];
+export type TagCreate = Schemas["TagCreate"];
+export type TagPatch = Schemas["TagPatch"];
+export type ListMeta = Schemas["ListMeta"];
+export type Problem = Schemas["Problem"];
+export type FieldError = Schemas["FieldError"];
+
+/** Query parameters of `GET /api/v1/articles`. */
+export type ArticleListParams = NonNullable<operations["listArticles"]["parameters"]["query"]>;
+/** Query parameters of `GET /api/v1/tags`. */
+export type TagListParams = NonNullable<operations["listTags"]["parameters"]["query"]>;
+
+// ---------------------------------------------------------------------------------------
+// Change feed (`GET /api/v1/changes`) and event stream (`GET /api/v1/stream`).
+// ---------------------------------------------------------------------------------------
+
+/** What caused a change; `"sync"` for the items of an initial sync. */
+export type ChangeKind =
+  | "sync"
+  | "article.published"
+  | "article.updated"
+  | "article.unpublished"
+  | "article.deleted"
+  | "tag.created"
+  | "tag.updated"
+  | "tag.deleted"
+  // Kinds added by later server versions are passed through as they are.
+  | (string & {});
+
+/**
+ * Why an item left the reader's view (for `change: "delete"`): `untagged` when the feed is
+ * filtered by a tag the article no longer carries; `renamed` for a tag's former slug (the
+ * new slug comes as an upsert).
+ */
+export type ChangeReason = "deleted" | "unpublished" | "archived" | "untagged" | "renamed";
+
+/** One entry of the change feed. */
+export interface ChangeItem {
+  type: "article" | "tag";
+  change: "upsert" | "delete";
+  /** The article's id; `null` for tags. */
+  id: number | null;
+  slug: string;
+  reason: ChangeReason | null;
+  kind: ChangeKind;
+  /**
+   * For an article upsert from `/changes`: the article exactly as
+   * `GET /api/v1/articles/{id}` shows it. Always `null` in stream events.
+   */
+  article: Article | null;
+  /** For a tag upsert from `/changes`: the tag as `GET /api/v1/tags/{slug}` shows it. */
+  tag: Tag | null;
+}
+
+export interface ChangeListMeta {
+  limit: number;
+  has_more: boolean;
+  /** Never null: pass as `since` for the next page, or store it for the next delta. */
+  next_token: string;
+}
+
+/** A page of the change feed. */
+export interface ChangeList {
+  data: ChangeItem[];
+  meta: ChangeListMeta;
+}

@@ -1,0 +1,313 @@
+//! `/api/v1/stream`: the changes as Server-Sent Events, as they happen, resumable by event id.
+
+use std::pin::pin;
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use futures_util::future::{Either, select};
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+use utoipa::IntoParams;
+
+use super::changes::{
+    ChangeItem, ChangeOp, DeleteReason, ResourceType, decode_token, encode_token, scope_of,
+};
+use super::extract::{ApiQuery, Reader};
+use super::{State, validate};
+use crate::api::problems;
+use crate::db::articles::{ArticleKey, Visibility};
+use crate::db::changes::Recorded;
+use crate::db::sync::{self, Position, Scope};
+use crate::db::{self, StoreError};
+use crate::error::{ApiError, Problem};
+use crate::hub::{Hub, Subscription};
+
+/// The most changes sent again to a stream resuming from an event id; one further behind
+/// gets these, then a `lagged` event, and resumes again from the last.
+const REPLAY_MAX: i64 = 1000;
+
+/// How long a client waits before it reconnects, as the stream tells it (`retry:`).
+const RETRY_MS: u64 = 3000;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StreamParams {
+    /// Only changes of articles carrying this tag, and of this tag.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(max_length = 80)]
+    tag: Option<String>,
+    /// Only changes of this article (slug or id).
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(max_length = 200)]
+    article: Option<String>,
+    /// Resume after this event id, for clients that cannot send `Last-Event-ID`.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(max_length = 200)]
+    last_event_id: Option<String>,
+}
+
+/// Which changes a stream sends.
+#[derive(Debug, Clone, Default)]
+struct Filter {
+    tag: Option<String>,
+    article_id: Option<i64>,
+    article_slug: Option<String>,
+}
+
+impl Filter {
+    fn passes(&self, change: &Recorded) -> bool {
+        let article = change.resource.strip_prefix("article:");
+        if let Some(tag) = &self.tag {
+            let tagged = match article {
+                Some(_) => change.tags.0.contains(tag),
+                None => change.slug == *tag || change.tags.0.contains(tag),
+            };
+            if !tagged {
+                return false;
+            }
+        }
+        if self.article_id.is_some() || self.article_slug.is_some() {
+            let Some(id) = article else {
+                return false;
+            };
+            let by_id = self.article_id.is_some_and(|a| id == a.to_string());
+            let by_slug = self.article_slug.as_deref() == Some(change.slug.as_str());
+            return by_id || by_slug;
+        }
+        true
+    }
+}
+
+/// An event for `change` at position `at`.
+fn event(change: &Recorded, at: i64, scope: Scope) -> Bytes {
+    let article = change.resource.strip_prefix("article:");
+    let item = ChangeItem {
+        resource_type: match article {
+            Some(_) => ResourceType::Article,
+            None => ResourceType::Tag,
+        },
+        change: match change.reason {
+            Some(_) => ChangeOp::Delete,
+            None => ChangeOp::Upsert,
+        },
+        id: article.and_then(|id| id.parse().ok()),
+        slug: change.slug.clone(),
+        reason: change.reason.as_deref().map(DeleteReason::of),
+        kind: change.kind.clone(),
+        article: None,
+        tag: None,
+    };
+    let data = serde_json::to_string(&item).unwrap_or_default();
+    let id = encode_token(scope, &Position::Log(at));
+    Bytes::from(format!(
+        "event: {}\nid: {id}\ndata: {data}\n\n",
+        change.kind
+    ))
+}
+
+fn lagged() -> Bytes {
+    Bytes::from_static(
+        b"event: lagged\ndata: {\"detail\":\"This stream fell behind the changes and ends here: reconnect with Last-Event-ID to resume.\"}\n\n",
+    )
+}
+
+/// A stream's state between two of its chunks.
+struct Live {
+    subscription: Subscription,
+    scope: Scope,
+    filter: Filter,
+    /// The position of the last change sent (or skipped).
+    at: i64,
+    /// Chunks ready to send.
+    ready: std::collections::VecDeque<Bytes>,
+    /// Whether the stream ends once `ready` is sent.
+    ending: bool,
+    heartbeat: actix_web::rt::time::Interval,
+}
+
+impl Live {
+    /// The next chunk: what is ready, else the next change that passes the filter, a
+    /// heartbeat, or the end.
+    async fn next(mut self) -> Option<(Result<Bytes, actix_web::Error>, Self)> {
+        loop {
+            if let Some(chunk) = self.ready.pop_front() {
+                return Some((Ok(chunk), self));
+            }
+            if self.ending {
+                return None;
+            }
+            let received = {
+                let change = pin!(self.subscription.receiver.recv());
+                let tick = pin!(self.heartbeat.tick());
+                match select(change, tick).await {
+                    Either::Left((received, _)) => Some(received),
+                    Either::Right(_) => None,
+                }
+            };
+            match received {
+                None => return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), self)),
+                Some(Ok(change)) => self.take(&change),
+                Some(Err(RecvError::Lagged(_))) => {
+                    self.ready.push_back(lagged());
+                    self.ending = true;
+                }
+                Some(Err(RecvError::Closed)) => return None,
+            }
+        }
+    }
+
+    /// Queues the event of `change` if this stream has not had it and wants it.
+    fn take(&mut self, change: &Arc<Recorded>) {
+        let Some(at) = sync::position_of(change, self.scope) else {
+            return;
+        };
+        if at <= self.at {
+            return;
+        }
+        self.at = at;
+        if self.filter.passes(change) {
+            self.ready.push_back(event(change, at, self.scope));
+        }
+    }
+}
+
+/// Follow changes live.
+///
+/// A Server-Sent Events stream (`text/event-stream`) of the changes the reader may see, as
+/// they are made on any replica: one event per change, named as the webhook event
+/// (`article.published`, `article.updated`, `article.unpublished`, `article.deleted`,
+/// `tag.updated`, `tag.deleted`, …), whose `data` is a `ChangeItem` without the resource
+/// (fetch it, or sync with `/changes`) and whose `id` is a sync token: send it back as
+/// `Last-Event-ID` (browsers' `EventSource` does) to resume without loss or repetition, or
+/// pass it to `/changes` as `since`. The stream starts with `retry:` and an event `ready`
+/// whose id is where it starts; a comment `: keep-alive` comes every 15 seconds. A client
+/// too slow to keep up, or resuming from too far back, gets an event `lagged` and the
+/// stream ends: reconnect with the last id. Filters: `tag=`, `article=`. With an admin key
+/// the stream includes drafts; with `REQUIRE_CONTENT_KEY`, browsers send a content key as
+/// `?key=`.
+#[utoipa::path(
+    operation_id = "streamChanges", tag = "changes", security(()),
+    params(
+        StreamParams,
+        ("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received: the stream resumes after it."),
+    ),
+    responses(
+        (status = 200, description = "The event stream; it does not end on its own.", content_type = "text/event-stream", body = String),
+        (status = 400, response = problems::InvalidQuery),
+        (status = 401, response = problems::ReadUnauthorized),
+        (status = 410, description = "The event id is older than the change log keeps: sync from scratch with `/changes`.", body = Problem),
+        (status = 503, description = "`MAX_STREAMS` streams are open: try again after `Retry-After` seconds.", body = Problem,
+            headers(("Retry-After" = String, description = "Seconds to wait."))),
+    )
+)]
+#[get("/stream")]
+pub async fn stream_changes(
+    state: State,
+    hub: web::Data<Hub>,
+    req: HttpRequest,
+    reader: Reader,
+    ApiQuery(params): ApiQuery<StreamParams>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = scope_of(&reader);
+    let resume = match req.headers().get("last-event-id") {
+        Some(value) => Some((
+            value.to_str().unwrap_or("\u{0}").to_owned(),
+            "Last-Event-ID",
+        )),
+        None => params.last_event_id.map(|id| (id, "last_event_id")),
+    };
+    let from = match resume.filter(|(id, _)| !id.is_empty()) {
+        Some((id, field)) => match decode_token(scope, &id, field)? {
+            Position::Log(at) => Some(at),
+            _ => {
+                return Err(super::pagination::query_error(
+                    field,
+                    "is a token of an initial sync, not an event id: finish the sync with `/changes`".to_owned(),
+                ));
+            }
+        },
+        None => None,
+    };
+    let mut filter = Filter {
+        tag: params.tag,
+        ..Filter::default()
+    };
+    let article = params.article;
+    let subscription = hub.into_inner().subscribe().ok_or_else(|| {
+        ApiError::Unavailable(
+            "As many event streams as this server allows (MAX_STREAMS) are open: try again later."
+                .to_owned(),
+        )
+    })?;
+    let vis = match scope {
+        Scope::Public => Visibility::Public { now: db::now() },
+        Scope::All => Visibility::All,
+    };
+    // Subscribed first, then read: a change committed meanwhile is in both, and sent once.
+    let (start, replay, article_id) = db::run(&state.pool, move |conn| {
+        let article_id = match article.as_deref().map(ArticleKey::parse) {
+            Some(ArticleKey::Id(id)) => Some(Ok(id)),
+            Some(ArticleKey::Slug(slug)) => {
+                match db::articles::find(conn, &ArticleKey::Slug(slug.clone()), vis) {
+                    Ok(found) => Some(Ok(found.row.teaser.id)),
+                    // Unknown or unseen: followed by its slug, which only a public change names.
+                    Err(StoreError::NotFound(_)) => Some(Err(slug)),
+                    Err(e) => return Err(e),
+                }
+            }
+            None => None,
+        };
+        let (start, replay) = match from {
+            Some(at) => {
+                sync::check(conn, scope, at)?;
+                (
+                    at,
+                    sync::changes_after(conn, scope, at, true, true, REPLAY_MAX + 1)?,
+                )
+            }
+            None => (sync::bounds(conn, scope)?.1, Vec::new()),
+        };
+        Ok((start, replay, article_id))
+    })
+    .await?;
+    match article_id {
+        Some(Ok(id)) => filter.article_id = Some(id),
+        Some(Err(slug)) => filter.article_slug = Some(slug),
+        None => {}
+    }
+    let mut heartbeat = actix_web::rt::time::interval(state.settings.stream_heartbeat);
+    heartbeat.reset();
+    let mut live = Live {
+        subscription,
+        scope,
+        filter,
+        at: start,
+        ready: Default::default(),
+        ending: false,
+        heartbeat,
+    };
+    live.ready
+        .push_back(Bytes::from(format!("retry: {RETRY_MS}\n\n")));
+    let token = encode_token(scope, &Position::Log(start));
+    live.ready.push_back(Bytes::from(format!(
+        "event: ready\nid: {token}\ndata: {}\n\n",
+        serde_json::json!({ "token": token })
+    )));
+    let behind = replay.len() as i64 > REPLAY_MAX;
+    for change in replay.into_iter().take(REPLAY_MAX as usize) {
+        live.take(&Arc::new(change));
+    }
+    if behind {
+        live.ready.push_back(lagged());
+        live.ending = true;
+    }
+    let body = futures_util::stream::unfold(live, Live::next);
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body))
+}
