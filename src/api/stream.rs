@@ -22,6 +22,7 @@ use crate::db::changes::Recorded;
 use crate::db::sync::{self, Position, Scope};
 use crate::db::{self, StoreError};
 use crate::error::{ApiError, Problem};
+
 use crate::hub::{Hub, Subscription};
 
 /// The most changes sent again to a stream resuming from an event id; one further behind
@@ -195,12 +196,15 @@ impl Live {
         ("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received: the stream resumes after it."),
     ),
     responses(
-        (status = 200, description = "The event stream; it does not end on its own.", content_type = "text/event-stream", body = String),
+        (status = 200, description = "The event stream; it does not end on its own.", content_type = "text/event-stream", body = String,
+            headers(
+                ("Cache-Control" = String, description = "`no-store`: live state."),
+                ("X-Accel-Buffering" = String, description = "`no`: a proxy passes each event on at once."),
+            ),
+            example = json!("retry: 3000\n\nevent: ready\nid: ZzF8cHxsfDM5\ndata: {\"token\":\"ZzF8cHxsfDM5\"}\n\nevent: article.published\nid: ZzF8cHxsfDQw\ndata: {\"type\":\"article\",\"change\":\"upsert\",\"id\":15,\"slug\":\"tram-vote\",\"reason\":null,\"kind\":\"article.published\",\"article\":null,\"tag\":null}\n\n: keep-alive\n\n")),
         (status = 400, response = problems::InvalidQuery),
         (status = 401, response = problems::ReadUnauthorized),
         (status = 410, description = "The event id is older than the change log keeps: sync from scratch with `/changes`.", body = Problem),
-        (status = 503, description = "`MAX_STREAMS` streams are open: try again after `Retry-After` seconds.", body = Problem,
-            headers(("Retry-After" = String, description = "Seconds to wait."))),
     )
 )]
 #[get("/stream")]
@@ -265,7 +269,7 @@ pub async fn stream_changes(
                 sync::check(conn, scope, at)?;
                 (
                     at,
-                    sync::changes_after(conn, scope, at, true, true, REPLAY_MAX + 1)?,
+                    sync::changes_after(conn, scope, at, true, REPLAY_MAX + 1)?,
                 )
             }
             None => (sync::bounds(conn, scope)?.1, Vec::new()),

@@ -124,13 +124,13 @@ pub fn check(conn: &mut Conn, scope: Scope, at: i64) -> StoreResult<()> {
     Ok(())
 }
 
-/// The changes in `scope` after position `at`, oldest first, at most `limit`; with
-/// `articles`/`tags` false, none of that type.
+/// The changes in `scope` after position `at`, oldest first, at most `limit`; with `tags`
+/// false, none of a tag. (Articles' changes are always read: they bring tags into view and
+/// out of it.)
 pub fn changes_after(
     conn: &mut Conn,
     scope: Scope,
     at: i64,
-    articles: bool,
     tags: bool,
     limit: i64,
 ) -> QueryResult<Vec<Recorded>> {
@@ -143,9 +143,6 @@ pub fn changes_after(
     };
     if !tags {
         query = query.filter(changes::resource.like("article:%"));
-    }
-    if !articles {
-        query = query.filter(changes::resource.like("tag:%"));
     }
     query.limit(limit).load(conn)
 }
@@ -293,7 +290,7 @@ fn initial(conn: &mut Conn, req: &Request, at: &Position) -> StoreResult<FeedPag
 /// in the order of its last change in the page.
 fn delta(conn: &mut Conn, req: &Request, at: i64) -> StoreResult<FeedPage> {
     let (_, newest) = bounds(conn, req.scope)?;
-    let mut read = changes_after(conn, req.scope, at, req.articles, req.tags, req.limit + 1)?;
+    let mut read = changes_after(conn, req.scope, at, req.tags, req.limit + 1)?;
     let has_more = read.len() as i64 > req.limit;
     read.truncate(req.limit as usize);
     let next = match (has_more, read.last()) {
@@ -302,19 +299,31 @@ fn delta(conn: &mut Conn, req: &Request, at: i64) -> StoreResult<FeedPage> {
         // next page starts there, not at the last match, so that it skips what was passed.
         _ => newest.max(at),
     };
-    // The last change of each resource, with every tag its changes in the page named.
-    let mut last: HashMap<&str, (usize, Vec<&str>)> = HashMap::new();
+    // The last change of each resource, with every tag its changes in the page named. An
+    // article joining or leaving a tag's public lists may bring the tag into view or take it
+    // out (its count changes too): the tag is resolved as well, as of that change.
+    let mut last: HashMap<String, (usize, Vec<&str>)> = HashMap::new();
     for (i, change) in read.iter().enumerate() {
-        let entry = last.entry(change.resource.as_str()).or_default();
+        let entry = last.entry(change.resource.clone()).or_default();
         entry.0 = i;
         entry.1.extend(change.tags.0.iter().map(String::as_str));
+        if change.resource.starts_with("article:") {
+            for tag in &change.tags.0 {
+                if change.keys.0.contains(&super::changes::tag_list(tag)) {
+                    last.insert(format!("tag:{tag}"), (i, Vec::new()));
+                }
+            }
+        }
     }
-    let mut order: Vec<(usize, Vec<&str>)> = last.into_values().collect();
-    order.sort_unstable_by_key(|(i, _)| *i);
+    let mut order: Vec<(String, usize, Vec<&str>)> = last
+        .into_iter()
+        .map(|(r, (i, tags))| (r, i, tags))
+        .collect();
+    order.sort_unstable_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
     let mut items = Vec::with_capacity(order.len());
-    for (i, tags_named) in order {
+    for (resource, i, tags_named) in order {
         let change = &read[i];
-        if let Some(entry) = resolve(conn, req, change, &tags_named)? {
+        if let Some(entry) = resolve(conn, req, change, &resource, &tags_named)? {
             items.extend(entry.into_iter().map(|entry| Item {
                 kind: change.kind.clone(),
                 entry,
@@ -328,13 +337,15 @@ fn delta(conn: &mut Conn, req: &Request, at: i64) -> StoreResult<FeedPage> {
     })
 }
 
-/// The entries `change` (the last of its resource in a page, whose changes named
+/// The entries `change` (the last of `resource` in a page, whose changes named
 /// `tags_named`) gives the reader: none when the resource is out of the reader's view for
-/// a reason a later change will tell.
+/// a reason a later change will tell. `resource` is the change's own, or a tag an article's
+/// change moved it in or out of.
 fn resolve(
     conn: &mut Conn,
     req: &Request,
     change: &Recorded,
+    resource: &str,
     tags_named: &[&str],
 ) -> StoreResult<Option<Vec<Entry>>> {
     let gone = |article: bool, id: Option<i64>, slug: &str, reason: &str| Entry::Gone {
@@ -343,7 +354,10 @@ fn resolve(
         slug: slug.to_owned(),
         reason: reason.to_owned(),
     };
-    if let Some(id) = change.resource.strip_prefix("article:") {
+    if let Some(id) = resource.strip_prefix("article:") {
+        if !req.articles {
+            return Ok(None);
+        }
         let Ok(id) = id.parse::<i64>() else {
             return Ok(None);
         };
@@ -365,22 +379,32 @@ fn resolve(
             (false, false) => None,
         });
     }
-    let Some(slug) = change.resource.strip_prefix("tag:") else {
+    let Some(slug) = resource.strip_prefix("tag:") else {
         return Ok(None);
     };
+    if !req.tags {
+        return Ok(None);
+    }
     let wanted = |s: &str| req.tag.as_deref().is_none_or(|t| t == s);
-    let mut entries: Vec<Entry> = change
-        .tags
-        .0
+    // Of a tag's own change: its former slug when renamed, and why it went when it did.
+    let (renamed, reason) = match change.resource == resource {
+        true => (change.tags.0.as_slice(), change.reason.as_deref()),
+        false => (&[][..], None),
+    };
+    let mut entries: Vec<Entry> = renamed
         .iter()
         .filter(|former| wanted(former))
         .map(|former| gone(false, None, former, "renamed"))
         .collect();
     if wanted(slug) {
-        match &change.reason {
+        match reason {
             Some(reason) => entries.push(gone(false, None, slug, reason)),
             None => match tags::find(conn, slug, req.now, tag_scope(req.scope)) {
                 Ok(tag) => entries.push(Entry::Tag(tag)),
+                // Seen on an article the public could read, and no longer carried by one.
+                Err(StoreError::NotFound(_)) if change.resource != resource => {
+                    entries.push(gone(false, None, slug, "unpublished"));
+                }
                 Err(StoreError::NotFound(_)) => {}
                 Err(e) => return Err(e),
             },

@@ -42,8 +42,9 @@ const ARTICLE_WRITES: [&str; 2] = ["ArticleCreate", "ArticlePatch"];
 const LINK_WRITES: [&str; 1] = ["ExternalLinkInput"];
 /// The schemas with a tag's description, limited as a summary is.
 const TAG_WRITES: [&str; 2] = ["TagCreate", "TagPatch"];
-/// Operations whose `limit` is not a page size: the related list has bounds of its own.
-const OWN_LIMITS: [&str; 1] = ["/api/v1/articles/{slug_or_id}/related"];
+/// Operations whose `limit` is not a page size: the related list and the sync feed have
+/// bounds of their own.
+const OWN_LIMITS: [&str; 2] = ["/api/v1/articles/{slug_or_id}/related", "/api/v1/changes"];
 
 /// Each configurable limit: the keyword, its value, and the JSON pointers of the schemas
 /// that state it.

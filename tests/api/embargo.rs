@@ -183,6 +183,10 @@ fn urls_for(path: &str, ids: &[i64]) -> Option<Vec<String>> {
     let article_keys: Vec<&str> = articles.iter().map(String::as_str).collect();
     Some(match path {
         "/healthz" | "/readyz" | "/openapi.json" | "/sitemap.xml" => vec![path.to_owned()],
+        "/api/v1/stream" => ["", "?tag=transport", "?article=tram-line-opens"]
+            .iter()
+            .map(|q| format!("{path}{q}"))
+            .collect(),
         "/api/v1/changes" => {
             use gazette::db::sync::{Position, Scope};
             let since = |at| gazette::api::changes::encode_token(Scope::Public, &Position::Log(at));

@@ -20,6 +20,7 @@ mod egress;
 mod embargo;
 mod encoded_bodies;
 mod errors;
+mod event_stream;
 mod feeds;
 mod golive;
 mod hostile;

@@ -258,9 +258,11 @@ fn every_read_documents_caching() {
             continue;
         }
         let at = format!("GET {path}");
-        // Metrics are live state and a preview is for its link's holder alone: never cached
-        // or revalidated.
-        if op["operationId"] == "getMetrics" || op["operationId"] == "getPreview" {
+        // Metrics and the event stream are live state and a preview is for its link's holder
+        // alone: never cached or revalidated.
+        if ["getMetrics", "getPreview", "streamChanges"]
+            .contains(&op["operationId"].as_str().unwrap_or(""))
+        {
             let cache_control = &op["responses"]["200"]["headers"]["Cache-Control"];
             assert!(
                 cache_control.is_object(),

@@ -784,11 +784,78 @@ impl Drop for Nginx {
     }
 }
 
+/// Event streams through nginx: a write through either replica reaches a stream, served by
+/// one of them, within a second, with nothing held back by the proxy; a key in a stream's URL
+/// is not in nginx's log.
+fn events_through_nginx(nginx: &Nginx, a: &Server, b: &Server, key: &str) {
+    use crate::support::sse::Stream;
+    let streams: Vec<Stream> = (0..2)
+        .map(|_| {
+            Stream::open(
+                &format!(
+                    "{}/api/v1/stream?key=gazette_not_a_key_in_the_log",
+                    nginx.base
+                ),
+                &[],
+            )
+        })
+        .collect();
+    assert!(
+        streams.iter().all(|s| s.status == 401),
+        "the key in the URL is checked"
+    );
+    let streams: Vec<Stream> = (0..2)
+        .map(|_| Stream::open(&format!("{}/api/v1/stream", nginx.base), &[]))
+        .collect();
+    for stream in &streams {
+        assert_eq!(stream.status, 200, "{}", stream.body);
+        assert_eq!(
+            stream
+                .next(Duration::from_secs(5))
+                .map(|e| e.name)
+                .as_deref(),
+            Some("ready")
+        );
+    }
+    for (i, writer) in [a, b, a, b].into_iter().enumerate() {
+        let title = format!("Live Through Nginx {i}");
+        let written = Instant::now();
+        let reply = admin(
+            &base(writer),
+            key,
+            "POST",
+            "/api/v1/articles",
+            Some(&json!({"title": title, "status": "published"})),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.text());
+        for stream in &streams {
+            let event = stream
+                .next(Duration::from_secs(5))
+                .expect("the write's event");
+            let took = written.elapsed();
+            assert_eq!(event.name, "article.published");
+            assert_eq!(event.json()["slug"], format!("live-through-nginx-{i}"));
+            assert!(
+                took < Duration::from_secs(1),
+                "the event took {took:?} through nginx"
+            );
+        }
+    }
+    let access = nginx.read("access.log");
+    assert!(access.contains("/api/v1/stream?key="), "{access}");
+    assert!(
+        !access.contains("gazette_not_a_key_in_the_log"),
+        "a key reached nginx's log:\n{access}"
+    );
+}
+
 /// The nginx checks; stops replica B on the way (to see nginx pass over it).
 fn through_nginx(binary: &Path, a: &Server, b: &mut Server, key: &str) {
     let mut nginx = Nginx::start(binary, [a.addr(), b.addr()]);
     let proxy = nginx.base.clone();
     let list = "/api/v1/articles";
+
+    events_through_nginx(&nginx, a, b, key);
 
     // Reads go to both replicas; each answer carries the request id nginx made and logged.
     let before = [a, &*b].map(|s| requests_served(s, "GET", list, 200));

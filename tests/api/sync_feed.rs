@@ -269,7 +269,19 @@ async fn a_tag_filtered_feed_says_when_an_article_leaves_the_tag() {
     patch_article(&ctx, &app, "tram-vote", json!({"tags": ["City Hall"]})).await;
     patch_article(&ctx, &app, "harbour-fair", json!({"summary": "Sunny."})).await;
     let (items, _) = sync(&app, None, "tag=transport", Some(&token)).await;
-    assert_eq!(summary(&items), [deletion("tram-vote", "untagged")]);
+    // Its last public article gone, the tag is out of view too.
+    assert_eq!(
+        summary(&items),
+        [
+            deletion("tram-vote", "untagged"),
+            (
+                "tag".into(),
+                "delete".into(),
+                "transport".into(),
+                Some("unpublished".into())
+            ),
+        ]
+    );
 
     let (tags_only, _) = sync(&app, None, "type=tag", None).await;
     assert!(
@@ -413,4 +425,59 @@ async fn a_token_older_than_the_log_keeps_answers_410_and_a_forged_one_400() {
     send(&app, get("/api/v1/changes?limit=101"))
         .await
         .problem(400);
+}
+
+#[actix_web::test]
+async fn a_tag_comes_into_view_and_leaves_it_with_its_first_and_last_public_article() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    create_article(
+        &ctx,
+        &app,
+        json!({"title": "Tram Vote", "status": "published"}),
+    )
+    .await;
+    let (_, token) = sync(&app, None, "type=tag", None).await;
+    create_article(
+        &ctx,
+        &app,
+        json!({"title": "Night Buses", "status": "published", "tags": ["Night Life"]}),
+    )
+    .await;
+    create_article(
+        &ctx,
+        &app,
+        json!({"title": "Secret Merger", "tags": ["Mergers"]}),
+    )
+    .await;
+    let (items, token) = sync(&app, None, "type=tag", Some(&token)).await;
+    assert_eq!(
+        summary(&items),
+        [("tag".into(), "upsert".into(), "night-life".into(), None)]
+    );
+    assert_eq!(items[0]["tag"]["article_count"], 1);
+
+    patch_article(
+        &ctx,
+        &app,
+        "night-buses",
+        json!({"status": "draft", "tags": ["Mergers"]}),
+    )
+    .await;
+    let (items, _) = sync(&app, None, "", Some(&token)).await;
+    assert_eq!(
+        summary(&items),
+        [
+            deletion("night-buses", "unpublished"),
+            (
+                "tag".into(),
+                "delete".into(),
+                "night-life".into(),
+                Some("unpublished".into())
+            ),
+        ]
+    );
+    // A delta leaves a reader holding what an initial sync gives.
+    let (fresh, _) = sync(&app, None, "type=tag", None).await;
+    assert!(fresh.is_empty(), "{fresh:?}");
 }

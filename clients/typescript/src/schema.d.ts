@@ -222,6 +222,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sync: everything, then what changed.
+         * @description Without `since`, an initial sync: every article the reader sees (by id), then every tag
+         *     (by slug), as upserts, page by page. With `since=<next_token>`, what changed after that
+         *     token, oldest first: each resource once, as its GET shows it now (`upsert`), or its
+         *     `delete` with a reason when it left the reader's view (for a public reader an
+         *     unpublished or archived article is a deletion; a scheduled one coming due is an
+         *     upsert at its time). Keep asking while `meta.has_more`; when it is false, store
+         *     `meta.next_token` and ask with it later. A token older than the change log keeps
+         *     (`CHANGE_LOG_RETENTION_DAYS`) answers 410: sync from scratch. With an admin key the
+         *     feed includes drafts and scheduled articles, and its tokens are an admin's.
+         */
+        get: operations["listChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/import": {
         parameters: {
             query?: never;
@@ -273,6 +301,37 @@ export interface paths {
          *     public, all get the same 404.
          */
         get: operations["getPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow changes live.
+         * @description A Server-Sent Events stream (`text/event-stream`) of the changes the reader may see, as
+         *     they are made on any replica: one event per change, named as the webhook event
+         *     (`article.published`, `article.updated`, `article.unpublished`, `article.deleted`,
+         *     `tag.updated`, `tag.deleted`, …), whose `data` is a `ChangeItem` without the resource
+         *     (fetch it, or sync with `/changes`) and whose `id` is a sync token: send it back as
+         *     `Last-Event-ID` (browsers' `EventSource` does) to resume without loss or repetition, or
+         *     pass it to `/changes` as `since`. The stream starts with `retry:` and an event `ready`
+         *     whose id is where it starts; a comment `: keep-alive` comes every 15 seconds. A client
+         *     too slow to keep up, or resuming from too far back, gets an event `lagged` and the
+         *     stream ends: reconnect with the last id. Filters: `tag=`, `article=`. With an admin key
+         *     the stream includes drafts; with `REQUIRE_CONTENT_KEY`, browsers send a content key as
+         *     `?key=`.
+         */
+        get: operations["streamChanges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -921,6 +980,74 @@ export interface components {
             /** Format: int64 */
             word_count?: number;
         };
+        /** @description A page of the sync feed. */
+        ChangeFeed: {
+            data: components["schemas"]["ChangeItem"][];
+            meta: components["schemas"]["ChangeMeta"];
+        };
+        /**
+         * @description One change as the reader applies it: upsert the resource (given whole, as its GET shows
+         *     it) or delete it by `id` (articles) or `slug`.
+         * @example {
+         *       "type": "article",
+         *       "change": "delete",
+         *       "id": 12,
+         *       "slug": "tram-vote-delayed",
+         *       "reason": "unpublished",
+         *       "kind": "article.unpublished",
+         *       "article": null,
+         *       "tag": null
+         *     }
+         */
+        ChangeItem: {
+            article: components["schemas"]["Article"] | null;
+            change: components["schemas"]["ChangeOp"];
+            /**
+             * Format: int64
+             * @description The article's id; `null` for a tag.
+             * @example 12
+             */
+            id: number | null;
+            /**
+             * @description What happened: the webhook event name of the change (`article.published`,
+             *     `article.updated`, `article.unpublished`, `article.deleted`, `tag.updated`,
+             *     `tag.deleted`, …), or `sync` for an item of the initial sync.
+             * @example article.unpublished
+             */
+            kind: string;
+            reason: components["schemas"]["DeleteReason"] | null;
+            /** @example tram-vote-delayed */
+            slug: string;
+            tag: components["schemas"]["Tag"] | null;
+            type: components["schemas"]["ResourceType"];
+        };
+        /** @description Where a page of the feed leaves the reader. */
+        ChangeMeta: {
+            /** @description Whether more follows now: ask again at once with `since=next_token`. */
+            has_more: boolean;
+            /**
+             * Format: int64
+             * @description The page size used.
+             * @example 100
+             */
+            limit: number;
+            /**
+             * @description Pass as `since` for the next page; when `has_more` is false, store it and pass it
+             *     later for what changed meanwhile. Never `null`.
+             * @example ZzF8cHxsfDQy
+             */
+            next_token: string;
+        };
+        /**
+         * @description Whether the reader should now hold the resource (`upsert`) or drop it (`delete`).
+         * @enum {string}
+         */
+        ChangeOp: "upsert" | "delete";
+        /**
+         * @description Why a resource left the reader's view.
+         * @enum {string}
+         */
+        DeleteReason: "deleted" | "unpublished" | "archived" | "untagged" | "renamed";
         /**
          * @description One event sent (or to be sent) to a subscription, with the outcome of its attempts.
          * @example {
@@ -1245,6 +1372,11 @@ export interface components {
          * @enum {string}
          */
         RelatedSource: "curated" | "suggested";
+        /**
+         * @description What a feed item is about.
+         * @enum {string}
+         */
+        ResourceType: "article" | "tag";
         /**
          * @description One version of an article, as it was saved.
          * @example {
@@ -2417,6 +2549,66 @@ export interface operations {
             431: components["responses"]["HeadersTooLarge"];
         };
     };
+    listChanges: {
+        parameters: {
+            query?: {
+                /** @description `meta.next_token` of an earlier page; absent for an initial sync. */
+                since?: string;
+                /** @description Only articles or only tags. */
+                type?: components["schemas"]["ResourceType"];
+                /**
+                 * @description Only articles carrying this tag (one leaving it comes as a deletion, reason
+                 *     `untagged`), and only this tag.
+                 */
+                tag?: string;
+                /** @description Page size, 1–100. */
+                limit?: number;
+            };
+            header?: {
+                /** @description ETags of representations the client holds; a match answers 304 with no body. */
+                "If-None-Match"?: string | null;
+                /**
+                 * @description An HTTP date; when nothing changed since, the answer is 304 with no body (ignored when
+                 *     `If-None-Match` is sent).
+                 */
+                "If-Modified-Since"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changes. */
+            200: {
+                headers: {
+                    /** @description How long caches may reuse the response. */
+                    "Cache-Control"?: string;
+                    /** @description A strong validator of this response's content. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeFeed"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["InvalidQuery"];
+            401: components["responses"]["ReadUnauthorized"];
+            /** @description The token is older than the change log keeps: sync from scratch, without `since`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["EncodedBody"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            503: components["responses"]["Busy"];
+        };
+    };
     importContent: {
         parameters: {
             query?: never;
@@ -2554,6 +2746,61 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
             503: components["responses"]["Busy"];
+        };
+    };
+    streamChanges: {
+        parameters: {
+            query?: {
+                /** @description Only changes of articles carrying this tag, and of this tag. */
+                tag?: string;
+                /** @description Only changes of this article (slug or id). */
+                article?: string;
+                /** @description Resume after this event id, for clients that cannot send `Last-Event-ID`. */
+                last_event_id?: string;
+            };
+            header?: {
+                /** @description The id of the last event received: the stream resumes after it. */
+                "Last-Event-ID"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream; it does not end on its own. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["InvalidQuery"];
+            401: components["responses"]["ReadUnauthorized"];
+            /** @description The event id is older than the change log keeps: sync from scratch with `/changes`. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["EncodedBody"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            /** @description `MAX_STREAMS` streams are open: try again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listTags: {

@@ -1,11 +1,14 @@
 /**
- * Friendly names for the types generated from the OpenAPI document (`schema.d.ts`), and
- * the types of the change feed and event stream, which are written by hand until the
- * server's OpenAPI document describes them.
+ * Friendly names for the types generated from the OpenAPI document (`schema.d.ts`). The
+ * change feed's types are taken from there too once the document describes them
+ * (`ChangeItem`, `ChangeFeed`, `ChangeMeta`); until then the hand-written ones below,
+ * which follow the same wire format, stand in.
  */
 import type { components, operations } from "./schema.js";
 
 type Schemas = components["schemas"];
+/** The generated schema `K` when the OpenAPI document has it, else `Fallback`. */
+type Generated<K extends string, Fallback> = K extends keyof Schemas ? Schemas[K] : Fallback;
 
 export type Article = Schemas["Article"];
 export type ArticleSparse = Schemas["ArticleSparse"];
@@ -55,8 +58,8 @@ export type ChangeKind =
  */
 export type ChangeReason = "deleted" | "unpublished" | "archived" | "untagged" | "renamed";
 
-/** One entry of the change feed. */
-export interface ChangeItem {
+/** One entry of the change feed (hand-written; see `ChangeItem`). */
+export interface ChangeItemWire {
   type: "article" | "tag";
   change: "upsert" | "delete";
   /** The article's id; `null` for tags. */
@@ -73,15 +76,23 @@ export interface ChangeItem {
   tag: Tag | null;
 }
 
-export interface ChangeListMeta {
+/** Hand-written; see `ChangeListMeta`. */
+export interface ChangeMetaWire {
   limit: number;
   has_more: boolean;
   /** Never null: pass as `since` for the next page, or store it for the next delta. */
   next_token: string;
 }
 
-/** A page of the change feed. */
-export interface ChangeList {
+/** Hand-written; see `ChangeList`. */
+export interface ChangeFeedWire {
   data: ChangeItem[];
   meta: ChangeListMeta;
 }
+
+/** One entry of the change feed. */
+export type ChangeItem = Generated<"ChangeItem", ChangeItemWire>;
+/** The `meta` of a change feed page. */
+export type ChangeListMeta = Generated<"ChangeMeta", ChangeMetaWire>;
+/** A page of the change feed. */
+export type ChangeList = Generated<"ChangeFeed", ChangeFeedWire>;

@@ -1,7 +1,7 @@
 // The event stream (GET /api/v1/stream) against a live Gazette.
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { isGazetteError, type StreamEvent, type StreamHandle, type StreamOpenInfo } from "../src/index.js";
+import { isGazetteError, type FetchLike, type StreamEvent, type StreamHandle, type StreamOpenInfo } from "../src/index.js";
 import { clients, sleep, uniqueSlug, waitFor } from "./helpers.js";
 
 const created: string[] = [];
@@ -115,6 +115,70 @@ describe("stream", () => {
       [["article.updated", slug]],
     );
     s.handle.close();
+  });
+
+  it("after a dropped connection it reconnects with Last-Event-ID: nothing lost, nothing twice", async () => {
+    const { admin } = clients();
+    // A fetch whose first stream response is cut right after its first change event.
+    const connections: Headers[] = [];
+    const cutting: FetchLike = async (url, init) => {
+      const response = await fetch(url, init);
+      if (!url.includes("/api/v1/stream")) return response;
+      connections.push(new Headers(init?.headers));
+      if (connections.length > 1 || response.body === null) return response;
+      const decoder = new TextDecoder();
+      const encoder = new TextEncoder();
+      let text = "";
+      const cut = new TransformStream<Uint8Array, Uint8Array>({
+        // Passes whole blocks through (retry, ready, keep-alives) and ends the body after
+        // the first article event, as a dropped connection would.
+        transform(chunk, controller) {
+          text += decoder.decode(chunk, { stream: true });
+          let end: number;
+          while ((end = text.indexOf("\n\n")) !== -1) {
+            const block = text.slice(0, end + 2);
+            text = text.slice(end + 2);
+            controller.enqueue(encoder.encode(block));
+            if (/^event: article\./m.test(block)) {
+              controller.terminate();
+              return;
+            }
+          }
+        },
+      });
+      return new Response(response.body.pipeThrough(cut), { status: response.status, headers: response.headers });
+    };
+    const { reader } = clients(cutting);
+    const events: StreamEvent[] = [];
+    const opens: StreamOpenInfo[] = [];
+    const errors: unknown[] = [];
+    const slug = uniqueSlug("sdk-stream-drop");
+    created.push(slug);
+    const handle = reader.stream({
+      onEvent: (e) => {
+        if (e.change?.slug === slug) events.push(e);
+      },
+      onOpen: (info) => opens.push(info),
+      onError: (error) => errors.push(error),
+    });
+    handles.push(handle);
+    await waitFor(() => opens.length > 0, 5000, "the ready event");
+    const made = await admin.articles.create({ title: "Dropped", slug, status: "published" });
+    await waitFor(() => events.length === 1, 5000, "the first event");
+    // The connection is cut now; this write happens while the client waits to reconnect.
+    await admin.articles.update(slug, { title: "Dropped, revised" }, { ifMatch: made.etag ?? undefined });
+    await waitFor(() => events.length >= 2, 10_000, "the event written while disconnected");
+    await sleep(300);
+    handle.close();
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ["article.published", "article.updated"],
+    );
+    assert.equal(connections.length, 2);
+    assert.equal(connections[0]!.get("last-event-id"), null);
+    assert.equal(connections[1]!.get("last-event-id"), events[0]!.id);
+    assert.equal(opens.length, 2);
+    assert.equal(opens[1]!.resumed, true);
   });
 
   it("a malformed Last-Event-ID is reported through onError and stops the stream", async () => {

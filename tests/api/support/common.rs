@@ -184,12 +184,35 @@ pub async fn send(app: &TestApp, req: TestRequest) -> Resp {
     let res = test::call_service(app, req.to_request()).await;
     let status = res.status();
     let headers = res.headers().clone();
-    let body = test::read_body(res).await.to_vec();
+    let streaming = headers
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    // An event stream never ends: what it sends at once is its body here.
+    let body = match streaming {
+        true => first_chunks(res).await,
+        false => test::read_body(res).await.to_vec(),
+    };
     Resp {
         status,
         headers,
         body,
     }
+}
+
+/// The chunks a streaming body sends within a moment.
+async fn first_chunks(res: ServiceResponse<BoxBody>) -> Vec<u8> {
+    let mut body = res.into_body();
+    let mut read = Vec::new();
+    let moment = std::time::Duration::from_millis(200);
+    while let Ok(Some(Ok(chunk))) = actix_web::rt::time::timeout(
+        moment,
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_next(cx)),
+    )
+    .await
+    {
+        read.extend_from_slice(&chunk);
+    }
+    read
 }
 
 // ---------------------------------------------------------------------------------------

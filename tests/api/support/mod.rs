@@ -7,3 +7,4 @@ pub mod binary;
 pub mod common;
 pub mod load;
 pub mod receiver;
+pub mod sse;
