@@ -198,9 +198,34 @@ function sectionHeading(title, ...rest) {
   return el('header', { class: 'section-heading' }, el('h1', {}, title), ...rest);
 }
 
+// Live updates: the API's event stream for as long as the view shows. EventSource reconnects
+// by itself and resumes after the last event it had (Last-Event-ID), so nothing is missed.
+function follow(query, signal, handlers) {
+  if (typeof EventSource === 'undefined') return;
+  const source = new EventSource(`${API}/api/v1/stream${query}`);
+  for (const [name, handle] of Object.entries(handlers)) {
+    source.addEventListener(name, (event) => {
+      if (!signal.aborted) handle(JSON.parse(event.data));
+    });
+  }
+  signal.addEventListener('abort', () => source.close());
+}
+
 function frontView(signal) {
   document.title = SITE_NAME;
-  main.replaceChildren(sectionHeading('Latest news'), teaserList({}, signal));
+  // Stories published since the page was drawn are announced, not pushed into the list under
+  // the reader's eyes; the announcement redraws the page.
+  const fresh = el('button', { type: 'button', class: 'new-stories', hidden: '' });
+  fresh.addEventListener('click', () => route());
+  main.replaceChildren(sectionHeading('Latest news'), fresh, teaserList({}, signal));
+  const published = new Set();
+  follow('', signal, {
+    'article.published': (change) => {
+      published.add(change.id);
+      fresh.textContent = published.size === 1 ? '1 new story' : `${published.size} new stories`;
+      fresh.hidden = false;
+    },
+  });
 }
 
 async function tagView(slug, signal) {
@@ -301,6 +326,21 @@ function storyView(article, { banner = null } = {}) {
 async function articleView(slug, signal) {
   const path = `/api/v1/articles/${encodeURIComponent(slug)}`;
   const article = await getJSON(path, { signal });
+  await showArticle(article, path, signal);
+  // Edits show as they are made; a story taken down says so.
+  follow(`?article=${article.id}`, signal, {
+    'article.updated': async () => {
+      const updated = await getJSON(path, { signal });
+      await showArticle(updated, path, signal);
+      const time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' }).format(new Date());
+      main.querySelector('.story')?.prepend(notice(`Updated at ${time}`, 'live-note'));
+    },
+    'article.unpublished': () => main.prepend(notice('This story has been withdrawn.', 'live-note')),
+    'article.deleted': () => main.prepend(notice('This story has been withdrawn.', 'live-note')),
+  });
+}
+
+async function showArticle(article, path, signal) {
   document.title = `${article.title} — ${SITE_NAME}`;
   const { related, relatedSection } = storyView(article);
 

@@ -90,9 +90,14 @@ try {
   const wire = new Map();
   const inflight = new Set();
   const offOrigin = [];
+  // Event streams stay open for as long as a view shows: kept apart from the reads, which
+  // are counted and waited for.
+  const streams = new Map();
   cdp.on('Network.requestWillBeSent', (e) => {
     const { url, method } = e.request;
-    if (url.startsWith(`${api}/`)) {
+    if (url.startsWith(`${api}/api/v1/stream`)) {
+      streams.set(e.requestId, { url: new URL(url), opened: false });
+    } else if (url.startsWith(`${api}/`)) {
       const entry = { id: e.requestId, url: new URL(url), method, preflight: e.type === 'Preflight' };
       byId.set(e.requestId, entry);
       log.push(entry);
@@ -102,7 +107,18 @@ try {
     }
   });
   cdp.on('Network.requestWillBeSentExtraInfo', (e) => sentHeaders.set(e.requestId, lowerKeys(e.headers)));
-  cdp.on('Network.responseReceivedExtraInfo', (e) => wire.set(e.requestId, { status: e.statusCode, headers: lowerKeys(e.headers) }));
+  cdp.on('Network.responseReceivedExtraInfo', (e) => {
+    wire.set(e.requestId, { status: e.statusCode, headers: lowerKeys(e.headers) });
+    const stream = streams.get(e.requestId);
+    if (stream && e.statusCode === 200) stream.opened = true;
+  });
+  // Waits until `count` streams have been opened in all.
+  async function streamsOpened(count) {
+    for (let i = 0; i < 100 && [...streams.values()].filter((s) => s.opened).length < count; i++) {
+      await page.waitForTimeout(100);
+    }
+    check([...streams.values()].filter((s) => s.opened).length >= count, `an event stream is open (${streams.size} asked)`);
+  }
   for (const done of ['Network.loadingFinished', 'Network.loadingFailed']) cdp.on(done, (e) => inflight.delete(e.requestId));
   function lowerKeys(headers) {
     return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
@@ -340,6 +356,40 @@ try {
   await page.locator('.problem h1', { hasText: 'This preview link shows nothing' }).waitFor();
   check(await page.locator('.story').count() === 0, 'a revoked link shows no article');
   console.log('reader preview: a draft behind a "Preview" banner from a minted link, read with no key and never cached; nothing once revoked');
+
+  // Live: the front page announces a story published meanwhile, without a reload, and an open
+  // article shows an edit as it is made.
+  await page.goto(`${reader}/?api=${encodeURIComponent(api)}&limit=${PAGE_SIZE}#/`);
+  await page.locator('.teaser').first().waitFor();
+  await streamsOpened([...streams.values()].filter((s) => s.opened).length + 1);
+  await page.evaluate(() => { window.stillThisPage = true; });
+  const breaking = `Breaking Live Story ${Date.now()}`;
+  const posted = await fetch(`${api}/api/v1/articles`, {
+    method: 'POST', headers: admin,
+    body: JSON.stringify({ title: breaking, summary: 'Published while the front page was open.', body: 'First lines.', status: 'published', tags: ['City Hall'] }),
+  });
+  check(posted.status === 201, `the breaking story is published: ${posted.status}`);
+  const story = await posted.json();
+  const announced = page.locator('.new-stories', { hasText: '1 new story' });
+  await announced.waitFor({ timeout: 5_000 });
+  check(await page.evaluate(() => window.stillThisPage === true), 'announced without a reload');
+  await page.screenshot({ path: join(artifacts, 'front-live.png') });
+  await announced.click();
+  await page.locator('.teaser').first().waitFor();
+  check((await page.locator('.teaser h2').first().innerText()).trim() === breaking, 'the new story leads the front page once asked for');
+  await page.goto(`${reader}/?api=${encodeURIComponent(api)}#/articles/${story.slug}`);
+  await page.locator('.story .headline', { hasText: breaking }).waitFor();
+  await streamsOpened([...streams.values()].filter((s) => s.opened).length + 1);
+  check([...streams.values()].some((s) => s.url.searchParams.get('article') === String(story.id)), 'the article page follows its own changes');
+  const corrected = `${breaking}: Council Confirms`;
+  const patched = await fetch(`${api}/api/v1/articles/${story.id}`, {
+    method: 'PATCH', headers: admin, body: JSON.stringify({ title: corrected }),
+  });
+  check(patched.status === 200, `the story is edited: ${patched.status}`);
+  await page.locator('.story .headline', { hasText: corrected }).waitFor({ timeout: 5_000 });
+  check(await page.locator('.story .live-note').count() === 1, 'the page says it was updated');
+  await page.screenshot({ path: join(artifacts, 'article-live.png') });
+  console.log('reader live: "1 new story" announced on the front page and an open article updated, both without a reload');
 
   check(offOrigin.length === 0, `the page asked for other origins: ${offOrigin.join(', ')}`);
   check(problems.length === 0, `errors in the page: ${problems.join(' | ')}`);
