@@ -203,6 +203,11 @@ function sectionHeading(title, ...rest) {
 function follow(query, signal, handlers) {
   if (typeof EventSource === 'undefined') return;
   const source = new EventSource(`${API}/api/v1/stream${query}`);
+  // The page says when it is following (a test waits for it before writing).
+  source.addEventListener('ready', () => {
+    if (!signal.aborted) main.dataset.live = 'ready';
+  });
+  delete main.dataset.live;
   for (const [name, handle] of Object.entries(handlers)) {
     source.addEventListener(name, (event) => {
       if (!signal.aborted) handle(JSON.parse(event.data));

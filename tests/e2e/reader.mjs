@@ -96,7 +96,7 @@ try {
   cdp.on('Network.requestWillBeSent', (e) => {
     const { url, method } = e.request;
     if (url.startsWith(`${api}/api/v1/stream`)) {
-      streams.set(e.requestId, { url: new URL(url), opened: false });
+      streams.set(e.requestId, { url: new URL(url) });
     } else if (url.startsWith(`${api}/`)) {
       const entry = { id: e.requestId, url: new URL(url), method, preflight: e.type === 'Preflight' };
       byId.set(e.requestId, entry);
@@ -107,18 +107,7 @@ try {
     }
   });
   cdp.on('Network.requestWillBeSentExtraInfo', (e) => sentHeaders.set(e.requestId, lowerKeys(e.headers)));
-  cdp.on('Network.responseReceivedExtraInfo', (e) => {
-    wire.set(e.requestId, { status: e.statusCode, headers: lowerKeys(e.headers) });
-    const stream = streams.get(e.requestId);
-    if (stream && e.statusCode === 200) stream.opened = true;
-  });
-  // Waits until `count` streams have been opened in all.
-  async function streamsOpened(count) {
-    for (let i = 0; i < 100 && [...streams.values()].filter((s) => s.opened).length < count; i++) {
-      await page.waitForTimeout(100);
-    }
-    check([...streams.values()].filter((s) => s.opened).length >= count, `an event stream is open (${streams.size} asked)`);
-  }
+  cdp.on('Network.responseReceivedExtraInfo', (e) => wire.set(e.requestId, { status: e.statusCode, headers: lowerKeys(e.headers) }));
   for (const done of ['Network.loadingFinished', 'Network.loadingFailed']) cdp.on(done, (e) => inflight.delete(e.requestId));
   function lowerKeys(headers) {
     return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
@@ -361,7 +350,7 @@ try {
   // article shows an edit as it is made.
   await page.goto(`${reader}/?api=${encodeURIComponent(api)}&limit=${PAGE_SIZE}#/`);
   await page.locator('.teaser').first().waitFor();
-  await streamsOpened([...streams.values()].filter((s) => s.opened).length + 1);
+  await page.locator('#content[data-live="ready"]').waitFor({ timeout: 10_000 });
   await page.evaluate(() => { window.stillThisPage = true; });
   const breaking = `Breaking Live Story ${Date.now()}`;
   const posted = await fetch(`${api}/api/v1/articles`, {
@@ -379,7 +368,7 @@ try {
   check((await page.locator('.teaser h2').first().innerText()).trim() === breaking, 'the new story leads the front page once asked for');
   await page.goto(`${reader}/?api=${encodeURIComponent(api)}#/articles/${story.slug}`);
   await page.locator('.story .headline', { hasText: breaking }).waitFor();
-  await streamsOpened([...streams.values()].filter((s) => s.opened).length + 1);
+  await page.locator('#content[data-live="ready"]').waitFor({ timeout: 10_000 });
   check([...streams.values()].some((s) => s.url.searchParams.get('article') === String(story.id)), 'the article page follows its own changes');
   const corrected = `${breaking}: Council Confirms`;
   const patched = await fetch(`${api}/api/v1/articles/${story.id}`, {

@@ -2770,9 +2770,26 @@ export interface operations {
             /** @description The event stream; it does not end on its own. */
             200: {
                 headers: {
+                    /** @description `no-store`: live state. */
+                    "Cache-Control"?: string;
+                    /** @description `no`: a proxy passes each event on at once. */
+                    "X-Accel-Buffering"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example retry: 3000
+                     *
+                     *     event: ready
+                     *     id: ZzF8cHxsfDM5
+                     *     data: {"token":"ZzF8cHxsfDM5"}
+                     *
+                     *     event: article.published
+                     *     id: ZzF8cHxsfDQw
+                     *     data: {"type":"article","change":"upsert","id":15,"slug":"tram-vote","reason":null,"kind":"article.published","article":null,"tag":null}
+                     *
+                     *     : keep-alive
+                     */
                     "text/event-stream": string;
                 };
             };
@@ -2790,17 +2807,7 @@ export interface operations {
             415: components["responses"]["EncodedBody"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
-            /** @description `MAX_STREAMS` streams are open: try again after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait. */
-                    "Retry-After"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            503: components["responses"]["Busy"];
         };
     };
     listTags: {
