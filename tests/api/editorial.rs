@@ -491,3 +491,75 @@ async fn the_feeds_self_link_ignores_forwarded_headers() {
     );
     assert!(!feed.contains("evil.example"));
 }
+
+#[actix_web::test]
+async fn a_write_answers_with_the_etag_the_next_write_sends() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    let created = send(
+        &app,
+        ctx.admin(post_article_req(
+            json!({"title": "Tram Vote", "summary": "Soon."}),
+        )),
+    )
+    .await;
+    assert_eq!(created.status.as_u16(), 201);
+    let first = created.header("etag").expect("an ETag on 201").to_owned();
+    assert_eq!(
+        first,
+        etag(&ctx, &app, "tram-vote").await,
+        "as an admin GET sends it"
+    );
+
+    // Chained writes, each with the ETag the one before answered with: no read between.
+    let patched = send(
+        &app,
+        with_if_match(
+            ctx.admin(patch_article_req(
+                "tram-vote",
+                json!({"summary": "Passed."}),
+            )),
+            &first,
+        ),
+    )
+    .await;
+    assert_eq!(patched.status.as_u16(), 200, "{patched:?}");
+    let second = patched.header("etag").expect("an ETag on 200").to_owned();
+    assert_ne!(second, first);
+    let again = send(
+        &app,
+        with_if_match(
+            ctx.admin(patch_article_req("tram-vote", json!({"summary": "Again."}))),
+            &second,
+        ),
+    )
+    .await;
+    assert_eq!(again.status.as_u16(), 200);
+    let stale = send(
+        &app,
+        with_if_match(
+            ctx.admin(patch_article_req("tram-vote", json!({"summary": "Stale."}))),
+            &second,
+        ),
+    )
+    .await;
+    assert_eq!(stale.status.as_u16(), 412);
+    let restored = send(
+        &app,
+        with_if_match(
+            ctx.admin(raw(
+                actix_web::http::Method::POST,
+                "/api/v1/articles/tram-vote/revisions/1/restore",
+                None,
+                "",
+            )),
+            again.header("etag").unwrap(),
+        ),
+    )
+    .await;
+    assert_eq!(restored.status.as_u16(), 200, "{restored:?}");
+    assert_eq!(
+        restored.header("etag").unwrap(),
+        etag(&ctx, &app, "tram-vote").await
+    );
+}

@@ -95,14 +95,13 @@ export class Transport {
   }
 
   /**
-   * Sends a write and parses its JSON body, with the ETag of the new version: the `ETag`
-   * header when the server sends one, otherwise derived from the body (see `derivedEtag`).
+   * Sends a write and parses its JSON body, with the ETag of the new version from the
+   * answer's `ETag` header (`null` for a write whose answer has none).
    */
   async write<T>(spec: RequestSpec): Promise<{ body: T; etag: string | null }> {
     const response = await this.send(spec);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    const body = JSON.parse(new TextDecoder().decode(bytes)) as T;
-    return { body, etag: response.headers.get("etag") ?? (await derivedEtag(bytes)) };
+    const body = (await response.json()) as T;
+    return { body, etag: response.headers.get("etag") };
   }
 
   /** Sends a request and parses its JSON body. */
@@ -110,22 +109,4 @@ export class Transport {
     const response = await this.send(spec);
     return { body: (await response.json()) as T, response };
   }
-}
-
-/**
- * Gazette's entity tag of a JSON representation: the first 18 bytes of the SHA-256 of the
- * (uncompressed) body, base64url without padding, in quotes. Write answers (201/200)
- * carry the same representation an admin GET answers, but no `ETag` header, so the ETag
- * the next `If-Match` needs is computed from the bytes received: no extra request, and no
- * window in which another writer's change could slip in. `null` where Web Crypto is
- * unavailable (e.g. a browser page served over plain http).
- */
-export async function derivedEtag(bytes: Uint8Array): Promise<string | null> {
-  const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
-  if (!subtle) return null;
-  const digest = new Uint8Array(await subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  let binary = "";
-  for (const byte of digest.subarray(0, 18)) binary += String.fromCharCode(byte);
-  const base64url = btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  return `"${base64url}"`;
 }

@@ -1955,6 +1955,8 @@ export interface operations {
             /** @description The article was created. */
             201: {
                 headers: {
+                    /** @description The article's entity tag, for `If-Match` on the next write. */
+                    ETag?: string;
                     /** @description The new article's URL. */
                     Location?: string;
                     [name: string]: unknown;
@@ -2109,6 +2111,8 @@ export interface operations {
             /** @description The updated article. */
             200: {
                 headers: {
+                    /** @description The article's entity tag, for `If-Match` on the next write. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2507,6 +2511,8 @@ export interface operations {
             /** @description The article, restored. */
             200: {
                 headers: {
+                    /** @description The article's entity tag, for `If-Match` on the next write. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -248,7 +248,8 @@ pub async fn get_revision(
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The article, restored.", body = Article),
+        (status = 200, description = "The article, restored.", body = Article,
+            headers(("ETag" = String, description = "The article's entity tag, for `If-Match` on the next write."))),
         (status = 404, response = problems::RevisionNotFound),
         (status = 409, description = "The article changed while the revision was being restored; retry.", body = Problem),
         (status = 412, description = "The article changed since the `If-Match` ETag was read.", body = Problem),
@@ -262,7 +263,7 @@ pub async fn restore_revision(
     _admin: Admin,
     if_match: IfMatch,
     path: web::Path<(String, i64)>,
-) -> Result<web::Json<Article>, ApiError> {
+) -> Result<actix_web::HttpResponse, ApiError> {
     let check = precondition(if_match.value()?, state.settings.site_url.clone());
     let (key, number) = path.into_inner();
     let key = ArticleKey::parse(&key);
@@ -282,5 +283,8 @@ pub async fn restore_revision(
         articles::restore(conn, &key, number, body, db::now(), &check)
     })
     .await?;
-    Ok(web::Json(article_out(article, &state.settings.site_url)))
+    super::write::written(
+        actix_web::http::StatusCode::OK,
+        &article_out(article, &state.settings.site_url),
+    )
 }

@@ -36,6 +36,20 @@ pub(super) fn precondition(
     }
 }
 
+/// An article as a write answers it, with the ETag an admin GET of it sends: what `If-Match`
+/// takes for the next write, without a read in between.
+pub(super) fn written(
+    status: actix_web::http::StatusCode,
+    article: &Article,
+) -> Result<HttpResponse, ApiError> {
+    let body = serde_json::to_vec(article).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let etag = representation::entity_tag(&body, Coding::Identity);
+    Ok(HttpResponse::build(status)
+        .insert_header((header::ETAG, etag))
+        .content_type("application/json")
+        .body(body))
+}
+
 /// Create an article.
 ///
 /// Renders the Markdown body to sanitized HTML and plain text, creates unknown tags, and
@@ -45,7 +59,10 @@ pub(super) fn precondition(
     request_body = ArticleCreate,
     responses(
         (status = 201, description = "The article was created.", body = Article,
-            headers(("Location" = String, description = "The new article's URL."))),
+            headers(
+                ("Location" = String, description = "The new article's URL."),
+                ("ETag" = String, description = "The article's entity tag, for `If-Match` on the next write."),
+            )),
         (status = 409, description = "The slug is already in use.", body = Problem),
         problems::AdminJsonWrite,
     )
@@ -67,9 +84,14 @@ pub async fn create_article(
     })
     .await?;
     let location = format!("/api/v1/articles/{}", article.row.teaser.slug);
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(article_out(article, &state.settings.site_url)))
+    let mut response = written(
+        actix_web::http::StatusCode::CREATED,
+        &article_out(article, &state.settings.site_url),
+    )?;
+    let location =
+        header::HeaderValue::from_str(&location).map_err(|e| ApiError::Internal(e.to_string()))?;
+    response.headers_mut().insert(header::LOCATION, location);
+    Ok(response)
 }
 
 /// Update an article.
@@ -82,7 +104,8 @@ pub async fn create_article(
     params(("slug_or_id" = String, Path, description = "The article's slug or numeric id."), documented::IfMatch),
     request_body = ArticlePatch,
     responses(
-        (status = 200, description = "The updated article.", body = Article),
+        (status = 200, description = "The updated article.", body = Article,
+            headers(("ETag" = String, description = "The article's entity tag, for `If-Match` on the next write."))),
         (status = 404, response = problems::ArticleNotFound),
         (status = 409, description = "The new slug is already in use.", body = Problem),
         problems::AdminJsonWrite, problems::ArticlePreconditions,
@@ -95,7 +118,7 @@ pub async fn update_article(
     if_match: IfMatch,
     key: web::Path<String>,
     body: JsonBody,
-) -> Result<web::Json<Article>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let check = precondition(if_match.value()?, state.settings.site_url.clone());
     let key = ArticleKey::parse(&key);
     let limits = state.settings.limits;
@@ -108,7 +131,10 @@ pub async fn update_article(
         store::update(conn, &key, &changes, db::now(), &check)
     })
     .await?;
-    Ok(web::Json(article_out(article, &state.settings.site_url)))
+    written(
+        actix_web::http::StatusCode::OK,
+        &article_out(article, &state.settings.site_url),
+    )
 }
 
 /// Replace an article's related links.
