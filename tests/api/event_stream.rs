@@ -333,17 +333,7 @@ fn a_forgotten_id_is_410_and_a_far_behind_client_is_told_it_lagged() {
 fn content_keys_may_come_in_the_url_admin_keys_may_not_and_neither_is_logged() {
     let s = setup(&[("REQUIRE_CONTENT_KEY", "true"), ("RUST_LOG", "info")]);
     let dir = tempfile::tempdir().unwrap();
-    let out = binary::gazette(dir.path(), &PathBuf::from(&s.db))
-        .args(["keys", "create", "--name", "browser", "--scope", "content"])
-        .output()
-        .unwrap();
-    let content = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_owned();
+    let content = binary::key(dir.path(), &PathBuf::from(&s.db), "browser", "content");
 
     assert_eq!(s.open("", &[]).status, 401, "a key is required");
     let (stream, _) = s.ready(&format!("?key={content}"), &[]);

@@ -817,6 +817,10 @@ fn events_through_nginx(nginx: &Nginx, a: &Server, b: &Server, key: &str) {
             Some("ready")
         );
     }
+    // A sync token from one replica reads on at the other.
+    let synced = get(&base(a), "/api/v1/changes?type=article&limit=100", &[]).json();
+    assert_eq!(synced["meta"]["has_more"], false, "{synced}");
+    let token = synced["meta"]["next_token"].as_str().unwrap().to_owned();
     for (i, writer) in [a, b, a, b].into_iter().enumerate() {
         let title = format!("Live Through Nginx {i}");
         let written = Instant::now();
@@ -841,6 +845,20 @@ fn events_through_nginx(nginx: &Nginx, a: &Server, b: &Server, key: &str) {
             );
         }
     }
+    let delta = get(&base(b), &format!("/api/v1/changes?since={token}"), &[]).json();
+    let slugs: Vec<&str> = delta["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        slugs,
+        (0..4)
+            .map(|i| format!("live-through-nginx-{i}"))
+            .collect::<Vec<_>>(),
+        "{delta}"
+    );
     let access = nginx.read("access.log");
     assert!(access.contains("/api/v1/stream?key="), "{access}");
     assert!(

@@ -38,6 +38,12 @@ async fn sync(
     panic!("the feed never ended");
 }
 
+/// Publishes an article titled `title` with `tags`.
+async fn publish_tagged(ctx: &Ctx, app: &TestApp, title: &str, tags: &[&str]) -> Value {
+    let body = json!({"title": title, "status": "published", "tags": tags});
+    create_article(ctx, app, body).await
+}
+
 /// (type, change, slug, reason) of each item.
 fn summary(items: &[Value]) -> Vec<(String, String, String, Option<String>)> {
     items
@@ -55,6 +61,19 @@ fn summary(items: &[Value]) -> Vec<(String, String, String, Option<String>)> {
 
 fn upsert(slug: &str) -> (String, String, String, Option<String>) {
     ("article".into(), "upsert".into(), slug.into(), None)
+}
+
+fn tag_upsert(slug: &str) -> (String, String, String, Option<String>) {
+    ("tag".into(), "upsert".into(), slug.into(), None)
+}
+
+fn tag_deletion(slug: &str, reason: &str) -> (String, String, String, Option<String>) {
+    (
+        "tag".into(),
+        "delete".into(),
+        slug.into(),
+        Some(reason.into()),
+    )
 }
 
 fn deletion(slug: &str, reason: &str) -> (String, String, String, Option<String>) {
@@ -245,25 +264,12 @@ async fn unpublished_work_moves_nothing_in_a_public_feed() {
 async fn a_tag_filtered_feed_says_when_an_article_leaves_the_tag() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
-    create_article(
-        &ctx,
-        &app,
-        json!({"title": "Tram Vote", "status": "published", "tags": ["Transport"]}),
-    )
-    .await;
-    create_article(
-        &ctx,
-        &app,
-        json!({"title": "Harbour Fair", "status": "published", "tags": ["Harbour"]}),
-    )
-    .await;
+    publish_tagged(&ctx, &app, "Tram Vote", &["Transport"]).await;
+    publish_tagged(&ctx, &app, "Harbour Fair", &["Harbour"]).await;
     let (items, token) = sync(&app, None, "tag=transport", None).await;
     assert_eq!(
         summary(&items),
-        [
-            upsert("tram-vote"),
-            ("tag".into(), "upsert".into(), "transport".into(), None)
-        ]
+        [upsert("tram-vote"), tag_upsert("transport")]
     );
 
     patch_article(&ctx, &app, "tram-vote", json!({"tags": ["City Hall"]})).await;
@@ -274,12 +280,7 @@ async fn a_tag_filtered_feed_says_when_an_article_leaves_the_tag() {
         summary(&items),
         [
             deletion("tram-vote", "untagged"),
-            (
-                "tag".into(),
-                "delete".into(),
-                "transport".into(),
-                Some("unpublished".into())
-            ),
+            tag_deletion("transport", "unpublished"),
         ]
     );
 
@@ -299,12 +300,7 @@ async fn a_tag_filtered_feed_says_when_an_article_leaves_the_tag() {
 async fn tag_writes_come_as_tag_upserts_and_deletions() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
-    create_article(
-        &ctx,
-        &app,
-        json!({"title": "Tram Vote", "status": "published", "tags": ["Transport"]}),
-    )
-    .await;
+    publish_tagged(&ctx, &app, "Tram Vote", &["Transport"]).await;
     let (_, token) = sync(&app, None, "type=tag", None).await;
     let renamed = json!({"slug": "transit", "name": "Transit"});
     send(
@@ -320,30 +316,14 @@ async fn tag_writes_come_as_tag_upserts_and_deletions() {
     let (items, token) = sync(&app, None, "type=tag", Some(&token)).await;
     assert_eq!(
         summary(&items),
-        [
-            (
-                "tag".into(),
-                "delete".into(),
-                "transport".into(),
-                Some("renamed".into())
-            ),
-            ("tag".into(), "upsert".into(), "transit".into(), None),
-        ]
+        [tag_deletion("transport", "renamed"), tag_upsert("transit"),]
     );
     assert_eq!(items[1]["tag"]["name"], "Transit");
     send(&app, ctx.admin(delete("/api/v1/tags/transit")))
         .await
         .ok(204);
     let (items, _) = sync(&app, None, "type=tag", Some(&token)).await;
-    assert_eq!(
-        summary(&items),
-        [(
-            "tag".into(),
-            "delete".into(),
-            "transit".into(),
-            Some("deleted".into())
-        )]
-    );
+    assert_eq!(summary(&items), [tag_deletion("transit", "deleted")]);
 }
 
 #[actix_web::test]
@@ -438,12 +418,7 @@ async fn a_tag_comes_into_view_and_leaves_it_with_its_first_and_last_public_arti
     )
     .await;
     let (_, token) = sync(&app, None, "type=tag", None).await;
-    create_article(
-        &ctx,
-        &app,
-        json!({"title": "Night Buses", "status": "published", "tags": ["Night Life"]}),
-    )
-    .await;
+    publish_tagged(&ctx, &app, "Night Buses", &["Night Life"]).await;
     create_article(
         &ctx,
         &app,
@@ -451,10 +426,7 @@ async fn a_tag_comes_into_view_and_leaves_it_with_its_first_and_last_public_arti
     )
     .await;
     let (items, token) = sync(&app, None, "type=tag", Some(&token)).await;
-    assert_eq!(
-        summary(&items),
-        [("tag".into(), "upsert".into(), "night-life".into(), None)]
-    );
+    assert_eq!(summary(&items), [tag_upsert("night-life")]);
     assert_eq!(items[0]["tag"]["article_count"], 1);
 
     patch_article(
@@ -469,12 +441,7 @@ async fn a_tag_comes_into_view_and_leaves_it_with_its_first_and_last_public_arti
         summary(&items),
         [
             deletion("night-buses", "unpublished"),
-            (
-                "tag".into(),
-                "delete".into(),
-                "night-life".into(),
-                Some("unpublished".into())
-            ),
+            tag_deletion("night-life", "unpublished"),
         ]
     );
     // A delta leaves a reader holding what an initial sync gives.

@@ -94,8 +94,14 @@ pub fn client() -> ureq::Agent {
 /// Mints an admin key with the CLI; returns it (the last line of the output).
 #[track_caller]
 pub fn admin_key(dir: &Path, db: &Path, name: &str) -> String {
+    key(dir, db, name, "admin")
+}
+
+/// Mints a key of `scope` (`admin` or `content`) with the CLI; returns it.
+#[track_caller]
+pub fn key(dir: &Path, db: &Path, name: &str, scope: &str) -> String {
     let out = gazette(dir, db)
-        .args(["keys", "create", "--name", name, "--scope", "admin"])
+        .args(["keys", "create", "--name", name, "--scope", scope])
         .output()
         .expect("gazette keys create runs");
     assert!(out.status.success(), "{out:?}");
