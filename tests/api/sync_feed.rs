@@ -324,6 +324,10 @@ async fn tag_writes_come_as_tag_upserts_and_deletions() {
         .ok(204);
     let (items, _) = sync(&app, None, "type=tag", Some(&token)).await;
     assert_eq!(summary(&items), [tag_deletion("transit", "deleted")]);
+    // The article that carried it shows it no more: an upsert, without the tag.
+    let (items, _) = sync(&app, None, "type=article", Some(&token)).await;
+    assert_eq!(summary(&items), [upsert("tram-vote")]);
+    assert_eq!(items[0]["article"]["tags"], json!([]));
 }
 
 #[actix_web::test]

@@ -1,8 +1,14 @@
 //! What an article write changes, as the change log records it ([`crate::db::changes`]):
 //! computed from the article as it was and as it is.
 
-use super::model::{ArticleState, ArticleStatus};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::{ArticleRow, ArticleState, ArticleStatus, shown};
+use super::read::tag_slugs;
+use crate::db::Conn;
 use crate::db::changes::{self, ALL_ARTICLES, ARTICLE_LIST, Change, Keys, SEARCH, TAGS};
+use crate::schema::articles;
 
 /// The change of the write `event` from `before` to `after` (absent for a creation or a
 /// deletion); `was` and `is` say whether the public could see the article before and can now.
@@ -74,10 +80,33 @@ pub(in crate::db) fn of(
     }
 }
 
-/// The change to the article `linking` (as it is now), touched because what it shows of an
-/// article it links to changed (that article joined or left public view). Public only if
-/// `linking` is: an unpublished one names nothing.
-pub(in crate::db) fn linked(linking: &ArticleState, shown: bool) -> Change {
+/// Records a change for each of the articles `ids`, as they are now: touched by a write to
+/// something they show (an article they link to joining or leaving public view, a tag they
+/// carried being deleted). Public only for those the public can read.
+pub(in crate::db) fn record_touched(
+    conn: &mut Conn,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<ArticleRow> = articles::table
+        .filter(articles::id.eq_any(ids))
+        .order(articles::id)
+        .select(ArticleRow::as_select())
+        .load(conn)?;
+    for row in rows {
+        let state = ArticleState::of(&row, tag_slugs(conn, row.teaser.id)?);
+        let shown = shown(&state, now);
+        changes::record(conn, &touched(&state, shown), now)?;
+    }
+    Ok(())
+}
+
+/// The change to the article `linking` (as it is now), touched by a write to something it
+/// shows. Public only if `linking` is (`shown`): an unpublished one names nothing.
+fn touched(linking: &ArticleState, shown: bool) -> Change {
     let keys = match shown {
         true => Keys::from([changes::article(linking.id), ALL_ARTICLES.to_owned()]),
         false => Keys::new(),

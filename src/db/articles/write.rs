@@ -224,25 +224,12 @@ pub(in crate::db) fn emit_indexed(
 /// joins or leaves public view.
 fn touch_linking(conn: &mut Conn, id: i64, now: NaiveDateTime, touch: bool) -> QueryResult<()> {
     let linking = linking(conn, id)?;
-    if linking.is_empty() {
-        return Ok(());
-    }
-    if touch {
+    if touch && !linking.is_empty() {
         diesel::update(articles::table.filter(articles::id.eq_any(&linking)))
             .set(articles::updated_at.eq(now))
             .execute(conn)?;
     }
-    let rows: Vec<ArticleRow> = articles::table
-        .filter(articles::id.eq_any(&linking))
-        .order(articles::id)
-        .select(ArticleRow::as_select())
-        .load(conn)?;
-    for row in rows {
-        let state = ArticleState::of(&row, tag_slugs(conn, row.teaser.id)?);
-        let shown = shown(&state, now);
-        changes::record(conn, &change::linked(&state, shown), now)?;
-    }
-    Ok(())
+    change::record_touched(conn, &linking, now)
 }
 
 /// The other articles with a related link to article `id`.
