@@ -376,7 +376,9 @@ try {
   });
   check(patched.status === 200, `the story is edited: ${patched.status}`);
   await page.locator('.story .headline', { hasText: corrected }).waitFor({ timeout: 5_000 });
-  check(await page.locator('.story .live-note').count() === 1, 'the page says it was updated');
+  // The note follows the redrawn story (after its related links are asked for).
+  await page.locator('.story .live-note').waitFor({ timeout: 5_000 });
+  check(await page.locator('.story .live-note').count() === 1, 'the page says it was updated, once');
   await page.screenshot({ path: join(artifacts, 'article-live.png') });
   console.log('reader live: "1 new story" announced on the front page and an open article updated, both without a reload');
 
