@@ -140,6 +140,11 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// The hub of the event streams: closed when the server stops.
+    pub fn hub(&self) -> std::sync::Arc<Hub> {
+        self.hub.clone().into_inner()
+    }
+
     pub fn new(pool: Pool, settings: Settings) -> Self {
         let spec = openapi();
         let json = openapi_json(&settings.limits);

@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use crate::db::changes::Recorded;
 
@@ -27,6 +27,8 @@ pub struct Hub {
     /// The sequence number of the last change handed on.
     last: Mutex<i64>,
     sender: broadcast::Sender<Arc<Recorded>>,
+    /// Set when the server stops: every open stream ends.
+    closing: watch::Sender<bool>,
     open: AtomicUsize,
     max_streams: usize,
 }
@@ -38,6 +40,7 @@ impl Hub {
         Self {
             last: Mutex::new(last),
             sender,
+            closing: watch::Sender::new(false),
             open: AtomicUsize::new(0),
             max_streams,
         }
@@ -70,8 +73,15 @@ impl Hub {
         }
         Some(Subscription {
             receiver: self.sender.subscribe(),
+            closing: self.closing.subscribe(),
             _slot: slot,
         })
+    }
+
+    /// Ends every open stream (the server is stopping: their clients resume elsewhere by
+    /// their last event id, rather than wait for the shutdown's time to run out).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 
     /// How many streams are open.
@@ -94,6 +104,8 @@ impl Drop for Slot {
 #[derive(Debug)]
 pub struct Subscription {
     pub receiver: broadcast::Receiver<Arc<Recorded>>,
+    /// Becomes true when the hub closes.
+    pub closing: watch::Receiver<bool>,
     _slot: Slot,
 }
 

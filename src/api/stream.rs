@@ -140,15 +140,19 @@ impl Live {
             if self.ending {
                 return None;
             }
-            let received = {
-                let change = pin!(self.subscription.receiver.recv());
+            let woken = {
+                let subscription = &mut self.subscription;
+                let change = pin!(subscription.receiver.recv());
                 let tick = pin!(self.heartbeat.tick());
-                match select(change, tick).await {
+                let closing = pin!(subscription.closing.wait_for(|closing| *closing));
+                match select(change, select(tick, closing)).await {
                     Either::Left((received, _)) => Some(received),
-                    Either::Right(_) => None,
+                    Either::Right((Either::Left(_), _)) => None,
+                    // The server is stopping.
+                    Either::Right((Either::Right(_), _)) => return None,
                 }
             };
-            match received {
+            match woken {
                 None => return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), self)),
                 Some(Ok(change)) => self.take(&change),
                 Some(Err(RecvError::Lagged(_))) => {

@@ -372,3 +372,26 @@ fn content_keys_may_come_in_the_url_admin_keys_may_not_and_neither_is_logged() {
         "a key reached the log:\n{log}"
     );
 }
+
+#[test]
+fn a_stopping_server_ends_its_streams_at_once() {
+    let mut s = setup(&[]);
+    let (stream, _) = s.ready("", &[]);
+    let (other, _) = s.ready("?tag=transport", &[]);
+    let asked = std::time::Instant::now();
+    let status = s.server.terminate();
+    let took = asked.elapsed();
+    assert!(
+        status.success(),
+        "after SIGTERM: {status}\n{}",
+        s.server.log()
+    );
+    // Its shutdown time is 10 s: open streams must not hold it that long.
+    assert!(
+        took < Duration::from_secs(5),
+        "the server took {took:?} to stop with streams open"
+    );
+    for open in [stream, other] {
+        assert_eq!(open.next(Duration::from_secs(1)), None, "the stream ended");
+    }
+}
