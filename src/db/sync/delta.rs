@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 
 use super::{
-    Entry, FeedPage, Item, Position, Request, bounds, changes_after, position_of, tag_scope,
-    visibility,
+    Entry, FeedPage, Item, Position, Request, changes_after, position_of, tag_scope, visibility,
 };
 use crate::db::articles::{self, ArticleKey};
 use crate::db::changes::Recorded;
@@ -14,8 +13,8 @@ use crate::db::{Conn, StoreError, StoreResult};
 
 /// A page of changes after log position `at`: each resource once, as it is now (or gone),
 /// in the order of its last change in the page.
-pub(super) fn delta(conn: &mut Conn, req: &Request, at: i64) -> StoreResult<FeedPage> {
-    let (_, newest) = bounds(conn, req.scope)?;
+/// `newest` is the log's newest position, read before the changes are.
+pub(super) fn delta(conn: &mut Conn, req: &Request, at: i64, newest: i64) -> StoreResult<FeedPage> {
     let mut read = changes_after(conn, req.scope, at, req.tags, req.limit + 1)?;
     let has_more = read.len() as i64 > req.limit;
     read.truncate(req.limit as usize);

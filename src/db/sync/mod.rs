@@ -111,15 +111,15 @@ pub fn position_of(change: &Recorded, scope: Scope) -> Option<i64> {
     }
 }
 
-/// Refuses a position the log no longer (or never) answers for.
-pub fn check(conn: &mut Conn, scope: Scope, at: i64) -> StoreResult<()> {
+/// Refuses a position the log no longer (or never) answers for; else the log's newest.
+pub fn check(conn: &mut Conn, scope: Scope, at: i64) -> StoreResult<i64> {
     let (horizon, newest) = bounds(conn, scope)?;
     if at < horizon || at > newest {
         return Err(StoreError::Gone(
             "This sync token is older than the change log keeps (or was not issued here): sync from scratch, without `since`.".to_owned(),
         ));
     }
-    Ok(())
+    Ok(newest)
 }
 
 /// The changes in `scope` after position `at`, oldest first, at most `limit`; with `tags`
@@ -150,31 +150,24 @@ pub fn page(conn: &mut Conn, req: &Request) -> StoreResult<FeedPage> {
     conn.transaction(|conn| match &req.position {
         None => {
             let (_, base) = bounds(conn, req.scope)?;
-            initial::initial(conn, req, &start(req, base))
+            match req.articles {
+                true => initial::articles(conn, req, base, 0),
+                false => initial::tags(conn, req, base, ""),
+            }
         }
         Some(Position::Log(at)) => {
-            check(conn, req.scope, *at)?;
-            delta::delta(conn, req, *at)
+            let newest = check(conn, req.scope, *at)?;
+            delta::delta(conn, req, *at, newest)
         }
-        Some(initial_position) => {
-            let (Position::Articles { base, .. } | Position::Tags { base, .. }) = initial_position
-            else {
-                unreachable!("a log position is matched above")
-            };
+        Some(Position::Articles { base, after }) => {
             check(conn, req.scope, *base)?;
-            initial::initial(conn, req, initial_position)
+            initial::articles(conn, req, *base, *after)
+        }
+        Some(Position::Tags { base, after }) => {
+            check(conn, req.scope, *base)?;
+            initial::tags(conn, req, *base, after)
         }
     })
-}
-
-fn start(req: &Request, base: i64) -> Position {
-    match req.articles {
-        true => Position::Articles { base, after: 0 },
-        false => Position::Tags {
-            base,
-            after: String::new(),
-        },
-    }
 }
 
 fn visibility(scope: Scope, now: NaiveDateTime) -> Visibility {
