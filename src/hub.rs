@@ -110,10 +110,11 @@ pub struct Subscription {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn change(seq: i64) -> Recorded {
+    /// A public edit of one article at log position `seq` (public position `seq` too).
+    pub(crate) fn change(seq: i64) -> Recorded {
         Recorded {
             seq,
             kind: "article.updated".to_owned(),

@@ -131,12 +131,26 @@ pub struct ChangesParams {
     /// Only articles carrying this tag (one leaving it comes as a deletion, reason
     /// `untagged`), and only this tag.
     #[serde(default, deserialize_with = "validate::present")]
-    #[param(max_length = 80)]
+    #[param(min_length = 1, max_length = 80)]
     tag: Option<String>,
     /// Page size, 1–100.
     #[serde(default, deserialize_with = "validate::present")]
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 100)]
     limit: Option<String>,
+}
+
+/// The longest `tag` filter taken (a tag slug's longest).
+pub const MAX_TAG_LEN: usize = 80;
+
+/// The filter `value` of the query parameter `field`, if not empty and at most `max` bytes.
+pub fn bounded(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
+    match value {
+        Some(v) if v.is_empty() || v.len() > max => Err(query_error(
+            field,
+            format!("must be 1 to {max} characters long"),
+        )),
+        v => Ok(v),
+    }
 }
 
 /// The most items of one page.
@@ -296,17 +310,13 @@ pub async fn list_changes(
         .filter(|s| !s.is_empty())
         .map(|token| decode_token(scope, token, "since"))
         .transpose()?;
-    if let Some(tag) = &params.tag
-        && (tag.is_empty() || tag.len() > 80)
-    {
-        return Err(query_error("tag", "must be a tag slug".to_owned()));
-    }
+    let tag = bounded("tag", params.tag, MAX_TAG_LEN)?;
     let req = sync::Request {
         scope,
         position,
         articles: params.resource_type != Some(ResourceType::Tag),
         tags: params.resource_type != Some(ResourceType::Article),
-        tag: params.tag,
+        tag,
         limit,
         now: db::now(),
     };

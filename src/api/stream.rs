@@ -12,7 +12,8 @@ use tokio::sync::broadcast::error::RecvError;
 use utoipa::IntoParams;
 
 use super::changes::{
-    ChangeItem, ChangeOp, DeleteReason, ResourceType, decode_token, encode_token, scope_of,
+    ChangeItem, ChangeOp, DeleteReason, MAX_TAG_LEN, ResourceType, bounded, decode_token,
+    encode_token, scope_of,
 };
 use super::extract::{ApiQuery, Reader};
 use super::{State, validate};
@@ -29,6 +30,9 @@ use crate::hub::{Hub, Subscription};
 /// gets these, then a `lagged` event, and resumes again from the last.
 const REPLAY_MAX: i64 = 1000;
 
+/// The longest `article` filter taken (a slug or an id).
+const MAX_ARTICLE_LEN: usize = 200;
+
 /// How long a client waits before it reconnects, as the stream tells it (`retry:`).
 const RETRY_MS: u64 = 3000;
 
@@ -38,11 +42,11 @@ const RETRY_MS: u64 = 3000;
 pub struct StreamParams {
     /// Only changes of articles carrying this tag, and of this tag.
     #[serde(default, deserialize_with = "validate::present")]
-    #[param(max_length = 80)]
+    #[param(min_length = 1, max_length = 80)]
     tag: Option<String>,
     /// Only changes of this article (slug or id).
     #[serde(default, deserialize_with = "validate::present")]
-    #[param(max_length = 200)]
+    #[param(min_length = 1, max_length = 200)]
     article: Option<String>,
     /// Resume after this event id, for clients that cannot send `Last-Event-ID`.
     #[serde(default, deserialize_with = "validate::present")]
@@ -240,10 +244,10 @@ pub async fn stream_changes(
         None => None,
     };
     let mut filter = Filter {
-        tag: params.tag,
+        tag: bounded("tag", params.tag, MAX_TAG_LEN)?,
         ..Filter::default()
     };
-    let article = params.article;
+    let article = bounded("article", params.article, MAX_ARTICLE_LEN)?;
     let subscription = hub.into_inner().subscribe().ok_or_else(|| {
         ApiError::Unavailable(
             "As many event streams as this server allows (MAX_STREAMS) are open: try again later."
@@ -324,21 +328,7 @@ pub async fn stream_changes(
 mod tests {
     use super::*;
     use crate::hub::BACKLOG;
-
-    fn change(seq: i64) -> Recorded {
-        Recorded {
-            seq,
-            kind: "article.updated".to_owned(),
-            resource: "article:1".to_owned(),
-            keys: Default::default(),
-            hard: false,
-            created_at: chrono::NaiveDateTime::default(),
-            public_seq: Some(seq),
-            slug: "tram-vote".to_owned(),
-            tags: Default::default(),
-            reason: None,
-        }
-    }
+    use crate::hub::tests::change;
 
     fn live(hub: &Arc<Hub>) -> Live {
         Live {

@@ -327,6 +327,10 @@ fn a_forgotten_id_is_410_and_a_far_behind_client_is_told_it_lagged() {
     assert!(gone.body.contains("sync from scratch"), "{}", gone.body);
     let bad = s.open("", &[("Last-Event-ID", "nonsense")]);
     assert_eq!(bad.status, 400, "{}", bad.body);
+    for query in ["?tag=".to_owned(), format!("?article={}", "a".repeat(201))] {
+        let refused = s.open(&query, &[]);
+        assert_eq!(refused.status, 400, "{query}: {}", refused.body);
+    }
 }
 
 #[test]

@@ -409,6 +409,9 @@ async fn a_token_older_than_the_log_keeps_answers_410_and_a_forged_one_400() {
     send(&app, get("/api/v1/changes?limit=101"))
         .await
         .problem(400);
+    let long = "t".repeat(81);
+    let refused = send(&app, get(&format!("/api/v1/changes?tag={long}"))).await;
+    assert_eq!(refused.problem(400)["errors"][0]["field"], "tag");
 }
 
 #[actix_web::test]
