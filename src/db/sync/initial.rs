@@ -52,16 +52,10 @@ pub(super) fn articles(
         items.push(synced(Entry::Article(Box::new(article))));
     }
     let (next, has_more) = match (more, ids.last()) {
-        (true, Some(last)) => (
-            Position::Articles {
-                base: base,
-                after: *last,
-            },
-            true,
-        ),
+        (true, Some(last)) => (Position::Articles { base, after: *last }, true),
         _ if req.tags => (
             Position::Tags {
-                base: base,
+                base,
                 after: String::new(),
             },
             true,
@@ -109,7 +103,7 @@ pub(super) fn tags(
         items,
         has_more: next.is_some(),
         next: match next {
-            Some(after) => Position::Tags { base: base, after },
+            Some(after) => Position::Tags { base, after },
             None => Position::Log(base),
         },
     })
