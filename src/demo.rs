@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::api::articles::{ArticleCreate, related_specs};
+use crate::api::articles::{ArticleCreate, BlockCreate, related_specs};
 use crate::config::Limits;
 use crate::db::{self, Conn};
 
@@ -15,10 +15,19 @@ struct DemoTag {
     description: Option<String>,
 }
 
+/// A demo article: an article as the API takes it, and a live article's blocks.
+#[derive(Deserialize)]
+struct DemoArticle {
+    #[serde(flatten)]
+    article: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    blocks: Vec<BlockCreate>,
+}
+
 #[derive(Deserialize)]
 struct Demo {
     tags: Vec<DemoTag>,
-    articles: Vec<ArticleCreate>,
+    articles: Vec<DemoArticle>,
 }
 
 /// Loads the demo content when the database has no articles; returns how many it loaded.
@@ -30,12 +39,17 @@ pub fn load(conn: &mut Conn) -> Result<Option<usize>, Box<dyn std::error::Error>
     let demo: Demo = serde_json::from_str(CONTENT)?;
     let mut articles = Vec::with_capacity(demo.articles.len());
     let mut links = Vec::new();
-    for mut article in demo.articles {
+    for demo_article in demo.articles {
+        let mut article: ArticleCreate =
+            serde_json::from_value(serde_json::Value::Object(demo_article.article))?;
         let related = related_specs(
             &article.related.take().unwrap_or_default(),
             &Limits::DEFAULT,
         )?;
-        let new = article.into_new(&Limits::DEFAULT)?;
+        let mut new = article.into_new(&Limits::DEFAULT)?;
+        for block in demo_article.blocks {
+            new.blocks.push(block.into_new(&Limits::DEFAULT)?);
+        }
         links.push((
             new.slug.clone().ok_or("demo articles name their slugs")?,
             related,

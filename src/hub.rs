@@ -126,6 +126,7 @@ pub(crate) mod tests {
             slug: "tram-vote".to_owned(),
             tags: Default::default(),
             reason: None,
+            block_id: None,
         }
     }
 

@@ -18,6 +18,29 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         live -> Bool,
+        format -> Text,
+        coverage_open -> Bool,
+        latest_block_at -> Nullable<Timestamp>,
+        blocks_text -> Text,
+    }
+}
+
+diesel::table! {
+    article_blocks (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        title -> Nullable<Text>,
+        body -> Text,
+        body_html -> Text,
+        body_text -> Text,
+        key_event -> Bool,
+        pinned -> Bool,
+        published_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        changed_at -> Timestamp,
+        announced -> Bool,
+        deleted -> Bool,
     }
 }
 
@@ -140,6 +163,7 @@ diesel::table! {
         slug -> Text,
         tags -> Text,
         reason -> Nullable<Text>,
+        block_id -> Nullable<BigInt>,
     }
 }
 
@@ -162,6 +186,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(article_blocks -> articles (article_id));
 diesel::joinable!(article_previews -> articles (article_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
@@ -172,6 +197,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     changes,
     purge_progress,
     article_previews,
+    article_blocks,
     article_revisions,
     article_slugs,
     articles,

@@ -82,8 +82,9 @@ pub struct ChangeItem {
     #[schema(required = true)]
     pub reason: Option<DeleteReason>,
     /// What happened: the webhook event name of the change (`article.published`,
-    /// `article.updated`, `article.unpublished`, `article.deleted`, `tag.updated`,
-    /// `tag.deleted`, …), or `sync` for an item of the initial sync.
+    /// `article.updated`, `article.unpublished`, `article.deleted`, `block.created`,
+    /// `block.updated`, `block.deleted`, `tag.updated`, `tag.deleted`, …), or `sync` for an
+    /// item of the initial sync. A block's change comes as an upsert of its live article.
     #[schema(example = "article.unpublished")]
     pub kind: String,
     /// The article as `GET /api/v1/articles/{id}` shows it (to this reader), for an article
@@ -93,6 +94,12 @@ pub struct ChangeItem {
     /// The tag as `GET /api/v1/tags/{slug}` shows it, for a tag upsert; else `null`.
     #[schema(required = true)]
     pub tag: Option<Tag>,
+    /// On the stream, for a live article's `block.created`, `block.updated` or
+    /// `block.deleted`: the block's id (read it at `/api/v1/articles/{id}/blocks/{block_id}`,
+    /// or everything new with `blocks=since:`). Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 7)]
+    pub block_id: Option<i64>,
 }
 
 /// Where a page of the feed leaves the reader.
@@ -272,6 +279,7 @@ pub fn item_out(kind: String, entry: Entry, site_url: &str) -> ChangeItem {
         kind,
         article,
         tag,
+        block_id: None,
     }
 }
 

@@ -55,6 +55,10 @@ problem_responses! {
     PublicTagNotFound = "No tag has this slug (or none a published article carries).";
     SubscriptionNotFound = "No subscription has this id.";
     RevisionNotFound = "No such article or revision.";
+    LiveArticleNotFound = "No live article has this slug or id (or none the reader may see).";
+    BlockNotFound = "No such live article, or it has no such block the reader may see.";
+    BlockChanged = "The block changed since the `If-Match` ETag was read; `current_etag` and \
+                    the `ETag` header give the current one.";
     ArticleChanged = "The article changed since the `If-Match` ETag was read; `current_etag` and \
                       the `ETag` header give the current one.";
 }
@@ -131,6 +135,8 @@ response_sets! {
     ];
     /// What a write to an article answers a missing or stale `If-Match`.
     ArticlePreconditions = [("412", ArticleChanged), ("428", IfMatchRequired)];
+    /// What a write to a block answers a missing or stale `If-Match`.
+    BlockPreconditions = [("412", BlockChanged), ("428", IfMatchRequired)];
     /// What a public read answers a request with a validator that still matches, or with a
     /// bad key (or none where reads need one).
     PublicRead = [("304", NotModified), ("401", ReadUnauthorized)];

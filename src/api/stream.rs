@@ -104,6 +104,7 @@ fn event(change: &Recorded, at: i64, scope: Scope) -> Bytes {
         kind: change.kind.clone(),
         article: None,
         tag: None,
+        block_id: change.block_id,
     };
     let data = serde_json::to_string(&item).unwrap_or_default();
     let id = encode_token(scope, &Position::Log(at));

@@ -100,6 +100,8 @@ pub struct Change {
     pub tags: Vec<String>,
     /// Why the resource left view, when it did: `deleted`, `unpublished` or `archived`.
     pub reason: Option<&'static str>,
+    /// The block of a live article the change wrote, if it wrote one.
+    pub block: Option<i64>,
 }
 
 /// A change as the log holds it.
@@ -118,6 +120,7 @@ pub struct Recorded {
     #[diesel(deserialize_as = String)]
     pub tags: KeyList,
     pub reason: Option<String>,
+    pub block_id: Option<i64>,
 }
 
 /// The keys (or tag slugs) of a recorded change (stored space-separated).
@@ -160,6 +163,7 @@ pub fn record(conn: &mut Conn, change: &Change, now: NaiveDateTime) -> QueryResu
             changes::slug.eq(&change.slug),
             changes::tags.eq(change.tags.join(" ")),
             changes::reason.eq(change.reason),
+            changes::block_id.eq(change.block),
         ))
         .returning(changes::seq)
         .get_result(conn)?;

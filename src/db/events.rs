@@ -11,11 +11,14 @@ use crate::schema::{webhook_deliveries, webhooks};
 /// Every event Gazette reports. `cache.purge` (the keys a change affects, for a CDN: see
 /// [`super::changes`]) goes only to subscriptions that list it or `cache.*`: `*` is every
 /// content event.
-pub const EVENTS: [&str; 8] = [
+pub const EVENTS: [&str; 11] = [
     "article.published",
     "article.updated",
     "article.unpublished",
     "article.deleted",
+    "block.created",
+    "block.updated",
+    "block.deleted",
     "tag.created",
     "tag.updated",
     "tag.deleted",
@@ -24,7 +27,7 @@ pub const EVENTS: [&str; 8] = [
 
 /// What a subscription may list besides the events themselves: every event of a resource,
 /// or every event.
-pub const WILDCARDS: [&str; 4] = ["article.*", "tag.*", "cache.*", "*"];
+pub const WILDCARDS: [&str; 5] = ["article.*", "block.*", "tag.*", "cache.*", "*"];
 
 /// Whether `pattern` is an event name or a wildcard a subscription may list.
 pub fn is_pattern(pattern: &str) -> bool {

@@ -1,6 +1,7 @@
 //! Storage: the connection pool and one module per resource. All SQL lives below here.
 
 pub mod articles;
+pub mod blocks;
 pub mod changes;
 pub mod events;
 pub mod keys;

@@ -1,10 +1,13 @@
 //! Article revisions: every saved state of an article, numbered from 1; the newest is current.
+//! A live article's revision records its blocks as they stood; a block's own writes make no
+//! revision (a live blog gets hundreds of blocks: one revision each would copy every block
+//! each time), and restoring a revision leaves the blocks as they are.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::articles::model::{ArticleKey, ArticleStatus, TagRef, Visibility};
+use super::articles::model::{ArticleFormat, ArticleKey, ArticleStatus, TagRef, Visibility};
 use super::articles::read::{find_row, tags_of};
 use super::related::RelatedSpec;
 use super::{Conn, Page, StoreError, StoreResult};
@@ -24,6 +27,25 @@ pub struct Snapshot {
     /// Tags in display order, as `(slug, name)`.
     pub tags: Vec<(String, String)>,
     pub related: Vec<RelatedSpec>,
+    #[serde(default)]
+    pub format: ArticleFormat,
+    /// Whether a live article's coverage was open.
+    #[serde(default)]
+    pub live: bool,
+    /// A live article's blocks (not deleted), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<BlockSnapshot>,
+}
+
+/// A block as a revision records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlockSnapshot {
+    pub id: i64,
+    pub title: Option<String>,
+    pub body: String,
+    pub key_event: bool,
+    pub pinned: bool,
+    pub published_at: NaiveDateTime,
 }
 
 /// One stored revision.
@@ -90,7 +112,24 @@ fn snapshot(conn: &mut Conn, id: i64) -> StoreResult<Snapshot> {
             }),
         })
         .collect();
+    let blocks = match row.teaser.format {
+        ArticleFormat::Live => super::blocks::all(conn, id)?
+            .into_iter()
+            .map(|b| BlockSnapshot {
+                id: b.id,
+                title: b.title,
+                body: b.body,
+                key_event: b.key_event,
+                pinned: b.pinned,
+                published_at: b.published_at,
+            })
+            .collect(),
+        ArticleFormat::Standard => Vec::new(),
+    };
     Ok(Snapshot {
+        format: row.teaser.format,
+        live: row.teaser.coverage_open,
+        blocks,
         title: row.teaser.title,
         slug: row.teaser.slug,
         summary: row.teaser.summary,

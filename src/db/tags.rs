@@ -303,6 +303,7 @@ fn change(event: &'static str, slug: &str, previous_slug: Option<&str>) -> chang
         slug: slug.to_owned(),
         tags: previous_slug.map(str::to_owned).into_iter().collect(),
         reason: deleted.then_some("deleted"),
+        block: None,
     }
 }
 

@@ -26,6 +26,7 @@ read. Every error is RFC 9457 problem details (`application/problem+json`)."
     ),
     tags(
         (name = "articles", description = "News articles with their tags and related links."),
+        (name = "live", description = "Live blogs: a live article's timestamped updates (blocks), read incrementally and written by editors."),
         (name = "tags", description = "The topics articles are filed under."),
         (name = "changes", description = "What changed, for readers that keep copies: the sync feed with deletions, and a Server-Sent Events stream."),
         (name = "transfer", description = "Bulk import of tags and articles as NDJSON, as `gazette export` writes them (admin only)."),
@@ -54,6 +55,9 @@ read. Every error is RFC 9457 problem details (`application/problem+json`)."
             problems::PublicTagNotFound,
             problems::SubscriptionNotFound,
             problems::RevisionNotFound,
+            problems::LiveArticleNotFound,
+            problems::BlockNotFound,
+            problems::BlockChanged,
         )
     ),
     modifiers(&BearerAuth),

@@ -258,13 +258,13 @@ mod tests {
                 },
                 2,
             ),
-            // Five paged lists' maximum and default, and the page metadata's maximum.
+            // Six paged lists' maximum and default, and the page metadata's maximum.
             (
                 Limits {
                     page_size: 7,
                     ..defaults
                 },
-                11,
+                13,
             ),
         ];
         for (limits, places) in cases {

@@ -144,7 +144,7 @@ fn long_ago() -> NaiveDateTime {
 }
 
 /// A small newsroom: published articles with tags and related links (internal and
-/// external), a draft, and a long article. Returns the slug of the linking article.
+/// external), a draft, and a long live article with a block. Returns the slug of the linking article.
 async fn newsroom(ctx: &Ctx, app: &TestApp) -> String {
     create_article(
         ctx,
@@ -174,11 +174,19 @@ async fn newsroom(ctx: &Ctx, app: &TestApp) -> String {
                 {"slug": "ferry-moves-to-winter-timetable"},
                 {"url": "https://example.org/plan", "summary": "The full plan."}
             ],
-            "byline": "Mara Okafor"
+            "byline": "Mara Okafor",
+            "format": "live"
         }),
     )
     .await;
-    a["slug"].as_str().unwrap().to_owned()
+    let slug = a["slug"].as_str().unwrap().to_owned();
+    // A live article: its blocks' routes answer too.
+    let uri = format!("/api/v1/articles/{slug}/blocks");
+    let block = json!({"title": "Vote", "body": "The council votes at six. ".repeat(20)});
+    send(app, ctx.admin(json(Method::POST, &uri, &block)))
+        .await
+        .ok(201);
+    slug
 }
 
 /// A GET route of the spec with real values for its path parameters.

@@ -27,7 +27,7 @@ const LONG_AGO: &str = "2020-01-01T00:00:00Z";
 /// Slugs of articles and tags that exist only after the snapshot: asked before and after.
 const LATER_ARTICLES: [&str; 3] = ["tram-harbour-budget", "council-leak", "depot-renamed"];
 const LATER_TAGS: [&str; 3] = ["brand-new-tag", "another-new", "another-lonely"];
-const HIDDEN_ARTICLES: [&str; 3] = ["tram-depot-plans", "launch-day", "old-story"];
+const HIDDEN_ARTICLES: [&str; 4] = ["tram-depot-plans", "launch-day", "old-story", "live-draft"];
 const HIDDEN_TAGS: [&str; 4] = ["depot-secrets", "embargoed-launch", "old-tag", "lonely"];
 
 /// The newsroom before the snapshot: public articles (one linking to a draft), and
@@ -51,6 +51,25 @@ async fn newsroom(ctx: &Ctx, app: &TestApp) {
         json!({"title": "Weather", "status": "published", "published_at": "2020-06-01T00:00:00Z"}),
     ] {
         create_article(ctx, app, body).await;
+    }
+    // A live blog with a pinned block and a key event, and a live blog still a draft.
+    create_article(
+        ctx,
+        app,
+        json!({"title": "Storm Live", "status": "published", "published_at": LONG_AGO,
+               "format": "live", "tags": ["Transport"]}),
+    )
+    .await;
+    create_article(ctx, app, json!({"title": "Live Draft", "format": "live"})).await;
+    for block in [
+        json!({"title": "What we know", "body": "Gales tonight.", "pinned": true}),
+        json!({"title": "Ferries stop", "body": "No sailings.", "key_event": true}),
+        json!({"body": "Wind rising at the harbour."}),
+    ] {
+        let uri = "/api/v1/articles/storm-live/blocks";
+        send(app, ctx.admin(json(Method::POST, uri, &block)))
+            .await
+            .ok(201);
     }
     let lonely = json!({"name": "Lonely"});
     send(app, ctx.admin(json(Method::POST, "/api/v1/tags", &lonely)))
@@ -93,6 +112,22 @@ async fn embargoed_changes(ctx: &Ctx, app: &TestApp, phase: usize) {
         expect(200)(send(app, admin(Method::PUT, uri, links)).await);
         let restore = "/api/v1/articles/tram-depot-plans/revisions/1/restore";
         expect(200)(send(app, ctx.admin(TestRequest::post().uri(restore))).await);
+        // A scheduled block on a public live blog (pinned, a key event, with the public
+        // words), edited; blocks on a live draft.
+        let uri = "/api/v1/articles/storm-live/blocks";
+        let scheduled = json!({"title": "Tram verdict", "body": "tram harbour budget",
+                               "published_at": FAR_FUTURE, "pinned": true, "key_event": true});
+        expect(201)(send(app, admin(Method::POST, uri, scheduled)).await);
+        let edit = json!({"body": "tram tram ferry", "title": "Tram"});
+        let uri = "/api/v1/articles/storm-live/blocks/4";
+        expect(200)(send(app, admin(Method::PATCH, uri, edit)).await);
+        let uri = "/api/v1/articles/live-draft/blocks";
+        for body in ["tram", "harbour"] {
+            let block = json!({"body": body, "pinned": true, "key_event": true});
+            expect(201)(send(app, admin(Method::POST, uri, block)).await);
+        }
+        let uri = "/api/v1/articles/live-draft/blocks/5";
+        expect(200)(send(app, admin(Method::PATCH, uri, json!({"title": "Tram"}))).await);
     }
     if phase == 1 {
         // Preview links minted for drafts and a scheduled article, one of them revoked.
@@ -154,6 +189,13 @@ async fn embargoed_changes(ctx: &Ctx, app: &TestApp, phase: usize) {
         expect(201)(send(app, admin(Method::POST, "/api/v1/tags", body)).await);
         expect(204)(send(app, ctx.admin(delete("/api/v1/tags/old-tag"))).await);
         expect(204)(send(app, ctx.admin(delete("/api/v1/tags/brand-new-tag"))).await);
+        // The scheduled block and a draft's block deleted.
+        for uri in [
+            "/api/v1/articles/storm-live/blocks/4",
+            "/api/v1/articles/live-draft/blocks/6",
+        ] {
+            expect(204)(send(app, ctx.admin(delete(uri))).await);
+        }
         for slug in ["tram-harbour-budget", "old-story", "tram-depot-plans"] {
             let uri = format!("/api/v1/articles/{slug}");
             expect(204)(send(app, ctx.admin(delete(&uri))).await);
@@ -164,7 +206,13 @@ async fn embargoed_changes(ctx: &Ctx, app: &TestApp, phase: usize) {
 /// The public URLs of one route of the spec (`path`, a template); `None` for a route this
 /// test does not know.
 fn urls_for(path: &str, ids: &[i64]) -> Option<Vec<String>> {
-    let public_articles = ["tram-line-opens", "harbour-ferry", "budget-vote", "weather"];
+    let public_articles = [
+        "tram-line-opens",
+        "harbour-ferry",
+        "budget-vote",
+        "weather",
+        "storm-live",
+    ];
     let articles: Vec<String> = public_articles
         .iter()
         .chain(&HIDDEN_ARTICLES)
@@ -203,6 +251,7 @@ fn urls_for(path: &str, ids: &[i64]) -> Option<Vec<String>> {
         "/feed.atom" => [path.to_owned()]
             .into_iter()
             .chain(each("/feed.atom?tag={}", &tags))
+            .chain(each("/feed.atom?article={}", &["storm-live", "live-draft"]))
             .collect(),
         "/api/v1/articles" => {
             let mut lists: Vec<String> = [
@@ -229,10 +278,32 @@ fn urls_for(path: &str, ids: &[i64]) -> Option<Vec<String>> {
         "/api/v1/articles/{slug_or_id}" => each("/api/v1/articles/{}", &article_keys)
             .into_iter()
             .chain(["/api/v1/articles/tram-line-opens?fields=title,related".to_owned()])
+            .chain(
+                // A live blog's blocks in every selection; `since:` from the start.
+                [
+                    "latest:1",
+                    "latest:100",
+                    "key-events",
+                    "around:2",
+                    "around:4",
+                    "since:YnN8MHww",
+                ]
+                .map(|b| format!("/api/v1/articles/storm-live?blocks={b}")),
+            )
             .collect(),
         "/api/v1/articles/{slug_or_id}/related" => {
             each("/api/v1/articles/{}/related", &article_keys)
         }
+        "/api/v1/articles/{slug_or_id}/blocks" => {
+            let mut lists = each("/api/v1/articles/{}/blocks", &article_keys);
+            lists.push("/api/v1/articles/storm-live/blocks?limit=1".to_owned());
+            lists
+        }
+        "/api/v1/articles/{slug_or_id}/blocks/{id}" => (1..=7)
+            .flat_map(|id| {
+                ["storm-live", "live-draft"].map(|a| format!("/api/v1/articles/{a}/blocks/{id}"))
+            })
+            .collect(),
         "/api/v1/articles/{slug_or_id}/revisions" => each(
             "/api/v1/articles/{}/revisions",
             &["tram-line-opens", "tram-depot-plans"],

@@ -399,3 +399,42 @@ fn a_stopping_server_ends_its_streams_at_once() {
         assert_eq!(open.next(Duration::from_secs(1)), None, "the stream ended");
     }
 }
+
+#[test]
+fn a_live_blogs_blocks_come_as_events_naming_the_block() {
+    let s = setup(&[]);
+    let article = s.write(
+        "POST",
+        "/api/v1/articles",
+        json!({"title": "Storm Live", "status": "published", "format": "live"}),
+    );
+    let (stream, _) = s.ready("?article=storm-live", &[]);
+    let block = s.write(
+        "POST",
+        "/api/v1/articles/storm-live/blocks",
+        json!({"body": "Gales."}),
+    );
+    // A scheduled block is nobody's business but the newsroom's until its time.
+    s.write(
+        "POST",
+        "/api/v1/articles/storm-live/blocks",
+        json!({"body": "Later.", "published_at": "2099-01-01T00:00:00Z"}),
+    );
+    let path = format!("/api/v1/articles/storm-live/blocks/{}", block["id"]);
+    s.write("PATCH", &path, json!({"title": "Gales"}));
+    s.write("DELETE", &path, Value::Null);
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let event = stream.next(ARRIVES).expect("a block's event");
+        let data = event.json();
+        assert_eq!(data["id"], article["id"]);
+        assert_eq!(data["type"], "article");
+        seen.push((event.name.clone(), data["block_id"].clone()));
+    }
+    assert_eq!(
+        seen,
+        ["block.created", "block.updated", "block.deleted"]
+            .map(|k| (k.to_owned(), block["id"].clone()))
+    );
+    assert_eq!(stream.next(QUIET), None, "nothing of the scheduled block");
+}

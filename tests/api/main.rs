@@ -25,6 +25,7 @@ mod feeds;
 mod golive;
 mod hostile;
 mod limits;
+mod live_blogs;
 mod openapi;
 mod operations;
 mod previews;

@@ -10,6 +10,7 @@ use crate::api::validate::{self, Checker};
 use crate::config::Limits;
 use crate::content;
 use crate::db::articles as store;
+use crate::db::articles::ArticleFormat;
 use crate::db::related as links;
 use crate::error::{ApiError, FieldError};
 
@@ -131,6 +132,11 @@ pub struct ArticleCreate {
     /// An absolute http or https URL with a host name.
     #[schema(max_length = 2048, pattern = "http-url")]
     pub feature_image_url: Option<String>,
+    /// Default `standard`; `live` makes a live blog, whose updates are its blocks.
+    pub format: Option<ArticleFormat>,
+    /// Whether a live article's coverage is open; default `true` for a live article. Only a
+    /// live article may be `true`.
+    pub live: Option<bool>,
 }
 
 /// Changes to an article: omitted fields stay as they are; `null` clears `published_at`,
@@ -180,6 +186,15 @@ pub struct ArticlePatch {
         pattern = "http-url"
     )]
     pub feature_image_url: Option<Option<String>>,
+    /// `live` makes the article a live blog (its coverage opens unless `live` says
+    /// otherwise); a live article with blocks stays live (409).
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = ArticleFormat)]
+    pub format: Option<ArticleFormat>,
+    /// Opens (`true`) or closes (`false`) a live article's coverage.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = bool)]
+    pub live: Option<bool>,
 }
 
 fn check_related(
@@ -297,8 +312,17 @@ impl ArticleCreate {
         if let Some(url) = &self.feature_image_url {
             c.url("feature_image_url", url);
         }
+        let format = self.format.unwrap_or_default();
+        if format == ArticleFormat::Standard && self.live == Some(true) {
+            c.fail(
+                "live".to_owned(),
+                "only a live article (`format: live`) has open coverage",
+            );
+        }
         c.finish()?;
         Ok(store::NewArticle {
+            format,
+            live: self.live.unwrap_or(format == ArticleFormat::Live),
             title: self.title.trim().to_owned(),
             slug: self.slug,
             summary,
@@ -310,6 +334,7 @@ impl ArticleCreate {
             feature_image_url: self.feature_image_url,
             tags,
             related,
+            blocks: Vec::new(),
         })
     }
 }
@@ -365,6 +390,8 @@ impl ArticlePatch {
             feature_image_url: self.feature_image_url,
             tags: self.tags,
             related,
+            format: self.format,
+            live: self.live,
         })
     }
 }

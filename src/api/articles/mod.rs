@@ -7,18 +7,24 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+mod blocks;
 mod input;
 mod list;
+pub(crate) mod live;
 pub(crate) mod model;
 mod previews;
 mod revisions;
 mod write;
 
+pub use blocks::{
+    BlockCreate, BlockPatch, create_block, delete_block, get_block, list_blocks, update_block,
+};
 pub use input::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, related_specs};
 pub use list::{ArticleSort, list_articles};
+pub use live::{Block, BlockList, KeyEvent, LiveSummary};
 pub use model::{
-    Article, ArticleList, ArticleStatus, ArticleTeaser, RelatedKind, RelatedLink, RelatedList,
-    RelatedSource, Share, ShareLinks,
+    Article, ArticleFormat, ArticleList, ArticleStatus, ArticleTeaser, RelatedKind, RelatedLink,
+    RelatedList, RelatedSource, Share, ShareLinks,
 };
 use model::{article_out, related_out, suggestion_out, teaser_out};
 pub use previews::{
@@ -46,6 +52,14 @@ pub struct GetArticleParams {
     /// left out and the response is `application/vnd.gazette.sparse+json`.
     #[serde(default, deserialize_with = "validate::present")]
     fields: Option<String>,
+    /// A live article's blocks to show: `latest:N` (the newest N, 1–100; default
+    /// `latest:20`), `since:<cursor>` (what changed after `live_summary.cursor` was given:
+    /// new and edited blocks, oldest change first, at most 100, and `removed_blocks`),
+    /// `around:<block id>` (that block and up to ten on either side) or `key-events`. A
+    /// standard article ignores it.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(example = "latest:10")]
+    blocks: Option<String>,
 }
 
 /// Query parameters of an article's related reading.
@@ -119,11 +133,20 @@ pub async fn get_article(
     ApiQuery(params): ApiQuery<GetArticleParams>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = parse_fields(params.fields.as_deref(), &ARTICLE_FIELDS)?;
+    let selector = params.blocks.as_deref().map(live::selector).transpose()?;
     let asked = key.into_inner();
     let key = ArticleKey::parse(&asked);
     let vis = visibility(&reader);
     let found = db::run(&state.pool, move |conn| {
-        found_or_moved(conn, key, vis, store::find)
+        found_or_moved(conn, key, vis, |conn, key, vis| {
+            let mut article = store::find(conn, key, vis)?;
+            if let (Some(selector), Some(_)) = (&selector, &article.live) {
+                let id = article.row.teaser.id;
+                let blocks = store::block_visibility(vis);
+                article.live = Some(db::blocks::view(conn, id, selector, blocks)?);
+            }
+            Ok(article)
+        })
     })
     .await?;
     let article = match found {

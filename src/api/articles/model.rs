@@ -11,7 +11,9 @@ use crate::db::articles as store;
 use crate::db::related as links;
 use crate::db::search::{HIT_END, HIT_START};
 
-pub use crate::db::articles::ArticleStatus;
+pub use crate::db::articles::{ArticleFormat, ArticleStatus};
+
+use super::live::{Block, LiveSummary, live_out};
 
 /// Whether a related link points into Gazette or elsewhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -101,7 +103,11 @@ pub struct Share {
     "word_count": 17,
     "reading_time_minutes": 1,
     "byline": "Mara Okafor",
-    "feature_image_url": null
+    "feature_image_url": null,
+    "format": "standard",
+    "live": false,
+    "live_summary": null,
+    "blocks": null
 }))]
 pub struct Article {
     #[schema(example = 1)]
@@ -137,6 +143,20 @@ pub struct Article {
     pub byline: Option<String>,
     #[schema(required = true)]
     pub feature_image_url: Option<String>,
+    pub format: ArticleFormat,
+    /// Whether a live article's coverage is open; always `false` for a standard article.
+    pub live: bool,
+    /// A live article's summary: whether coverage is open, its block count, key events,
+    /// pinned block and the cursor for `blocks=since:`; `null` for a standard article.
+    #[schema(required = true)]
+    pub live_summary: Option<LiveSummary>,
+    /// A live article's blocks as `blocks` asked (by default the newest 20, newest first);
+    /// `null` for a standard article.
+    #[schema(required = true)]
+    pub blocks: Option<Vec<Block>>,
+    /// With `blocks=since:`, the ids of blocks deleted since; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_blocks: Option<Vec<i64>>,
 }
 
 /// An article in a list: everything but the body fields and related links.
@@ -155,7 +175,10 @@ pub struct Article {
     "word_count": 17,
     "reading_time_minutes": 1,
     "byline": "Mara Okafor",
-    "feature_image_url": null
+    "feature_image_url": null,
+    "format": "standard",
+    "live": false,
+    "latest_block_at": null
 }))]
 pub struct ArticleTeaser {
     pub id: i64,
@@ -175,6 +198,12 @@ pub struct ArticleTeaser {
     pub byline: Option<String>,
     #[schema(required = true)]
     pub feature_image_url: Option<String>,
+    pub format: ArticleFormat,
+    /// Whether a live article's coverage is open.
+    pub live: bool,
+    /// A live article's: when its newest block was published.
+    #[schema(required = true)]
+    pub latest_block_at: Option<DateTime<Utc>>,
     /// Search results only (`q`): an excerpt, HTML-escaped, with the matched words in
     /// `<mark>…</mark>`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -238,7 +267,19 @@ pub(crate) fn article_out(a: store::Article, site_url: &str) -> Article {
     } = a.row;
     let canonical_url = content::canonical_url(site_url, &row.slug);
     let links = content::share_links(&canonical_url, &row.title);
+    let (live_summary, blocks, removed_blocks) = match a.live {
+        Some(view) => {
+            let (summary, blocks, removed) = live_out(view, row.coverage_open, row.latest_block_at);
+            (Some(summary), Some(blocks), removed)
+        }
+        None => (None, None, None),
+    };
     Article {
+        format: row.format,
+        live: row.coverage_open,
+        live_summary,
+        blocks,
+        removed_blocks,
         id: row.id,
         share: Share {
             url: canonical_url.clone(),
@@ -315,6 +356,9 @@ pub(super) fn teaser_out(t: store::Teaser, site_url: &str) -> ArticleTeaser {
         reading_time_minutes: content::reading_time_minutes(row.word_count),
         byline: row.byline,
         feature_image_url: row.feature_image_url,
+        format: row.format,
+        live: row.coverage_open,
+        latest_block_at: opt_utc(row.latest_block_at),
         highlight: t.hit.map(|h| highlight_html(&h.snippet)),
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{Article, ArticleStatus, article_out};
+use super::model::{Article, ArticleFormat, ArticleStatus, article_out};
 use super::write::precondition;
 use crate::api::documented;
 use crate::api::extract::{Admin, ApiQuery, IfMatch};
@@ -75,7 +75,10 @@ pub struct RevisionLink {
     "byline": "Mara Okafor",
     "feature_image_url": null,
     "tags": [{"slug": "transport", "name": "Transport"}],
-    "related": [{"slug": "ferry-timetable-winter-changes"}, {"url": "https://example.org/tram-plan", "summary": "The plan."}]
+    "related": [{"slug": "ferry-timetable-winter-changes"}, {"url": "https://example.org/tram-plan", "summary": "The plan."}],
+    "format": "standard",
+    "live": false,
+    "blocks": []
 }))]
 pub struct Revision {
     pub number: i64,
@@ -94,6 +97,25 @@ pub struct Revision {
     pub feature_image_url: Option<String>,
     pub tags: Vec<Tagged>,
     pub related: Vec<RevisionLink>,
+    pub format: ArticleFormat,
+    /// Whether a live article's coverage was open.
+    pub live: bool,
+    /// A live article's blocks as they stood, oldest first (empty for a standard article).
+    pub blocks: Vec<RevisionBlock>,
+}
+
+/// A block as a revision recorded it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionBlock {
+    #[schema(example = 7)]
+    pub id: i64,
+    #[schema(required = true)]
+    pub title: Option<String>,
+    /// Markdown source.
+    pub body: String,
+    pub key_event: bool,
+    pub pinned: bool,
+    pub published_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -114,6 +136,20 @@ const ORDER: &str = "rev";
 fn revision_out(r: store::Revision) -> Revision {
     let s = r.snapshot;
     Revision {
+        format: s.format,
+        live: s.live,
+        blocks: s
+            .blocks
+            .into_iter()
+            .map(|b| RevisionBlock {
+                id: b.id,
+                title: b.title,
+                body: b.body,
+                key_event: b.key_event,
+                pinned: b.pinned,
+                published_at: utc(b.published_at),
+            })
+            .collect(),
         number: r.number,
         created_at: utc(r.created_at),
         title: s.title,

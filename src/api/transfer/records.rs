@@ -5,10 +5,11 @@ use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
-use crate::api::articles::{ArticleCreate, ArticleStatus, RelatedInput};
+use crate::api::articles::{ArticleCreate, ArticleStatus, BlockCreate, RelatedInput};
 use crate::api::validate::Checker;
 use crate::config::Limits;
 use crate::content;
+use crate::db::articles::ArticleFormat;
 use crate::db::transfer::{self as store, ArticleImport, ImportRecord, TagImport};
 use crate::error::ApiError;
 
@@ -50,6 +51,9 @@ struct ArticleLine {
     tags: Option<Vec<String>>,
     related: Option<Vec<ObjectOnly<RelatedInput>>>,
     former_slugs: Option<Vec<String>>,
+    format: Option<ArticleFormat>,
+    live: Option<bool>,
+    blocks: Option<Vec<ObjectOnly<BlockCreate>>>,
 }
 
 type FieldErrors = Vec<(String, String)>;
@@ -257,10 +261,25 @@ fn article_record(line: ArticleLine, limits: &Limits) -> Result<ArticleImport, F
             .map(|links| links.into_iter().map(|link| link.0).collect()),
         byline: line.byline,
         feature_image_url: line.feature_image_url,
+        format: line.format,
+        live: line.live,
     };
+    let mut blocks = Vec::new();
+    let mut block_errors = Vec::new();
+    for (i, block) in line.blocks.unwrap_or_default().into_iter().enumerate() {
+        match block.0.into_new(limits) {
+            Ok(block) => blocks.push(block),
+            Err(err) => block_errors.extend(
+                api_errors(err)
+                    .into_iter()
+                    .map(|(field, message)| (format!("blocks[{i}].{field}"), message)),
+            ),
+        }
+    }
     let mut errors = match create.into_new(limits) {
-        Ok(article) => {
+        Ok(mut article) if block_errors.is_empty() => {
             c.finish().map_err(api_errors)?;
+            article.blocks = blocks;
             return Ok(ArticleImport {
                 article,
                 created_at: line.created_at.map(naive),
@@ -268,7 +287,12 @@ fn article_record(line: ArticleLine, limits: &Limits) -> Result<ArticleImport, F
                 former_slugs,
             });
         }
-        Err(err) => api_errors(err),
+        Ok(_) => block_errors,
+        Err(err) => {
+            let mut errors = api_errors(err);
+            errors.extend(block_errors);
+            errors
+        }
     };
     if let Err(err) = c.finish() {
         errors.extend(api_errors(err));

@@ -77,6 +77,7 @@ pub(in crate::db) fn of(
         slug: shown.map(|s| s.slug.clone()).unwrap_or_default(),
         tags,
         reason,
+        block: None,
     }
 }
 
@@ -120,6 +121,7 @@ fn touched(linking: &ArticleState, shown: bool) -> Change {
         slug: linking.slug.clone(),
         tags: linking.tags.clone(),
         reason: None,
+        block: None,
     }
 }
 
@@ -251,5 +253,36 @@ mod tests {
             "the tag it left too"
         );
         assert_eq!(moved.reason, None);
+    }
+}
+
+/// The change of a write to block `block` of live article `article` (as it is now), the
+/// event `event`: public when the public can see the article and could see the block before
+/// or can now (`seen`). It changes the article's data (its page, its teaser in lists, the
+/// time it last changed) and its search entry; a deleted block must not be shown again.
+pub(in crate::db) fn block(
+    event: &'static str,
+    article: &ArticleState,
+    block: i64,
+    seen: bool,
+) -> Change {
+    let keys = match seen {
+        true => Keys::from([
+            changes::article(article.id),
+            ALL_ARTICLES.to_owned(),
+            SEARCH.to_owned(),
+        ]),
+        false => Keys::new(),
+    };
+    Change {
+        kind: event,
+        resource: format!("article:{}", article.id),
+        keys,
+        hard: seen && event == "block.deleted",
+        public: seen,
+        slug: article.slug.clone(),
+        tags: article.tags.clone(),
+        reason: None,
+        block: Some(block),
     }
 }

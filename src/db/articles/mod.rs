@@ -6,6 +6,7 @@
 //! through it. Stores beside this one (`related`, `revisions`, `search`, `tags`, `live`,
 //! `previews`) import `model` and `read`, and `write` calls them, never the reverse.
 
+pub mod blocks;
 pub(in crate::db) mod change;
 pub mod model;
 pub(in crate::db) mod read;
@@ -13,6 +14,6 @@ pub(in crate::db) mod schedule;
 pub(in crate::db) mod write;
 
 pub use model::*;
-pub use read::{count_all, find, list, moved, published_index, recent, related};
+pub use read::{block_visibility, count_all, find, list, moved, published_index, recent, related};
 pub use schedule::{GoLive, go_live, next_due};
 pub use write::{create, delete, import, replace_related, restore, update};

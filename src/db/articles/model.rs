@@ -91,6 +91,49 @@ impl fmt::Display for ArticleStatus {
     }
 }
 
+// The article's form, in the `format` column as its lowercase name. (Its doc comment is the
+// API's.)
+/// How the article is told: `standard` (one body) or `live` (a live blog: a body on top,
+/// then a stream of timestamped blocks).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleFormat {
+    #[default]
+    Standard,
+    Live,
+}
+
+impl ArticleFormat {
+    /// The name stored in the `format` column (and sent in JSON).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Live => "live",
+        }
+    }
+}
+
+impl From<String> for ArticleFormat {
+    /// The format a `format` column holds; the schema admits only the two names.
+    fn from(stored: String) -> Self {
+        match stored.as_str() {
+            "live" => Self::Live,
+            _ => Self::Standard,
+        }
+    }
+}
+
 // Where an article is in the editorial workflow, as an admin list asks for it: a status, or
 // `scheduled` (published with a `published_at` still to come).
 /// Editorial states an admin list can show.
@@ -190,6 +233,12 @@ pub struct TeaserRow {
     pub feature_image_url: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = String)]
+    pub format: ArticleFormat,
+    /// Whether a live article's coverage is open (the API's `live`).
+    pub coverage_open: bool,
+    /// When the newest block the public can see was published.
+    pub latest_block_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,6 +255,8 @@ pub struct Article {
     /// When anything shown with the article last changed: the article, its tags, the
     /// targets of its links, or its own or a target's publication coming due.
     pub last_modified: NaiveDateTime,
+    /// A live article's blocks as read (by default the newest), and their summary.
+    pub live: Option<crate::db::blocks::LiveView>,
 }
 
 #[derive(Debug, Clone)]
@@ -239,6 +290,15 @@ pub struct NewArticle {
     pub feature_image_url: Option<String>,
     pub tags: Vec<String>,
     pub related: Vec<RelatedSpec>,
+    #[serde(default)]
+    pub format: ArticleFormat,
+    /// Whether a live article's coverage is open.
+    #[serde(default)]
+    pub live: bool,
+    /// A live article's blocks, as an import or the demo brings them (the API adds them
+    /// one by one).
+    #[serde(default)]
+    pub blocks: Vec<crate::db::blocks::NewBlock>,
 }
 
 /// Changes to an article: `None` leaves a field as it is.
@@ -254,6 +314,8 @@ pub struct ArticleChanges {
     pub feature_image_url: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
     pub related: Option<Vec<RelatedSpec>>,
+    pub format: Option<ArticleFormat>,
+    pub live: Option<bool>,
 }
 
 /// Every stored column of an article but its id: a new row, or (import) a whole replacement.
@@ -273,6 +335,8 @@ pub(in crate::db) struct ArticleWrite<'a> {
     pub(in crate::db) feature_image_url: Option<&'a str>,
     pub(in crate::db) created_at: NaiveDateTime,
     pub(in crate::db) updated_at: NaiveDateTime,
+    pub(in crate::db) format: &'a str,
+    pub(in crate::db) coverage_open: bool,
 }
 
 impl<'a> ArticleWrite<'a> {
@@ -298,6 +362,8 @@ impl<'a> ArticleWrite<'a> {
             feature_image_url: new.feature_image_url.as_deref(),
             created_at,
             updated_at,
+            format: new.format.as_str(),
+            coverage_open: new.live,
         }
     }
 }

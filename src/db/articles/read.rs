@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Timestamp};
 
 use super::model::*;
+use crate::db::blocks::{self, BlockVisibility, Selector};
 use crate::db::related::{Suggestion, related_of, suggestions};
 use crate::db::{AnyConnection, Backend, Conn, Page, StoreError, StoreResult, changes};
 use crate::schema::{article_slugs, article_tags, articles, tags as tags_t};
@@ -236,12 +237,30 @@ pub fn find(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<A
     .flatten()
     .max()
     .unwrap_or(row.teaser.updated_at);
+    let live = match row.teaser.format {
+        ArticleFormat::Live => Some(blocks::view(
+            conn,
+            row.teaser.id,
+            &Selector::Latest(blocks::DEFAULT_LATEST),
+            block_visibility(vis),
+        )?),
+        ArticleFormat::Standard => None,
+    };
     Ok(Article {
         row,
         tags,
         related: curated.links,
         last_modified,
+        live,
     })
+}
+
+/// Which blocks a reader with `vis` sees: the public's, or (an editor) every one.
+pub fn block_visibility(vis: Visibility) -> BlockVisibility {
+    match vis {
+        Visibility::Public { .. } => BlockVisibility::Public,
+        Visibility::All | Visibility::State(..) => BlockVisibility::All,
+    }
 }
 
 /// Whether another article than `except` has `slug`, now or in its history.

@@ -38,8 +38,15 @@ struct Due {
     at: Option<NaiveDateTime>,
 }
 
-/// When the next published article not live yet comes due (possibly already), if any.
+/// When the next published article not live yet, or the next block not announced yet,
+/// comes due (possibly already), if any.
 pub fn next_due(conn: &mut Conn) -> QueryResult<Option<NaiveDateTime>> {
+    let articles = next_article_due(conn)?;
+    let blocks = super::blocks::next_due(conn)?;
+    Ok(articles.into_iter().chain(blocks).min())
+}
+
+fn next_article_due(conn: &mut Conn) -> QueryResult<Option<NaiveDateTime>> {
     let sql = match conn {
         AnyConnection::Sqlite(_) => {
             "SELECT MIN(published_at) AS at FROM articles WHERE status = 'published' AND live = 0"
@@ -54,7 +61,7 @@ pub fn next_due(conn: &mut Conn) -> QueryResult<Option<NaiveDateTime>> {
 /// What a go-live step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GoLive {
-    /// Articles that went live in this step.
+    /// Articles that went live and blocks announced in this step.
     pub published: usize,
     /// When the next article not live yet comes due (possibly already: more than `limit`
     /// were due).
@@ -62,7 +69,7 @@ pub struct GoLive {
 }
 
 /// The go-live step: every published article whose time has come by `now` and is not live
-/// yet (at most `limit` of them) goes live, each with its `article.published` event and its
+/// yet (at most `limit` of them) goes live, and then scheduled blocks come due likewise, each with its `article.published` event and its
 /// public index row, in one write transaction. Each is claimed by a conditional update (live
 /// only where it was not), inside the write lock every writer takes: however many replicas
 /// run the step at once, an article goes live, and is announced, once.
@@ -107,7 +114,8 @@ pub fn go_live(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> StoreResult<G
             emit(conn, Some(&before), Some(&row), now)?;
             published += 1;
         }
-        Ok(published)
+        let left = limit - published as i64;
+        Ok(published + super::blocks::announce_due(conn, now, left)?)
     })?;
     Ok(GoLive {
         published,

@@ -12,6 +12,7 @@ use super::change;
 use super::model::*;
 use super::read::{current_slug, find, find_row, slug_taken, tag_slugs};
 use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
+use crate::db::blocks::{self, BlockRow};
 use crate::db::related::{related_of, set_related};
 use crate::db::{
     Conn, StoreError, StoreResult, changes, events, live, previews, revisions, search, tags,
@@ -104,6 +105,9 @@ fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<
             .get_result(conn)?;
         set_tags(conn, id, &new.tags, now)?;
         set_related(conn, id, &new.related, "related")?;
+        if !new.blocks.is_empty() {
+            blocks::insert_all(conn, id, &new.blocks, now)?;
+        }
         Ok(id)
     }
 }
@@ -218,6 +222,65 @@ pub(in crate::db) fn emit_indexed(
     events::record(conn, event, &data, now)
 }
 
+/// A write to a block of a live article, as [`emit_block`] reports it.
+pub(in crate::db) struct BlockWrite<'b> {
+    /// `block.created`, `block.updated` or `block.deleted`.
+    pub(in crate::db) event: &'static str,
+    /// The block as the write leaves it (as it was, for a deletion).
+    pub(in crate::db) block: &'b BlockRow,
+    /// Whether the public could see the block before or can now (when the article is
+    /// public): a scheduled block's writes change nothing the public sees.
+    pub(in crate::db) seen: bool,
+    /// Whether subscriptions hear of it (not when a scheduled block merely comes due).
+    pub(in crate::db) notify: bool,
+}
+
+/// The end of every write to a block of live article `article` (its creation, update or
+/// deletion, a scheduled one coming due), once the block's row is written. When the block
+/// is seen, the article's row takes the time and what it holds of its public blocks
+/// ([`blocks::settle`]: the time of the newest, their text, which its search entries
+/// follow); then the change record (public only when the public can read the article) and
+/// the webhook event.
+pub(in crate::db) fn emit_block(
+    conn: &mut Conn,
+    article: &Article,
+    write: &BlockWrite<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let id = article.row.teaser.id;
+    let state = ArticleState::from(article);
+    if write.seen {
+        blocks::settle(conn, id)?;
+        diesel::update(articles::table.filter(articles::id.eq(id)))
+            .set(articles::updated_at.eq(now))
+            .execute(conn)?;
+        if article.row.live {
+            live::reindex(conn, &[id])?;
+        }
+    }
+    let public = write.seen && shown(&state, now);
+    changes::record(
+        conn,
+        &change::block(write.event, &state, write.block.id, public),
+        now,
+    )?;
+    if !write.notify {
+        return Ok(());
+    }
+    let block = write.block;
+    let data = serde_json::json!({
+        "id": block.id,
+        "article_id": id,
+        "article_slug": state.slug,
+        "title": block.title,
+        "key_event": block.key_event,
+        "pinned": block.pinned,
+        "published_at": block.published_at.and_utc(),
+        "updated_at": block.updated_at.and_utc(),
+    });
+    events::record(conn, write.event, &data, now)
+}
+
 /// Records a change for each article linking to article `id`, and with `touch` marks them
 /// updated: when `id` stops being public, the link they showed goes. Edits of an article the
 /// public cannot see change nothing the public sees elsewhere, so this runs only when it
@@ -325,6 +388,9 @@ pub fn restore(
             feature_image_url: Some(old.feature_image_url),
             tags: Some(old.tags.into_iter().map(|(slug, _)| slug).collect()),
             related: Some(related),
+            // A live blog stays as it is: its form and its coverage are not rolled back.
+            format: None,
+            live: None,
         }))
     })
 }
@@ -343,6 +409,7 @@ fn apply(
         }
         diesel::delete(article_slugs::table.filter(article_slugs::slug.eq(slug))).execute(conn)?;
     }
+    let coverage_open = coverage(conn, current, changes)?;
     let status = changes.status.unwrap_or(current.teaser.status);
     let mut published_at = changes.published_at.unwrap_or(current.teaser.published_at);
     // Publishing without a date means "now".
@@ -363,6 +430,8 @@ fn apply(
             published_at: Some(published_at),
             byline: changes.byline.as_ref().map(|b| b.as_deref()),
             feature_image_url: changes.feature_image_url.as_ref().map(|u| u.as_deref()),
+            format: changes.format.map(ArticleFormat::as_str),
+            coverage_open,
             updated_at: now,
         })
         .execute(conn)?;
@@ -373,6 +442,39 @@ fn apply(
         set_related(conn, current.teaser.id, related, "related")?;
     }
     Ok(())
+}
+
+/// Whether the article's coverage is open after `changes`, if they change it: only a live
+/// article's can be; one becoming live opens unless `live` says otherwise, and a live blog
+/// with blocks stays live (closed, not turned into a standard article).
+fn coverage(
+    conn: &mut Conn,
+    current: &ArticleRow,
+    changes: &ArticleChanges,
+) -> StoreResult<Option<bool>> {
+    let was = current.teaser.format;
+    let format = changes.format.unwrap_or(was);
+    if format == ArticleFormat::Standard {
+        if changes.live == Some(true) {
+            return Err(StoreError::Invalid(vec![(
+                "live".to_owned(),
+                "only a live article (`format: live`) has open coverage".to_owned(),
+            )]));
+        }
+        if was == ArticleFormat::Live && crate::db::blocks::count_all(conn, current.teaser.id)? > 0
+        {
+            return Err(StoreError::Conflict(
+                "A live article with blocks stays live; close its coverage with `live: false`."
+                    .to_owned(),
+            ));
+        }
+        return Ok((was == ArticleFormat::Live).then_some(false));
+    }
+    Ok(match changes.live {
+        Some(open) => Some(open),
+        None if was == ArticleFormat::Standard => Some(true),
+        None => None,
+    })
 }
 
 /// Deletes an article; links to it from other articles go with it, and those articles count
@@ -431,6 +533,8 @@ struct ArticleChangeset<'a> {
     published_at: Option<Option<NaiveDateTime>>,
     byline: Option<Option<&'a str>>,
     feature_image_url: Option<Option<&'a str>>,
+    format: Option<&'a str>,
+    coverage_open: Option<bool>,
     updated_at: NaiveDateTime,
 }
 

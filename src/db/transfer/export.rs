@@ -5,8 +5,11 @@ use std::io::Write;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{ArticleRecord, Record, Stored, TagRecord, TransferError, VERSION, extras};
+use super::{
+    ArticleRecord, BlockRecord, Record, Stored, TagRecord, TransferError, VERSION, extras,
+};
 use crate::db::Conn;
+use crate::db::articles::ArticleFormat;
 use crate::db::tags::TagRow;
 use crate::schema::{articles as articles_t, tags as tags_t};
 
@@ -85,6 +88,10 @@ pub fn export(conn: &mut Conn, out: &mut impl Write) -> Result<ExportCounts, Tra
             let mut extra = extras(conn, &ids)?;
             for row in rows {
                 after = Some((row.created_at, row.slug.clone()));
+                let blocks = match row.format {
+                    ArticleFormat::Live => crate::db::blocks::all(conn, row.id)?,
+                    ArticleFormat::Standard => Vec::new(),
+                };
                 write_line(
                     out,
                     &Record::Article(ArticleRecord {
@@ -101,6 +108,9 @@ pub fn export(conn: &mut Conn, out: &mut impl Write) -> Result<ExportCounts, Tra
                         feature_image_url: row.feature_image_url,
                         created_at: row.created_at.and_utc(),
                         updated_at: row.updated_at.and_utc(),
+                        format: row.format,
+                        live: row.coverage_open,
+                        blocks: blocks.into_iter().map(BlockRecord::from).collect(),
                     }),
                 )?;
                 counts.articles += 1;

@@ -18,6 +18,7 @@ use super::article_parts::{set_former, set_tags, sorted, tag_ids};
 use super::search_index::{Index, index_new_articles};
 use super::{Stored, TransferError, extras};
 use crate::db::articles::read::former_holder;
+use crate::db::blocks::{self, BlockRow, NewBlock};
 
 /// A tag record, validated.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -254,6 +255,9 @@ pub(super) fn import_article(
             .returning(articles_t::id)
             .get_result(conn)?;
         set_tags(conn, id, &tags, true, indexed)?;
+        if !new.blocks.is_empty() {
+            blocks::insert_all(conn, id, &new.blocks, now)?;
+        }
         if !record.former_slugs.is_empty() {
             set_former(conn, line, id, slug, &record.former_slugs, now)?;
         }
@@ -277,11 +281,14 @@ pub(super) fn import_article(
         && current.published_at == new.published_at
         && current.byline == new.byline
         && current.feature_image_url == new.feature_image_url
+        && current.format == new.format
+        && current.coverage_open == new.live
         && current.created_at == created_at;
+    let blocks_same = same_blocks(&blocks::all(conn, current.id)?, &new.blocks);
     let tags_same = stored_tags.iter().eq(tags.iter().map(|(_, slug)| slug));
     let related_same = stored_related == new.related;
     let former_same = stored_former == former;
-    if fields_same && tags_same && related_same && former_same {
+    if fields_same && tags_same && related_same && former_same && blocks_same {
         return Ok(None);
     }
     diesel::update(articles_t::table.filter(articles_t::id.eq(current.id)))
@@ -295,6 +302,9 @@ pub(super) fn import_article(
     }
     if !former_same {
         set_former(conn, line, current.id, slug, &record.former_slugs, now)?;
+    }
+    if !blocks_same {
+        blocks::insert_all(conn, current.id, &new.blocks, now)?;
     }
     Ok(Some(Pending {
         line,
@@ -311,6 +321,18 @@ pub(super) fn import_article(
         }),
         related: (!related_same).then(|| new.related.clone()),
     }))
+}
+
+/// Whether the stored blocks are those of the record, field for field and in order.
+fn same_blocks(stored: &[BlockRow], new: &[NewBlock]) -> bool {
+    stored.len() == new.len()
+        && stored.iter().zip(new).all(|(s, n)| {
+            s.title == n.title
+                && s.body == n.body
+                && s.key_event == n.key_event
+                && s.pinned == n.pinned
+                && Some(s.published_at) == n.published_at
+        })
 }
 
 /// Sets a changed article's related links, records its revision and queues its event; the

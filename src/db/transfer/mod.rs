@@ -29,7 +29,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::articles::model::ArticleStatus;
+use crate::db::articles::model::{ArticleFormat, ArticleStatus};
 use crate::db::articles::read::tags_of;
 use crate::db::related::RelatedSpec;
 use crate::db::{Conn, StoreError};
@@ -80,6 +80,34 @@ pub struct ArticleRecord {
     pub tags: Vec<String>,
     pub related: Vec<RelatedSpec>,
     pub former_slugs: Vec<String>,
+    pub format: ArticleFormat,
+    /// Whether a live article's coverage is open.
+    pub live: bool,
+    /// A live article's blocks (deleted ones left out), oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<BlockRecord>,
+}
+
+/// A block of a live article as exported: what `POST …/blocks` takes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BlockRecord {
+    pub title: Option<String>,
+    pub body: String,
+    pub key_event: bool,
+    pub pinned: bool,
+    pub published_at: DateTime<Utc>,
+}
+
+impl From<crate::db::blocks::BlockRow> for BlockRecord {
+    fn from(b: crate::db::blocks::BlockRow) -> Self {
+        Self {
+            title: b.title,
+            body: b.body,
+            key_event: b.key_event,
+            pinned: b.pinned,
+            published_at: b.published_at.and_utc(),
+        }
+    }
 }
 
 /// Why an import or export failed.
@@ -149,6 +177,9 @@ pub(super) struct Stored {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     live: bool,
+    #[diesel(deserialize_as = String)]
+    format: ArticleFormat,
+    coverage_open: bool,
 }
 
 /// The tags, related links and former slugs of some articles, by article id.

@@ -105,14 +105,16 @@ pub(super) fn index_new_articles(conn: &mut Conn, deferred: Deferred) -> QueryRe
     let sql = match conn {
         AnyConnection::Sqlite(_) => {
             "INSERT INTO articles_fts (rowid, title, summary, body, tags) \
-             SELECT a.id, a.title, a.summary, a.body_text, \
+             SELECT a.id, a.title, a.summary, a.body_text || CASE WHEN a.blocks_text = '' \
+             THEN '' ELSE char(10, 10) || a.blocks_text END, \
              COALESCE((SELECT group_concat(t.name, ' ') FROM article_tags at JOIN tags t \
              ON t.id = at.tag_id WHERE at.article_id = a.id), '') \
              FROM articles a WHERE a.id > ? ORDER BY a.id"
         }
         AnyConnection::Postgres(_) => {
             "INSERT INTO articles_search (article_id, title, summary, body, tags) \
-             SELECT a.id, a.title, a.summary, a.body_text, article_tag_names(a.id) \
+             SELECT a.id, a.title, a.summary, a.body_text || CASE WHEN a.blocks_text = '' \
+             THEN '' ELSE E'\\n\\n' || a.blocks_text END, article_tag_names(a.id) \
              FROM articles a WHERE a.id > $1 ORDER BY a.id"
         }
     };

@@ -1,5 +1,7 @@
 //! `/feed.atom` and `/sitemap.xml`: published articles for feed readers and search engines.
 
+mod live;
+
 use std::fmt::Write;
 
 use actix_web::{HttpRequest, HttpResponse, get};
@@ -10,6 +12,7 @@ use utoipa::IntoParams;
 use super::extract::{ApiQuery, Reader};
 use super::{State, showing, utc, validate};
 use crate::api::documented;
+use crate::api::pagination;
 use crate::api::problems;
 use crate::config::Settings;
 use crate::content;
@@ -17,14 +20,15 @@ use crate::db::articles::{ArticleRow, TagRef};
 use crate::db::changes::{self, Keys};
 use crate::db::{self, articles as store};
 use crate::error::ApiError;
+use crate::error::Problem;
 
 /// Entries in the Atom feed.
-const FEED_ENTRIES: i64 = 50;
+pub(super) const FEED_ENTRIES: i64 = 50;
 /// URLs in one sitemap file, the protocol's limit.
 const SITEMAP_URLS: i64 = 50_000;
 
 /// Escapes text for XML content and attribute values.
-fn xml(text: &str) -> String {
+pub(super) fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -44,13 +48,13 @@ fn xml(text: &str) -> String {
 
 /// When a published article last changed for its readers: its update, or its publication
 /// when that came later (a scheduled article going live).
-fn changed(row: &store::ArticleRow) -> NaiveDateTime {
+pub(super) fn changed(row: &store::ArticleRow) -> NaiveDateTime {
     row.teaser
         .published_at
         .map_or(row.teaser.updated_at, |p| p.max(row.teaser.updated_at))
 }
 
-fn rfc3339(ts: NaiveDateTime) -> String {
+pub(super) fn rfc3339(ts: NaiveDateTime) -> String {
     utc(ts).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -62,19 +66,25 @@ pub struct FeedParams {
     #[serde(default, deserialize_with = "validate::present")]
     #[param(example = "transport")]
     tag: Option<String>,
+    /// A live article (slug or id): its 50 newest blocks, one entry each, instead of
+    /// articles. Not with `tag`.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(example = "storm-night-live")]
+    article: Option<String>,
 }
 
 /// Get the Atom feed.
 ///
 /// The 50 latest published articles as an Atom 1.0 feed with their full HTML content,
-/// newest first; `tag` narrows it to one tag.
+/// newest first; `tag` narrows it to one tag. With `article`, a live article's feed: its
+/// 50 newest blocks, one entry each.
 #[utoipa::path(
     operation_id = "getFeed", tag = "feeds", security(()),
     params(FeedParams, documented::Conditional),
     responses(
         (status = 200, description = "The Atom feed.", content_type = "application/atom+xml", body = String,
             example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">…</feed>")),
-        (status = 400, response = problems::InvalidQuery), (status = 404, response = problems::PublicTagNotFound), problems::PublicRead,
+        (status = 400, response = problems::InvalidQuery), (status = 404, description = "No tag has this slug (or none a published article carries), or no published live article has this slug or id.", body = Problem), problems::PublicRead,
     )
 )]
 #[get("/feed.atom")]
@@ -84,6 +94,16 @@ pub async fn feed(
     reader: Reader,
     ApiQuery(params): ApiQuery<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(article) = params.article {
+        if params.tag.is_some() {
+            return Err(pagination::query_error(
+                "article",
+                "a live article's feed has no tag filter: give `tag` or `article`, not both"
+                    .to_owned(),
+            ));
+        }
+        return live::feed(&state, article, req.uri().to_string()).await;
+    }
     let tag = params.tag;
     let scope = super::tags::scope(&reader);
     // Relative, as Atom allows: a host or scheme taken from request headers could be forged
