@@ -175,6 +175,18 @@ fn of_article(
         .into_boxed()
 }
 
+/// The blocks before position `(at, id)` in the order of a live page (`<=` first: a range
+/// of the index, which the `OR` alone is not).
+fn before((at, id): (NaiveDateTime, i64)) -> BlockFilter {
+    Box::new(
+        article_blocks::published_at.le(at).and(
+            article_blocks::published_at
+                .lt(at)
+                .or(article_blocks::id.lt(id)),
+        ),
+    )
+}
+
 /// How many blocks article `article` has, deleted ones included (the bound of
 /// [`MAX_BLOCKS`], and whether it may stop being live).
 pub fn count_all(conn: &mut Conn, article: i64) -> QueryResult<i64> {
@@ -206,13 +218,7 @@ pub fn list(
     let total = of_article(article, vis).count().get_result(conn)?;
     let mut query = newest_first(of_article(article, vis));
     if let Some((at, id)) = after {
-        query = query.filter(
-            article_blocks::published_at
-                .lt(at)
-                .or(article_blocks::published_at
-                    .eq(at)
-                    .and(article_blocks::id.lt(id))),
-        );
+        query = query.filter(before((at, id)));
     }
     let rows = query
         .limit(super::overfetch(limit))
@@ -247,11 +253,12 @@ pub fn view(
                 .filter(article_blocks::article_id.eq(article))
                 .filter(changed(vis))
                 .filter(
-                    article_blocks::changed_at
-                        .gt(*at)
-                        .or(article_blocks::changed_at
-                            .eq(*at)
-                            .and(article_blocks::id.gt(*id))),
+                    // `>=` first: a range of the index, which the `OR` alone is not.
+                    article_blocks::changed_at.ge(*at).and(
+                        article_blocks::changed_at
+                            .gt(*at)
+                            .or(article_blocks::id.gt(*id)),
+                    ),
                 )
                 .order((article_blocks::changed_at, article_blocks::id))
                 .limit(MAX_SINCE)
@@ -298,11 +305,11 @@ fn around(
     let (at, id) = (centre.published_at, centre.id);
     let mut newer: Vec<BlockRow> = of_article(article, vis)
         .filter(
-            article_blocks::published_at
-                .gt(at)
-                .or(article_blocks::published_at
-                    .eq(at)
-                    .and(article_blocks::id.gt(id))),
+            article_blocks::published_at.ge(at).and(
+                article_blocks::published_at
+                    .gt(at)
+                    .or(article_blocks::id.gt(id)),
+            ),
         )
         .order((article_blocks::published_at.asc(), article_blocks::id.asc()))
         .limit(n)
@@ -310,13 +317,7 @@ fn around(
         .load(conn)?;
     newer.reverse();
     let older: Vec<BlockRow> = newest_first(of_article(article, vis))
-        .filter(
-            article_blocks::published_at
-                .lt(at)
-                .or(article_blocks::published_at
-                    .eq(at)
-                    .and(article_blocks::id.lt(id))),
-        )
+        .filter(before((at, id)))
         .limit(n)
         .select(BlockRow::as_select())
         .load(conn)?;

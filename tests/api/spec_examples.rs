@@ -12,6 +12,10 @@ fn path_value(path: &str, name: &str, webhook: Option<i64>) -> String {
     match name {
         // A preview is of an unpublished article.
         "slug_or_id" if path.ends_with("/preview") => "old-cannery-startup-hub".to_owned(),
+        // Blocks are a live article's.
+        "slug_or_id" if path.contains("/blocks") => "storm-night-live".to_owned(),
+        // The demo's first block (the live blog's).
+        "id" if path.contains("/blocks/") => "1".to_owned(),
         "slug_or_id" => "council-approves-tram-extension".to_owned(),
         "slug" => "transport".to_owned(),
         "id" => webhook.expect("a subscription made first").to_string(),

@@ -66,6 +66,61 @@ export interface paths {
         patch: operations["updateArticle"];
         trace?: never;
     };
+    "/api/v1/articles/{slug_or_id}/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a live article's blocks.
+         * @description Every block the reader can see, newest first, page by page. A standard article, or one
+         *     the reader cannot see, is 404.
+         */
+        get: operations["listBlocks"];
+        put?: never;
+        /**
+         * Add a block to a live article.
+         * @description Renders the Markdown body like an article's, and answers 201 with the block, its
+         *     `Location` and ETag. The block is public at once unless `published_at` is still to come;
+         *     a standard article is 409.
+         */
+        post: operations["createBlock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/articles/{slug_or_id}/blocks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one block of a live article.
+         * @description A permalink's data: the block alone, with its own ETag.
+         */
+        get: operations["getBlock"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a block.
+         * @description Readers polling with `blocks=since:` learn of it in `removed_blocks`.
+         */
+        delete: operations["deleteBlock"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a block.
+         * @description Changes only the fields given. Pinning a block unpins the one pinned before.
+         */
+        patch: operations["updateBlock"];
+        trace?: never;
+    };
     "/api/v1/articles/{slug_or_id}/preview": {
         parameters: {
             query?: never;
@@ -509,7 +564,8 @@ export interface paths {
         /**
          * Get the Atom feed.
          * @description The 50 latest published articles as an Atom 1.0 feed with their full HTML content,
-         *     newest first; `tag` narrows it to one tag.
+         *     newest first; `tag` narrows it to one tag. With `article`, a live article's feed: its
+         *     50 newest blocks, one entry each.
          */
         get: operations["getFeed"];
         put?: never;
@@ -687,10 +743,19 @@ export interface components {
          *       "word_count": 17,
          *       "reading_time_minutes": 1,
          *       "byline": "Mara Okafor",
-         *       "feature_image_url": null
+         *       "feature_image_url": null,
+         *       "format": "standard",
+         *       "live": false,
+         *       "live_summary": null,
+         *       "blocks": null
          *     }
          */
         Article: {
+            /**
+             * @description A live article's blocks as `blocks` asked (by default the newest 20, newest first);
+             *     `null` for a standard article.
+             */
+            blocks: components["schemas"]["Block"][] | null;
             /** @description The body as Markdown source. */
             body: string;
             /** @description The body rendered from Markdown and sanitized: safe to insert into a page. */
@@ -703,11 +768,15 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             feature_image_url: string | null;
+            format: components["schemas"]["ArticleFormat"];
             /**
              * Format: int64
              * @example 1
              */
             id: number;
+            /** @description Whether a live article's coverage is open; always `false` for a standard article. */
+            live: boolean;
+            live_summary: components["schemas"]["LiveSummary"] | null;
             /**
              * Format: date-time
              * @description When the article was (or will be) published.
@@ -717,6 +786,8 @@ export interface components {
             reading_time_minutes: number;
             /** @description Related reading, in the order the editor gave it. */
             related: components["schemas"]["RelatedLink"][];
+            /** @description With `blocks=since:`, the ids of blocks deleted since; absent otherwise. */
+            removed_blocks?: number[] | null;
             share: components["schemas"]["Share"];
             /** @example council-approves-tram-extension */
             slug: string;
@@ -761,6 +832,12 @@ export interface components {
             byline?: string | null;
             /** @description An absolute http or https URL with a host name. */
             feature_image_url?: string | null;
+            format?: components["schemas"]["ArticleFormat"] | null;
+            /**
+             * @description Whether a live article's coverage is open; default `true` for a live article. Only a
+             *     live article may be `true`.
+             */
+            live?: boolean | null;
             /** Format: date-time */
             published_at?: string | null;
             /** @description Related reading, in order. */
@@ -779,6 +856,12 @@ export interface components {
             /** @description The headline. */
             title: string;
         };
+        /**
+         * @description How the article is told: `standard` (one body) or `live` (a live blog: a body on top,
+         *     then a stream of timestamped blocks).
+         * @enum {string}
+         */
+        ArticleFormat: "standard" | "live";
         /** @description A page of article teasers. */
         ArticleList: {
             data: components["schemas"]["ArticleTeaser"][];
@@ -819,6 +902,13 @@ export interface components {
             body?: string;
             byline?: string | null;
             feature_image_url?: string | null;
+            /**
+             * @description `live` makes the article a live blog (its coverage opens unless `live` says
+             *     otherwise); a live article with blocks stays live (409).
+             */
+            format?: components["schemas"]["ArticleFormat"];
+            /** @description Opens (`true`) or closes (`false`) a live article's coverage. */
+            live?: boolean;
             /** Format: date-time */
             published_at?: string | null;
             /** @description Replaces the related links. */
@@ -843,6 +933,11 @@ export interface components {
          *     }
          */
         ArticleSparse: {
+            /**
+             * @description A live article's blocks as `blocks` asked (by default the newest 20, newest first);
+             *     `null` for a standard article.
+             */
+            blocks?: components["schemas"]["Block"][] | null;
             /** @description The body as Markdown source. */
             body?: string;
             /** @description The body rendered from Markdown and sanitized: safe to insert into a page. */
@@ -855,11 +950,15 @@ export interface components {
             /** Format: date-time */
             created_at?: string;
             feature_image_url?: string | null;
+            format?: components["schemas"]["ArticleFormat"];
             /**
              * Format: int64
              * @example 1
              */
             id?: number;
+            /** @description Whether a live article's coverage is open; always `false` for a standard article. */
+            live?: boolean;
+            live_summary?: components["schemas"]["LiveSummary"] | null;
             /**
              * Format: date-time
              * @description When the article was (or will be) published.
@@ -869,6 +968,8 @@ export interface components {
             reading_time_minutes?: number;
             /** @description Related reading, in the order the editor gave it. */
             related?: components["schemas"]["RelatedLink"][];
+            /** @description With `blocks=since:`, the ids of blocks deleted since; absent otherwise. */
+            removed_blocks?: number[] | null;
             share?: components["schemas"]["Share"];
             /** @example council-approves-tram-extension */
             slug?: string;
@@ -914,7 +1015,10 @@ export interface components {
          *       "word_count": 17,
          *       "reading_time_minutes": 1,
          *       "byline": "Mara Okafor",
-         *       "feature_image_url": null
+         *       "feature_image_url": null,
+         *       "format": "standard",
+         *       "live": false,
+         *       "latest_block_at": null
          *     }
          */
         ArticleTeaser: {
@@ -923,6 +1027,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             feature_image_url: string | null;
+            format: components["schemas"]["ArticleFormat"];
             /**
              * @description Search results only (`q`): an excerpt, HTML-escaped, with the matched words in
              *     `<mark>…</mark>`.
@@ -931,6 +1036,13 @@ export interface components {
             highlight?: string | null;
             /** Format: int64 */
             id: number;
+            /**
+             * Format: date-time
+             * @description A live article's: when its newest block was published.
+             */
+            latest_block_at: string | null;
+            /** @description Whether a live article's coverage is open. */
+            live: boolean;
             /** Format: date-time */
             published_at: string | null;
             /** Format: int64 */
@@ -958,6 +1070,7 @@ export interface components {
             /** Format: date-time */
             created_at?: string;
             feature_image_url?: string | null;
+            format?: components["schemas"]["ArticleFormat"];
             /**
              * @description Search results only (`q`): an excerpt, HTML-escaped, with the matched words in
              *     `<mark>…</mark>`.
@@ -966,6 +1079,13 @@ export interface components {
             highlight?: string | null;
             /** Format: int64 */
             id?: number;
+            /**
+             * Format: date-time
+             * @description A live article's: when its newest block was published.
+             */
+            latest_block_at?: string | null;
+            /** @description Whether a live article's coverage is open. */
+            live?: boolean;
             /** Format: date-time */
             published_at?: string | null;
             /** Format: int64 */
@@ -979,6 +1099,94 @@ export interface components {
             updated_at?: string;
             /** Format: int64 */
             word_count?: number;
+        };
+        /**
+         * @description One update of a live article.
+         * @example {
+         *       "id": 7,
+         *       "title": "Harbour wall breached at Quay Street",
+         *       "body": "Water is coming over the **harbour wall** near the fish market.",
+         *       "body_html": "<p>Water is coming over the <strong>harbour wall</strong> near the fish market.</p>\n",
+         *       "body_text": "Water is coming over the harbour wall near the fish market.",
+         *       "key_event": true,
+         *       "pinned": false,
+         *       "published_at": "2026-11-28T21:42:00Z",
+         *       "updated_at": "2026-11-28T21:44:10Z",
+         *       "created_at": "2026-11-28T21:42:05Z"
+         *     }
+         */
+        Block: {
+            /** @description The update as Markdown source. */
+            body: string;
+            /** @description The update rendered from Markdown and sanitized: safe to insert into a page. */
+            body_html: string;
+            /** @description The update as plain text. */
+            body_text: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: int64
+             * @example 7
+             */
+            id: number;
+            /** @description Whether the update is a key event: listed in the summary, for a timeline. */
+            key_event: boolean;
+            /** @description Whether the update is pinned: a live page shows it first. One block at most. */
+            pinned: boolean;
+            /**
+             * Format: date-time
+             * @description When the update was (or, for an editor's scheduled block, will be) published.
+             */
+            published_at: string;
+            /** @description A headline for the update, if it has one. */
+            title: string | null;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description A new block of a live article. Only `body` is required.
+         * @example {
+         *       "title": "Harbour wall breached at Quay Street",
+         *       "body": "Water is coming over the **harbour wall** near the fish market.",
+         *       "key_event": true
+         *     }
+         */
+        BlockCreate: {
+            /** @description Markdown, rendered and sanitized like an article's body. */
+            body: string;
+            /** @description Default `false`. */
+            key_event?: boolean | null;
+            /** @description Default `false`; pinning a block unpins the one pinned before. */
+            pinned?: boolean | null;
+            /**
+             * Format: date-time
+             * @description Default now; a time to come keeps the block hidden from the public until then.
+             */
+            published_at?: string | null;
+            /** @description A headline for the update. */
+            title?: string | null;
+        };
+        /** @description A page of a live article's blocks, newest first. */
+        BlockList: {
+            data: components["schemas"]["Block"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /**
+         * @description Changes to a block: omitted fields stay as they are; `null` clears `title`.
+         * @example {
+         *       "body": "Water is coming over the harbour wall near the fish market. **Quay Street is closed.**"
+         *     }
+         */
+        BlockPatch: {
+            body?: string;
+            key_event?: boolean;
+            pinned?: boolean;
+            /**
+             * Format: date-time
+             * @description A block readers have already seen cannot be moved to a time still to come (422).
+             */
+            published_at?: string;
+            title?: string | null;
         };
         /** @description A page of the sync feed. */
         ChangeFeed: {
@@ -1001,6 +1209,14 @@ export interface components {
          */
         ChangeItem: {
             article: components["schemas"]["Article"] | null;
+            /**
+             * Format: int64
+             * @description On the stream, for a live article's `block.created`, `block.updated` or
+             *     `block.deleted`: the block's id (read it at `/api/v1/articles/{id}/blocks/{block_id}`,
+             *     or everything new with `blocks=since:`). Absent otherwise.
+             * @example 7
+             */
+            block_id?: number | null;
             change: components["schemas"]["ChangeOp"];
             /**
              * Format: int64
@@ -1010,8 +1226,9 @@ export interface components {
             id: number | null;
             /**
              * @description What happened: the webhook event name of the change (`article.published`,
-             *     `article.updated`, `article.unpublished`, `article.deleted`, `tag.updated`,
-             *     `tag.deleted`, …), or `sync` for an item of the initial sync.
+             *     `article.updated`, `article.unpublished`, `article.deleted`, `block.created`,
+             *     `block.updated`, `block.deleted`, `tag.updated`, `tag.deleted`, …), or `sync` for an
+             *     item of the initial sync. A block's change comes as an upsert of its live article.
              * @example article.unpublished
              */
             kind: string;
@@ -1196,6 +1413,19 @@ export interface components {
              */
             slug: string;
         };
+        /** @description A key event as a live page's timeline lists it. */
+        KeyEvent: {
+            /**
+             * Format: int64
+             * @description The block's id: `blocks=around:<id>` reads it in place.
+             * @example 7
+             */
+            id: number;
+            /** Format: date-time */
+            published_at: string;
+            /** @example Harbour wall breached at Quay Street */
+            title: string | null;
+        };
         /** @description Paging information of a list response. */
         ListMeta: {
             /** @description Whether another page follows. */
@@ -1217,6 +1447,30 @@ export interface components {
              * @example 137
              */
             total: number;
+        };
+        /** @description What a live page shows beside its blocks. */
+        LiveSummary: {
+            /**
+             * Format: int64
+             * @description How many blocks the reader can see.
+             * @example 15
+             */
+            block_count: number;
+            /**
+             * @description Pass as `blocks=since:<cursor>` to get only what changed after this answer.
+             * @example YnN8MTc5NjI0MDUyMDAwMDAwMHw3
+             */
+            cursor: string;
+            /** @description The key events, newest first (at most 50). */
+            key_events: components["schemas"]["KeyEvent"][];
+            /**
+             * Format: date-time
+             * @description When the newest block the public can see was published.
+             */
+            latest_block_at: string | null;
+            /** @description Whether coverage is open (the article's `live`). */
+            open: boolean;
+            pinned: components["schemas"]["Block"] | null;
         };
         /**
          * @description A new preview link's options; the body may also be left out.
@@ -1404,16 +1658,24 @@ export interface components {
          *           "url": "https://example.org/tram-plan",
          *           "summary": "The plan."
          *         }
-         *       ]
+         *       ],
+         *       "format": "standard",
+         *       "live": false,
+         *       "blocks": []
          *     }
          */
         Revision: {
+            /** @description A live article's blocks as they stood, oldest first (empty for a standard article). */
+            blocks: components["schemas"]["RevisionBlock"][];
             /** @description Markdown source. */
             body: string;
             byline: string | null;
             /** Format: date-time */
             created_at: string;
             feature_image_url: string | null;
+            format: components["schemas"]["ArticleFormat"];
+            /** @description Whether a live article's coverage was open. */
+            live: boolean;
             /** Format: int64 */
             number: number;
             /** Format: date-time */
@@ -1424,6 +1686,21 @@ export interface components {
             summary: string;
             tags: components["schemas"]["Tagged"][];
             title: string;
+        };
+        /** @description A block as a revision recorded it. */
+        RevisionBlock: {
+            /** @description Markdown source. */
+            body: string;
+            /**
+             * Format: int64
+             * @example 7
+             */
+            id: number;
+            key_event: boolean;
+            pinned: boolean;
+            /** Format: date-time */
+            published_at: string;
+            title: string | null;
         };
         /** @description A related link as a revision recorded it: `{slug}` or `{url, summary, title}`. */
         RevisionLink: {
@@ -1622,7 +1899,7 @@ export interface components {
          *     articles (`article.*`), of tags (`tag.*`) or of both (`*`).
          * @enum {string}
          */
-        WebhookEvent: "article.published" | "article.updated" | "article.unpublished" | "article.deleted" | "tag.created" | "tag.updated" | "tag.deleted" | "cache.purge" | "article.*" | "tag.*" | "cache.*" | "*";
+        WebhookEvent: "article.published" | "article.updated" | "article.unpublished" | "article.deleted" | "block.created" | "block.updated" | "block.deleted" | "tag.created" | "tag.updated" | "tag.deleted" | "cache.purge" | "article.*" | "block.*" | "tag.*" | "cache.*" | "*";
         /** @description A page of webhook subscriptions in creation order. */
         WebhookList: {
             data: components["schemas"]["Webhook"][];
@@ -1666,6 +1943,24 @@ export interface components {
         };
         /** @description No article has this slug or id. */
         ArticleNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The block changed since the `If-Match` ETag was read; `current_etag` and the `ETag` header give the current one. */
+        BlockChanged: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such live article, or it has no such block the reader may see. */
+        BlockNotFound: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1724,6 +2019,15 @@ export interface components {
         };
         /** @description A query parameter is invalid. */
         InvalidQuery: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No live article has this slug or id (or none the reader may see). */
+        LiveArticleNotFound: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1992,6 +2296,15 @@ export interface operations {
                  *     left out and the response is `application/vnd.gazette.sparse+json`.
                  */
                 fields?: string;
+                /**
+                 * @description A live article's blocks to show: `latest:N` (the newest N, 1–100; default
+                 *     `latest:20`), `since:<cursor>` (what changed after `live_summary.cursor` was given:
+                 *     new and edited blocks, oldest change first, at most 100, and `removed_blocks`),
+                 *     `around:<block id>` (that block and up to ten on either side) or `key-events`. A
+                 *     standard article ignores it.
+                 * @example latest:10
+                 */
+                blocks?: string;
             };
             header?: {
                 /** @description ETags of representations the client holds; a match answers 304 with no body. */
@@ -2133,6 +2446,250 @@ export interface operations {
                 };
             };
             412: components["responses"]["ArticleChanged"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            428: components["responses"]["IfMatchRequired"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    listBlocks: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to the configured page size (`MAX_PAGE_SIZE`). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: {
+                /** @description ETags of representations the client holds; a match answers 304 with no body. */
+                "If-None-Match"?: string | null;
+                /**
+                 * @description An HTTP date; when nothing changed since, the answer is 304 with no body (ignored when
+                 *     `If-None-Match` is sent).
+                 */
+                "If-Modified-Since"?: string | null;
+            };
+            path: {
+                /** @description The article's slug or numeric id. */
+                slug_or_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of blocks, newest first. */
+            200: {
+                headers: {
+                    /** @description How long caches may reuse the response. */
+                    "Cache-Control"?: string;
+                    /** @description A strong validator of this response's content. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["InvalidQuery"];
+            401: components["responses"]["ReadUnauthorized"];
+            404: components["responses"]["LiveArticleNotFound"];
+            415: components["responses"]["EncodedBody"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            503: components["responses"]["Busy"];
+        };
+    };
+    createBlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The article's slug or numeric id. */
+                slug_or_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlockCreate"];
+            };
+        };
+        responses: {
+            /** @description The block was added. */
+            201: {
+                headers: {
+                    /** @description The block's entity tag, for `If-Match` on the next write. */
+                    ETag?: string;
+                    /** @description The new block's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Block"];
+                };
+            };
+            400: components["responses"]["MalformedBody"];
+            401: components["responses"]["AdminUnauthorized"];
+            403: components["responses"]["NotAdmin"];
+            404: components["responses"]["ArticleNotFound"];
+            /** @description The article is not a live article, or has as many blocks as one may. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    getBlock: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags of representations the client holds; a match answers 304 with no body. */
+                "If-None-Match"?: string | null;
+                /**
+                 * @description An HTTP date; when nothing changed since, the answer is 304 with no body (ignored when
+                 *     `If-None-Match` is sent).
+                 */
+                "If-Modified-Since"?: string | null;
+            };
+            path: {
+                /** @description The article's slug or numeric id. */
+                slug_or_id: string;
+                /** @description The block's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The block. */
+            200: {
+                headers: {
+                    /** @description How long caches may reuse the response. */
+                    "Cache-Control"?: string;
+                    /** @description A strong validator of this response's content. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Block"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["ReadUnauthorized"];
+            404: components["responses"]["BlockNotFound"];
+            415: components["responses"]["EncodedBody"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            503: components["responses"]["Busy"];
+        };
+    };
+    deleteBlock: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The ETag of the version you read (from GET); a stale one is refused with 412. Required
+                 *     (428 without it) when the server sets REQUIRE_IF_MATCH.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description The article's slug or numeric id. */
+                slug_or_id: string;
+                /** @description The block's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The block was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["AdminUnauthorized"];
+            403: components["responses"]["NotAdmin"];
+            404: components["responses"]["BlockNotFound"];
+            /** @description The article is not a live article. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["BlockChanged"];
+            415: components["responses"]["EncodedBody"];
+            428: components["responses"]["IfMatchRequired"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    updateBlock: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The ETag of the version you read (from GET); a stale one is refused with 412. Required
+                 *     (428 without it) when the server sets REQUIRE_IF_MATCH.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description The article's slug or numeric id. */
+                slug_or_id: string;
+                /** @description The block's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlockPatch"];
+            };
+        };
+        responses: {
+            /** @description The updated block. */
+            200: {
+                headers: {
+                    /** @description The block's entity tag, for `If-Match` on the next write. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Block"];
+                };
+            };
+            400: components["responses"]["MalformedBody"];
+            401: components["responses"]["AdminUnauthorized"];
+            403: components["responses"]["NotAdmin"];
+            404: components["responses"]["BlockNotFound"];
+            /** @description The article is not a live article. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["BlockChanged"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["NotJson"];
             422: components["responses"]["Invalid"];
@@ -3307,6 +3864,12 @@ export interface operations {
                  * @example transport
                  */
                 tag?: string;
+                /**
+                 * @description A live article (slug or id): its 50 newest blocks, one entry each, instead of
+                 *     articles. Not with `tag`.
+                 * @example storm-night-live
+                 */
+                article?: string;
             };
             header?: {
                 /** @description ETags of representations the client holds; a match answers 304 with no body. */
@@ -3339,7 +3902,15 @@ export interface operations {
             304: components["responses"]["NotModified"];
             400: components["responses"]["InvalidQuery"];
             401: components["responses"]["ReadUnauthorized"];
-            404: components["responses"]["PublicTagNotFound"];
+            /** @description No tag has this slug (or none a published article carries), or no published live article has this slug or id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             415: components["responses"]["EncodedBody"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];

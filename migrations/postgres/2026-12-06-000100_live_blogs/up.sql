@@ -32,8 +32,13 @@ CREATE TABLE article_blocks (
     announced BOOLEAN NOT NULL DEFAULT FALSE,
     deleted BOOLEAN NOT NULL DEFAULT FALSE
 );
-CREATE INDEX article_blocks_latest ON article_blocks (article_id, published_at, id);
-CREATE INDEX article_blocks_changed ON article_blocks (article_id, changed_at, id);
+-- A live page's reads, each one range of an index (the flags first, compared for equality):
+-- the blocks a reader sees newest first, and their count; the key events; the pinned block;
+-- what changed after a position.
+CREATE INDEX article_blocks_shown ON article_blocks (article_id, deleted, announced, published_at, id);
+CREATE INDEX article_blocks_key_events ON article_blocks (article_id, key_event, deleted, announced, published_at, id);
+CREATE INDEX article_blocks_pinned ON article_blocks (article_id, pinned, deleted, announced, published_at, id);
+CREATE INDEX article_blocks_changed ON article_blocks (article_id, announced, changed_at, id);
 CREATE INDEX article_blocks_due ON article_blocks (published_at) WHERE NOT announced;
 
 -- Search indexes the body and the blocks' text together.

@@ -133,19 +133,16 @@ pub async fn get_article(
     ApiQuery(params): ApiQuery<GetArticleParams>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = parse_fields(params.fields.as_deref(), &ARTICLE_FIELDS)?;
-    let selector = params.blocks.as_deref().map(live::selector).transpose()?;
+    let selector = match params.blocks.as_deref() {
+        Some(raw) => live::selector(raw)?,
+        None => db::blocks::Selector::Latest(db::blocks::DEFAULT_LATEST),
+    };
     let asked = key.into_inner();
     let key = ArticleKey::parse(&asked);
     let vis = visibility(&reader);
     let found = db::run(&state.pool, move |conn| {
         found_or_moved(conn, key, vis, |conn, key, vis| {
-            let mut article = store::find(conn, key, vis)?;
-            if let (Some(selector), Some(_)) = (&selector, &article.live) {
-                let id = article.row.teaser.id;
-                let blocks = store::block_visibility(vis);
-                article.live = Some(db::blocks::view(conn, id, selector, blocks)?);
-            }
-            Ok(article)
+            store::find_showing(conn, key, vis, &selector)
         })
     })
     .await?;

@@ -266,7 +266,18 @@ fn article_record(line: ArticleLine, limits: &Limits) -> Result<ArticleImport, F
     };
     let mut blocks = Vec::new();
     let mut block_errors = Vec::new();
-    for (i, block) in line.blocks.unwrap_or_default().into_iter().enumerate() {
+    let count = line.blocks.as_ref().map_or(0, Vec::len);
+    if count as i64 > crate::db::blocks::MAX_BLOCKS {
+        block_errors.push((
+            "blocks".to_owned(),
+            format!(
+                "has {count} blocks; a live article may have at most {}",
+                crate::db::blocks::MAX_BLOCKS
+            ),
+        ));
+    }
+    let given = line.blocks.filter(|_| block_errors.is_empty());
+    for (i, block) in given.unwrap_or_default().into_iter().enumerate() {
         match block.0.into_new(limits) {
             Ok(block) => blocks.push(block),
             Err(err) => block_errors.extend(

@@ -14,6 +14,8 @@ pub(in crate::db) mod schedule;
 pub(in crate::db) mod write;
 
 pub use model::*;
-pub use read::{block_visibility, count_all, find, list, moved, published_index, recent, related};
+pub use read::{
+    block_visibility, count_all, find, find_showing, list, moved, published_index, recent, related,
+};
 pub use schedule::{GoLive, go_live, next_due};
 pub use write::{create, delete, import, replace_related, restore, update};

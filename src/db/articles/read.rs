@@ -214,8 +214,19 @@ pub(in crate::db) fn find_row(
         .ok_or_else(|| StoreError::NotFound(key.to_string()))
 }
 
-/// One article with its tags and resolved related links.
+/// One article with its tags and resolved related links, and a live article's newest
+/// blocks.
 pub fn find(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<Article> {
+    find_showing(conn, key, vis, &Selector::Latest(blocks::DEFAULT_LATEST))
+}
+
+/// [`find`], a live article with the blocks `selector` asks for.
+pub fn find_showing(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    vis: Visibility,
+    selector: &Selector,
+) -> StoreResult<Article> {
     let row = find_row(conn, key, vis)?;
     let tags = tags_of(conn, &[row.teaser.id])?
         .remove(&row.teaser.id)
@@ -241,7 +252,7 @@ pub fn find(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<A
         ArticleFormat::Live => Some(blocks::view(
             conn,
             row.teaser.id,
-            &Selector::Latest(blocks::DEFAULT_LATEST),
+            selector,
             block_visibility(vis),
         )?),
         ArticleFormat::Standard => None,
