@@ -268,10 +268,9 @@ pub fn view(
             removed = Some(gone.iter().map(|b| b.id).collect());
             let mut summary = summary;
             // A reader that asks again after this answer continues after its last change.
-            if let Some(last) = kept.iter().chain(&gone).map(BlockRow::position).max() {
-                if rows_were_capped(kept.len() + gone.len()) {
-                    summary.cursor = Some(last);
-                }
+            let last = kept.iter().chain(&gone).map(BlockRow::position).max();
+            if let Some(last) = last.filter(|_| rows_were_capped(kept.len() + gone.len())) {
+                summary.cursor = Some(last);
             }
             return Ok(LiveView {
                 summary,

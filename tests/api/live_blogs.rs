@@ -472,7 +472,7 @@ async fn a_scheduled_block_shows_nothing_until_its_time() {
     assert_eq!(shown["live_summary"]["key_events"][0]["id"], id);
     send(&app, get(&block_uri(&slug, id))).await.ok(200);
     let found = get_json(&app, "/api/v1/articles?q=unanimous").await;
-    assert_eq!(slugs(&found), [slug.clone()], "its text finds the article");
+    assert_eq!(slugs(&found), [slug.as_str()], "its text finds the article");
 }
 
 #[actix_web::test]
@@ -496,7 +496,7 @@ async fn block_words_find_the_live_article() {
     )
     .await;
     let found = get_json(&app, "/api/v1/articles?q=anemometer").await;
-    assert_eq!(slugs(&found), [slug.clone()]);
+    assert_eq!(slugs(&found), [slug.as_str()]);
     send(
         &app,
         ctx.admin(delete(&block_uri(&slug, block["id"].as_i64().unwrap()))),
@@ -715,7 +715,7 @@ async fn export_and_import_carry_the_blocks() {
     let found = get_json(&target_app, "/api/v1/articles?q=doors").await;
     assert_eq!(
         slugs(&found),
-        [slug.clone()],
+        [slug.as_str()],
         "imported blocks are searchable"
     );
 }

@@ -125,6 +125,37 @@ fn touched(linking: &ArticleState, shown: bool) -> Change {
     }
 }
 
+/// The change of a write to block `block` of live article `article` (as it is now), the
+/// event `event`: public when the public can see the article and could see the block before
+/// or can now (`seen`). It changes the article's data (its page, its teaser in lists, the
+/// time it last changed) and its search entry; a deleted block must not be shown again.
+pub(in crate::db) fn block(
+    event: &'static str,
+    article: &ArticleState,
+    block: i64,
+    seen: bool,
+) -> Change {
+    let keys = match seen {
+        true => Keys::from([
+            changes::article(article.id),
+            ALL_ARTICLES.to_owned(),
+            SEARCH.to_owned(),
+        ]),
+        false => Keys::new(),
+    };
+    Change {
+        kind: event,
+        resource: format!("article:{}", article.id),
+        keys,
+        hard: seen && event == "block.deleted",
+        public: seen,
+        slug: article.slug.clone(),
+        tags: article.tags.clone(),
+        reason: None,
+        block: Some(block),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,36 +284,5 @@ mod tests {
             "the tag it left too"
         );
         assert_eq!(moved.reason, None);
-    }
-}
-
-/// The change of a write to block `block` of live article `article` (as it is now), the
-/// event `event`: public when the public can see the article and could see the block before
-/// or can now (`seen`). It changes the article's data (its page, its teaser in lists, the
-/// time it last changed) and its search entry; a deleted block must not be shown again.
-pub(in crate::db) fn block(
-    event: &'static str,
-    article: &ArticleState,
-    block: i64,
-    seen: bool,
-) -> Change {
-    let keys = match seen {
-        true => Keys::from([
-            changes::article(article.id),
-            ALL_ARTICLES.to_owned(),
-            SEARCH.to_owned(),
-        ]),
-        false => Keys::new(),
-    };
-    Change {
-        kind: event,
-        resource: format!("article:{}", article.id),
-        keys,
-        hard: seen && event == "block.deleted",
-        public: seen,
-        slug: article.slug.clone(),
-        tags: article.tags.clone(),
-        reason: None,
-        block: Some(block),
     }
 }

@@ -228,14 +228,18 @@ pub fn find_showing(
     selector: &Selector,
 ) -> StoreResult<Article> {
     let row = find_row(conn, key, vis)?;
-    let tags = tags_of(conn, &[row.teaser.id])?
-        .remove(&row.teaser.id)
-        .unwrap_or_default();
-    let tags_changed: Option<NaiveDateTime> = article_tags::table
+    // The tags and when they last changed, in one query.
+    let tagged: Vec<(String, String, NaiveDateTime)> = article_tags::table
         .inner_join(tags_t::table)
         .filter(article_tags::article_id.eq(row.teaser.id))
-        .select(diesel::dsl::max(tags_t::updated_at))
-        .get_result(conn)?;
+        .order(article_tags::position)
+        .select((tags_t::slug, tags_t::name, tags_t::updated_at))
+        .load(conn)?;
+    let tags_changed = tagged.iter().map(|(_, _, at)| *at).max();
+    let tags = tagged
+        .into_iter()
+        .map(|(slug, name, _)| TagRef { slug, name })
+        .collect();
     let curated = related_of(conn, row.teaser.id)?;
     let now = crate::db::now();
     let last_modified = [
