@@ -58,7 +58,11 @@ pub struct GetArticleParams {
     /// `around:<block id>` (that block and up to ten on either side) or `key-events`. A
     /// standard article ignores it.
     #[serde(default, deserialize_with = "validate::present")]
-    #[param(example = "latest:10")]
+    #[param(
+        example = "latest:10",
+        max_length = 200,
+        pattern = "^(latest:[0-9]{1,3}|since:[A-Za-z0-9_-]+|around:[0-9]{1,19}|key-events)$"
+    )]
     blocks: Option<String>,
 }
 
