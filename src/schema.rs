@@ -22,6 +22,9 @@ diesel::table! {
         coverage_open -> Bool,
         latest_block_at -> Nullable<Timestamp>,
         blocks_text -> Text,
+        block_count -> BigInt,
+        blocks_changed_at -> Nullable<Timestamp>,
+        blocks_changed_id -> Nullable<BigInt>,
     }
 }
 

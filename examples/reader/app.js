@@ -11,7 +11,7 @@ const API = (pageParams.get('api') || meta('gazette-api') || 'http://127.0.0.1:8
 const PAGE_SIZE = Math.min(100, Math.max(1, Number.parseInt(pageParams.get('limit') || meta('gazette-page-size'), 10) || 10));
 const SITE_NAME = meta('gazette-site-name') || 'Gazette';
 // What a teaser shows and nothing more: one list request renders a whole page of teasers.
-const TEASER_FIELDS = 'slug,title,summary,published_at,byline,reading_time_minutes,tags,feature_image_url,highlight';
+const TEASER_FIELDS = 'slug,title,summary,published_at,byline,reading_time_minutes,tags,feature_image_url,highlight,format,live,latest_block_at';
 // As many related teasers as the page shows; the article carries its curated links, and only
 // when they are fewer does the page ask for suggestions.
 const RELATED_COUNT = 8;
@@ -26,6 +26,9 @@ let adminKey = null;
 
 const main = document.getElementById('content');
 const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+// Times of updates, in the reader's own time zone: a live page is read as it happens.
+const clockFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
+const dayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
 
 class ApiError extends Error {
   constructor(status, title, detail) {
@@ -95,11 +98,21 @@ function formatDate(iso) {
   return iso ? el('time', { datetime: iso }, dateFormat.format(new Date(iso))) : null;
 }
 
+// "14:32", followed by the day when it is not today.
+function clockTime(iso, cls = null) {
+  const at = new Date(iso);
+  const today = at.toDateString() === new Date().toDateString();
+  return el('time', { datetime: iso, class: cls },
+    el('span', { class: 'clock' }, clockFormat.format(at)),
+    today ? null : [' ', el('span', { class: 'day' }, dayFormat.format(at))]);
+}
+
 function bylineLine(article, cls) {
   const parts = [
     article.byline ? `By ${article.byline}` : null,
     formatDate(article.published_at),
-    article.reading_time_minutes ? `${article.reading_time_minutes} min read` : null,
+    // A live article's reading time counts its opening only: it is left out.
+    article.reading_time_minutes && article.format !== 'live' ? `${article.reading_time_minutes} min read` : null,
   ].filter(Boolean);
   return el('p', { class: cls }, parts.flatMap((p, i) => (i ? [' · ', p] : [p])));
 }
@@ -123,6 +136,14 @@ function problemView(err) {
   return el('div', { class: 'problem' }, el('h1', {}, 'Something went wrong'), el('p', {}, err.message));
 }
 
+// A live article still being updated says so, with the time of its latest update.
+function liveLabel(article) {
+  if (!article.live) return null;
+  return el('p', { class: 'teaser-live' },
+    el('span', { class: 'live-badge' }, 'Live'),
+    article.latest_block_at ? el('span', { class: 'teaser-updated' }, 'Updated ', clockTime(article.latest_block_at)) : null);
+}
+
 function teaser(article) {
   const summary = el('p', { class: 'teaser-summary' });
   if (article.highlight) {
@@ -136,6 +157,7 @@ function teaser(article) {
     el('article', {},
       image ? el('img', { class: 'teaser-image', src: image, alt: '', loading: 'lazy' }) : null,
       article.tags?.length ? el('p', { class: 'kicker' }, el('a', { href: tagHash(article.tags[0].slug) }, article.tags[0].name)) : null,
+      liveLabel(article),
       el('h2', { class: 'teaser-title' }, el('a', { href: articleHash(article.slug) }, article.title)),
       summary.textContent ? summary : null,
       bylineLine(article, 'teaser-meta'),
@@ -302,25 +324,28 @@ function fillEditSlot(slot) {
   slot.replaceChildren(adminKey ? el('a', { class: 'edit-link', href: `${articleHash(slot.dataset.slug)}/edit` }, 'Edit Content') : '');
 }
 
-// The article page: the story, its related reading and the share box.
-function storyView(article, { banner = null } = {}) {
+// The article page: the story, its related reading and the share box. A live article's page
+// (`live`: its side column and its updates, kept across redraws) sets the story's opening beside
+// its key events, with the updates under it.
+function storyView(article, { banner = null, live = null } = {}) {
   const body = el('div', { class: 'story-body' });
   // body_html is Gazette's sanitized rendering of the Markdown body.
   body.innerHTML = article.body_html;
   const image = safeHref(article.feature_image_url);
+  const headline = el('h1', { class: 'headline' }, article.title);
+  const opening = [image ? el('img', { class: 'story-image', src: image, alt: '' }) : null, body];
   const related = el('ol', { class: 'related-list' }, article.related.slice(0, RELATED_COUNT).map(relatedItem));
   const relatedSection = el('section', { class: 'related', 'aria-labelledby': 'related-heading' },
     el('h2', { id: 'related-heading' }, 'Related Articles'), related);
   main.replaceChildren(
-    el('article', { class: 'story', 'data-slug': article.slug },
+    el('article', { class: live ? 'story live-story' : 'story', 'data-slug': article.slug },
       banner,
       banner ? null : editSlot(article.slug),
       article.tags.length ? el('p', { class: 'kicker' }, el('a', { href: tagHash(article.tags[0].slug) }, article.tags[0].name)) : null,
-      el('h1', { class: 'headline' }, article.title),
+      live ? el('div', { class: 'headline-row' }, liveStatus(article), headline) : headline,
       article.summary ? el('p', { class: 'standfirst' }, article.summary) : null,
       bylineLine(article, 'story-meta'),
-      image ? el('img', { class: 'story-image', src: image, alt: '' }) : null,
-      body,
+      live ? el('div', { class: 'live-layout' }, live.aside, el('div', { class: 'live-main' }, opening, live.section)) : opening,
       tagList(article.tags, 'story-tags')),
     relatedSection,
     shareBox(article.share));
@@ -328,26 +353,31 @@ function storyView(article, { banner = null } = {}) {
   return { related, relatedSection };
 }
 
+const withdrawn = () => main.prepend(notice('This story has been withdrawn.', 'live-note'));
+
 async function articleView(slug, signal) {
   const path = `/api/v1/articles/${encodeURIComponent(slug)}`;
   const article = await getJSON(path, { signal });
+  if (article.format === 'live') {
+    await liveView(article, path, signal);
+    return;
+  }
   await showArticle(article, path, signal);
   // Edits show as they are made; a story taken down says so.
   follow(`?article=${article.id}`, signal, {
     'article.updated': async () => {
       const updated = await getJSON(path, { signal });
       await showArticle(updated, path, signal);
-      const time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' }).format(new Date());
-      main.querySelector('.story')?.prepend(notice(`Updated at ${time}`, 'live-note'));
+      main.querySelector('.story')?.prepend(notice(`Updated at ${clockFormat.format(new Date())}`, 'live-note'));
     },
-    'article.unpublished': () => main.prepend(notice('This story has been withdrawn.', 'live-note')),
-    'article.deleted': () => main.prepend(notice('This story has been withdrawn.', 'live-note')),
+    'article.unpublished': withdrawn,
+    'article.deleted': withdrawn,
   });
 }
 
-async function showArticle(article, path, signal) {
+async function showArticle(article, path, signal, live = null) {
   document.title = `${article.title} — ${SITE_NAME}`;
-  const { related, relatedSection } = storyView(article);
+  const { related, relatedSection } = storyView(article, { live });
 
   // Fewer curated links than the page has room for: the related route adds suggestions after them.
   if (article.related.length < RELATED_COUNT) {
@@ -360,6 +390,242 @@ async function showArticle(article, path, signal) {
       // The article reads fine without suggestions.
     }
   }
+}
+
+// Next to a live article's headline: "Live" while its coverage is open.
+function liveStatus(article) {
+  return article.live
+    ? el('p', { class: 'live-badge' }, 'Live')
+    : el('p', { class: 'live-ended' }, 'Coverage has ended');
+}
+
+// One update of a live article. Its id is what the key events link to; its time and id order
+// the timeline as the API does.
+function blockView(block, pinned) {
+  const body = el('div', { class: 'block-body' });
+  // body_html is sanitized by Gazette, like an article's.
+  body.innerHTML = block.body_html;
+  const cls = ['live-block', block.key_event && 'key-event', pinned && 'pinned'].filter(Boolean).join(' ');
+  const attrs = { id: `block-${block.id}`, class: cls, tabindex: '-1', 'data-id': block.id, 'data-at': Date.parse(block.published_at) };
+  return el('article', attrs,
+    el('header', { class: 'block-meta' },
+      pinned ? el('p', { class: 'block-flag pinned-flag' }, 'Pinned') : null,
+      clockTime(block.published_at, 'block-time'),
+      block.key_event ? el('p', { class: 'block-flag key-flag' }, 'Key event') : null),
+    block.title ? el('h2', { class: 'block-title' }, block.title) : null,
+    body);
+}
+
+const blockKey = (block) => ({ at: Date.parse(block.published_at), id: block.id });
+const nodeKey = (node) => ({ at: Number(node.dataset.at), id: Number(node.dataset.id) });
+const isNewer = (a, b) => (a.at - b.at || a.id - b.id) > 0;
+
+// How many older updates "Load older updates" asks for at a time.
+const BLOCK_PAGE = 20;
+
+// A live article's page: the story's opening, then its updates newest first, the pinned one
+// ahead of them, kept current from the event stream. The timeline holds the unbroken run of
+// updates from the newest down, ended by "Load older updates" while there are more; updates
+// read around a key event further back sit below that button until the pages reach them.
+async function liveView(article, path, signal) {
+  let { cursor } = article.live_summary;
+  let pinnedId = null;
+  // The updates on the page, by id.
+  const known = new Map();
+  const summaryLine = el('p', { class: 'live-summary' });
+  const keyEvents = el('ol', { class: 'key-events-list' });
+  const keyBox = el('nav', { class: 'key-events', 'aria-labelledby': 'key-events-heading' },
+    el('h2', { id: 'key-events-heading' }, 'Key events'), keyEvents);
+  const pinnedSlot = el('div', { class: 'live-pinned' });
+  const timeline = el('div', { class: 'live-timeline' });
+  const older = el('button', { type: 'button', class: 'load-older' }, 'Load older updates');
+  const announcer = el('p', { class: 'visually-hidden', 'aria-live': 'polite' });
+  // The page's main region announces what it shows: here arrivals are announced once, in a
+  // line, rather than read out whole (`aria-live="off"`).
+  const live = {
+    aside: el('aside', { class: 'live-aside', 'aria-live': 'off' }, summaryLine, keyBox),
+    section: el('section', { class: 'live-updates', 'aria-label': 'Live updates', 'aria-live': 'off' },
+      announcer, pinnedSlot, timeline),
+  };
+  const findBlock = (id) => live.section.querySelector(`#block-${id}`);
+
+  // Puts a node before the first update in the timeline older than `key`. Past the button,
+  // only updates read around a key event go: otherwise false, the update comes with its page.
+  function insert(node, key, beyondGap) {
+    for (const child of timeline.children) {
+      if (child === older) {
+        if (!beyondGap) return false;
+      } else if (isNewer(key, nodeKey(child))) {
+        child.before(node);
+        return true;
+      }
+    }
+    timeline.append(node);
+    return true;
+  }
+
+  // Draws an update where it belongs, in place of the one shown; false when it is not shown.
+  function show(block, { fresh = false, beyondGap = false } = {}) {
+    const node = blockView(block, block.id === pinnedId);
+    const shown = findBlock(block.id);
+    if (shown) shown.replaceWith(node);
+    else if (block.id === pinnedId) pinnedSlot.replaceChildren(node);
+    else if (!insert(node, blockKey(block), beyondGap)) return false;
+    known.set(block.id, block);
+    // A highlight that fades: colour only, so nothing moves.
+    if (fresh) node.classList.add('fresh');
+    return true;
+  }
+
+  function drop(id) {
+    findBlock(id)?.remove();
+    known.delete(id);
+  }
+
+  // The pinned update leads; the one it takes over from goes back to its place in time.
+  function repin(pinned) {
+    const previous = pinnedId;
+    pinnedId = pinned?.id ?? null;
+    if (previous === pinnedId) return;
+    const unpinned = known.get(previous);
+    if (unpinned) {
+      drop(previous);
+      show(unpinned);
+    }
+    if (pinned) {
+      findBlock(pinned.id)?.remove();
+      show(pinned);
+    }
+  }
+
+  function summarize(summary) {
+    const count = `${summary.block_count} ${summary.block_count === 1 ? 'update' : 'updates'}`;
+    summaryLine.replaceChildren(count, ...(summary.latest_block_at ? [' · Updated ', clockTime(summary.latest_block_at)] : []));
+    keyEvents.replaceChildren(...summary.key_events.map((event) => el('li', {},
+      el('a', { href: `#block-${event.id}`, 'data-block': event.id },
+        clockTime(event.published_at), ' ', el('span', { class: 'key-event-title' }, event.title ?? 'Key event')))));
+    keyBox.hidden = !summary.key_events.length;
+  }
+
+  function announce(arrived) {
+    if (!arrived.length) return;
+    const newest = arrived.at(-1);
+    announcer.textContent = arrived.length > 1 ? `${arrived.length} new updates`
+      : `New update: ${newest.title ?? newest.body_text.slice(0, 140)}`;
+  }
+
+  // What changed since the last answer (oldest change first): removed, new and edited updates,
+  // and the summary as it now stands.
+  function apply(answer) {
+    const before = new Set(known.keys());
+    for (const id of answer.removed_blocks ?? []) drop(id);
+    repin(answer.live_summary.pinned);
+    for (const block of answer.blocks) show(block, { fresh: true });
+    summarize(answer.live_summary);
+    cursor = answer.live_summary.cursor;
+    announce(answer.blocks.filter((b) => !before.has(b.id) && known.has(b.id)));
+  }
+
+  // One read of the changes at a time, and one more for whatever happened during it. The
+  // answer is the whole article too: when the story itself was edited (a new update changes
+  // its updated_at as well, so the event says which), it is redrawn around the same updates.
+  let reading = false;
+  let again = false;
+  let storyEdited = false;
+  async function refresh({ edited = false } = {}) {
+    again = true;
+    storyEdited ||= edited;
+    if (reading) return;
+    reading = true;
+    try {
+      while (again && !signal.aborted) {
+        again = false;
+        const redraw = storyEdited;
+        storyEdited = false;
+        const answer = await getJSON(`${path}?blocks=since:${encodeURIComponent(cursor)}`, { signal });
+        apply(answer);
+        if (redraw) await showArticle(answer, path, signal, live);
+      }
+    } catch {
+      // Gone (the stream says so), out of reach or left: the next change asks again.
+    } finally {
+      reading = false;
+    }
+  }
+
+  // The article's answer has the newest updates but no cursor for the pages after them: the
+  // first page asks for as many as are shown and a page more. Pages skip what is shown, and
+  // one that brings nothing new is followed by the next.
+  let pageCursor = null;
+  async function loadOlder() {
+    older.disabled = true;
+    older.textContent = 'Loading…';
+    try {
+      let added = 0;
+      let page;
+      do {
+        const query = new URLSearchParams({ limit: String(pageCursor ? BLOCK_PAGE : Math.min(100, known.size + BLOCK_PAGE)) });
+        if (pageCursor) query.set('cursor', pageCursor);
+        page = await getJSON(`${path}/blocks?${query}`, { signal });
+        for (const block of page.data) {
+          if (!known.has(block.id) && show(block, { beyondGap: true })) added += 1;
+        }
+        // The run from the newest now reaches this page's oldest update.
+        const oldest = page.data.at(-1);
+        if (oldest) {
+          older.remove();
+          insert(older, blockKey(oldest), true);
+        }
+        pageCursor = page.meta.next_cursor;
+      } while (!added && page.meta.has_more);
+      if (!page.meta.has_more) older.remove();
+      older.textContent = 'Load older updates';
+    } catch (err) {
+      if (!signal.aborted) older.textContent = `${err.message}: try again`;
+    } finally {
+      older.disabled = false;
+    }
+  }
+
+  // A key event's link: to its update, read with those around it when not on the page yet.
+  async function goTo(id) {
+    if (!findBlock(id)) {
+      const around = await getJSON(`${path}?blocks=around:${id}`, { signal });
+      for (const block of around.blocks) {
+        if (!known.has(block.id)) show(block, { beyondGap: true });
+      }
+    }
+    const target = findBlock(id);
+    target?.scrollIntoView({ block: 'start' });
+    target?.focus({ preventScroll: true });
+  }
+
+  older.addEventListener('click', loadOlder);
+  // The fragment holds the route: the links are followed here, not by the browser.
+  keyEvents.addEventListener('click', (event) => {
+    const link = event.target.closest('a[data-block]');
+    if (!link) return;
+    event.preventDefault();
+    goTo(Number(link.dataset.block)).catch(() => { /* the update is gone: the link goes with the next summary */ });
+  });
+
+  repin(article.live_summary.pinned);
+  for (const block of article.blocks) show(block);
+  if (article.live_summary.block_count > known.size) timeline.append(older);
+  summarize(article.live_summary);
+  await showArticle(article, path, signal, live);
+  // Every change to the coverage is read as it is announced; so is anything between the
+  // article's answer and the stream's opening (`ready`).
+  const changed = () => refresh();
+  follow(`?article=${article.id}`, signal, {
+    ready: changed,
+    'article.updated': () => refresh({ edited: true }),
+    'block.created': changed,
+    'block.updated': changed,
+    'block.deleted': changed,
+    'article.unpublished': withdrawn,
+    'article.deleted': withdrawn,
+  });
 }
 
 // While a preview shows, search engines are asked to keep away from the page.

@@ -121,6 +121,15 @@ pub struct Summary {
     pub cursor: Option<(NaiveDateTime, i64)>,
 }
 
+/// What a live article's row holds of its public blocks, kept by [`settle`]: the public
+/// summary's count and cursor without counting.
+#[derive(Debug, Clone, Copy)]
+pub struct Settled {
+    pub article: i64,
+    pub block_count: i64,
+    pub cursor: Option<(NaiveDateTime, i64)>,
+}
+
 /// A live article's blocks as one read shows them.
 #[derive(Debug, Clone)]
 pub struct LiveView {
@@ -231,11 +240,12 @@ pub fn list(
 /// `selector` asks for.
 pub fn view(
     conn: &mut Conn,
-    article: i64,
+    settled: &Settled,
     selector: &Selector,
     vis: BlockVisibility,
 ) -> StoreResult<LiveView> {
-    let summary = summary(conn, article, vis)?;
+    let article = settled.article;
+    let summary = summary(conn, settled, vis)?;
     let mut removed = None;
     let blocks = match selector {
         Selector::Latest(n) => newest_first(of_article(article, vis))
@@ -325,8 +335,17 @@ fn around(
     Ok(newer)
 }
 
-fn summary(conn: &mut Conn, article: i64, vis: BlockVisibility) -> StoreResult<Summary> {
-    let block_count = of_article(article, vis).count().get_result(conn)?;
+/// The summary `vis` sees: the public's count and cursor as [`settle`] kept them, an
+/// editor's counted.
+fn summary(conn: &mut Conn, settled: &Settled, vis: BlockVisibility) -> StoreResult<Summary> {
+    let article = settled.article;
+    let (block_count, cursor) = match vis {
+        BlockVisibility::Public => (settled.block_count, settled.cursor),
+        BlockVisibility::All => (
+            of_article(article, vis).count().get_result(conn)?,
+            newest_change(conn, article, vis)?,
+        ),
+    };
     let key_events = newest_first(of_article(article, vis))
         .filter(article_blocks::key_event.eq(true))
         .limit(MAX_KEY_EVENTS)
@@ -348,19 +367,27 @@ fn summary(conn: &mut Conn, article: i64, vis: BlockVisibility) -> StoreResult<S
         .select(BlockRow::as_select())
         .first(conn)
         .optional()?;
-    let cursor = article_blocks::table
-        .filter(article_blocks::article_id.eq(article))
-        .filter(changed(vis))
-        .order((article_blocks::changed_at.desc(), article_blocks::id.desc()))
-        .select((article_blocks::changed_at, article_blocks::id))
-        .first(conn)
-        .optional()?;
     Ok(Summary {
         block_count,
         key_events,
         pinned,
         cursor,
     })
+}
+
+/// The position of the newest change `vis` can see.
+fn newest_change(
+    conn: &mut Conn,
+    article: i64,
+    vis: BlockVisibility,
+) -> QueryResult<Option<(NaiveDateTime, i64)>> {
+    article_blocks::table
+        .filter(article_blocks::article_id.eq(article))
+        .filter(changed(vis))
+        .order((article_blocks::changed_at.desc(), article_blocks::id.desc()))
+        .select((article_blocks::changed_at, article_blocks::id))
+        .first(conn)
+        .optional()
 }
 
 /// The blocks of article `article` the public can see, newest first: export, the feed.
@@ -380,8 +407,8 @@ pub fn all(conn: &mut Conn, article: i64) -> QueryResult<Vec<BlockRow>> {
 }
 
 /// Brings what article `article`'s row holds of its public blocks up to date: when the newest
-/// was published, and their text for search (newest first, up to [`SEARCH_CHARS`]). Its
-/// search entry follows by trigger.
+/// was published, their text for search (newest first, up to [`SEARCH_CHARS`]; its search
+/// entry follows by trigger), how many there are and the newest change's position.
 pub(in crate::db) fn settle(conn: &mut Conn, article: i64) -> QueryResult<()> {
     let mut text = String::new();
     let mut latest = None;
@@ -414,10 +441,16 @@ pub(in crate::db) fn settle(conn: &mut Conn, article: i64) -> QueryResult<()> {
         }
         offset += 50;
     }
+    let public = BlockVisibility::Public;
+    let count: i64 = of_article(article, public).count().get_result(conn)?;
+    let cursor = newest_change(conn, article, public)?;
     diesel::update(articles::table.filter(articles::id.eq(article)))
         .set((
             articles::blocks_text.eq(text),
             articles::latest_block_at.eq(latest),
+            articles::block_count.eq(count),
+            articles::blocks_changed_at.eq(cursor.map(|c| c.0)),
+            articles::blocks_changed_id.eq(cursor.map(|c| c.1)),
         ))
         .execute(conn)?;
     Ok(())

@@ -5,7 +5,9 @@
 // (conditional requests answered 304), configures the admin key ("Edit Content" appears),
 // opens a tag page and searches (highlights), then mints a preview link for a draft through the
 // API and opens it (a "Preview" banner, no key sent, never cached), and once more after revoking
-// it. Throughout, it counts the API requests: one per
+// it. Last, a live blog written through the API: labelled "Live" on the front page, then open
+// while updates are posted, edited and deleted (each shown within 2 s, without a reload).
+// Throughout, it counts the API requests: one per
 // page of teasers, one for the article, none per teaser, no preflight for public reads.
 // Screenshots go to ARTIFACTS_DIR.
 // Usage: GAZETTE_URL=… GAZETTE_ADMIN_KEY=… READER_URL=… [SEED_ARTICLE=path] node reader.mjs
@@ -381,6 +383,135 @@ try {
   check(await page.locator('.story .live-note').count() === 1, 'the page says it was updated, once');
   await page.screenshot({ path: join(artifacts, 'article-live.png') });
   console.log('reader live: "1 new story" announced on the front page and an open article updated, both without a reload');
+
+  // A live blog, written through the API: on the front page with a "Live" label, then open in
+  // the reader while updates are posted, edited and deleted, each showing within 2 s.
+  const blogPosted = await fetch(`${api}/api/v1/articles`, {
+    method: 'POST', headers: admin,
+    body: JSON.stringify({
+      title: `Storm Live: Gales Batter Port Calder ${Date.now()}`, summary: 'Live updates as the storm passes over the city.',
+      body: 'Our reporters are at the harbour and in the council\'s emergency room.', status: 'published', format: 'live', tags: ['City Hall'],
+    }),
+  });
+  check(blogPosted.status === 201, `the live article is published: ${blogPosted.status}`);
+  const blog = await blogPosted.json();
+  check(blog.format === 'live' && blog.live === true, 'the article is live coverage, open');
+  const blocksPath = `${api}/api/v1/articles/${blog.slug}/blocks`;
+  async function postBlock(block) {
+    const response = await fetch(blocksPath, { method: 'POST', headers: admin, body: JSON.stringify(block) });
+    check(response.status === 201, `an update is posted: ${response.status}`);
+    return response.json();
+  }
+  // More than the page shows at first: the oldest key event is read around itself when its
+  // link is followed, and "Load older updates" brings the rest.
+  const earlyKey = await postBlock({ title: 'Amber warning issued for the coast', body: 'Forecasters expect gusts of up to 75 mph.', key_event: true });
+  for (let i = 1; i <= 21; i++) await postBlock({ body: `Routine update number ${i} from the seafront.` });
+  const keyBlock = await postBlock({ title: 'Sea wall breached at Quay Street', body: 'Water is coming over the **harbour wall** near the fish market.', key_event: true });
+  const pinnedBlock = await postBlock({ title: 'What we know so far', body: 'Gales of up to 75 mph; the Esplanade is closed.', pinned: true });
+  const plainBlock = await postBlock({ body: 'Ferries are cancelled for the rest of the evening.' });
+  const everyBlock = (await getJSON(`/api/v1/articles/${blog.slug}/blocks?limit=100`)).data.map((b) => b.id);
+  check(everyBlock.length === 25 && everyBlock[0] === plainBlock.id, `the API lists the 25 updates newest first: ${everyBlock.join(',')}`);
+
+  // Loading a page abandons the reads of the one before, and the browser reports no end for some.
+  inflight.clear();
+  await page.goto(`${reader}/?api=${encodeURIComponent(api)}&limit=${PAGE_SIZE}#/`);
+  const blogTeaser = page.locator(`.teaser[data-slug="${blog.slug}"]`);
+  await blogTeaser.waitFor();
+  // Nothing in flight when the view is left for the article.
+  await settle();
+  check(/^live$/i.test((await blogTeaser.locator('.live-badge').innerText()).trim()), 'the live article\'s teaser has a "Live" label');
+  check(/^Updated \d\d:\d\d/.test((await blogTeaser.locator('.teaser-updated').innerText()).trim()), 'and the time of its latest update');
+  const liveNow = new Set((await getJSON('/api/v1/articles?limit=100&fields=slug,live')).data.filter((a) => a.live).map((a) => a.slug));
+  const labelled = await page.locator('.teaser').evaluateAll((items) => items.map((li) => [li.dataset.slug, li.querySelector('.live-badge') !== null]));
+  check(labelled.every(([slug, label]) => label === liveNow.has(slug)), `only teasers of open live coverage are labelled: ${JSON.stringify(labelled)}`);
+  await blogTeaser.locator('.teaser-title a').click();
+  const updates = page.locator('section.live-updates[aria-label="Live updates"]');
+  await updates.locator('article').first().waitFor();
+  await page.locator('#content[data-live="ready"]').waitFor({ timeout: 10_000 });
+  await settle();
+  await page.evaluate(() => { window.stillThisPage = true; });
+  check(/^live$/i.test((await page.locator('.headline-row .live-badge').innerText()).trim()), 'a "Live" badge by the headline');
+  check((await page.locator('.headline-row .headline').innerText()).trim() === blog.title, 'the live article\'s headline');
+  const keyLinks = await page.locator('.key-events a').evaluateAll((as) => as.map((a) => ({
+    href: a.getAttribute('href'), text: a.textContent, target: Boolean(document.getElementById(a.getAttribute('href').slice(1))),
+  })));
+  check(JSON.stringify(keyLinks.map((l) => l.href)) === JSON.stringify([`#block-${keyBlock.id}`, `#block-${earlyKey.id}`]),
+    `the key events, newest first, link to their updates: ${JSON.stringify(keyLinks)}`);
+  check(keyLinks[0].text.includes(keyBlock.title) && keyLinks[0].target, 'the newest key event is listed by title and its update is on the page');
+  check(!keyLinks[1].target, 'the oldest key event is further back than the page shows at first');
+  const order = () => updates.locator('article').evaluateAll((items) => items.map((a) => ({
+    id: Number(a.id.replace('block-', '')), pinned: a.closest('.live-pinned') !== null, flag: a.querySelector('.pinned-flag')?.textContent ?? '',
+    key: a.querySelector('.key-flag') !== null, at: Number(a.dataset.at),
+  })));
+  const firstView = await order();
+  check(firstView[0].id === pinnedBlock.id && firstView[0].pinned && /pinned/i.test(firstView[0].flag), 'the pinned update comes first, marked "Pinned"');
+  check(firstView.filter((b) => b.pinned).length === 1 && firstView.slice(1).every((b) => !b.flag), 'only the pinned update is marked');
+  const timelineIds = firstView.slice(1).map((b) => b.id);
+  check(JSON.stringify(timelineIds) === JSON.stringify(everyBlock.filter((id) => id !== pinnedBlock.id).slice(0, 19)),
+    `then the newest updates, newest first, as the API orders them: ${timelineIds.join(',')}`);
+  check(firstView.find((b) => b.id === keyBlock.id).key, 'a key event is labelled');
+  check(await page.locator('.load-older').isVisible(), '"Load older updates" while there are more');
+  check(await updates.locator('[aria-live="polite"]').count() === 1, 'arrivals are announced in a polite live region');
+  await page.screenshot({ path: join(artifacts, 'live-page.png'), fullPage: true });
+
+  // The oldest key event: read around itself, scrolled to, the route unchanged.
+  const hash = await page.evaluate(() => location.hash);
+  await page.locator(`.key-events a[href="#block-${earlyKey.id}"]`).click();
+  const early = page.locator(`#block-${earlyKey.id}`);
+  await early.waitFor();
+  await page.waitForFunction((id) => {
+    const box = document.getElementById(id).getBoundingClientRect();
+    return box.top >= 0 && box.top < window.innerHeight / 2;
+  }, `block-${earlyKey.id}`, { timeout: 5_000 });
+  check(await page.evaluate(() => location.hash) === hash, 'a key event\'s link keeps the page\'s route');
+  check(await page.evaluate((id) => document.getElementById(id).compareDocumentPosition(document.querySelector('.load-older')) === Node.DOCUMENT_POSITION_PRECEDING,
+    `block-${earlyKey.id}`), 'it shows below "Load older updates", apart from the run of the newest');
+
+  // A new update, while the reader looks at an older one: it leads the timeline within 2 s, and
+  // what the reader looks at does not move.
+  const topBefore = await early.evaluate((a) => a.getBoundingClientRect().top);
+  const breakingText = 'Lifeboat launched to a yacht in difficulty off the Point.';
+  const arrival = page.waitForFunction((text) => document.querySelector('.live-timeline > article')?.textContent.includes(text),
+    breakingText, { timeout: 10_000 });
+  const sent = performance.now();
+  const breakingBlock = await postBlock({ title: 'Lifeboat launched', body: breakingText });
+  await arrival;
+  const arrivedIn = Math.round(performance.now() - sent);
+  check(arrivedIn < 2000, `the update arrived in ${arrivedIn} ms`);
+  check(await page.evaluate(() => window.stillThisPage === true), 'without a reload');
+  const arrived = await order();
+  check(arrived[1].id === breakingBlock.id && arrived.filter((b) => b.id === breakingBlock.id).length === 1, 'the new update is the newest in the timeline, once');
+  check(await page.locator(`#block-${breakingBlock.id}.fresh`).count() === 1, 'marked as fresh');
+  check(/New update: Lifeboat launched/.test(await updates.locator('[aria-live="polite"]').textContent()), 'and announced');
+  const topAfter = await early.evaluate((a) => a.getBoundingClientRect().top);
+  check(Math.abs(topAfter - topBefore) < 1, `the update in view stays put (${topBefore} → ${topAfter})`);
+  check(/^26 updates/.test((await page.locator('.live-summary').innerText()).trim()), 'the count follows');
+  await updates.evaluate((section) => {
+    section.scrollIntoView();
+    window.scrollBy(0, -24);
+  });
+  await page.screenshot({ path: join(artifacts, 'live-update.png') });
+
+  // An edit shows in place; a deletion takes the update and its key event away.
+  const edited = 'Ferries are cancelled until Friday morning, the operator says.';
+  const patchedBlock = await fetch(`${blocksPath}/${plainBlock.id}`, { method: 'PATCH', headers: admin, body: JSON.stringify({ body: edited }) });
+  check(patchedBlock.status === 200, `an update is edited: ${patchedBlock.status}`);
+  await page.locator(`#block-${plainBlock.id} .block-body`, { hasText: edited }).waitFor({ timeout: 2_000 });
+  check(JSON.stringify((await order()).map((b) => b.id)) === JSON.stringify(arrived.map((b) => b.id)), 'the edited update keeps its place');
+  const deleted = await fetch(`${blocksPath}/${keyBlock.id}`, { method: 'DELETE', headers: admin });
+  check(deleted.status === 204, `an update is deleted: ${deleted.status}`);
+  await page.locator(`#block-${keyBlock.id}`).waitFor({ state: 'detached', timeout: 2_000 });
+  await page.locator(`.key-events a[href="#block-${keyBlock.id}"]`).waitFor({ state: 'detached', timeout: 2_000 });
+  check(await page.evaluate(() => window.stillThisPage === true), 'edited and deleted without a reload');
+
+  // Older updates: the rest, each once, in the API's order, and no button once all are shown.
+  await page.locator('.load-older').click();
+  await page.locator('.load-older').waitFor({ state: 'detached', timeout: 5_000 });
+  const paged = await order();
+  const remaining = [breakingBlock.id, ...everyBlock].filter((id) => id !== keyBlock.id && id !== pinnedBlock.id);
+  check(paged[0].id === pinnedBlock.id && JSON.stringify(paged.slice(1).map((b) => b.id)) === JSON.stringify(remaining),
+    `every update once, newest first: ${paged.map((b) => b.id).join(',')}`);
+  console.log(`reader live blog: "Live" on its teaser; badge, key events, pinned first, newest first; a new update shown in ${arrivedIn} ms, an edit and a deletion without a reload; older updates paged in`);
 
   check(offOrigin.length === 0, `the page asked for other origins: ${offOrigin.join(', ')}`);
   check(problems.length === 0, `errors in the page: ${problems.join(' | ')}`);

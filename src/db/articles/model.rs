@@ -215,6 +215,11 @@ pub struct ArticleRow {
     /// Whether the article is live: announced as published and, on SQLite, in the public
     /// search index (see [`crate::db::live`]).
     pub live: bool,
+    /// A live article's public blocks as counted when they last changed
+    /// ([`crate::db::blocks::settle`]).
+    pub block_count: i64,
+    pub blocks_changed_at: Option<NaiveDateTime>,
+    pub blocks_changed_id: Option<i64>,
 }
 
 /// The columns a list shows: everything but the body.

@@ -253,12 +253,19 @@ pub fn find_showing(
     .max()
     .unwrap_or(row.teaser.updated_at);
     let live = match row.teaser.format {
-        ArticleFormat::Live => Some(blocks::view(
-            conn,
-            row.teaser.id,
-            selector,
-            block_visibility(vis),
-        )?),
+        ArticleFormat::Live => {
+            let settled = blocks::Settled {
+                article: row.teaser.id,
+                block_count: row.block_count,
+                cursor: row.blocks_changed_at.zip(row.blocks_changed_id),
+            };
+            Some(blocks::view(
+                conn,
+                &settled,
+                selector,
+                block_visibility(vis),
+            )?)
+        }
         ArticleFormat::Standard => None,
     };
     Ok(Article {
