@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use actix_web::HttpResponse;
 
-use super::{FEED_ENTRIES, changed, rfc3339, xml};
+use super::{FEED_ENTRIES, changed, head, rfc3339, xml};
 use crate::api::{State, showing};
 use crate::config::Settings;
 use crate::content;
@@ -57,27 +57,8 @@ fn atom(settings: &Settings, row: &ArticleRow, self_url: &str, blocks: &[BlockRo
         .max()
         .unwrap_or_default();
     let mut out = String::with_capacity(4096 + blocks.len() * 2048);
-    out.push_str(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
-    );
     let title = format!("{}: {}", settings.site_name, row.teaser.title);
-    let _ = writeln!(
-        out,
-        "  <id>{}</id>\n  <title>{}</title>",
-        xml(&url),
-        xml(&title)
-    );
-    let _ = writeln!(out, "  <updated>{}</updated>", rfc3339(updated));
-    let _ = writeln!(
-        out,
-        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
-        xml(self_url)
-    );
-    let _ = writeln!(
-        out,
-        "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-        xml(&url)
-    );
+    head(&mut out, &url, &title, updated, self_url);
     let author = row
         .teaser
         .byline

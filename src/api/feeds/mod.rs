@@ -162,12 +162,32 @@ fn atom(
         .max()
         .unwrap_or_default();
     let mut out = String::with_capacity(4096 + entries.len() * 8192);
-    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    head(&mut out, &id, &title, updated, self_url);
+    out.push_str("  <generator>Gazette</generator>\n");
+    for (row, tags) in entries {
+        atom_entry(&mut out, settings, row, tags);
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+/// One article's `<entry>`.
+/// The start of a feed: its id (also its page's address), title, time and links.
+pub(super) fn head(
+    out: &mut String,
+    id: &str,
+    title: &str,
+    updated: NaiveDateTime,
+    self_url: &str,
+) {
+    out.push_str(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
+    );
     let _ = writeln!(
         out,
         "  <id>{}</id>\n  <title>{}</title>",
-        xml(&id),
-        xml(&title)
+        xml(id),
+        xml(title)
     );
     let _ = writeln!(out, "  <updated>{}</updated>", rfc3339(updated));
     let _ = writeln!(
@@ -178,17 +198,10 @@ fn atom(
     let _ = writeln!(
         out,
         "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-        xml(&id)
+        xml(id)
     );
-    out.push_str("  <generator>Gazette</generator>\n");
-    for (row, tags) in entries {
-        atom_entry(&mut out, settings, row, tags);
-    }
-    out.push_str("</feed>\n");
-    out
 }
 
-/// One article's `<entry>`.
 fn atom_entry(out: &mut String, settings: &Settings, row: &ArticleRow, tags: &[TagRef]) {
     let url = content::canonical_url(&settings.site_url, &row.teaser.slug);
     let author = row

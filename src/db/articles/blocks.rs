@@ -83,13 +83,12 @@ pub fn create(conn: &mut Conn, key: &ArticleKey, new: &NewBlock) -> StoreResult<
             unpin_others(conn, article_id, id, now)?;
         }
         let row = blocks::find(conn, article_id, id, BlockVisibility::All)?;
-        let write = BlockWrite {
-            event: "block.created",
-            block: &row,
-            seen: announced,
-            notify: true,
-        };
-        emit_block(conn, &article, &write, now)?;
+        emit_block(
+            conn,
+            &article,
+            &BlockWrite::new("block.created", &row, announced, true),
+            now,
+        )?;
         Ok(row)
     })
 }
@@ -151,13 +150,12 @@ pub fn update(
             unpin_others(conn, article_id, id, now)?;
         }
         let row = blocks::find(conn, article_id, id, BlockVisibility::All)?;
-        let write = BlockWrite {
-            event: "block.updated",
-            block: &row,
-            seen: announced,
-            notify: true,
-        };
-        emit_block(conn, &article, &write, now)?;
+        emit_block(
+            conn,
+            &article,
+            &BlockWrite::new("block.updated", &row, announced, true),
+            now,
+        )?;
         Ok(row)
     })
 }
@@ -194,13 +192,12 @@ pub fn delete(
         } else {
             diesel::delete(target).execute(conn)?;
         }
-        let write = BlockWrite {
-            event: "block.deleted",
-            block: &current,
-            seen: current.announced,
-            notify: true,
-        };
-        emit_block(conn, &article, &write, now)?;
+        emit_block(
+            conn,
+            &article,
+            &BlockWrite::new("block.deleted", &current, current.announced, true),
+            now,
+        )?;
         Ok(())
     })
 }
@@ -267,13 +264,12 @@ pub(in crate::db) fn announce_due(
         if row.pinned {
             unpin_others(conn, article_id, id, now)?;
         }
-        let write = BlockWrite {
-            event: "block.created",
-            block: &row,
-            seen: true,
-            notify: false,
-        };
-        emit_block(conn, &article, &write, now)?;
+        emit_block(
+            conn,
+            &article,
+            &BlockWrite::new("block.created", &row, true, false),
+            now,
+        )?;
         announced += 1;
     }
     Ok(announced)

@@ -235,6 +235,22 @@ pub(in crate::db) struct BlockWrite<'b> {
     pub(in crate::db) notify: bool,
 }
 
+impl<'b> BlockWrite<'b> {
+    pub(in crate::db) fn new(
+        event: &'static str,
+        block: &'b BlockRow,
+        seen: bool,
+        notify: bool,
+    ) -> Self {
+        Self {
+            event,
+            block,
+            seen,
+            notify,
+        }
+    }
+}
+
 /// The end of every write to a block of live article `article` (its creation, update or
 /// deletion, a scheduled one coming due), once the block's row is written. When the block
 /// is seen, the article's row takes the time and what it holds of its public blocks
