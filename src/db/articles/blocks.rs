@@ -1,5 +1,5 @@
 //! Writes to a live article's blocks: create, update, delete, and a scheduled block coming
-//! due. Each is a write of the article: it ends in [`super::write::emit_block`], in the
+//! due. Each is a write of the article: it ends in [`emit_block`], in the
 //! write's transaction, and takes its time inside the write lock, so that the times blocks
 //! change at only grow (`blocks=since:` reads after them).
 
@@ -7,12 +7,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 
+use super::change;
 use super::model::{Article, ArticleFormat, ArticleKey, Visibility};
+use super::model::{ArticleState, shown};
 use super::read::find;
-use super::write::{BlockWrite, emit_block};
 use crate::db::blocks::{self, BlockChanges, BlockRow, BlockVisibility, MAX_BLOCKS, NewBlock};
-use crate::db::{AnyConnection, Conn, StoreError, StoreResult};
-use crate::schema::article_blocks;
+use crate::db::{AnyConnection, Conn, StoreError, StoreResult, changes, events, live};
+use crate::schema::{article_blocks, articles};
 
 /// A condition a block write checks against the block as it is (an `If-Match`).
 pub type BlockCheck<'a> = &'a dyn Fn(&BlockRow) -> StoreResult<()>;
@@ -273,4 +274,74 @@ pub(in crate::db) fn announce_due(
         announced += 1;
     }
     Ok(announced)
+}
+
+/// A write to a block of a live article, as [`emit_block`] reports it.
+struct BlockWrite<'b> {
+    /// `block.created`, `block.updated` or `block.deleted`.
+    event: &'static str,
+    /// The block as the write leaves it (as it was, for a deletion).
+    block: &'b BlockRow,
+    /// Whether the public could see the block before or can now (when the article is
+    /// public): a scheduled block's writes change nothing the public sees.
+    seen: bool,
+    /// Whether subscriptions hear of it (not when a scheduled block merely comes due).
+    notify: bool,
+}
+
+impl<'b> BlockWrite<'b> {
+    fn new(event: &'static str, block: &'b BlockRow, seen: bool, notify: bool) -> Self {
+        Self {
+            event,
+            block,
+            seen,
+            notify,
+        }
+    }
+}
+
+/// The end of every write to a block of live article `article` (its creation, update or
+/// deletion, a scheduled one coming due), once the block's row is written. When the block
+/// is seen, the article's row takes the time and what it holds of its public blocks
+/// ([`blocks::settle`]: the time of the newest, their text, which its search entries
+/// follow); then the change record (public only when the public can read the article) and
+/// the webhook event.
+fn emit_block(
+    conn: &mut Conn,
+    article: &Article,
+    write: &BlockWrite<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let id = article.row.teaser.id;
+    let state = ArticleState::from(article);
+    if write.seen {
+        blocks::settle(conn, id)?;
+        diesel::update(articles::table.filter(articles::id.eq(id)))
+            .set(articles::updated_at.eq(now))
+            .execute(conn)?;
+        if article.row.live {
+            live::reindex(conn, &[id])?;
+        }
+    }
+    let public = write.seen && shown(&state, now);
+    changes::record(
+        conn,
+        &change::block(write.event, &state, write.block.id, public),
+        now,
+    )?;
+    if !write.notify {
+        return Ok(());
+    }
+    let block = write.block;
+    let data = serde_json::json!({
+        "id": block.id,
+        "article_id": id,
+        "article_slug": state.slug,
+        "title": block.title,
+        "key_event": block.key_event,
+        "pinned": block.pinned,
+        "published_at": block.published_at.and_utc(),
+        "updated_at": block.updated_at.and_utc(),
+    });
+    events::record(conn, write.event, &data, now)
 }

@@ -12,7 +12,7 @@ use super::change;
 use super::model::*;
 use super::read::{current_slug, find, find_row, slug_taken, tag_slugs};
 use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
-use crate::db::blocks::{self, BlockRow};
+use crate::db::blocks;
 use crate::db::related::{related_of, set_related};
 use crate::db::{
     Conn, StoreError, StoreResult, changes, events, live, previews, revisions, search, tags,
@@ -220,81 +220,6 @@ pub(in crate::db) fn emit_indexed(
         "updated_at": row.updated_at.and_utc(),
     });
     events::record(conn, event, &data, now)
-}
-
-/// A write to a block of a live article, as [`emit_block`] reports it.
-pub(in crate::db) struct BlockWrite<'b> {
-    /// `block.created`, `block.updated` or `block.deleted`.
-    pub(in crate::db) event: &'static str,
-    /// The block as the write leaves it (as it was, for a deletion).
-    pub(in crate::db) block: &'b BlockRow,
-    /// Whether the public could see the block before or can now (when the article is
-    /// public): a scheduled block's writes change nothing the public sees.
-    pub(in crate::db) seen: bool,
-    /// Whether subscriptions hear of it (not when a scheduled block merely comes due).
-    pub(in crate::db) notify: bool,
-}
-
-impl<'b> BlockWrite<'b> {
-    pub(in crate::db) fn new(
-        event: &'static str,
-        block: &'b BlockRow,
-        seen: bool,
-        notify: bool,
-    ) -> Self {
-        Self {
-            event,
-            block,
-            seen,
-            notify,
-        }
-    }
-}
-
-/// The end of every write to a block of live article `article` (its creation, update or
-/// deletion, a scheduled one coming due), once the block's row is written. When the block
-/// is seen, the article's row takes the time and what it holds of its public blocks
-/// ([`blocks::settle`]: the time of the newest, their text, which its search entries
-/// follow); then the change record (public only when the public can read the article) and
-/// the webhook event.
-pub(in crate::db) fn emit_block(
-    conn: &mut Conn,
-    article: &Article,
-    write: &BlockWrite<'_>,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    let id = article.row.teaser.id;
-    let state = ArticleState::from(article);
-    if write.seen {
-        blocks::settle(conn, id)?;
-        diesel::update(articles::table.filter(articles::id.eq(id)))
-            .set(articles::updated_at.eq(now))
-            .execute(conn)?;
-        if article.row.live {
-            live::reindex(conn, &[id])?;
-        }
-    }
-    let public = write.seen && shown(&state, now);
-    changes::record(
-        conn,
-        &change::block(write.event, &state, write.block.id, public),
-        now,
-    )?;
-    if !write.notify {
-        return Ok(());
-    }
-    let block = write.block;
-    let data = serde_json::json!({
-        "id": block.id,
-        "article_id": id,
-        "article_slug": state.slug,
-        "title": block.title,
-        "key_event": block.key_event,
-        "pinned": block.pinned,
-        "published_at": block.published_at.and_utc(),
-        "updated_at": block.updated_at.and_utc(),
-    });
-    events::record(conn, write.event, &data, now)
 }
 
 /// Records a change for each article linking to article `id`, and with `touch` marks them
