@@ -712,6 +712,17 @@ async fn export_and_import_carry_the_blocks() {
         .find(|r| r["slug"] == slug.as_str())
         .unwrap();
     assert_eq!(again["blocks"], record["blocks"]);
+    // Blocks belong to a live article: a standard article's record with blocks is refused.
+    let standard = exported.replace("\"format\":\"live\"", "\"format\":\"standard\"");
+    let refused = gazette::api::transfer::import_ndjson(
+        &mut Ctx::new().pool.get().unwrap(),
+        standard.as_bytes(),
+        gazette::config::Limits::DEFAULT,
+        db::now(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(refused.contains("blocks"), "{refused}");
     let found = get_json(&target_app, "/api/v1/articles?q=doors").await;
     assert_eq!(
         slugs(&found),

@@ -276,6 +276,12 @@ fn article_record(line: ArticleLine, limits: &Limits) -> Result<ArticleImport, F
             ),
         ));
     }
+    if count > 0 && line.format != Some(ArticleFormat::Live) {
+        block_errors.push((
+            "blocks".to_owned(),
+            "only a live article (`format: live`) has blocks".to_owned(),
+        ));
+    }
     let given = line.blocks.filter(|_| block_errors.is_empty());
     for (i, block) in given.unwrap_or_default().into_iter().enumerate() {
         match block.0.into_new(limits) {
