@@ -49,6 +49,7 @@ fn routes(cfg: &mut ServiceConfig) {
                 .service(api::articles::list_previews)
                 .service(api::articles::delete_preview)
                 .service(api::articles::get_preview)
+                .service(api::articles::correct_article)
                 .service(api::articles::list_blocks)
                 .service(api::articles::create_block)
                 .service(api::articles::get_block)

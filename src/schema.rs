@@ -29,6 +29,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_corrections (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        body -> Text,
+        body_html -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     article_blocks (id) {
         id -> BigInt,
         article_id -> BigInt,
@@ -190,6 +200,7 @@ diesel::table! {
 }
 
 diesel::joinable!(article_blocks -> articles (article_id));
+diesel::joinable!(article_corrections -> articles (article_id));
 diesel::joinable!(article_previews -> articles (article_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
@@ -201,6 +212,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     purge_progress,
     article_previews,
     article_blocks,
+    article_corrections,
     article_revisions,
     article_slugs,
     articles,

@@ -11,9 +11,10 @@ use crate::schema::{webhook_deliveries, webhooks};
 /// Every event Gazette reports. `cache.purge` (the keys a change affects, for a CDN: see
 /// [`super::changes`]) goes only to subscriptions that list it or `cache.*`: `*` is every
 /// content event.
-pub const EVENTS: [&str; 11] = [
+pub const EVENTS: [&str; 12] = [
     "article.published",
     "article.updated",
+    "article.corrected",
     "article.unpublished",
     "article.deleted",
     "block.created",

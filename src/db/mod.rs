@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod blocks;
 pub mod changes;
+pub mod corrections;
 pub mod events;
 pub mod keys;
 pub mod live;

@@ -35,6 +35,9 @@ pub struct Snapshot {
     /// A live article's blocks (not deleted), oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocks: Vec<BlockSnapshot>,
+    /// Its corrections as `(when, Markdown)`, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<(NaiveDateTime, String)>,
 }
 
 /// A block as a revision records it.
@@ -126,7 +129,12 @@ fn snapshot(conn: &mut Conn, id: i64) -> StoreResult<Snapshot> {
             .collect(),
         ArticleFormat::Standard => Vec::new(),
     };
+    let corrections = super::corrections::of_article(conn, id)?
+        .into_iter()
+        .map(|c| (c.created_at, c.body))
+        .collect();
     Ok(Snapshot {
+        corrections,
         format: row.teaser.format,
         live: row.teaser.coverage_open,
         blocks,

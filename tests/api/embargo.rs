@@ -126,6 +126,10 @@ async fn embargoed_changes(ctx: &Ctx, app: &TestApp, phase: usize) {
             let block = json!({"body": body, "pinned": true, "key_event": true});
             expect(201)(send(app, admin(Method::POST, uri, block)).await);
         }
+        // A correction to a draft.
+        let uri = "/api/v1/articles/tram-depot-plans/corrections";
+        let correction = json!({"body": "The depot moves to the harbour, not the tram line."});
+        expect(201)(send(app, admin(Method::POST, uri, correction)).await);
         let uri = "/api/v1/articles/live-draft/blocks/5";
         expect(200)(send(app, admin(Method::PATCH, uri, json!({"title": "Tram"}))).await);
     }

@@ -13,6 +13,7 @@ mod cdn;
 mod change_log;
 mod cli;
 mod concurrency;
+mod corrections;
 mod crash;
 mod delivery;
 mod editorial;

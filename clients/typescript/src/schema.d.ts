@@ -121,6 +121,28 @@ export interface paths {
         patch: operations["updateBlock"];
         trace?: never;
     };
+    "/api/v1/articles/{slug_or_id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct an article.
+         * @description Appends a dated correction (Markdown) to the article: reads show its corrections in order
+         *     at its foot, its `updated_at` (and its feed entry's) moves, and subscriptions get
+         *     `article.corrected`. Answers 201 with the article as it is now.
+         */
+        post: operations["correctArticle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/articles/{slug_or_id}/preview": {
         parameters: {
             query?: never;
@@ -747,7 +769,8 @@ export interface components {
          *       "format": "standard",
          *       "live": false,
          *       "live_summary": null,
-         *       "blocks": null
+         *       "blocks": null,
+         *       "corrections": []
          *     }
          */
         Article: {
@@ -765,6 +788,8 @@ export interface components {
             byline: string | null;
             /** @description The article's address on the public site (`SITE_URL`). */
             canonical_url: string;
+            /** @description Corrections appended to the article, oldest first: shown at its foot. */
+            corrections: components["schemas"]["Correction"][];
             /** Format: date-time */
             created_at: string;
             feature_image_url: string | null;
@@ -947,6 +972,8 @@ export interface components {
             byline?: string | null;
             /** @description The article's address on the public site (`SITE_URL`). */
             canonical_url?: string;
+            /** @description Corrections appended to the article, oldest first: shown at its foot. */
+            corrections?: components["schemas"]["Correction"][];
             /** Format: date-time */
             created_at?: string;
             feature_image_url?: string | null;
@@ -1260,6 +1287,38 @@ export interface components {
          * @enum {string}
          */
         ChangeOp: "upsert" | "delete";
+        /**
+         * @description A correction appended to an article.
+         * @example {
+         *       "id": 1,
+         *       "body": "An earlier version of this article gave the vote as nine to three.",
+         *       "body_html": "<p>An earlier version of this article gave the vote as nine to three.</p>\n",
+         *       "created_at": "2026-11-24T10:02:00Z"
+         *     }
+         */
+        Correction: {
+            /** @description Markdown source. */
+            body: string;
+            /** @description Rendered and sanitized. */
+            body_html: string;
+            /**
+             * Format: date-time
+             * @description When it was appended.
+             */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+        };
+        /**
+         * @description A correction as written.
+         * @example {
+         *       "body": "An earlier version of this article gave the vote as nine to three. It was nine to four."
+         *     }
+         */
+        CorrectionCreate: {
+            /** @description Markdown, rendered and sanitized like a body. */
+            body: string;
+        };
         /**
          * @description Why a resource left the reader's view.
          * @enum {string}
@@ -1661,7 +1720,8 @@ export interface components {
          *       ],
          *       "format": "standard",
          *       "live": false,
-         *       "blocks": []
+         *       "blocks": [],
+         *       "corrections": []
          *     }
          */
         Revision: {
@@ -1670,6 +1730,8 @@ export interface components {
             /** @description Markdown source. */
             body: string;
             byline: string | null;
+            /** @description The corrections it had, oldest first. */
+            corrections: components["schemas"]["RevisionCorrection"][];
             /** Format: date-time */
             created_at: string;
             feature_image_url: string | null;
@@ -1701,6 +1763,13 @@ export interface components {
             /** Format: date-time */
             published_at: string;
             title: string | null;
+        };
+        /** @description A correction as a revision recorded it. */
+        RevisionCorrection: {
+            /** @description Markdown source. */
+            body: string;
+            /** Format: date-time */
+            created_at: string;
         };
         /** @description A related link as a revision recorded it: `{slug}` or `{url, summary, title}`. */
         RevisionLink: {
@@ -1899,7 +1968,7 @@ export interface components {
          *     articles (`article.*`), of tags (`tag.*`) or of both (`*`).
          * @enum {string}
          */
-        WebhookEvent: "article.published" | "article.updated" | "article.unpublished" | "article.deleted" | "block.created" | "block.updated" | "block.deleted" | "tag.created" | "tag.updated" | "tag.deleted" | "cache.purge" | "article.*" | "block.*" | "tag.*" | "cache.*" | "*";
+        WebhookEvent: "article.published" | "article.updated" | "article.corrected" | "article.unpublished" | "article.deleted" | "block.created" | "block.updated" | "block.deleted" | "tag.created" | "tag.updated" | "tag.deleted" | "cache.purge" | "article.*" | "block.*" | "tag.*" | "cache.*" | "*";
         /** @description A page of webhook subscriptions in creation order. */
         WebhookList: {
             data: components["schemas"]["Webhook"][];
@@ -2690,6 +2759,52 @@ export interface operations {
                 };
             };
             412: components["responses"]["BlockChanged"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            428: components["responses"]["IfMatchRequired"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    correctArticle: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The ETag of the version you read (from GET); a stale one is refused with 412. Required
+                 *     (428 without it) when the server sets REQUIRE_IF_MATCH.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description The article's slug or numeric id. */
+                slug_or_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionCreate"];
+            };
+        };
+        responses: {
+            /** @description The correction was appended; the article as it is now. */
+            201: {
+                headers: {
+                    /** @description The article's entity tag, for `If-Match` on the next write. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Article"];
+                };
+            };
+            400: components["responses"]["MalformedBody"];
+            401: components["responses"]["AdminUnauthorized"];
+            403: components["responses"]["NotAdmin"];
+            404: components["responses"]["ArticleNotFound"];
+            412: components["responses"]["ArticleChanged"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["NotJson"];
             422: components["responses"]["Invalid"];

@@ -335,6 +335,7 @@ impl ArticleCreate {
             tags,
             related,
             blocks: Vec::new(),
+            corrections: Vec::new(),
         })
     }
 }

@@ -23,8 +23,8 @@ pub use input::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, re
 pub use list::{ArticleSort, list_articles};
 pub use live::{Block, BlockList, KeyEvent, LiveSummary};
 pub use model::{
-    Article, ArticleFormat, ArticleList, ArticleStatus, ArticleTeaser, RelatedKind, RelatedLink,
-    RelatedList, RelatedSource, Share, ShareLinks,
+    Article, ArticleFormat, ArticleList, ArticleStatus, ArticleTeaser, Correction, RelatedKind,
+    RelatedLink, RelatedList, RelatedSource, Share, ShareLinks,
 };
 use model::{article_out, related_out, suggestion_out, teaser_out};
 pub use previews::{
@@ -32,7 +32,10 @@ pub use previews::{
     get_preview, list_previews,
 };
 pub use revisions::{get_revision, list_revisions, restore_revision};
-pub use write::{create_article, delete_article, replace_related, update_article};
+pub use write::{
+    CorrectionCreate, correct_article, create_article, delete_article, replace_related,
+    update_article,
+};
 
 use crate::api::documented;
 use crate::api::extract::{ApiQuery, Reader};

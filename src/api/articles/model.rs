@@ -107,7 +107,8 @@ pub struct Share {
     "format": "standard",
     "live": false,
     "live_summary": null,
-    "blocks": null
+    "blocks": null,
+    "corrections": []
 }))]
 pub struct Article {
     #[schema(example = 1)]
@@ -157,6 +158,26 @@ pub struct Article {
     /// With `blocks=since:`, the ids of blocks deleted since; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub removed_blocks: Option<Vec<i64>>,
+    /// Corrections appended to the article, oldest first: shown at its foot.
+    pub corrections: Vec<Correction>,
+}
+
+/// A correction appended to an article.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 1,
+    "body": "An earlier version of this article gave the vote as nine to three.",
+    "body_html": "<p>An earlier version of this article gave the vote as nine to three.</p>\n",
+    "created_at": "2026-11-24T10:02:00Z"
+}))]
+pub struct Correction {
+    pub id: i64,
+    /// Markdown source.
+    pub body: String,
+    /// Rendered and sanitized.
+    pub body_html: String,
+    /// When it was appended.
+    pub created_at: DateTime<Utc>,
 }
 
 /// An article in a list: everything but the body fields and related links.
@@ -275,6 +296,16 @@ pub(crate) fn article_out(a: store::Article, site_url: &str) -> Article {
         None => (None, None, None),
     };
     Article {
+        corrections: a
+            .corrections
+            .into_iter()
+            .map(|c| Correction {
+                id: c.id,
+                body: c.body,
+                body_html: c.body_html,
+                created_at: utc(c.created_at),
+            })
+            .collect(),
         format: row.format,
         live: row.coverage_open,
         live_summary,

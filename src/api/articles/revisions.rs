@@ -78,7 +78,8 @@ pub struct RevisionLink {
     "related": [{"slug": "ferry-timetable-winter-changes"}, {"url": "https://example.org/tram-plan", "summary": "The plan."}],
     "format": "standard",
     "live": false,
-    "blocks": []
+    "blocks": [],
+    "corrections": []
 }))]
 pub struct Revision {
     pub number: i64,
@@ -102,6 +103,16 @@ pub struct Revision {
     pub live: bool,
     /// A live article's blocks as they stood, oldest first (empty for a standard article).
     pub blocks: Vec<RevisionBlock>,
+    /// The corrections it had, oldest first.
+    pub corrections: Vec<RevisionCorrection>,
+}
+
+/// A correction as a revision recorded it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionCorrection {
+    /// Markdown source.
+    pub body: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A block as a revision recorded it.
@@ -136,6 +147,14 @@ const ORDER: &str = "rev";
 fn revision_out(r: store::Revision) -> Revision {
     let s = r.snapshot;
     Revision {
+        corrections: s
+            .corrections
+            .into_iter()
+            .map(|(at, body)| RevisionCorrection {
+                body,
+                created_at: utc(at),
+            })
+            .collect(),
         format: s.format,
         live: s.live,
         blocks: s

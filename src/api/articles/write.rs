@@ -10,8 +10,9 @@ use crate::api::State;
 use crate::api::documented;
 use crate::api::extract::{Admin, IfMatch, JsonBody, Shape};
 use crate::api::problems;
+use crate::api::validate::Checker;
 use crate::db::articles::ArticleKey;
-use crate::db::{self, StoreError, StoreResult, articles as store};
+use crate::db::{self, StoreError, StoreResult, articles as store, corrections};
 use crate::error::{ApiError, Problem};
 use crate::representation::{self, Coding};
 
@@ -133,6 +134,72 @@ pub async fn update_article(
     .await?;
     written(
         actix_web::http::StatusCode::OK,
+        &article_out(article, &state.settings.site_url),
+    )
+}
+
+/// A correction as written.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": "An earlier version of this article gave the vote as nine to three. It was nine to four."}))]
+pub struct CorrectionCreate {
+    /// Markdown, rendered and sanitized like a body.
+    #[schema(min_length = 1, max_length = 5000, pattern = "required-text")]
+    pub body: String,
+}
+
+/// The longest correction, in characters.
+const MAX_CORRECTION_CHARS: usize = 5000;
+
+impl CorrectionCreate {
+    fn into_new(self) -> Result<corrections::NewCorrection, ApiError> {
+        let mut c = Checker::default();
+        c.text("body", &self.body, MAX_CORRECTION_CHARS, true);
+        c.finish()?;
+        let rendered = super::input::render_body(&self.body)?;
+        Ok(corrections::NewCorrection {
+            body: self.body,
+            body_html: rendered.html,
+            created_at: None,
+        })
+    }
+}
+
+/// Correct an article.
+///
+/// Appends a dated correction (Markdown) to the article: reads show its corrections in order
+/// at its foot, its `updated_at` (and its feed entry's) moves, and subscriptions get
+/// `article.corrected`. Answers 201 with the article as it is now.
+#[utoipa::path(
+    operation_id = "correctArticle", tag = "articles", security(("bearer" = [])),
+    params(("slug_or_id" = String, Path, description = "The article's slug or numeric id."), documented::IfMatch),
+    request_body = CorrectionCreate,
+    responses(
+        (status = 201, description = "The correction was appended; the article as it is now.", body = Article,
+            headers(("ETag" = String, description = "The article's entity tag, for `If-Match` on the next write."))),
+        (status = 404, response = problems::ArticleNotFound),
+        problems::AdminJsonWrite, problems::ArticlePreconditions,
+    )
+)]
+#[post("/articles/{slug_or_id}/corrections")]
+pub async fn correct_article(
+    state: State,
+    _admin: Admin,
+    if_match: IfMatch,
+    key: web::Path<String>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let check = precondition(if_match.value()?, state.settings.site_url.clone());
+    let key = ArticleKey::parse(&key);
+    let new = body
+        .parse_then(Shape::Object, |input: CorrectionCreate| input.into_new())
+        .await?;
+    let article = db::run_write(&state.pool, move |conn| {
+        store::correct(conn, &key, &new, db::now(), &check)
+    })
+    .await?;
+    written(
+        actix_web::http::StatusCode::CREATED,
         &article_out(article, &state.settings.site_url),
     )
 }

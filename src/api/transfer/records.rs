@@ -10,6 +10,7 @@ use crate::api::validate::Checker;
 use crate::config::Limits;
 use crate::content;
 use crate::db::articles::ArticleFormat;
+use crate::db::corrections::NewCorrection;
 use crate::db::transfer::{self as store, ArticleImport, ImportRecord, TagImport};
 use crate::error::ApiError;
 
@@ -54,6 +55,14 @@ struct ArticleLine {
     format: Option<ArticleFormat>,
     live: Option<bool>,
     blocks: Option<Vec<ObjectOnly<BlockCreate>>>,
+    corrections: Option<Vec<ObjectOnly<CorrectionLine>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CorrectionLine {
+    body: String,
+    created_at: DateTime<Utc>,
 }
 
 type FieldErrors = Vec<(String, String)>;
@@ -293,10 +302,26 @@ fn article_record(line: ArticleLine, limits: &Limits) -> Result<ArticleImport, F
             ),
         }
     }
+    let mut corrections = Vec::new();
+    for (i, line) in line.corrections.unwrap_or_default().into_iter().enumerate() {
+        let line = line.0;
+        let field = format!("corrections[{i}]");
+        c.timestamp(&format!("{field}.created_at"), &line.created_at);
+        c.text(&format!("{field}.body"), &line.body, 5000, true);
+        match content::render(&line.body) {
+            Ok(rendered) => corrections.push(NewCorrection {
+                body: line.body,
+                body_html: rendered.html,
+                created_at: Some(naive(line.created_at)),
+            }),
+            Err(e) => c.fail(format!("{field}.body"), e.to_string()),
+        }
+    }
     let mut errors = match create.into_new(limits) {
         Ok(mut article) if block_errors.is_empty() => {
             c.finish().map_err(api_errors)?;
             article.blocks = blocks;
+            article.corrections = corrections;
             return Ok(ArticleImport {
                 article,
                 created_at: line.created_at.map(naive),

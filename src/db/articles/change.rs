@@ -42,7 +42,8 @@ pub(in crate::db) fn of(
         keys.extend(states().map(|s| changes::address(&s.slug)));
         keys.extend([ALL_ARTICLES, SEARCH].map(str::to_owned));
     }
-    if seen && (moved || event != "article.updated") {
+    // An edit or a correction leaves the lists as they are, unless it moves the article.
+    if seen && (moved || !matches!(event, "article.updated" | "article.corrected")) {
         keys.extend([ARTICLE_LIST, TAGS].map(str::to_owned));
         keys.extend(states().flat_map(|s| &s.tags).map(|t| changes::tag_list(t)));
     }

@@ -18,4 +18,4 @@ pub use read::{
     block_visibility, count_all, find, find_showing, list, moved, published_index, recent, related,
 };
 pub use schedule::{GoLive, go_live, next_due};
-pub use write::{create, delete, import, replace_related, restore, update};
+pub use write::{correct, create, delete, import, replace_related, restore, update};

@@ -262,6 +262,8 @@ pub struct Article {
     pub last_modified: NaiveDateTime,
     /// A live article's blocks as read (by default the newest), and their summary.
     pub live: Option<crate::db::blocks::LiveView>,
+    /// Corrections appended to it, oldest first.
+    pub corrections: Vec<crate::db::corrections::Correction>,
 }
 
 #[derive(Debug, Clone)]
@@ -304,6 +306,9 @@ pub struct NewArticle {
     /// one by one).
     #[serde(default)]
     pub blocks: Vec<crate::db::blocks::NewBlock>,
+    /// Its corrections, as an import brings them.
+    #[serde(default)]
+    pub corrections: Vec<crate::db::corrections::NewCorrection>,
 }
 
 /// Changes to an article: `None` leaves a field as it is.

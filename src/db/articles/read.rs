@@ -268,12 +268,14 @@ pub fn find_showing(
         }
         ArticleFormat::Standard => None,
     };
+    let corrections = crate::db::corrections::of_article(conn, row.teaser.id)?;
     Ok(Article {
         row,
         tags,
         related: curated.links,
         last_modified,
         live,
+        corrections,
     })
 }
 

@@ -15,7 +15,8 @@ use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
 use crate::db::blocks;
 use crate::db::related::{related_of, set_related};
 use crate::db::{
-    Conn, StoreError, StoreResult, changes, events, live, previews, revisions, search, tags,
+    Conn, StoreError, StoreResult, changes, corrections, events, live, previews, revisions, search,
+    tags,
 };
 use crate::schema::{article_slugs, article_tags, articles, related_links};
 
@@ -108,6 +109,9 @@ fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<
         if !new.blocks.is_empty() {
             blocks::insert_all(conn, id, &new.blocks, now)?;
         }
+        if !new.corrections.is_empty() {
+            corrections::replace(conn, id, &new.corrections, now)?;
+        }
         Ok(id)
     }
 }
@@ -149,9 +153,21 @@ pub(in crate::db) fn finish(
     now: NaiveDateTime,
     index: bool,
 ) -> StoreResult<ArticleRow> {
+    finish_as(conn, id, before, now, index, None)
+}
+
+/// [`finish`], the event named `kind` when given (else as the change makes it).
+fn finish_as(
+    conn: &mut Conn,
+    id: i64,
+    before: Option<&ArticleState>,
+    now: NaiveDateTime,
+    index: bool,
+    kind: Option<&'static str>,
+) -> StoreResult<ArticleRow> {
     revisions::record(conn, id, now)?;
     let after = find_row(conn, &ArticleKey::Id(id), Visibility::All)?;
-    emit_indexed(conn, before, Some(&after), now, index)?;
+    emit_as(conn, before, Some(&after), now, index, kind)?;
     Ok(after)
 }
 
@@ -177,9 +193,23 @@ pub(in crate::db) fn emit_indexed(
     now: NaiveDateTime,
     index: bool,
 ) -> QueryResult<()> {
+    emit_as(conn, before, after, now, index, None)
+}
+
+/// [`emit_indexed`], the event named `kind` when given: a write that changes nothing of the
+/// article's publication but says what it did (`article.corrected`).
+fn emit_as(
+    conn: &mut Conn,
+    before: Option<&ArticleState>,
+    after: Option<&ArticleRow>,
+    now: NaiveDateTime,
+    index: bool,
+    kind: Option<&'static str>,
+) -> QueryResult<()> {
     let was = before.is_some_and(|r| r.live);
     let is = after.is_some_and(|r| is_public(r, now));
     let event = match after {
+        _ if let Some(kind) = kind => kind,
         None => "article.deleted",
         Some(_) if is && !was => "article.published",
         Some(_) if was && !is => "article.unpublished",
@@ -244,6 +274,36 @@ fn linking(conn: &mut Conn, id: i64) -> QueryResult<Vec<i64>> {
         .select(related_links::article_id)
         .distinct()
         .load(conn)
+}
+
+/// Appends a correction to article `key`, if `check` passes: the article counts as updated
+/// now, with a revision and the event `article.corrected`.
+pub fn correct(
+    conn: &mut Conn,
+    key: &ArticleKey,
+    new: &corrections::NewCorrection,
+    now: NaiveDateTime,
+    check: Check<'_>,
+) -> StoreResult<Article> {
+    crate::db::write(conn, |conn| {
+        let current = find(conn, key, Visibility::All)?;
+        check(&current)?;
+        let id = current.row.teaser.id;
+        corrections::append(conn, id, new, now)?;
+        diesel::update(articles::table.filter(articles::id.eq(id)))
+            .set(articles::updated_at.eq(now))
+            .execute(conn)?;
+        let before = ArticleState::from(&current);
+        finish_as(
+            conn,
+            id,
+            Some(&before),
+            now,
+            true,
+            Some("article.corrected"),
+        )?;
+        find(conn, &ArticleKey::Id(id), Visibility::All)
+    })
 }
 
 /// Applies `changes` to an article of any status, if `check` passes; records a revision.

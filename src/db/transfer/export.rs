@@ -6,7 +6,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{
-    ArticleRecord, BlockRecord, Record, Stored, TagRecord, TransferError, VERSION, extras,
+    ArticleRecord, BlockRecord, CorrectionRecord, Record, Stored, TagRecord, TransferError,
+    VERSION, extras,
 };
 use crate::db::Conn;
 use crate::db::articles::ArticleFormat;
@@ -94,7 +95,7 @@ pub fn export(conn: &mut Conn, out: &mut impl Write) -> Result<ExportCounts, Tra
                 };
                 write_line(
                     out,
-                    &Record::Article(ArticleRecord {
+                    &Record::Article(Box::new(ArticleRecord {
                         tags: extra.tags.remove(&row.id).unwrap_or_default(),
                         related: extra.related.remove(&row.id).unwrap_or_default(),
                         former_slugs: extra.former.remove(&row.id).unwrap_or_default(),
@@ -111,7 +112,14 @@ pub fn export(conn: &mut Conn, out: &mut impl Write) -> Result<ExportCounts, Tra
                         format: row.format,
                         live: row.coverage_open,
                         blocks: blocks.into_iter().map(BlockRecord::from).collect(),
-                    }),
+                        corrections: crate::db::corrections::of_article(conn, row.id)?
+                            .into_iter()
+                            .map(|c| CorrectionRecord {
+                                body: c.body,
+                                created_at: c.created_at.and_utc(),
+                            })
+                            .collect(),
+                    })),
                 )?;
                 counts.articles += 1;
             }

@@ -19,6 +19,7 @@ use super::search_index::{Index, index_new_articles};
 use super::{Stored, TransferError, extras};
 use crate::db::articles::read::former_holder;
 use crate::db::blocks::{self, BlockRow, NewBlock};
+use crate::db::corrections;
 
 /// A tag record, validated.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -258,6 +259,9 @@ pub(super) fn import_article(
         if !new.blocks.is_empty() {
             blocks::insert_all(conn, id, &new.blocks, now)?;
         }
+        if !new.corrections.is_empty() {
+            corrections::replace(conn, id, &new.corrections, now)?;
+        }
         if !record.former_slugs.is_empty() {
             set_former(conn, line, id, slug, &record.former_slugs, now)?;
         }
@@ -285,10 +289,16 @@ pub(super) fn import_article(
         && current.coverage_open == new.live
         && current.created_at == created_at;
     let blocks_same = same_blocks(&blocks::all(conn, current.id)?, &new.blocks);
+    let stored_corrections = corrections::of_article(conn, current.id)?;
+    let corrections_same = stored_corrections.len() == new.corrections.len()
+        && stored_corrections
+            .iter()
+            .zip(&new.corrections)
+            .all(|(s, n)| s.body == n.body && Some(s.created_at) == n.created_at);
     let tags_same = stored_tags.iter().eq(tags.iter().map(|(_, slug)| slug));
     let related_same = stored_related == new.related;
     let former_same = stored_former == former;
-    if fields_same && tags_same && related_same && former_same && blocks_same {
+    if fields_same && tags_same && related_same && former_same && blocks_same && corrections_same {
         return Ok(None);
     }
     diesel::update(articles_t::table.filter(articles_t::id.eq(current.id)))
@@ -305,6 +315,9 @@ pub(super) fn import_article(
     }
     if !blocks_same {
         blocks::insert_all(conn, current.id, &new.blocks, now)?;
+    }
+    if !corrections_same {
+        corrections::replace(conn, current.id, &new.corrections, now)?;
     }
     Ok(Some(Pending {
         line,

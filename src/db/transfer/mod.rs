@@ -49,7 +49,7 @@ pub enum Record {
         version: u32,
     },
     Tag(TagRecord),
-    Article(ArticleRecord),
+    Article(Box<ArticleRecord>),
 }
 
 /// A tag as exported.
@@ -86,6 +86,16 @@ pub struct ArticleRecord {
     /// A live article's blocks (deleted ones left out), oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blocks: Vec<BlockRecord>,
+    /// Its corrections, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<CorrectionRecord>,
+}
+
+/// A correction as exported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CorrectionRecord {
+    pub body: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A block of a live article as exported: what `POST …/blocks` takes.
