@@ -25,17 +25,7 @@ async fn correct(ctx: &Ctx, app: &TestApp, slug: &str, body: &str) -> Value {
 async fn corrections_are_appended_in_order_and_the_article_counts_as_updated() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
-    send(
-        &app,
-        ctx.admin(json(
-            Method::POST,
-            "/api/v1/webhooks",
-            &json!({"url": "https://hooks.example.org/in", "events": ["article.corrected"],
-                    "secret": "a-test-secret-of-some-length"}),
-        )),
-    )
-    .await
-    .ok(201);
+    subscribe(&ctx, &app, &["article.corrected"]).await;
     let article = publish(&ctx, &app, "Tram vote").await;
     let slug = article["slug"].as_str().unwrap();
     assert_eq!(article["corrections"], json!([]));

@@ -527,17 +527,7 @@ fn recorded_since(ctx: &Ctx, seq: i64) -> Vec<(String, BTreeSet<String>, bool, O
 async fn block_writes_record_their_change_and_events() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
-    send(
-        &app,
-        ctx.admin(json(
-            Method::POST,
-            "/api/v1/webhooks",
-            &json!({"url": "https://hooks.example.org/in", "events": ["block.*"],
-                    "secret": "a-test-secret-of-some-length"}),
-        )),
-    )
-    .await
-    .ok(201);
+    subscribe(&ctx, &app, &["block.*"]).await;
     let article = live_article(&ctx, &app, "Fire at the docks").await;
     let id = article["id"].as_i64().unwrap();
     let slug = article["slug"].as_str().unwrap().to_owned();

@@ -4,12 +4,14 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::input::naive;
 use super::live::{Block, BlockList, block_out, decode_list_cursor, list_cursor};
 use super::visibility;
+use super::write::{matches, written};
 use crate::api::extract::{Admin, ApiQuery, IfMatch, JsonBody, Reader, Shape};
 use crate::api::pagination::{self, ListMeta};
 use crate::api::validate::{self, Checker};
@@ -17,9 +19,8 @@ use crate::api::{State, documented, problems, showing};
 use crate::config::Limits;
 use crate::db::articles::{ArticleKey, block_visibility, blocks as write};
 use crate::db::blocks::{self as store, BlockChanges, BlockRow, NewBlock};
-use crate::db::{self, StoreError, StoreResult};
+use crate::db::{self, StoreResult};
 use crate::error::{ApiError, Problem};
-use crate::representation::{self, Coding};
 
 /// The longest block body, in characters.
 pub const MAX_BLOCK_CHARS: usize = 20_000;
@@ -68,10 +69,6 @@ pub struct BlockPatch {
     #[serde(default, deserialize_with = "validate::present")]
     #[schema(value_type = DateTime<Utc>)]
     pub published_at: Option<DateTime<Utc>>,
-}
-
-fn naive(ts: DateTime<Utc>) -> NaiveDateTime {
-    ts.naive_utc().trunc_subsecs(6)
 }
 
 fn check_title(c: &mut Checker, limits: &Limits, title: Option<&String>) -> Option<String> {
@@ -127,37 +124,10 @@ impl BlockPatch {
     }
 }
 
-/// The ETag of `block` as a GET of it sends it.
-fn etag(block: &Block) -> Result<(Vec<u8>, String), serde_json::Error> {
-    let body = serde_json::to_vec(block)?;
-    let etag = representation::entity_tag(&body, Coding::Identity);
-    Ok((body, etag))
-}
-
 /// The check a block write makes against the block as it stands: its current ETag must
 /// match `If-Match`, when one was sent.
 fn precondition(if_match: Option<String>) -> impl Fn(&BlockRow) -> StoreResult<()> {
-    move |current| {
-        let Some(expected) = if_match.as_deref() else {
-            return Ok(());
-        };
-        let (_, etag) =
-            etag(&block_out(current.clone())).map_err(|e| StoreError::Internal(e.to_string()))?;
-        if representation::if_match(expected, &etag) {
-            Ok(())
-        } else {
-            Err(StoreError::PreconditionFailed(etag))
-        }
-    }
-}
-
-/// A block as a write answers it, with the ETag a GET of it sends.
-fn written(status: StatusCode, block: &Block) -> Result<HttpResponse, ApiError> {
-    let (body, etag) = etag(block).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(HttpResponse::build(status)
-        .insert_header((header::ETAG, etag))
-        .content_type("application/json")
-        .body(body))
+    move |current| matches(if_match.as_deref(), &block_out(current.clone()))
 }
 
 /// Query parameters of a block list.
@@ -174,19 +144,13 @@ pub struct ListBlocksParams {
     cursor: Option<String>,
 }
 
-/// The live article `key` names, as `vis` sees it: its id, and whether it is live.
+/// The id of the live article `key` names, as `vis` sees it.
 fn live_article(
     conn: &mut db::Conn,
     key: &ArticleKey,
     vis: db::articles::Visibility,
 ) -> StoreResult<i64> {
-    let article = db::articles::find(conn, key, vis)?;
-    match article.live {
-        Some(_) => Ok(article.row.teaser.id),
-        None => Err(StoreError::NotFound(
-            "The article is not a live article: it has no blocks.".to_owned(),
-        )),
-    }
+    Ok(db::articles::find_live(conn, key, vis)?.id)
 }
 
 /// List a live article's blocks.

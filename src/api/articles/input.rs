@@ -279,7 +279,8 @@ pub fn render_body(body: &str) -> Result<content::Rendered, ApiError> {
         .map_err(|e| ApiError::invalid(vec![FieldError::new("body", e.to_string())]))
 }
 
-fn naive(ts: DateTime<Utc>) -> NaiveDateTime {
+/// A time as stored: UTC, microseconds.
+pub(super) fn naive(ts: DateTime<Utc>) -> NaiveDateTime {
     ts.naive_utc().trunc_subsecs(6)
 }
 

@@ -23,27 +23,34 @@ pub(super) fn precondition(
     site_url: String,
 ) -> impl Fn(&store::Article) -> StoreResult<()> {
     move |current| {
-        let Some(expected) = if_match.as_deref() else {
-            return Ok(());
-        };
-        let body = serde_json::to_vec(&article_out(current.clone(), &site_url))
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
-        let etag = representation::entity_tag(&body, Coding::Identity);
-        if representation::if_match(expected, &etag) {
-            Ok(())
-        } else {
-            Err(StoreError::PreconditionFailed(etag))
-        }
+        matches(
+            if_match.as_deref(),
+            &article_out(current.clone(), &site_url),
+        )
     }
 }
 
-/// An article as a write answers it, with the ETag an admin GET of it sends: what `If-Match`
-/// takes for the next write, without a read in between.
+/// Whether `current`, as a GET answers it, has the ETag `expected` (when one was sent).
+pub(super) fn matches(expected: Option<&str>, current: &impl serde::Serialize) -> StoreResult<()> {
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    let body = serde_json::to_vec(current).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let etag = representation::entity_tag(&body, Coding::Identity);
+    if representation::if_match(expected, &etag) {
+        Ok(())
+    } else {
+        Err(StoreError::PreconditionFailed(etag))
+    }
+}
+
+/// A resource as a write answers it, with the ETag a GET of it sends: what `If-Match` takes
+/// for the next write, without a read in between.
 pub(super) fn written(
     status: actix_web::http::StatusCode,
-    article: &Article,
+    resource: &impl serde::Serialize,
 ) -> Result<HttpResponse, ApiError> {
-    let body = serde_json::to_vec(article).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body = serde_json::to_vec(resource).map_err(|e| ApiError::Internal(e.to_string()))?;
     let etag = representation::entity_tag(&body, Coding::Identity);
     Ok(HttpResponse::build(status)
         .insert_header((header::ETAG, etag))

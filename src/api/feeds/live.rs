@@ -8,10 +8,10 @@ use super::{FEED_ENTRIES, changed, head, rfc3339, xml};
 use crate::api::{State, showing};
 use crate::config::Settings;
 use crate::content;
-use crate::db::articles::{self as store, ArticleRow};
+use crate::db;
+use crate::db::articles::{self as store, TeaserRow};
 use crate::db::blocks::BlockRow;
 use crate::db::changes::{self, Keys};
-use crate::db::{self, StoreError};
 use crate::error::ApiError;
 
 /// The feed of live article `key`: its newest blocks the public can see, one entry each.
@@ -25,18 +25,9 @@ pub(super) async fn feed(
     // Read and written on a blocking thread: up to 50 blocks of markup.
     let (out, keys) = db::run(&state.pool, move |conn| {
         let vis = store::Visibility::Public { now: db::now() };
-        let article = store::find(conn, &key, vis)?;
-        if article.live.is_none() {
-            return Err(StoreError::NotFound(
-                "The article is not a live article: it has no blocks to follow.".to_owned(),
-            ));
-        }
-        let row = article.row;
-        let blocks = db::blocks::latest(conn, row.teaser.id, FEED_ENTRIES)?;
-        let keys = Keys::from([
-            changes::article(row.teaser.id),
-            changes::address(&row.teaser.slug),
-        ]);
+        let row = store::find_live(conn, &key, vis)?;
+        let blocks = db::blocks::latest(conn, row.id, FEED_ENTRIES)?;
+        let keys = Keys::from([changes::article(row.id), changes::address(&row.slug)]);
         Ok((atom(&settings, &row, &self_url, &blocks), keys))
     })
     .await?;
@@ -48,8 +39,8 @@ pub(super) async fn feed(
 
 /// The Atom document of live article `row`'s `blocks`: the article is the feed, each block
 /// an entry at the article's address with the block's anchor (`#block-{id}`).
-fn atom(settings: &Settings, row: &ArticleRow, self_url: &str, blocks: &[BlockRow]) -> String {
-    let url = content::canonical_url(&settings.site_url, &row.teaser.slug);
+fn atom(settings: &Settings, row: &TeaserRow, self_url: &str, blocks: &[BlockRow]) -> String {
+    let url = content::canonical_url(&settings.site_url, &row.slug);
     let updated = blocks
         .iter()
         .map(|b| b.updated_at.max(b.published_at))
@@ -57,10 +48,9 @@ fn atom(settings: &Settings, row: &ArticleRow, self_url: &str, blocks: &[BlockRo
         .max()
         .unwrap_or_default();
     let mut out = String::with_capacity(4096 + blocks.len() * 2048);
-    let title = format!("{}: {}", settings.site_name, row.teaser.title);
+    let title = format!("{}: {}", settings.site_name, row.title);
     head(&mut out, &url, &title, updated, self_url);
     let author = row
-        .teaser
         .byline
         .as_deref()
         .filter(|b| !b.trim().is_empty())

@@ -48,10 +48,9 @@ pub(super) fn xml(text: &str) -> String {
 
 /// When a published article last changed for its readers: its update, or its publication
 /// when that came later (a scheduled article going live).
-pub(super) fn changed(row: &store::ArticleRow) -> NaiveDateTime {
-    row.teaser
-        .published_at
-        .map_or(row.teaser.updated_at, |p| p.max(row.teaser.updated_at))
+pub(super) fn changed(row: &store::TeaserRow) -> NaiveDateTime {
+    row.published_at
+        .map_or(row.updated_at, |p| p.max(row.updated_at))
 }
 
 pub(super) fn rfc3339(ts: NaiveDateTime) -> String {
@@ -158,7 +157,7 @@ fn atom(
     // An empty feed says it has not changed since the epoch, so its ETag stays put.
     let updated = entries
         .iter()
-        .map(|(row, _)| changed(row))
+        .map(|(row, _)| changed(&row.teaser))
         .max()
         .unwrap_or_default();
     let mut out = String::with_capacity(4096 + entries.len() * 8192);
@@ -225,7 +224,11 @@ fn atom_entry(out: &mut String, settings: &Settings, row: &ArticleRow, tags: &[T
     if let Some(published) = row.teaser.published_at {
         let _ = writeln!(out, "    <published>{}</published>", rfc3339(published));
     }
-    let _ = writeln!(out, "    <updated>{}</updated>", rfc3339(changed(row)));
+    let _ = writeln!(
+        out,
+        "    <updated>{}</updated>",
+        rfc3339(changed(&row.teaser))
+    );
     let _ = writeln!(out, "    <author><name>{}</name></author>", xml(author));
     for tag in tags {
         let _ = writeln!(

@@ -15,7 +15,8 @@ pub(in crate::db) mod write;
 
 pub use model::*;
 pub use read::{
-    block_visibility, count_all, find, find_showing, list, moved, published_index, recent, related,
+    block_visibility, count_all, find, find_live, find_showing, list, moved, published_index,
+    recent, related,
 };
 pub use schedule::{GoLive, go_live, next_due};
 pub use write::{correct, create, delete, import, replace_related, restore, update};

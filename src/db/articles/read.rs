@@ -279,6 +279,23 @@ pub fn find_showing(
     })
 }
 
+/// The live article `key` names, as `vis` sees it (its teaser's columns: no body, no
+/// blocks); a standard article is not found.
+pub fn find_live(conn: &mut Conn, key: &ArticleKey, vis: Visibility) -> StoreResult<TeaserRow> {
+    articles::table
+        .filter(by_key(key))
+        .filter(visible(vis))
+        .filter(articles::format.eq(ArticleFormat::Live.as_str()))
+        .select(TeaserRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "{key} (or none that is a live article, with blocks)"
+            ))
+        })
+}
+
 /// Which blocks a reader with `vis` sees: the public's, or (an editor) every one.
 pub fn block_visibility(vis: Visibility) -> BlockVisibility {
     match vis {

@@ -309,6 +309,19 @@ pub async fn create_article(ctx: &Ctx, app: &TestApp, body: Value) -> Value {
     send(app, ctx.admin(post_article_req(body))).await.ok(201)
 }
 
+/// Subscribes a webhook receiver that is never reached to `events`: each event leaves a
+/// delivery in the outbox (no worker sends them in a test).
+pub async fn subscribe(ctx: &Ctx, app: &TestApp, events: &[&str]) {
+    let body = json!({"url": "https://hooks.example.org/in", "events": events,
+                      "secret": "a-test-secret-of-some-length"});
+    send(
+        app,
+        ctx.admin(json(Method::POST, "/api/v1/webhooks", &body)),
+    )
+    .await
+    .ok(201);
+}
+
 /// Creates a published article with just a title.
 pub async fn publish(ctx: &Ctx, app: &TestApp, title: &str) -> Value {
     create_article(ctx, app, json!({"title": title, "status": "published"})).await
