@@ -180,6 +180,22 @@ pub struct ServeArgs {
     #[arg(long, env = "CHANGE_LOG_RETENTION_DAYS", default_value_t = 30)]
     pub change_log_retention_days: u32,
 
+    /// The publisher's image service, for every image's `renditions` and `srcset`: a URL
+    /// with `{width}` and `{url}` (the original's URL, percent-encoded) or `{raw_url}`, for
+    /// example `https://img.example.com/{width}/{url}`; empty: only the original is offered.
+    #[arg(long, env = "IMAGE_URL_TEMPLATE", default_value = "", value_parser = crate::images::parse_template)]
+    pub image_url_template: String,
+
+    /// Comma-separated widths of the renditions (never wider than the original).
+    #[arg(
+        long,
+        env = "IMAGE_WIDTHS",
+        default_value = "320,640,960,1280,1920",
+        value_delimiter = ',',
+        value_parser = crate::images::parse_width
+    )]
+    pub image_widths: Vec<u32>,
+
     /// Load the demo newsroom into the database when it has no articles.
     #[arg(long)]
     pub demo: bool,
@@ -360,6 +376,15 @@ impl ServeArgs {
             max_streams: self.max_streams,
             stream_heartbeat: std::time::Duration::from_secs(self.stream_heartbeat_seconds),
             change_log_retention_days: self.change_log_retention_days,
+            images: crate::images::ImageService {
+                template: Some(self.image_url_template.clone()).filter(|t| !t.is_empty()),
+                widths: {
+                    let mut widths = self.image_widths.clone();
+                    widths.sort_unstable();
+                    widths.dedup();
+                    widths
+                },
+            },
         }
     }
 }
@@ -402,6 +427,8 @@ pub struct Settings {
     pub stream_heartbeat: std::time::Duration,
     /// Days the change log keeps changes; 0: forever.
     pub change_log_retention_days: u32,
+    /// The image service that gives images their renditions.
+    pub images: crate::images::ImageService,
 }
 
 /// A header that gives a CDN an answer's cache keys, and how it writes them.
@@ -490,6 +517,7 @@ impl Default for Settings {
             max_streams: 5000,
             stream_heartbeat: std::time::Duration::from_secs(15),
             change_log_retention_days: 30,
+            images: crate::images::ImageService::default(),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod follower;
 pub mod golive;
 pub mod hub;
+pub mod images;
 pub mod middleware;
 pub mod observe;
 pub mod openapi;

@@ -15,6 +15,7 @@ diesel::table! {
         published_at -> Nullable<Timestamp>,
         byline -> Nullable<Text>,
         feature_image_url -> Nullable<Text>,
+        feature_image -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         live -> Bool,
@@ -25,6 +26,48 @@ diesel::table! {
         block_count -> BigInt,
         blocks_changed_at -> Nullable<Timestamp>,
         blocks_changed_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    authors (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        role -> Nullable<Text>,
+        bio -> Nullable<Text>,
+        bio_html -> Nullable<Text>,
+        image -> Nullable<Text>,
+        links -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_authors (article_id, author_id) {
+        article_id -> BigInt,
+        author_id -> BigInt,
+        position -> BigInt,
+    }
+}
+
+diesel::table! {
+    collections (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    collection_items (collection_id, article_id) {
+        collection_id -> BigInt,
+        article_id -> BigInt,
+        position -> BigInt,
     }
 }
 
@@ -199,6 +242,10 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_authors -> authors (author_id));
+diesel::joinable!(collection_items -> articles (article_id));
+diesel::joinable!(collection_items -> collections (collection_id));
 diesel::joinable!(article_blocks -> articles (article_id));
 diesel::joinable!(article_corrections -> articles (article_id));
 diesel::joinable!(article_previews -> articles (article_id));
@@ -213,6 +260,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_previews,
     article_blocks,
     article_corrections,
+    authors,
+    article_authors,
+    collections,
+    collection_items,
     article_revisions,
     article_slugs,
     articles,

@@ -223,11 +223,11 @@ pub fn scope_of(reader: &Reader) -> Scope {
     }
 }
 
-/// A feed item from a stored entry; `site_url` makes articles' canonical URLs.
-pub fn item_out(kind: String, entry: Entry, site_url: &str) -> ChangeItem {
+/// A feed item from a stored entry, shaped by `settings` (canonical URLs, images).
+pub fn item_out(kind: String, entry: Entry, settings: &crate::config::Settings) -> ChangeItem {
     let (resource_type, change, id, slug, reason, article, tag) = match entry {
         Entry::Article(article) => {
-            let out = article_out(*article, site_url);
+            let out = article_out(*article, settings);
             (
                 ResourceType::Article,
                 ChangeOp::Upsert,
@@ -341,7 +341,6 @@ pub async fn list_changes(
             keys.extend(changes::shown_by_article(article));
         }
     }
-    let site_url = &state.settings.site_url;
     let feed = ChangeFeed {
         meta: ChangeMeta {
             limit,
@@ -351,7 +350,7 @@ pub async fn list_changes(
         data: page
             .items
             .into_iter()
-            .map(|item| item_out(item.kind, item.entry, site_url))
+            .map(|item| item_out(item.kind, item.entry, &state.settings))
             .collect(),
     };
     Ok(showing(HttpResponse::Ok().json(feed), keys))

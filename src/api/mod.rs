@@ -5,6 +5,7 @@ pub mod changes;
 pub mod documented;
 pub mod extract;
 pub mod feeds;
+pub mod images;
 pub mod meta;
 pub mod pagination;
 pub mod problems;

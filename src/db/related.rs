@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use super::articles::model::{ArticleStatus, public_at};
 pub use super::articles::model::{Related, RelatedSpec};
 use super::{AnyConnection, Conn, StoreError, StoreResult};
+use crate::images::{Image, ImageColumn};
 use crate::schema::{article_tags, articles, related_links};
 
 #[derive(Insertable)]
@@ -53,6 +54,8 @@ struct Target {
     status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
     updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = Option<String>)]
+    feature_image: ImageColumn,
 }
 
 pub(in crate::db) fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated> {
@@ -66,7 +69,8 @@ pub(in crate::db) fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated
     let targets: HashMap<i64, Target> = match conn {
         // The index holds what a link shows, which in the row sits past the body.
         AnyConnection::Sqlite(_) => diesel::sql_query(
-            "SELECT a.id, a.slug, a.title, a.summary, a.status, a.published_at, a.updated_at \
+            "SELECT a.id, a.slug, a.title, a.summary, a.status, a.published_at, a.updated_at, \
+             a.feature_image \
              FROM related_links r JOIN articles a INDEXED BY articles_link \
              ON a.id = r.target_article_id WHERE r.article_id = ?",
         )
@@ -101,6 +105,7 @@ pub(in crate::db) fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated
                         slug: t.slug.clone(),
                         title: t.title.clone(),
                         summary: t.summary.clone(),
+                        image: t.feature_image.0.clone(),
                     })
             }
             None => Some(Related::External {
@@ -118,11 +123,12 @@ pub(in crate::db) fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated
 }
 
 /// A suggested article: one sharing tags with another.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {
     pub slug: String,
     pub title: String,
     pub summary: String,
+    pub image: Option<Image>,
 }
 
 /// Up to `limit` published articles sharing the most tags with article `id`, newest first
@@ -140,7 +146,7 @@ pub(in crate::db) fn suggestions(
         .filter(article_tags::article_id.eq(id))
         .select(article_tags::tag_id)
         .load(conn)?;
-    let rows: Vec<(String, String, String, i64)> = article_tags::table
+    let rows: Vec<(String, String, String, Option<String>, i64)> = article_tags::table
         .inner_join(articles::table)
         .filter(article_tags::tag_id.eq_any(&own_tags))
         .filter(articles::id.ne(id))
@@ -152,12 +158,14 @@ pub(in crate::db) fn suggestions(
             articles::slug,
             articles::title,
             articles::summary,
+            articles::feature_image,
             articles::published_at,
         ))
         .select((
             articles::slug,
             articles::title,
             articles::summary,
+            articles::feature_image,
             count_star(),
         ))
         .order((
@@ -169,10 +177,11 @@ pub(in crate::db) fn suggestions(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(slug, title, summary, _)| Suggestion {
+        .map(|(slug, title, summary, image, _)| Suggestion {
             slug,
             title,
             summary,
+            image: Image::from_stored(image.as_deref()),
         })
         .collect())
 }

@@ -23,7 +23,11 @@ pub struct Snapshot {
     pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub byline: Option<String>,
+    /// The image's URL, as revisions made before images had more than a URL keep it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feature_image_url: Option<String>,
+    #[serde(default)]
+    pub feature_image: Option<crate::images::Image>,
     /// Tags in display order, as `(slug, name)`.
     pub tags: Vec<(String, String)>,
     pub related: Vec<RelatedSpec>,
@@ -71,9 +75,16 @@ impl TryFrom<RevisionRow> for Revision {
     type Error = StoreError;
 
     fn try_from(row: RevisionRow) -> StoreResult<Self> {
-        let snapshot = serde_json::from_str(&row.snapshot).map_err(|e| {
+        let mut snapshot: Snapshot = serde_json::from_str(&row.snapshot).map_err(|e| {
             StoreError::Internal(format!("revision {} unreadable: {e}", row.number))
         })?;
+        // A revision made before images had more than a URL.
+        if let Some(url) = snapshot.feature_image_url.take() {
+            snapshot.feature_image.get_or_insert(crate::images::Image {
+                url,
+                ..Default::default()
+            });
+        }
         Ok(Self {
             number: row.number,
             created_at: row.created_at,
@@ -145,7 +156,8 @@ fn snapshot(conn: &mut Conn, id: i64) -> StoreResult<Snapshot> {
         status: row.teaser.status,
         published_at: row.teaser.published_at,
         byline: row.teaser.byline,
-        feature_image_url: row.teaser.feature_image_url,
+        feature_image_url: None,
+        feature_image: row.teaser.feature_image.0,
         tags: tags
             .into_iter()
             .map(|TagRef { slug, name }| (slug, name))

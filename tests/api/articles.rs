@@ -198,14 +198,16 @@ async fn create_returns_201_with_location_and_every_field_of_the_article() {
                 "slug": "missile-intercepted-over-the-jordan-valley",
                 "title": "Missile Intercepted Over the Jordan Valley",
                 "summary": "",
-                "url": "https://news.example/articles/missile-intercepted-over-the-jordan-valley"
+                "url": "https://news.example/articles/missile-intercepted-over-the-jordan-valley",
+                "feature_image": null
             },
             {
                 "kind": "external", "source": "curated",
                 "slug": null,
                 "title": "Report",
                 "summary": "The full report.",
-                "url": "https://example.org/report"
+                "url": "https://example.org/report",
+                "feature_image": null
             }
         ])
     );
@@ -703,13 +705,13 @@ async fn related_endpoint_returns_the_links_in_order() {
     .await;
     let expected = json!([
         {"kind": "internal", "source": "curated", "slug": "operation-moses", "title": "Operation Moses",
-         "summary": "Forty years on.", "url": "https://news.example/articles/operation-moses"},
+         "summary": "Forty years on.", "url": "https://news.example/articles/operation-moses", "feature_image": null},
         {"kind": "external", "source": "curated", "slug": null, "title": "Aid", "summary": "Aid began.",
-         "url": "https://example.org/aid"},
+         "url": "https://example.org/aid", "feature_image": null},
         {"kind": "internal", "source": "curated", "slug": "yemen-missile", "title": "Yemen Missile",
-         "summary": "Intercepted.", "url": "https://news.example/articles/yemen-missile"},
+         "summary": "Intercepted.", "url": "https://news.example/articles/yemen-missile", "feature_image": null},
         {"kind": "external", "source": "curated", "slug": null, "title": null, "summary": "Port crippled.",
-         "url": "https://example.org/port"}
+         "url": "https://example.org/port", "feature_image": null}
     ]);
     assert_eq!(a["related"], expected);
     let by_slug = get_json(&app, "/api/v1/articles/main/related").await;
@@ -1608,11 +1610,11 @@ async fn put_related_replaces_the_ordered_list_and_empty_clears_it() {
     .await;
     let expected = json!([
         {"kind": "external", "source": "curated", "slug": null, "title": "Report", "summary": "The report.",
-         "url": "https://example.org/report"},
+         "url": "https://example.org/report", "feature_image": null},
         {"kind": "internal", "source": "curated", "slug": "yemen-missile", "title": "Yemen Missile",
-         "summary": "Intercepted.", "url": "https://news.example/articles/yemen-missile"},
+         "summary": "Intercepted.", "url": "https://news.example/articles/yemen-missile", "feature_image": null},
         {"kind": "external", "source": "curated", "slug": null, "title": null, "summary": "No title.",
-         "url": "https://example.org/untitled"}
+         "url": "https://example.org/untitled", "feature_image": null}
     ]);
     assert_eq!(put, json!({"data": expected}));
     assert_eq!(
@@ -1669,7 +1671,8 @@ async fn internal_link_shows_the_targets_current_title_and_summary() {
         "slug": "original-title",
         "title": "Corrected Title",
         "summary": "Corrected.",
-        "url": "https://news.example/articles/original-title"
+        "url": "https://news.example/articles/original-title",
+        "feature_image": null
     }]);
     assert_eq!(
         fetch_article(&app, "main").await.ok(200)["related"],

@@ -25,6 +25,7 @@ mod event_stream;
 mod feeds;
 mod golive;
 mod hostile;
+mod images;
 mod limits;
 mod live_blogs;
 mod openapi;

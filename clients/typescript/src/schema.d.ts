@@ -792,6 +792,8 @@ export interface components {
             corrections: components["schemas"]["Correction"][];
             /** Format: date-time */
             created_at: string;
+            feature_image: components["schemas"]["ImageOut"] | null;
+            /** @description The feature image's URL (`feature_image.url`). */
             feature_image_url: string | null;
             format: components["schemas"]["ArticleFormat"];
             /**
@@ -855,7 +857,11 @@ export interface components {
             /** @description Markdown (CommonMark with tables, strikethrough and footnotes). */
             body?: string | null;
             byline?: string | null;
-            /** @description An absolute http or https URL with a host name. */
+            feature_image?: components["schemas"]["ImageInput"] | null;
+            /**
+             * @description The feature image's URL alone: an alias of `feature_image.url` (an image given this
+             *     way has an empty `alt`). With `feature_image`, it must be the same URL.
+             */
             feature_image_url?: string | null;
             format?: components["schemas"]["ArticleFormat"] | null;
             /**
@@ -915,7 +921,7 @@ export interface components {
         };
         /**
          * @description Changes to an article: omitted fields stay as they are; `null` clears `published_at`,
-         *     `byline` and `feature_image_url` (the other fields may not be `null`).
+         *     `byline`, `feature_image` and `feature_image_url` (the other fields may not be `null`).
          * @example {
          *       "summary": "Updated teaser.",
          *       "tags": [
@@ -926,6 +932,11 @@ export interface components {
         ArticlePatch: {
             body?: string;
             byline?: string | null;
+            feature_image?: components["schemas"]["ImageInput"] | null;
+            /**
+             * @description Changes only the feature image's URL, keeping its other fields; `null` removes the
+             *     image. Not together with `feature_image`.
+             */
             feature_image_url?: string | null;
             /**
              * @description `live` makes the article a live blog (its coverage opens unless `live` says
@@ -976,6 +987,8 @@ export interface components {
             corrections?: components["schemas"]["Correction"][];
             /** Format: date-time */
             created_at?: string;
+            feature_image?: components["schemas"]["ImageOut"] | null;
+            /** @description The feature image's URL (`feature_image.url`). */
             feature_image_url?: string | null;
             format?: components["schemas"]["ArticleFormat"];
             /**
@@ -1053,6 +1066,8 @@ export interface components {
             canonical_url: string;
             /** Format: date-time */
             created_at: string;
+            feature_image: components["schemas"]["ImageOut"] | null;
+            /** @description The feature image's URL (`feature_image.url`). */
             feature_image_url: string | null;
             format: components["schemas"]["ArticleFormat"];
             /**
@@ -1096,6 +1111,8 @@ export interface components {
             canonical_url?: string;
             /** Format: date-time */
             created_at?: string;
+            feature_image?: components["schemas"]["ImageOut"] | null;
+            /** @description The feature image's URL (`feature_image.url`). */
             feature_image_url?: string | null;
             format?: components["schemas"]["ArticleFormat"];
             /**
@@ -1419,6 +1436,20 @@ export interface components {
              */
             message: string;
         };
+        /**
+         * @description Where the subject of a picture is, as fractions of its width and height from the top
+         *     left: crops keep it in view.
+         * @example {
+         *       "x": 0.5,
+         *       "y": 0.4
+         *     }
+         */
+        FocalPoint: {
+            /** Format: double */
+            x: number;
+            /** Format: double */
+            y: number;
+        };
         /** @description The service's health. */
         Health: {
             /**
@@ -1426,6 +1457,89 @@ export interface components {
              * @example ok
              */
             status: string;
+        };
+        /**
+         * @description An image as written.
+         * @example {
+         *       "url": "https://cdn.example.com/2026/11/tram-depot.jpg",
+         *       "alt": "A tram leaves the harbourfront depot at dusk",
+         *       "caption": "The first trams will reach the ferry terminal in 2028.",
+         *       "credit": "Photograph: Lena Marsh",
+         *       "width": 1600,
+         *       "height": 900,
+         *       "focal_point": {
+         *         "x": 0.4,
+         *         "y": 0.55
+         *       }
+         *     }
+         */
+        ImageInput: {
+            /** @description What the picture shows, for readers who cannot see it: required. */
+            alt: string;
+            caption?: string | null;
+            /** @description Who made it ("Photograph: …"). */
+            credit?: string | null;
+            focal_point?: components["schemas"]["FocalPoint"] | null;
+            /**
+             * Format: int32
+             * @description The original's height in pixels.
+             */
+            height?: number | null;
+            /** @description An absolute http or https URL with a host name. */
+            url: string;
+            /**
+             * Format: int32
+             * @description The original's width in pixels.
+             */
+            width?: number | null;
+        };
+        /**
+         * @description An image as read, with the sizes it is offered at.
+         * @example {
+         *       "url": "https://cdn.example.com/2026/11/tram-depot.jpg",
+         *       "alt": "A tram leaves the harbourfront depot at dusk",
+         *       "caption": "The first trams will reach the ferry terminal in 2028.",
+         *       "credit": "Photograph: Lena Marsh",
+         *       "width": 1600,
+         *       "height": 900,
+         *       "focal_point": {
+         *         "x": 0.4,
+         *         "y": 0.55
+         *       },
+         *       "renditions": [
+         *         {
+         *           "width": 320,
+         *           "height": 180,
+         *           "url": "https://img.example.com/320/https%3A%2F%2Fcdn.example.com%2F2026%2F11%2Ftram-depot.jpg"
+         *         },
+         *         {
+         *           "width": 640,
+         *           "height": 360,
+         *           "url": "https://img.example.com/640/https%3A%2F%2Fcdn.example.com%2F2026%2F11%2Ftram-depot.jpg"
+         *         }
+         *       ],
+         *       "srcset": "https://img.example.com/320/https%3A%2F%2Fcdn.example.com%2F2026%2F11%2Ftram-depot.jpg 320w, https://img.example.com/640/https%3A%2F%2Fcdn.example.com%2F2026%2F11%2Ftram-depot.jpg 640w"
+         *     }
+         */
+        ImageOut: {
+            /** @description What the picture shows (empty only for an image given by `feature_image_url` alone). */
+            alt: string;
+            caption: string | null;
+            credit: string | null;
+            focal_point: components["schemas"]["FocalPoint"] | null;
+            /** Format: int32 */
+            height: number | null;
+            /**
+             * @description The sizes the publisher's image service (`IMAGE_URL_TEMPLATE`) offers, narrowest
+             *     first, none wider than the original; without a service, the original alone.
+             */
+            renditions: components["schemas"]["Rendition"][];
+            /** @description The renditions as an HTML `srcset`; `null` when no width is known. */
+            srcset: string | null;
+            /** @description The original. */
+            url: string;
+            /** Format: int32 */
+            width: number | null;
         };
         /**
          * @description What an import did.
@@ -1650,6 +1764,7 @@ export interface components {
          *     canonical URL, and are left out while the target is not published.
          */
         RelatedLink: {
+            feature_image: components["schemas"]["ImageOut"] | null;
             kind: components["schemas"]["RelatedKind"];
             /**
              * @description The target article's slug; `null` for external links.
@@ -1685,6 +1800,22 @@ export interface components {
          * @enum {string}
          */
         RelatedSource: "curated" | "suggested";
+        /** @description One size of an image. */
+        Rendition: {
+            /**
+             * Format: int32
+             * @example 360
+             */
+            height: number | null;
+            /** @example https://img.example.com/640/https%3A%2F%2Fcdn.example.com%2F2026%2F11%2Ftram-depot.jpg */
+            url: string;
+            /**
+             * Format: int32
+             * @description Its width in pixels; `null` for an original of unknown size.
+             * @example 640
+             */
+            width: number | null;
+        };
         /**
          * @description What a feed item is about.
          * @enum {string}
@@ -1702,6 +1833,7 @@ export interface components {
          *       "status": "published",
          *       "published_at": "2026-11-24T07:30:00Z",
          *       "byline": "Mara Okafor",
+         *       "feature_image": null,
          *       "feature_image_url": null,
          *       "tags": [
          *         {
@@ -1734,6 +1866,7 @@ export interface components {
             corrections: components["schemas"]["RevisionCorrection"][];
             /** Format: date-time */
             created_at: string;
+            feature_image: components["schemas"]["ImageOut"] | null;
             feature_image_url: string | null;
             format: components["schemas"]["ArticleFormat"];
             /** @description Whether a live article's coverage was open. */

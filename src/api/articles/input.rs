@@ -6,6 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::ArticleStatus;
+use crate::api::images::ImageInput;
 use crate::api::validate::{self, Checker};
 use crate::config::Limits;
 use crate::content;
@@ -13,6 +14,7 @@ use crate::db::articles as store;
 use crate::db::articles::ArticleFormat;
 use crate::db::related as links;
 use crate::error::{ApiError, FieldError};
+use crate::images::Image;
 
 /// A tag name or slug (schema only; tags travel as strings).
 #[derive(Debug)]
@@ -129,7 +131,10 @@ pub struct ArticleCreate {
     pub related: Option<Vec<RelatedInput>>,
     #[schema(max_length = 200, pattern = "text")]
     pub byline: Option<String>,
-    /// An absolute http or https URL with a host name.
+    /// The picture at the top of the story; `alt` is required.
+    pub feature_image: Option<ImageInput>,
+    /// The feature image's URL alone: an alias of `feature_image.url` (an image given this
+    /// way has an empty `alt`). With `feature_image`, it must be the same URL.
     #[schema(max_length = 2048, pattern = "http-url")]
     pub feature_image_url: Option<String>,
     /// Default `standard`; `live` makes a live blog, whose updates are its blocks.
@@ -140,7 +145,7 @@ pub struct ArticleCreate {
 }
 
 /// Changes to an article: omitted fields stay as they are; `null` clears `published_at`,
-/// `byline` and `feature_image_url` (the other fields may not be `null`).
+/// `byline`, `feature_image` and `feature_image_url` (the other fields may not be `null`).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"summary": "Updated teaser.", "tags": ["transport"]}))]
@@ -179,6 +184,12 @@ pub struct ArticlePatch {
     #[serde(default, deserialize_with = "validate::nullable")]
     #[schema(value_type = Option<String>, max_length = 200, pattern = "text")]
     pub byline: Option<Option<String>>,
+    /// Replaces the whole feature image; `null` removes it.
+    #[serde(default, deserialize_with = "validate::nullable")]
+    #[schema(value_type = Option<ImageInput>)]
+    pub feature_image: Option<Option<ImageInput>>,
+    /// Changes only the feature image's URL, keeping its other fields; `null` removes the
+    /// image. Not together with `feature_image`.
     #[serde(default, deserialize_with = "validate::nullable")]
     #[schema(
         value_type = Option<String>,
@@ -284,6 +295,54 @@ pub(super) fn naive(ts: DateTime<Utc>) -> NaiveDateTime {
     ts.naive_utc().trunc_subsecs(6)
 }
 
+/// A new article's feature image, from the image or its URL alone.
+fn create_image(c: &mut Checker, image: Option<ImageInput>, url: Option<String>) -> Option<Image> {
+    if let Some(url) = &url {
+        c.url("feature_image_url", url);
+    }
+    match (image, url) {
+        (Some(image), url) => {
+            if url.is_some_and(|u| u != image.url) {
+                c.fail(
+                    "feature_image_url",
+                    "differs from `feature_image.url`: give one of them",
+                );
+            }
+            Some(image.check(c, "feature_image"))
+        }
+        (None, Some(url)) => Some(Image {
+            url,
+            ..Image::default()
+        }),
+        (None, None) => None,
+    }
+}
+
+/// A change to the feature image, from the image or its URL alone.
+fn patch_image(
+    c: &mut Checker,
+    image: Option<Option<ImageInput>>,
+    url: Option<Option<String>>,
+) -> Option<store::ImageChange> {
+    if let Some(Some(url)) = &url {
+        c.url("feature_image_url", url);
+    }
+    match (image, url) {
+        (Some(_), Some(_)) => {
+            c.fail(
+                "feature_image_url",
+                "changes the same image as `feature_image`: give one of them",
+            );
+            None
+        }
+        (Some(image), None) => Some(store::ImageChange::Set(
+            image.map(|i| i.check(c, "feature_image")),
+        )),
+        (None, Some(url)) => Some(store::ImageChange::Url(url)),
+        (None, None) => None,
+    }
+}
+
 impl ArticleCreate {
     /// Validates and renders the article.
     pub fn into_new(self, limits: &Limits) -> Result<store::NewArticle, ApiError> {
@@ -310,9 +369,7 @@ impl ArticleCreate {
         if let Some(byline) = &self.byline {
             c.text("byline", byline, validate::MAX_NAME_CHARS, false);
         }
-        if let Some(url) = &self.feature_image_url {
-            c.url("feature_image_url", url);
-        }
+        let feature_image = create_image(&mut c, self.feature_image, self.feature_image_url);
         let format = self.format.unwrap_or_default();
         if format == ArticleFormat::Standard && self.live == Some(true) {
             c.fail(
@@ -332,7 +389,7 @@ impl ArticleCreate {
             status: self.status.unwrap_or(ArticleStatus::Draft),
             published_at: self.published_at.map(naive),
             byline: self.byline,
-            feature_image_url: self.feature_image_url,
+            feature_image,
             tags,
             related,
             blocks: Vec::new(),
@@ -370,9 +427,7 @@ impl ArticlePatch {
         if let Some(Some(byline)) = &self.byline {
             c.text("byline", byline, validate::MAX_NAME_CHARS, false);
         }
-        if let Some(Some(url)) = &self.feature_image_url {
-            c.url("feature_image_url", url);
-        }
+        let feature_image = patch_image(&mut c, self.feature_image, self.feature_image_url);
         c.finish()?;
         let body = match self.body {
             Some(body) => {
@@ -389,7 +444,7 @@ impl ArticlePatch {
             status: self.status,
             published_at: self.published_at.map(|p| p.map(naive)),
             byline: self.byline,
-            feature_image_url: self.feature_image_url,
+            feature_image,
             tags: self.tags,
             related,
             format: self.format,

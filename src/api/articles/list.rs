@@ -205,7 +205,7 @@ pub async fn list_articles(
         }
     };
     keys.extend(db::changes::shown_by_teasers(&page.items));
-    let site = &state.settings.site_url;
+    let site = &state.settings;
     let link = next_cursor
         .as_deref()
         .map(|cursor| pagination::next_link(req.path(), req.query_string(), cursor));

@@ -171,7 +171,7 @@ pub async fn get_article(
         })
         .transpose()?;
     let keys = db::changes::shown_by_article(&article);
-    let article = article_out(article, &state.settings.site_url);
+    let article = article_out(article, &state.settings);
     let mut response = showing(json_response(&article, fields.as_deref(), false)?, keys);
     if let Some(modified) = last_modified {
         response
@@ -222,7 +222,7 @@ pub async fn list_related(
             return Ok(moved(&path, req.query_string(), &asked, &slug));
         }
     };
-    let site = &state.settings.site_url;
+    let site = &state.settings;
     let list = RelatedList {
         data: curated
             .into_iter()

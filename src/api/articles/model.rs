@@ -4,8 +4,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::api::images::{ImageOut, image_out};
 use crate::api::pagination::ListMeta;
 use crate::api::{Tagged, utc};
+use crate::config::Settings;
 use crate::content;
 use crate::db::articles as store;
 use crate::db::related as links;
@@ -50,6 +52,9 @@ pub struct RelatedLink {
     /// Where the link goes: the target's canonical URL, or the external URL.
     #[schema(example = "https://example.org/report")]
     pub url: String,
+    /// The target's feature image; `null` for external links.
+    #[schema(required = true)]
+    pub feature_image: Option<ImageOut>,
 }
 
 pub use crate::content::ShareLinks;
@@ -142,6 +147,10 @@ pub struct Article {
     pub reading_time_minutes: i64,
     #[schema(required = true)]
     pub byline: Option<String>,
+    /// The picture at the top of the story.
+    #[schema(required = true)]
+    pub feature_image: Option<ImageOut>,
+    /// The feature image's URL (`feature_image.url`).
     #[schema(required = true)]
     pub feature_image_url: Option<String>,
     pub format: ArticleFormat,
@@ -217,6 +226,10 @@ pub struct ArticleTeaser {
     pub reading_time_minutes: i64,
     #[schema(required = true)]
     pub byline: Option<String>,
+    /// The picture at the top of the story.
+    #[schema(required = true)]
+    pub feature_image: Option<ImageOut>,
+    /// The feature image's URL (`feature_image.url`).
     #[schema(required = true)]
     pub feature_image_url: Option<String>,
     pub format: ArticleFormat,
@@ -245,16 +258,18 @@ pub struct RelatedList {
     pub data: Vec<RelatedLink>,
 }
 
-pub(super) fn related_out(link: links::Related, site_url: &str) -> RelatedLink {
+pub(super) fn related_out(link: links::Related, settings: &Settings) -> RelatedLink {
     match link {
         links::Related::Internal {
             slug,
             title,
             summary,
+            image,
         } => RelatedLink {
             kind: RelatedKind::Internal,
             source: RelatedSource::Curated,
-            url: content::canonical_url(site_url, &slug),
+            feature_image: image.map(|i| image_out(i, &settings.images)),
+            url: content::canonical_url(&settings.site_url, &slug),
             slug: Some(slug),
             title: Some(title),
             summary,
@@ -266,6 +281,7 @@ pub(super) fn related_out(link: links::Related, site_url: &str) -> RelatedLink {
         } => RelatedLink {
             kind: RelatedKind::External,
             source: RelatedSource::Curated,
+            feature_image: None,
             slug: None,
             title,
             summary,
@@ -278,7 +294,8 @@ fn opt_utc(ts: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
     ts.map(utc)
 }
 
-pub(crate) fn article_out(a: store::Article, site_url: &str) -> Article {
+pub(crate) fn article_out(a: store::Article, settings: &Settings) -> Article {
+    let site_url = settings.site_url.as_str();
     let store::ArticleRow {
         teaser: row,
         body,
@@ -332,20 +349,22 @@ pub(crate) fn article_out(a: store::Article, site_url: &str) -> Article {
         related: a
             .related
             .into_iter()
-            .map(|r| related_out(r, site_url))
+            .map(|r| related_out(r, settings))
             .collect(),
         word_count: row.word_count,
         reading_time_minutes: content::reading_time_minutes(row.word_count),
         byline: row.byline,
-        feature_image_url: row.feature_image_url,
+        feature_image_url: row.feature_image.0.as_ref().map(|i| i.url.clone()),
+        feature_image: row.feature_image.0.map(|i| image_out(i, &settings.images)),
     }
 }
 
-pub(super) fn suggestion_out(s: links::Suggestion, site_url: &str) -> RelatedLink {
+pub(super) fn suggestion_out(s: links::Suggestion, settings: &Settings) -> RelatedLink {
     RelatedLink {
         kind: RelatedKind::Internal,
         source: RelatedSource::Suggested,
-        url: content::canonical_url(site_url, &s.slug),
+        feature_image: s.image.map(|i| image_out(i, &settings.images)),
+        url: content::canonical_url(&settings.site_url, &s.slug),
         slug: Some(s.slug),
         title: Some(s.title),
         summary: s.summary,
@@ -370,7 +389,8 @@ fn highlight_html(snippet: &str) -> String {
     html
 }
 
-pub(super) fn teaser_out(t: store::Teaser, site_url: &str) -> ArticleTeaser {
+pub(super) fn teaser_out(t: store::Teaser, settings: &Settings) -> ArticleTeaser {
+    let site_url = settings.site_url.as_str();
     let row = t.row;
     ArticleTeaser {
         id: row.id,
@@ -386,7 +406,8 @@ pub(super) fn teaser_out(t: store::Teaser, site_url: &str) -> ArticleTeaser {
         word_count: row.word_count,
         reading_time_minutes: content::reading_time_minutes(row.word_count),
         byline: row.byline,
-        feature_image_url: row.feature_image_url,
+        feature_image_url: row.feature_image.0.as_ref().map(|i| i.url.clone()),
+        feature_image: row.feature_image.0.map(|i| image_out(i, &settings.images)),
         format: row.format,
         live: row.coverage_open,
         latest_block_at: opt_utc(row.latest_block_at),

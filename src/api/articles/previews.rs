@@ -263,7 +263,7 @@ pub async fn delete_preview(
 #[get("/preview/{token}")]
 pub async fn get_preview(state: State, token: web::Path<String>) -> HttpResponse {
     let token = token.into_inner();
-    let site = state.settings.site_url.clone();
+    let site = state.settings.clone();
     let read = db::run(&state.pool, move |conn| {
         let Some(article) = store::open(conn, &token, db::now())? else {
             return Ok(None);

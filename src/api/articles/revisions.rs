@@ -9,6 +9,7 @@ use super::model::{Article, ArticleFormat, ArticleStatus, article_out};
 use super::write::precondition;
 use crate::api::documented;
 use crate::api::extract::{Admin, ApiQuery, IfMatch};
+use crate::api::images::{ImageOut, image_out};
 use crate::api::pagination::{self, ListMeta};
 use crate::api::problems;
 use crate::api::{State, Tagged, utc, validate};
@@ -17,6 +18,7 @@ use crate::db::related::RelatedSpec;
 use crate::db::revisions as store;
 use crate::db::{self, articles};
 use crate::error::{ApiError, Problem};
+use crate::images::ImageService;
 
 /// A revision in a list.
 #[derive(Debug, Serialize, ToSchema)]
@@ -73,6 +75,7 @@ pub struct RevisionLink {
     "status": "published",
     "published_at": "2026-11-24T07:30:00Z",
     "byline": "Mara Okafor",
+    "feature_image": null,
     "feature_image_url": null,
     "tags": [{"slug": "transport", "name": "Transport"}],
     "related": [{"slug": "ferry-timetable-winter-changes"}, {"url": "https://example.org/tram-plan", "summary": "The plan."}],
@@ -94,6 +97,8 @@ pub struct Revision {
     pub published_at: Option<DateTime<Utc>>,
     #[schema(required = true)]
     pub byline: Option<String>,
+    #[schema(required = true)]
+    pub feature_image: Option<ImageOut>,
     #[schema(required = true)]
     pub feature_image_url: Option<String>,
     pub tags: Vec<Tagged>,
@@ -144,7 +149,7 @@ pub struct ListRevisionsParams {
 
 const ORDER: &str = "rev";
 
-fn revision_out(r: store::Revision) -> Revision {
+fn revision_out(r: store::Revision, images: &ImageService) -> Revision {
     let s = r.snapshot;
     Revision {
         corrections: s
@@ -178,7 +183,8 @@ fn revision_out(r: store::Revision) -> Revision {
         status: s.status,
         published_at: s.published_at.map(utc),
         byline: s.byline,
-        feature_image_url: s.feature_image_url,
+        feature_image_url: s.feature_image.as_ref().map(|i| i.url.clone()),
+        feature_image: s.feature_image.map(|i| image_out(i, images)),
         tags: s
             .tags
             .into_iter()
@@ -285,7 +291,7 @@ pub async fn get_revision(
     let (key, number) = path.into_inner();
     let key = ArticleKey::parse(&key);
     let revision = db::run(&state.pool, move |conn| store::find(conn, &key, number)).await?;
-    Ok(web::Json(revision_out(revision)))
+    Ok(web::Json(revision_out(revision, &state.settings.images)))
 }
 
 /// Restore a revision.
@@ -319,7 +325,7 @@ pub async fn restore_revision(
     if_match: IfMatch,
     path: web::Path<(String, i64)>,
 ) -> Result<actix_web::HttpResponse, ApiError> {
-    let check = precondition(if_match.value()?, state.settings.site_url.clone());
+    let check = precondition(if_match.value()?, state.settings.clone());
     let (key, number) = path.into_inner();
     let key = ArticleKey::parse(&key);
     // The revision's body is rendered before the write, off the workers and out of the
@@ -340,6 +346,6 @@ pub async fn restore_revision(
     .await?;
     super::write::written(
         actix_web::http::StatusCode::OK,
-        &article_out(article, &state.settings.site_url),
+        &article_out(article, &state.settings),
     )
 }

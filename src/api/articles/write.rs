@@ -20,12 +20,12 @@ use crate::representation::{self, Coding};
 /// GET would send it) must match `If-Match`, when one was sent.
 pub(super) fn precondition(
     if_match: Option<String>,
-    site_url: String,
+    settings: crate::config::Settings,
 ) -> impl Fn(&store::Article) -> StoreResult<()> {
     move |current| {
         matches(
             if_match.as_deref(),
-            &article_out(current.clone(), &site_url),
+            &article_out(current.clone(), &settings),
         )
     }
 }
@@ -94,7 +94,7 @@ pub async fn create_article(
     let location = format!("/api/v1/articles/{}", article.row.teaser.slug);
     let mut response = written(
         actix_web::http::StatusCode::CREATED,
-        &article_out(article, &state.settings.site_url),
+        &article_out(article, &state.settings),
     )?;
     let location =
         header::HeaderValue::from_str(&location).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -127,7 +127,7 @@ pub async fn update_article(
     key: web::Path<String>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let check = precondition(if_match.value()?, state.settings.site_url.clone());
+    let check = precondition(if_match.value()?, state.settings.clone());
     let key = ArticleKey::parse(&key);
     let limits = state.settings.limits;
     let changes = body
@@ -141,7 +141,7 @@ pub async fn update_article(
     .await?;
     written(
         actix_web::http::StatusCode::OK,
-        &article_out(article, &state.settings.site_url),
+        &article_out(article, &state.settings),
     )
 }
 
@@ -196,7 +196,7 @@ pub async fn correct_article(
     key: web::Path<String>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let check = precondition(if_match.value()?, state.settings.site_url.clone());
+    let check = precondition(if_match.value()?, state.settings.clone());
     let key = ArticleKey::parse(&key);
     let new = body
         .parse_then(Shape::Object, |input: CorrectionCreate| input.into_new())
@@ -207,7 +207,7 @@ pub async fn correct_article(
     .await?;
     written(
         actix_web::http::StatusCode::CREATED,
-        &article_out(article, &state.settings.site_url),
+        &article_out(article, &state.settings),
     )
 }
 
@@ -236,7 +236,7 @@ pub async fn replace_related(
     key: web::Path<String>,
     body: JsonBody,
 ) -> Result<web::Json<RelatedList>, ApiError> {
-    let check = precondition(if_match.value()?, state.settings.site_url.clone());
+    let check = precondition(if_match.value()?, state.settings.clone());
     let key = ArticleKey::parse(&key);
     let limits = state.settings.limits;
     let specs = body
@@ -248,7 +248,7 @@ pub async fn replace_related(
         db::articles::replace_related(conn, &key, &specs, db::now(), &check)
     })
     .await?;
-    let site = &state.settings.site_url;
+    let site = &state.settings;
     Ok(web::Json(RelatedList {
         data: links.into_iter().map(|l| related_out(l, site)).collect(),
     }))
@@ -272,7 +272,7 @@ pub async fn delete_article(
     if_match: IfMatch,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let check = precondition(if_match.value()?, state.settings.site_url.clone());
+    let check = precondition(if_match.value()?, state.settings.clone());
     let key = ArticleKey::parse(&key);
     db::run_write(&state.pool, move |conn| {
         store::delete(conn, &key, db::now(), &check)

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::api::articles::{ArticleCreate, ArticleStatus, BlockCreate, RelatedInput};
+use crate::api::images::ImageInput;
 use crate::api::validate::Checker;
 use crate::config::Limits;
 use crate::content;
@@ -47,6 +48,7 @@ struct ArticleLine {
     published_at: Option<DateTime<Utc>>,
     byline: Option<String>,
     feature_image_url: Option<String>,
+    feature_image: Option<ObjectOnly<ImageInput>>,
     created_at: Option<DateTime<Utc>>,
     updated_at: Option<DateTime<Utc>>,
     tags: Option<Vec<String>>,
@@ -270,6 +272,7 @@ fn article_record(line: ArticleLine, limits: &Limits) -> Result<ArticleImport, F
             .map(|links| links.into_iter().map(|link| link.0).collect()),
         byline: line.byline,
         feature_image_url: line.feature_image_url,
+        feature_image: line.feature_image.map(|i| i.0),
         format: line.format,
         live: line.live,
     };

@@ -9,6 +9,7 @@ use diesel::sql_types::Bool;
 
 use crate::content::Rendered;
 use crate::db::{Backend, StoreResult};
+use crate::images::{Image, ImageColumn};
 use crate::schema::articles;
 
 /// How an article is addressed in a path: its numeric id or its slug.
@@ -235,7 +236,8 @@ pub struct TeaserRow {
     pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub byline: Option<String>,
-    pub feature_image_url: Option<String>,
+    #[diesel(deserialize_as = Option<String>)]
+    pub feature_image: ImageColumn,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     #[diesel(deserialize_as = String)]
@@ -294,7 +296,8 @@ pub struct NewArticle {
     pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub byline: Option<String>,
-    pub feature_image_url: Option<String>,
+    #[serde(default)]
+    pub feature_image: Option<Image>,
     pub tags: Vec<String>,
     pub related: Vec<RelatedSpec>,
     #[serde(default)]
@@ -321,11 +324,35 @@ pub struct ArticleChanges {
     pub status: Option<ArticleStatus>,
     pub published_at: Option<Option<NaiveDateTime>>,
     pub byline: Option<Option<String>>,
-    pub feature_image_url: Option<Option<String>>,
+    pub feature_image: Option<ImageChange>,
     pub tags: Option<Vec<String>>,
     pub related: Option<Vec<RelatedSpec>>,
     pub format: Option<ArticleFormat>,
     pub live: Option<bool>,
+}
+
+/// A change to an article's feature image.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageChange {
+    /// The whole image, or none.
+    Set(Option<Image>),
+    /// Only its URL (the `feature_image_url` alias): the rest of the image stays; an article
+    /// without one gets an image with no text of its own.
+    Url(Option<String>),
+}
+
+impl ImageChange {
+    /// The image after the change, from the image before it.
+    pub fn apply(&self, current: Option<&Image>) -> Option<Image> {
+        match self {
+            Self::Set(image) => image.clone(),
+            Self::Url(None) => None,
+            Self::Url(Some(url)) => Some(Image {
+                url: url.clone(),
+                ..current.cloned().unwrap_or_default()
+            }),
+        }
+    }
 }
 
 /// Every stored column of an article but its id: a new row, or (import) a whole replacement.
@@ -343,6 +370,7 @@ pub(in crate::db) struct ArticleWrite<'a> {
     pub(in crate::db) published_at: Option<NaiveDateTime>,
     pub(in crate::db) byline: Option<&'a str>,
     pub(in crate::db) feature_image_url: Option<&'a str>,
+    pub(in crate::db) feature_image: Option<String>,
     pub(in crate::db) created_at: NaiveDateTime,
     pub(in crate::db) updated_at: NaiveDateTime,
     pub(in crate::db) format: &'a str,
@@ -369,7 +397,8 @@ impl<'a> ArticleWrite<'a> {
             status: new.status.as_str(),
             published_at,
             byline: new.byline.as_deref(),
-            feature_image_url: new.feature_image_url.as_deref(),
+            feature_image_url: new.feature_image.as_ref().map(|i| i.url.as_str()),
+            feature_image: Image::stored(new.feature_image.as_ref()),
             created_at,
             updated_at,
             format: new.format.as_str(),
@@ -489,12 +518,13 @@ pub(in crate::db) fn shown(state: &ArticleState, now: NaiveDateTime) -> bool {
 pub type Check<'a> = &'a dyn Fn(&Article) -> StoreResult<()>;
 
 /// A related link as read: internal ones carry their target's current values.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Related {
     Internal {
         slug: String,
         title: String,
         summary: String,
+        image: Option<Image>,
     },
     External {
         url: String,

@@ -18,6 +18,7 @@ use crate::db::{
     Conn, StoreError, StoreResult, changes, corrections, events, live, previews, revisions, search,
     tags,
 };
+use crate::images::Image;
 use crate::schema::{article_slugs, article_tags, articles, related_links};
 
 /// A free slug derived from `title`: its slug form, then `-2`, `-3`, … until one is free.
@@ -386,7 +387,7 @@ pub fn restore(
             status: Some(old.status),
             published_at: Some(old.published_at),
             byline: Some(old.byline),
-            feature_image_url: Some(old.feature_image_url),
+            feature_image: Some(ImageChange::Set(old.feature_image)),
             tags: Some(old.tags.into_iter().map(|(slug, _)| slug).collect()),
             related: Some(related),
             // A live blog stays as it is: its form and its coverage are not rolled back.
@@ -418,6 +419,10 @@ fn apply(
         published_at = Some(now);
     }
     let body = changes.body.as_ref();
+    let image = changes
+        .feature_image
+        .as_ref()
+        .map(|change| change.apply(current.teaser.feature_image.0.as_ref()));
     diesel::update(articles::table.filter(articles::id.eq(current.teaser.id)))
         .set(&ArticleChangeset {
             slug: changes.slug.as_deref(),
@@ -430,7 +435,8 @@ fn apply(
             status: changes.status.map(ArticleStatus::as_str),
             published_at: Some(published_at),
             byline: changes.byline.as_ref().map(|b| b.as_deref()),
-            feature_image_url: changes.feature_image_url.as_ref().map(|u| u.as_deref()),
+            feature_image_url: image.as_ref().map(|i| i.as_ref().map(|i| i.url.as_str())),
+            feature_image: image.as_ref().map(|i| Image::stored(i.as_ref())),
             format: changes.format.map(ArticleFormat::as_str),
             coverage_open,
             updated_at: now,
@@ -534,6 +540,7 @@ struct ArticleChangeset<'a> {
     published_at: Option<Option<NaiveDateTime>>,
     byline: Option<Option<&'a str>>,
     feature_image_url: Option<Option<&'a str>>,
+    feature_image: Option<Option<String>>,
     format: Option<&'a str>,
     coverage_open: Option<bool>,
     updated_at: NaiveDateTime,

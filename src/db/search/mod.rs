@@ -150,7 +150,7 @@ fn texts(postgres: bool) -> &'static str {
 
 /// The teaser columns of a hit, from its article.
 const TEASER_COLUMNS: &str = "a.id, a.slug, a.title, a.summary, a.word_count, a.status, \
-    a.published_at, a.byline, a.feature_image_url, a.created_at, a.updated_at, a.format, \
+    a.published_at, a.byline, a.feature_image, a.created_at, a.updated_at, a.format, \
     a.coverage_open, a.latest_block_at";
 
 /// The WHERE clause shared by the count and the page.

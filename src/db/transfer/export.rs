@@ -106,7 +106,9 @@ pub fn export(conn: &mut Conn, out: &mut impl Write) -> Result<ExportCounts, Tra
                         status: row.status,
                         published_at: row.published_at.map(|t| t.and_utc()),
                         byline: row.byline,
-                        feature_image_url: row.feature_image_url,
+                        feature_image_url: row.feature_image.0.as_ref().map(|i| i.url.clone()),
+                        // An image given by its URL alone travels as that URL.
+                        feature_image: row.feature_image.0.filter(|i| !i.alt.is_empty()),
                         created_at: row.created_at.and_utc(),
                         updated_at: row.updated_at.and_utc(),
                         format: row.format,

@@ -284,7 +284,7 @@ pub(super) fn import_article(
         && current.status == new.status
         && current.published_at == new.published_at
         && current.byline == new.byline
-        && current.feature_image_url == new.feature_image_url
+        && current.feature_image.0 == new.feature_image
         && current.format == new.format
         && current.coverage_open == new.live
         && current.created_at == created_at;

@@ -74,7 +74,10 @@ pub struct ArticleRecord {
     pub status: ArticleStatus,
     pub published_at: Option<DateTime<Utc>>,
     pub byline: Option<String>,
+    /// The feature image's URL (the image's `url`; kept for readers of older exports).
     pub feature_image_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feature_image: Option<crate::images::Image>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub tags: Vec<String>,
@@ -183,7 +186,8 @@ pub(super) struct Stored {
     status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
     byline: Option<String>,
-    feature_image_url: Option<String>,
+    #[diesel(deserialize_as = Option<String>)]
+    feature_image: crate::images::ImageColumn,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     live: bool,
