@@ -1,6 +1,6 @@
 //! The reference reader in one command: `cargo run --example reader`.
 //!
-//! Serves the static site in `examples/reader/` (plain HTML, CSS and one ES module) on
+//! Serves the static site in `examples/reader/` (plain HTML, CSS and native ES modules) on
 //! http://127.0.0.1:8000. Unless `--api` names a running Gazette, it also starts one in this
 //! process on http://127.0.0.1:8080, as `gazette serve --demo` would, on a temporary database:
 //! the demo newsroom, an admin key for "Edit Content" (printed), canonical, share and preview
@@ -30,10 +30,21 @@ struct Args {
 }
 
 /// The site's files: nothing else in the folder is served.
-const FILES: [(&str, &str); 3] = [
+const FILES: [(&str, &str); 14] = [
     ("index.html", "text/html; charset=utf-8"),
-    ("app.js", "text/javascript; charset=utf-8"),
     ("style.css", "text/css; charset=utf-8"),
+    ("story.css", "text/css; charset=utf-8"),
+    ("live.css", "text/css; charset=utf-8"),
+    ("app.js", "text/javascript; charset=utf-8"),
+    ("config.js", "text/javascript; charset=utf-8"),
+    ("api.js", "text/javascript; charset=utf-8"),
+    ("dom.js", "text/javascript; charset=utf-8"),
+    ("images.js", "text/javascript; charset=utf-8"),
+    ("teasers.js", "text/javascript; charset=utf-8"),
+    ("editor.js", "text/javascript; charset=utf-8"),
+    ("story.js", "text/javascript; charset=utf-8"),
+    ("live.js", "text/javascript; charset=utf-8"),
+    ("pages.js", "text/javascript; charset=utf-8"),
 ];
 
 struct Site {
@@ -132,7 +143,7 @@ fn start_gazette(
     let pool = gazette::db::open(path.to_str().ok_or("the temporary path is not UTF-8")?, 4)?;
     let key = {
         let conn = &mut *pool.get()?;
-        gazette::demo::load(conn)?;
+        gazette::demo::load(conn, &gazette::demo::images_base(bind))?;
         let (_, key) =
             gazette::db::keys::create(conn, "reference reader", "admin", gazette::db::now())?;
         key
@@ -141,6 +152,7 @@ fn start_gazette(
         site_url: reader_origins[0].clone(),
         site_name: "The Calder Courier".to_owned(),
         cors_allowed_origins: reader_origins,
+        demo: true,
         ..Settings::default()
     };
     let prepared = gazette::app::Prepared::new(pool, settings);

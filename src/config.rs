@@ -385,6 +385,7 @@ impl ServeArgs {
                     widths
                 },
             },
+            demo: self.demo,
         }
     }
 }
@@ -429,6 +430,8 @@ pub struct Settings {
     pub change_log_retention_days: u32,
     /// The image service that gives images their renditions.
     pub images: crate::images::ImageService,
+    /// Whether the demo newsroom's pictures are served (`/demo/images/`).
+    pub demo: bool,
 }
 
 /// A header that gives a CDN an answer's cache keys, and how it writes them.
@@ -518,6 +521,7 @@ impl Default for Settings {
             stream_heartbeat: std::time::Duration::from_secs(15),
             change_log_retention_days: 30,
             images: crate::images::ImageService::default(),
+            demo: false,
         }
     }
 }

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use crate::api::articles::{ArticleCreate, BlockCreate, related_specs};
+use crate::api::authors::AuthorCreate;
 use crate::config::Limits;
 use crate::db::{self, Conn};
 
@@ -24,19 +25,48 @@ struct DemoArticle {
     blocks: Vec<BlockCreate>,
 }
 
+/// A curated front: its articles by slug, in order.
+#[derive(Deserialize)]
+struct DemoCollection {
+    slug: String,
+    name: String,
+    description: Option<String>,
+    articles: Vec<String>,
+}
+
 #[derive(Deserialize)]
 struct Demo {
     tags: Vec<DemoTag>,
+    #[serde(default)]
+    authors: Vec<AuthorCreate>,
     articles: Vec<DemoArticle>,
+    #[serde(default)]
+    collections: Vec<DemoCollection>,
+}
+
+/// Where the server started with `--demo` serves the demo's pictures: `base` (its own
+/// address, `http://127.0.0.1:8080`) then `/demo/images/`.
+pub fn images_base(bind: &str) -> String {
+    let host = bind
+        .replace("0.0.0.0:", "127.0.0.1:")
+        .replace("[::]:", "127.0.0.1:");
+    format!("http://{host}")
 }
 
 /// Loads the demo content when the database has no articles; returns how many it loaded.
+/// Its pictures' addresses start with `base`, the server's own address (they are served at
+/// `/demo/images/` in demo mode).
 ///
 /// The check and the load are one write transaction, which holds the database's write lock
 /// from its start (see [`db::write`]): replicas that start with `--demo` together on one
 /// empty database load the demo once, and the others find it there.
-pub fn load(conn: &mut Conn) -> Result<Option<usize>, Box<dyn std::error::Error>> {
-    let demo: Demo = serde_json::from_str(CONTENT)?;
+pub fn load(conn: &mut Conn, base: &str) -> Result<Option<usize>, Box<dyn std::error::Error>> {
+    let demo: Demo = serde_json::from_str(&CONTENT.replace("{demo}", base.trim_end_matches('/')))?;
+    let authors = demo
+        .authors
+        .into_iter()
+        .map(AuthorCreate::into_new)
+        .collect::<Result<Vec<_>, _>>()?;
     let mut articles = Vec::with_capacity(demo.articles.len());
     let mut links = Vec::new();
     for demo_article in demo.articles {
@@ -64,7 +94,24 @@ pub fn load(conn: &mut Conn) -> Result<Option<usize>, Box<dyn std::error::Error>
         for tag in &demo.tags {
             db::tags::describe(conn, &tag.name, &tag.slug, tag.description.as_deref(), now)?;
         }
-        Ok(Some(db::articles::import(conn, &articles, &links, now)?))
+        for author in &authors {
+            db::authors::upsert(conn, author, now)?;
+        }
+        let loaded = db::articles::import(conn, &articles, &links, now)?;
+        for c in &demo.collections {
+            let new = db::collections::NewCollection {
+                slug: c.slug.clone(),
+                name: c.name.clone(),
+                description: c.description.clone(),
+                articles: c
+                    .articles
+                    .iter()
+                    .map(|s| db::articles::ArticleKey::Slug(s.clone()))
+                    .collect(),
+            };
+            db::collections::upsert(conn, &new, now)?;
+        }
+        Ok(Some(loaded))
     })?;
     Ok(loaded)
 }

@@ -18,10 +18,21 @@ use crate::db::sync::{self, Entry, Position, Scope};
 use crate::db::{self, changes};
 use crate::error::{ApiError, Problem};
 
-/// What a feed item is about.
+/// What a feed item or stream event is about. The sync feed carries articles and tags; the
+/// event stream also authors and collections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ResourceType {
+    Article,
+    Tag,
+    Author,
+    Collection,
+}
+
+/// What the sync feed holds: articles or tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedType {
     Article,
     Tag,
 }
@@ -133,8 +144,8 @@ pub struct ChangesParams {
     since: Option<String>,
     /// Only articles or only tags.
     #[serde(default, rename = "type", deserialize_with = "validate::present")]
-    #[param(rename = "type", value_type = Option<ResourceType>)]
-    resource_type: Option<ResourceType>,
+    #[param(rename = "type", value_type = Option<FeedType>)]
+    resource_type: Option<FeedType>,
     /// Only articles carrying this tag (one leaving it comes as a deletion, reason
     /// `untagged`), and only this tag.
     #[serde(default, deserialize_with = "validate::present")]
@@ -322,8 +333,8 @@ pub async fn list_changes(
     let req = sync::Request {
         scope,
         position,
-        articles: params.resource_type != Some(ResourceType::Tag),
-        tags: params.resource_type != Some(ResourceType::Article),
+        articles: params.resource_type != Some(FeedType::Tag),
+        tags: params.resource_type != Some(FeedType::Article),
         tag,
         limit,
         now: db::now(),

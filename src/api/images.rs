@@ -22,8 +22,9 @@ pub const MAX_ALT_CHARS: usize = 1000;
     "focal_point": {"x": 0.4, "y": 0.55}
 }))]
 pub struct ImageInput {
-    /// An absolute http or https URL with a host name.
-    #[schema(max_length = 2048, pattern = "http-url")]
+    /// An absolute http or https URL with a host name and an optional port (an image
+    /// server may listen anywhere).
+    #[schema(max_length = 2048, pattern = "webhook-url")]
     pub url: String,
     /// What the picture shows, for readers who cannot see it: required.
     #[schema(min_length = 1, max_length = 1000, pattern = "required-text")]
@@ -45,7 +46,7 @@ pub struct ImageInput {
 impl ImageInput {
     /// Checks the image, naming its fields under `field`; returns it as stored.
     pub fn check(self, c: &mut Checker, field: &str) -> Image {
-        c.url(&format!("{field}.url"), &self.url);
+        c.server_url(&format!("{field}.url"), &self.url);
         c.text(&format!("{field}.alt"), &self.alt, MAX_ALT_CHARS, true);
         if let Some(caption) = &self.caption {
             c.text(&format!("{field}.caption"), caption, MAX_ALT_CHARS, false);

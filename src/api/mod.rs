@@ -1,7 +1,10 @@
 //! HTTP handlers, one module per resource, and what they share.
 
 pub mod articles;
+pub mod authors;
 pub mod changes;
+pub mod collections;
+pub mod demo_images;
 pub mod documented;
 pub mod extract;
 pub mod feeds;

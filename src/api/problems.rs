@@ -52,11 +52,15 @@ problem_responses! {
     ArticleNotFound = "No article has this slug or id.";
     PublishedArticleNotFound = "No published article has this slug or id.";
     TagNotFound = "No tag has this slug.";
+    AuthorNotFound = "No author has this slug.";
+    CollectionNotFound = "No collection has this slug.";
     PublicTagNotFound = "No tag has this slug (or none a published article carries).";
     SubscriptionNotFound = "No subscription has this id.";
     RevisionNotFound = "No such article or revision.";
     LiveArticleNotFound = "No live article has this slug or id (or none the reader may see).";
     BlockNotFound = "No such live article, or it has no such block the reader may see.";
+    CollectionChanged = "The collection changed since the `If-Match` ETag was read; \
+                         `current_etag` and the `ETag` header give the current one.";
     BlockChanged = "The block changed since the `If-Match` ETag was read; `current_etag` and \
                     the `ETag` header give the current one.";
     ArticleChanged = "The article changed since the `If-Match` ETag was read; `current_etag` and \

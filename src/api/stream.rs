@@ -68,7 +68,10 @@ impl Filter {
         if let Some(tag) = &self.tag {
             let tagged = match article {
                 Some(_) => change.tags.0.contains(tag),
-                None => change.slug == *tag || change.tags.0.contains(tag),
+                None if change.resource.starts_with("tag:") => {
+                    change.slug == *tag || change.tags.0.contains(tag)
+                }
+                None => false,
             };
             if !tagged {
                 return false;
@@ -90,9 +93,11 @@ impl Filter {
 fn event(change: &Recorded, at: i64, scope: Scope) -> Bytes {
     let article = change.resource.strip_prefix("article:");
     let item = ChangeItem {
-        resource_type: match article {
-            Some(_) => ResourceType::Article,
-            None => ResourceType::Tag,
+        resource_type: match change.resource.split_once(':').map(|(kind, _)| kind) {
+            Some("article") => ResourceType::Article,
+            Some("author") => ResourceType::Author,
+            Some("collection") => ResourceType::Collection,
+            _ => ResourceType::Tag,
         },
         change: match change.reason {
             Some(_) => ChangeOp::Delete,

@@ -124,7 +124,7 @@ impl Checker {
         if !is_http_url(value, 5) {
             self.fail(
                 field,
-                "must be an absolute http or https URL with a host name and an optional port, like https://hooks.example.org:8443/in",
+                "must be an absolute http or https URL with a host name and an optional port, like https://example.org:8443/page",
             );
         }
     }

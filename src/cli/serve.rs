@@ -12,7 +12,7 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> CliResult {
     let pool = db::open(database_url, args.db_pool_size)?;
     if args.demo {
         let conn = &mut *pool.get()?;
-        match demo::load(conn)? {
+        match demo::load(conn, &demo::images_base(&args.bind))? {
             Some(n) => log::info!("loaded the demo newsroom: {n} articles"),
             None => log::info!("the database already has articles; demo content not loaded"),
         }

@@ -16,12 +16,19 @@
 //! | `l:t:{slug}` | membership of that tag's lists and its count | an article carrying the tag joins, leaves or moves in public view, or the tag is put on or taken off a public article |
 //! | `l:search` | search results | a public article's text or tags change, or it joins or leaves public view |
 //! | `tags` | the tag list and its counts | any tag changes, or a tag's count may have |
+//! | `au:{id}` | that author's data: their profile, their name, role and portrait on articles and teasers | the author is created, changed or deleted |
+//! | `l:au:{slug}` | membership of that author's article lists (`author=`) and their count | an article crediting them joins, leaves or moves in public view, or they are put on or taken off a public article |
+//! | `authors` | the author list and its counts, and an author address that is not found | any author changes, or an author's count may have |
+//! | `c:{slug}` | that collection: its data and its order of articles (each shown teaser also names its `a:{id}`) | the collection is created, changed, reordered or deleted |
+//! | `collections` | the collection list, and a collection address that is not found | a collection is created, renamed, described or deleted |
 //! | `a:all` | any article's data at all (the sitemap; and any answer whose keys are too many for a CDN header, as the fallback) | every change that names an `a:` or `s:` key of an article the public sees or saw |
 //!
 //! Two rules keep the broad keys sound: every change naming `a:{id}` or `s:{slug}` of a
 //! public article also names `a:all`, and every change naming a `t:` or `l:t:` key also
-//! names `tags`. So an answer may swap its `a:`/`s:` keys for `a:all`, and its `t:`/`l:t:`
-//! keys for `tags`, without ever missing a change.
+//! names `tags`; likewise `au:` and `l:au:` with `authors`, and `c:` with `collections`.
+//! So an answer may swap its `a:`/`s:` keys for `a:all`, its `t:`/`l:t:` keys for `tags`,
+//! its `au:`/`l:au:` keys for `authors` and its `c:` keys for `collections`, without ever
+//! missing a change.
 //!
 //! Bookkeeping (webhook deliveries, rate limits, API keys, preview links) records nothing.
 
@@ -54,6 +61,26 @@ pub fn tag_list(slug: &str) -> String {
     format!("l:t:{slug}")
 }
 
+/// The key of an author's data.
+pub fn author(id: i64) -> String {
+    format!("au:{id}")
+}
+
+/// The key of the membership of the article lists of the author with `slug`.
+pub fn author_list(slug: &str) -> String {
+    format!("l:au:{slug}")
+}
+
+/// The key of a collection: its data and order.
+pub fn collection(slug: &str) -> String {
+    format!("c:{slug}")
+}
+
+/// The author list and counts: the fallback of `au:` and `l:au:` keys.
+pub const AUTHORS: &str = "authors";
+/// The collection list: the fallback of `c:` keys.
+pub const COLLECTIONS: &str = "collections";
+
 /// Membership and order of the public article lists.
 pub const ARTICLE_LIST: &str = "l:articles";
 /// Search results.
@@ -69,6 +96,10 @@ pub fn broader(key: &str) -> Option<&'static str> {
         Some(ALL_ARTICLES)
     } else if key.starts_with("t:") || key.starts_with("l:t:") {
         Some(TAGS)
+    } else if key.starts_with("au:") || key.starts_with("l:au:") {
+        Some(AUTHORS)
+    } else if key.starts_with("c:") {
+        Some(COLLECTIONS)
     } else {
         None
     }
@@ -219,6 +250,7 @@ pub fn shown_by_article(article: &Article) -> Keys {
     let row = &article.row.teaser;
     let mut keys = Keys::from([self::article(row.id), address(&row.slug)]);
     keys.extend(article.tags.iter().map(|t| tag(&t.slug)));
+    keys.extend(article.authors.iter().map(|a| author(a.id)));
     keys.extend(shown_links(&article.related));
     keys
 }
@@ -237,6 +269,7 @@ pub fn shown_by_teasers<'t>(teasers: impl IntoIterator<Item = &'t Teaser>) -> Ke
     for teaser in teasers {
         keys.insert(article(teaser.row.id));
         keys.extend(teaser.tags.iter().map(|t| tag(&t.slug)));
+        keys.extend(teaser.authors.iter().map(|a| author(a.id)));
     }
     keys
 }
@@ -244,10 +277,12 @@ pub fn shown_by_teasers<'t>(teasers: impl IntoIterator<Item = &'t Teaser>) -> Ke
 /// What decides the membership and order of an article list with `filters`, in `sort`
 /// order (`None`: search results by relevance).
 pub fn list_membership(filters: &Filters, sort: Option<Sort>, searched: bool) -> Keys {
-    let mut keys: Keys = if filters.tags.is_empty() {
+    let mut keys: Keys = if filters.tags.is_empty() && filters.authors.is_empty() {
         Keys::from([ARTICLE_LIST.to_owned()])
     } else {
-        filters.tags.iter().map(|t| tag_list(t)).collect()
+        let tags = filters.tags.iter().map(|t| tag_list(t));
+        tags.chain(filters.authors.iter().map(|a| author_list(a)))
+            .collect()
     };
     if searched {
         keys.insert(SEARCH.to_owned());

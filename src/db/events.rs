@@ -11,7 +11,7 @@ use crate::schema::{webhook_deliveries, webhooks};
 /// Every event Gazette reports. `cache.purge` (the keys a change affects, for a CDN: see
 /// [`super::changes`]) goes only to subscriptions that list it or `cache.*`: `*` is every
 /// content event.
-pub const EVENTS: [&str; 12] = [
+pub const EVENTS: [&str; 18] = [
     "article.published",
     "article.updated",
     "article.corrected",
@@ -23,12 +23,26 @@ pub const EVENTS: [&str; 12] = [
     "tag.created",
     "tag.updated",
     "tag.deleted",
+    "author.created",
+    "author.updated",
+    "author.deleted",
+    "collection.created",
+    "collection.updated",
+    "collection.deleted",
     "cache.purge",
 ];
 
 /// What a subscription may list besides the events themselves: every event of a resource,
 /// or every event.
-pub const WILDCARDS: [&str; 5] = ["article.*", "block.*", "tag.*", "cache.*", "*"];
+pub const WILDCARDS: [&str; 7] = [
+    "article.*",
+    "block.*",
+    "tag.*",
+    "author.*",
+    "collection.*",
+    "cache.*",
+    "*",
+];
 
 /// Whether `pattern` is an event name or a wildcard a subscription may list.
 pub fn is_pattern(pattern: &str) -> bool {

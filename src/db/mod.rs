@@ -1,8 +1,10 @@
 //! Storage: the connection pool and one module per resource. All SQL lives below here.
 
 pub mod articles;
+pub mod authors;
 pub mod blocks;
 pub mod changes;
+pub mod collections;
 pub mod corrections;
 pub mod events;
 pub mod keys;

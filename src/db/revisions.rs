@@ -28,6 +28,9 @@ pub struct Snapshot {
     pub feature_image_url: Option<String>,
     #[serde(default)]
     pub feature_image: Option<crate::images::Image>,
+    /// Author slugs, in byline order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
     /// Tags in display order, as `(slug, name)`.
     pub tags: Vec<(String, String)>,
     pub related: Vec<RelatedSpec>,
@@ -145,6 +148,7 @@ fn snapshot(conn: &mut Conn, id: i64) -> StoreResult<Snapshot> {
         .map(|c| (c.created_at, c.body))
         .collect();
     Ok(Snapshot {
+        authors: super::authors::slugs_of(conn, id)?,
         corrections,
         format: row.teaser.format,
         live: row.teaser.coverage_open,

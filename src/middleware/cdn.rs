@@ -34,8 +34,20 @@ pub fn keys_of_address(path: &str, query: &str) -> Vec<String> {
     {
         return vec![changes::tag(slug), changes::tag_list(slug)];
     }
+    if path.starts_with("/api/v1/authors/") {
+        return vec![changes::AUTHORS.to_owned()];
+    }
+    if let Some(slug) = path
+        .strip_prefix("/api/v1/collections/")
+        .filter(|s| !s.contains('/'))
+    {
+        return vec![changes::collection(slug), changes::COLLECTIONS.to_owned()];
+    }
     if path == "/feed.atom" && query.contains("tag=") {
         return vec![changes::TAGS.to_owned()];
+    }
+    if path == "/feed.atom" && query.contains("author=") {
+        return vec![changes::AUTHORS.to_owned()];
     }
     Vec::new()
 }
@@ -62,7 +74,12 @@ pub fn tell(headers: &mut HeaderMap, keys: &[String], settings: &Settings) {
 pub fn tag_value(keys: &[String], header: TagHeader) -> String {
     let separator = header.separator().to_string();
     let mut keys: Vec<String> = keys.to_vec();
-    for widen in [changes::ALL_ARTICLES, changes::TAGS] {
+    for widen in [
+        changes::ALL_ARTICLES,
+        changes::TAGS,
+        changes::AUTHORS,
+        changes::COLLECTIONS,
+    ] {
         let value = keys.join(&separator);
         if value.len() <= header.limit() {
             return value;

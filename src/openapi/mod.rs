@@ -28,6 +28,8 @@ read. Every error is RFC 9457 problem details (`application/problem+json`)."
         (name = "articles", description = "News articles with their tags and related links."),
         (name = "live", description = "Live blogs: a live article's timestamped updates (blocks), read incrementally and written by editors."),
         (name = "tags", description = "The topics articles are filed under."),
+        (name = "authors", description = "The newsroom's writers: profiles, portraits, and the articles crediting them."),
+        (name = "collections", description = "Curated fronts: editors' ordered selections of articles (\"Top stories\")."),
         (name = "changes", description = "What changed, for readers that keep copies: the sync feed with deletions, and a Server-Sent Events stream."),
         (name = "transfer", description = "Bulk import of tags and articles as NDJSON, as `gazette export` writes them (admin only)."),
         (name = "webhooks", description = "Signed HTTP callbacks on content changes (admin only)."),
@@ -36,7 +38,7 @@ read. Every error is RFC 9457 problem details (`application/problem+json`)."
     ),
     servers((url = "/", description = "The server that serves this document")),
     components(
-        schemas(Problem, FieldError, ArticleSort, EditorialStatus),
+        schemas(Problem, FieldError, ArticleSort, EditorialStatus, crate::api::changes::FeedType),
         responses(
             problems::InvalidQuery,
             problems::MalformedBody,
@@ -58,6 +60,9 @@ read. Every error is RFC 9457 problem details (`application/problem+json`)."
             problems::LiveArticleNotFound,
             problems::BlockNotFound,
             problems::BlockChanged,
+            problems::AuthorNotFound,
+            problems::CollectionNotFound,
+            problems::CollectionChanged,
         )
     ),
     modifiers(&BearerAuth),

@@ -258,13 +258,13 @@ mod tests {
                 },
                 2,
             ),
-            // Six paged lists' maximum and default, and the page metadata's maximum.
+            // Eight paged lists' maximum and default, and the page metadata's maximum.
             (
                 Limits {
                     page_size: 7,
                     ..defaults
                 },
-                13,
+                17,
             ),
         ];
         for (limits, places) in cases {

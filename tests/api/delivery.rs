@@ -186,8 +186,28 @@ async fn newsroom(ctx: &Ctx, app: &TestApp) -> String {
     send(app, ctx.admin(json(Method::POST, &uri, &block)))
         .await
         .ok(201);
+    // An author crediting it, and a front leading with it.
+    let author = json!({"name": "Mara Okafor", "slug": AUTHOR, "bio": "City hall."});
+    send(
+        app,
+        ctx.admin(json(Method::POST, "/api/v1/authors", &author)),
+    )
+    .await
+    .ok(201);
+    patch_article(ctx, app, &slug, json!({"authors": [AUTHOR]})).await;
+    let front = json!({"name": "Front", "slug": COLLECTION, "articles": [slug, "ferry-moves-to-winter-timetable"]});
+    send(
+        app,
+        ctx.admin(json(Method::POST, "/api/v1/collections", &front)),
+    )
+    .await
+    .ok(201);
     slug
 }
+
+/// The author and the collection [`newsroom`] makes.
+const AUTHOR: &str = "mara-okafor";
+const COLLECTION: &str = "front";
 
 /// A GET route of the spec with real values for its path parameters.
 struct Route {
@@ -231,6 +251,8 @@ fn get_routes(article: &str, tag: &str) -> Vec<Route> {
             continue;
         }
         let uri = path
+            .replace("/authors/{slug}", &format!("/authors/{AUTHOR}"))
+            .replace("/collections/{slug}", &format!("/collections/{COLLECTION}"))
             .replace("{slug_or_id}", article)
             .replace("{slug}", tag)
             .replace("{number}", "1");

@@ -191,7 +191,7 @@ fn two_demo_loads_at_once_leave_one_newsroom() {
                 std::thread::spawn(move || {
                     let conn = &mut *pool.get().unwrap();
                     start.wait();
-                    gazette::demo::load(conn).map_err(|e| e.to_string())
+                    gazette::demo::load(conn, "http://127.0.0.1:8080").map_err(|e| e.to_string())
                 })
             })
             .collect();
@@ -204,6 +204,10 @@ fn two_demo_loads_at_once_leave_one_newsroom() {
         let conn = &mut *ctx.pool.get().unwrap();
         let articles = db::articles::count_all(conn).unwrap();
         assert_eq!(articles as usize, loaded[0], "round {round}: one newsroom");
-        assert_eq!(gazette::demo::load(conn).unwrap(), None, "loaded already");
+        assert_eq!(
+            gazette::demo::load(conn, "http://127.0.0.1:8080").unwrap(),
+            None,
+            "loaded already"
+        );
     }
 }

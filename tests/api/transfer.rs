@@ -383,7 +383,9 @@ async fn importing_twice_changes_nothing() {
             tags_updated: 0,
             articles_created: 7,
             articles_updated: 0,
-            unchanged: 0
+            unchanged: 0,
+            authors_written: 0,
+            collections_written: 0,
         }
     );
     let events = deliveries(&ctx.pool);

@@ -1,14 +1,19 @@
 // The reference reader (examples/reader) in headless Chromium, served from one origin and
 // reading Gazette on another. It loads the seed page into Gazette, then reads like a reader:
-// scrolls the front page to "No More Articles", opens the seed article and compares it with
-// the fixture (headline, paragraphs, the eight related teasers, the share links), comes back
-// (conditional requests answered 304), configures the admin key ("Edit Content" appears),
-// opens a tag page and searches (highlights), then mints a preview link for a draft through the
-// API and opens it (a "Preview" banner, no key sent, never cached), and once more after revoking
-// it. Last, a live blog written through the API: labelled "Live" on the front page, then open
-// while updates are posted, edited and deleted (each shown within 2 s, without a reload).
-// Throughout, it counts the API requests: one per
-// page of teasers, one for the article, none per teaser, no preflight for public reads.
+// finds the front page led by the demo's "top-stories" collection, with pictures (alt text,
+// width and height, loaded from the API's /demo/images/), scrolls it to "No More Articles",
+// opens the seed article and compares it with the fixture (headline, paragraphs, the eight
+// related teasers, the share links), comes back (conditional requests answered 304),
+// configures the admin key ("Edit Content" appears), opens a tag page and searches
+// (highlights), then mints a preview link for a draft through the API and opens it (a
+// "Preview" banner, no key sent, never cached), and once more after revoking it. Then a demo story with a picture and authors: a figure with its caption and credit, the
+// byline's links to an author's page (bio, links, every article of theirs), and a correction
+// written through the API shown at the story's foot as it is made. Last, a live blog written
+// through the API: labelled "Live" on the front page, then open while updates are posted,
+// edited and deleted (each shown within 2 s, without a reload), and corrected.
+// Throughout, it counts the API requests: one per page of teasers (and one for the front
+// page's top stories), one for the article, none per teaser or per author, no preflight for
+// public reads. Pictures are not API reads: they are counted apart.
 // Screenshots go to ARTIFACTS_DIR.
 // Usage: GAZETTE_URL=… GAZETTE_ADMIN_KEY=… READER_URL=… [SEED_ARTICLE=path] node reader.mjs
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -26,6 +31,7 @@ const seedPath = process.env.SEED_ARTICLE
 const artifacts = process.env.ARTIFACTS_DIR ?? 'artifacts';
 mkdirSync(artifacts, { recursive: true });
 const PAGE_SIZE = 5;
+const NO_SUCH_AUTHOR = 'no-such-author-at-all';
 
 function check(condition, message) {
   if (!condition) throw new Error(`FAILED: ${message}`);
@@ -37,12 +43,29 @@ async function getJSON(path) {
   return response.json();
 }
 
-// Conditional GETs the server answered 304, by its own metrics.
+// Every item of a paged list, following its cursors.
+async function everyItem(path) {
+  const items = [];
+  let cursor = null;
+  do {
+    const query = `limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const page = await getJSON(`${path}${path.includes('?') ? '&' : '?'}${query}`);
+    items.push(...page.data);
+    cursor = page.meta.has_more ? page.meta.next_cursor : null;
+  } while (cursor);
+  return items;
+}
+
+// "A", "A and B", "A, B and C".
+const joinNames = (names) => (names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0] ?? '');
+
+// Conditional GETs of the API the server answered 304, by its own metrics (pictures, which
+// the API serves too, are not API reads).
 async function served304() {
   const text = await (await fetch(`${api}/metrics`)).text();
   // Labels hold braces of their own (`{slug_or_id}`): match up to the last one.
   return [...text.matchAll(/^gazette_http_requests_total\{(.*)\} (\d+)$/gm)]
-    .filter(([, labels]) => labels.includes('method="GET"') && labels.includes('status="304"'))
+    .filter(([, labels]) => labels.includes('method="GET"') && labels.includes('status="304"') && labels.includes('route="/api/'))
     .reduce((sum, [, , n]) => sum + Number(n), 0);
 }
 
@@ -60,6 +83,9 @@ const seed = await loadSeedArticle(api, key, fixture);
 const total = (await getJSON('/api/v1/articles?limit=1&fields=slug')).meta.total;
 const pages = Math.ceil(total / PAGE_SIZE);
 check(pages >= 3, `enough published articles for several pages (${total})`);
+// The demo's curated front: its stories lead the front page, in the editors' order.
+const topStories = (await getJSON('/api/v1/collections/top-stories')).items;
+check(topStories.length >= 2, `the demo has top stories (${topStories.length})`);
 
 const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'gazette-reader-')), {
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -76,9 +102,10 @@ try {
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (msg) => {
     // The refused key's 401 is expected; any other error or policy violation is not.
-    // So is the 404 of the preview link revoked on purpose at the end.
+    // So are the 404 of the preview link revoked on purpose and those of an unknown author.
+    const at = msg.location()?.url ?? '';
     const expected = /status of 401/.test(msg.text())
-      || (/status of 404/.test(msg.text()) && (msg.location()?.url ?? '').includes('/api/v1/preview/'));
+      || (/status of 4\d\d/.test(msg.text()) && (at.includes('/api/v1/preview/') || at.includes(NO_SUCH_AUTHOR)));
     if ((msg.type() === 'error' && !expected) || /Content Security Policy|Refused to/i.test(msg.text())) problems.push(`console: ${msg.text()}`);
   });
 
@@ -93,12 +120,15 @@ try {
   const inflight = new Set();
   const offOrigin = [];
   // Event streams stay open for as long as a view shows: kept apart from the reads, which
-  // are counted and waited for.
+  // are counted and waited for. So are pictures (the demo's are served by the API server).
   const streams = new Map();
+  const pictures = [];
   cdp.on('Network.requestWillBeSent', (e) => {
     const { url, method } = e.request;
     if (url.startsWith(`${api}/api/v1/stream`)) {
       streams.set(e.requestId, { url: new URL(url) });
+    } else if (url.startsWith(`${api}/`) && (e.type === 'Image' || !new URL(url).pathname.startsWith('/api/'))) {
+      pictures.push(new URL(url));
     } else if (url.startsWith(`${api}/`)) {
       const entry = { id: e.requestId, url: new URL(url), method, preflight: e.type === 'Preflight' };
       byId.set(e.requestId, entry);
@@ -136,6 +166,18 @@ try {
     await settle();
     return (await end.textContent()).trim();
   }
+  // Brings each picture under `selector` into view (a lazy one loads then), waits until every
+  // one has arrived, and says what each is.
+  async function picturesIn(selector) {
+    for (const img of await page.locator(selector).all()) await img.scrollIntoViewIfNeeded();
+    await page.waitForFunction((sel) => [...document.querySelectorAll(sel)].every((img) => img.complete), selector, { timeout: 15_000 });
+    return page.locator(selector).evaluateAll((imgs) => imgs.map((img) => ({
+      src: img.getAttribute('src'), alt: img.getAttribute('alt'), width: img.getAttribute('width'), height: img.getAttribute('height'),
+      loading: img.getAttribute('loading'), natural: img.naturalWidth, slug: img.closest('[data-slug]')?.dataset.slug ?? null,
+      lead: img.closest('.lead-story') !== null, top: img.closest('.top-stories') !== null,
+    })));
+  }
+  const isSize = (attr, size) => (size == null ? attr === null : attr === String(size));
 
   // Front page: a few pages of teasers at first, the rest as the reader scrolls.
   await page.goto(`${reader}/?api=${encodeURIComponent(api)}&limit=${PAGE_SIZE}#/`);
@@ -143,6 +185,31 @@ try {
   await page.locator('.teaser').first().waitFor({ timeout: 30_000 });
   await settle();
   check((await page.locator('.site-name').innerText()).trim().length > 0, 'the masthead names the site');
+  // The top stories open the page, ahead of the latest news (whose teasers stand apart).
+  const topShown = await page.locator('.top-stories [data-slug]').evaluateAll((items) => items.map((item) => item.dataset.slug));
+  check(JSON.stringify(topShown) === JSON.stringify(topStories.map((a) => a.slug)),
+    `the top stories, in the collection's order: ${topShown.join(', ')}`);
+  const lead = page.locator('.top-stories .lead-story');
+  check(await lead.getAttribute('data-slug') === topStories[0].slug
+    && (await lead.locator('.lead-title').innerText()).trim() === topStories[0].title,
+  `the front page leads with the collection's first story (${topStories[0].slug})`);
+  check(await page.evaluate(() => {
+    const top = document.querySelector('.top-stories');
+    const latest = document.querySelector('.teaser-list');
+    return Boolean(top.compareDocumentPosition(latest) & Node.DOCUMENT_POSITION_FOLLOWING) && !top.querySelector('.teaser');
+  }), 'the top stories come before the latest news');
+  const leadImage = topStories[0].feature_image;
+  if (leadImage) {
+    const shownLead = await lead.locator('img').evaluate((img) => ({
+      src: img.getAttribute('src'), alt: img.getAttribute('alt'), width: img.getAttribute('width'), loading: img.getAttribute('loading'),
+    }));
+    check(shownLead.src === leadImage.url && shownLead.alt === leadImage.alt && isSize(shownLead.width, leadImage.width) && shownLead.loading !== 'lazy',
+      `the lead story shows its picture large, at once: ${JSON.stringify(shownLead)}`);
+  }
+  // The top of the page as a reader first sees it, once its pictures in view have arrived.
+  await page.waitForFunction(() => [...document.querySelectorAll('#content img')]
+    .every((img) => img.complete || img.getBoundingClientRect().top > window.innerHeight), null, { timeout: 15_000 });
+  await page.screenshot({ path: join(artifacts, 'front-page.png') });
   const first = await page.locator('.teaser').count();
   check(first >= PAGE_SIZE && first < total, `the front page starts with a page or two (${first} of ${total} teasers)`);
   check(!(await page.locator('.list-end.done').count()), '"No More Articles" is not shown before the end');
@@ -165,15 +232,33 @@ try {
   check(cursors[0] === null && new Set(cursors.slice(1)).size === pages - 1 && cursors.slice(1).every(Boolean),
     'the first page has no cursor, each later page its own');
   check(!front.some(isArticle), 'the front page makes no request per teaser');
-  check(front.length === lists.length + 1 && front.some((e) => e.url.pathname === '/api/v1/tags'),
-    `the front page asks for its pages and the sections only: ${front.map((e) => e.url.pathname).join(', ')}`);
+  // One request more than the pages and the section bar: the top stories, a collection whose
+  // teasers carry all they show (pictures and authors included).
+  check(front.length === lists.length + 2 && front.some((e) => e.url.pathname === '/api/v1/tags')
+    && front.filter((e) => e.url.pathname === '/api/v1/collections/top-stories').length === 1,
+  `the front page asks for its pages, its top stories and the sections only: ${front.map((e) => e.url.pathname).join(', ')}`);
   check(!log.some((e) => e.preflight), 'public reads need no CORS preflight');
   const pageOrigin = new URL(reader).origin;
   // A read is allowed to every origin with `*`: one answer for every site, kept once by a CDN.
   check(front.every((e) => e.sent.origin === pageOrigin && e.got.headers?.['access-control-allow-origin'] === '*'),
     'every read is a CORS request from the reader origin, allowed by the API to any origin');
+  // Pictures: each article's, wherever it has one, with what a reader who cannot see it needs
+  // and the size that keeps its place; lazy but for the lead's.
+  const pictured = new Set((await everyItem('/api/v1/articles?fields=slug,feature_image')).filter((a) => a.feature_image).map((a) => a.slug));
+  check(pictured.size > 0, 'the demo articles have pictures');
+  const frontPictures = await picturesIn('#content img');
+  const teaserPictures = frontPictures.filter((p) => !p.top).map((p) => p.slug);
+  check(teaserPictures.length === pictured.size && teaserPictures.every((slug) => pictured.has(slug)),
+    `a picture on each teaser whose article has one: ${teaserPictures.length} of ${pictured.size}`);
+  check(frontPictures.filter((p) => p.top).length === topStories.filter((a) => a.feature_image).length, 'and on each top story that has one');
+  check(frontPictures.every((p) => p.alt?.trim()), `every picture has alt text: ${frontPictures.filter((p) => !p.alt?.trim()).map((p) => p.src).join(', ')}`);
+  check(frontPictures.every((p) => /^[1-9]\d*$/.test(p.width ?? '') && /^[1-9]\d*$/.test(p.height ?? '')),
+    'every picture has its width and height, so nothing moves as it loads');
+  check(frontPictures.every((p) => p.natural > 0), `every picture loaded: ${frontPictures.filter((p) => !p.natural).map((p) => p.src).join(', ')}`);
+  check(frontPictures.every((p) => (p.loading === 'lazy') !== p.lead), 'every picture but the lead\'s loads lazily');
+  check(pictures.length > 0 && pictures.every((u) => u.pathname.startsWith('/demo/images/')), 'the pictures come from the demo\'s images');
   await page.screenshot({ path: join(artifacts, 'front.png'), fullPage: true });
-  console.log(`reader front page: ${total} teasers in ${lists.length} list requests of ${PAGE_SIZE} (+1 for the sections), "No More Articles"`);
+  console.log(`reader front page: ${topStories.length} top stories, then ${total} teasers in ${lists.length} list requests of ${PAGE_SIZE} (+1 for the top stories, +1 for the sections), "No More Articles"; ${frontPictures.length} pictures, each with alt text and its size`);
 
   // The seed article, opened from its teaser.
   let from = log.length;
@@ -348,6 +433,129 @@ try {
   check(await page.locator('.story').count() === 0, 'a revoked link shows no article');
   console.log('reader preview: a draft behind a "Preview" banner from a minted link, read with no key and never cached; nothing once revoked');
 
+  // A demo story (not live coverage) with a captioned picture and authors: the picture in a
+  // figure with its caption and credit, the authors' portraits, names and roles by the byline,
+  // and the byline's names linking to their pages.
+  const withAuthors = (await everyItem('/api/v1/articles?fields=slug,format,feature_image,authors'))
+    .find((a) => a.format !== 'live' && a.feature_image?.caption && a.feature_image?.credit && a.authors?.length);
+  check(withAuthors, 'a demo story has authors and a picture with a caption and a credit');
+  const storyPath = `/api/v1/articles/${withAuthors.slug}`;
+  const pictureStory = await getJSON(storyPath);
+  const image = pictureStory.feature_image;
+  from = log.length;
+  await page.goto(`${reader}/?api=${encodeURIComponent(api)}&limit=${PAGE_SIZE}#/articles/${withAuthors.slug}`);
+  await page.locator(`.story[data-slug="${withAuthors.slug}"] .headline`).waitFor({ timeout: 30_000 });
+  await settle();
+  const [storyPicture] = await picturesIn('.story figure.story-figure img');
+  check(storyPicture && storyPicture.src === image.url && storyPicture.alt === image.alt
+    && isSize(storyPicture.width, image.width) && isSize(storyPicture.height, image.height),
+  `the story's picture, with its alt text and size: ${JSON.stringify(storyPicture)}`);
+  check(storyPicture.loading !== 'lazy' && storyPicture.natural > 0, 'the story\'s picture loads at once');
+  const caption = await page.locator('.story figure.story-figure figcaption').evaluate((c) => ({
+    text: c.textContent, credit: c.querySelector('.credit')?.textContent ?? '',
+  }));
+  check(caption.text.includes(image.caption) && caption.credit === image.credit,
+    `the figure's caption shows the caption and, apart, the credit: ${JSON.stringify(caption)}`);
+  const names = pictureStory.authors.map((a) => a.name);
+  const bylineLinks = await page.locator('.story-meta .byline a').evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
+  check(JSON.stringify(bylineLinks) === JSON.stringify(pictureStory.authors.map((a) => [a.name, `#/authors/${a.slug}`])),
+    `the byline links each author to their page: ${JSON.stringify(bylineLinks)}`);
+  check((await page.locator('.story-meta .byline').innerText()).trim() === `By ${joinNames(names)}`, `the byline reads "By ${joinNames(names)}"`);
+  const chips = await page.locator('.story-authors .author-chip').evaluateAll((as) => as.map((a) => ({
+    href: a.getAttribute('href'), name: a.querySelector('.chip-name')?.textContent, role: a.querySelector('.chip-role')?.textContent ?? null,
+    portrait: a.querySelector('img')?.getAttribute('src') ?? null,
+  })));
+  check(JSON.stringify(chips) === JSON.stringify(pictureStory.authors.map((a) => ({
+    href: `#/authors/${a.slug}`, name: a.name, role: a.role, portrait: a.image?.url ?? null,
+  }))), `the authors by the byline, with their portraits and roles: ${JSON.stringify(chips)}`);
+  // A fresh page load: the section bar asks for the tags too.
+  const pictureReads = reads(from).map((e) => e.url.pathname).filter((path) => path !== '/api/v1/tags');
+  check(pictureReads[0] === storyPath && pictureReads.slice(1).every((path) => path === `${storyPath}/related`) && pictureReads.length <= 2,
+    `the story is its article (and its related list), nothing per author: ${pictureReads.join(', ')}`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(artifacts, 'article-with-image.png'), fullPage: true });
+
+  // The first author's page, from the byline: portrait, bio, links, then their every article.
+  const writer = pictureStory.authors[0];
+  const author = await getJSON(`/api/v1/authors/${writer.slug}`);
+  const byWriter = (await getJSON(`/api/v1/articles?author=${encodeURIComponent(writer.slug)}&limit=1&fields=slug`)).meta.total;
+  check(author.bio_html && byWriter > 0 && author.article_count === byWriter,
+    `the author has a bio and ${byWriter} articles (article_count ${author.article_count})`);
+  from = log.length;
+  await page.locator('.story-meta .byline a').first().click();
+  await page.locator('.author-heading h1', { hasText: author.name }).waitFor();
+  await page.locator('.teaser').first().waitFor();
+  check(await page.evaluate(() => location.hash) === `#/authors/${writer.slug}`, 'the byline opens the author\'s page');
+  if (author.role) check((await page.locator('.author-role').innerText()).trim().toLowerCase() === author.role.toLowerCase(), 'the author\'s role');
+  check(await page.evaluate((html) => {
+    const bio = document.createElement('template');
+    bio.innerHTML = html;
+    return bio.content.textContent.trim() === document.querySelector('.author-bio')?.textContent.trim();
+  }, author.bio_html), 'the author\'s bio, as the API renders it');
+  const profile = await page.locator('.author-links a').evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
+  check(JSON.stringify(profile) === JSON.stringify(author.links.filter((l) => /^(https?|mailto):/.test(l.url)).map((l) => [l.label, l.url])),
+    `the author's links: ${JSON.stringify(profile)}`);
+  if (author.image) {
+    const [shownPortrait] = await picturesIn('.author-heading img.author-portrait');
+    check(shownPortrait && shownPortrait.src === author.image.url && shownPortrait.alt === author.image.alt && shownPortrait.natural > 0,
+      `the author's portrait: ${JSON.stringify(shownPortrait)}`);
+  }
+  check(await scrollToEnd() === 'No More Articles', 'the author\'s page ends with "No More Articles"');
+  const writerSlugs = await page.locator('.teaser').evaluateAll((items) => items.map((li) => li.dataset.slug));
+  check(writerSlugs.length === byWriter && new Set(writerSlugs).size === byWriter && writerSlugs.includes(withAuthors.slug),
+    `the author's page lists their ${byWriter} articles, the story among them: ${writerSlugs.join(', ')}`);
+  check((await page.locator('.author-heading .section-count').innerText()).trim() === `${byWriter} ${byWriter === 1 ? 'article' : 'articles'}`, 'and says how many');
+  const writerReads = reads(from);
+  const writerLists = writerReads.filter(isList);
+  check(writerLists.length === Math.ceil(byWriter / PAGE_SIZE) && writerLists.every((e) => e.url.searchParams.getAll('author').join() === writer.slug),
+    `the author's page pages through their articles: ${writerLists.length} list requests`);
+  check(writerReads.length === writerLists.length + 1 && writerReads.some((e) => e.url.pathname === `/api/v1/authors/${writer.slug}`),
+    `and asks for the author once, nothing per teaser: ${writerReads.map((e) => e.url.pathname).join(', ')}`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(artifacts, 'author-page.png') });
+  await page.evaluate((hash) => { location.hash = hash; }, `#/authors/${NO_SUCH_AUTHOR}`);
+  await page.locator('.problem h1', { hasText: 'Page not found' }).waitFor();
+  check(await page.locator('.author-heading h1').count() === 0, 'an unknown author is a page not found');
+
+  // The authors, from the section bar: a card each, linking to their pages.
+  const everyAuthor = await everyItem('/api/v1/authors');
+  await page.locator('#sections a[href="#/authors"]').click();
+  await page.locator('.author-card').first().waitFor();
+  const cards = await page.locator('.author-card a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  check(cards.length === everyAuthor.length && everyAuthor.every((a) => cards.includes(`#/authors/${a.slug}`)),
+    `a card for each of the ${everyAuthor.length} authors`);
+
+  // A correction, written through the API while the story is open: it shows at the story's foot
+  // (after the body, before the related links), dated, without a reload; and on the next read.
+  await page.evaluate((hash) => { location.hash = hash; }, `#/articles/${withAuthors.slug}`);
+  await page.locator(`.story[data-slug="${withAuthors.slug}"] .headline`).waitFor();
+  await page.locator('#content[data-live="ready"]').waitFor({ timeout: 10_000 });
+  await page.evaluate(() => { window.stillThisPage = true; });
+  const correctionText = `An earlier version of this article misspelled the harbour master's name (${Date.now()}).`;
+  const correcting = await fetch(`${api}${storyPath}/corrections`, { method: 'POST', headers: admin, body: JSON.stringify({ body: correctionText }) });
+  check(correcting.status === 201, `the correction is written: ${correcting.status}`);
+  const correction = (await correcting.json()).corrections.at(-1);
+  check(correction?.body === correctionText, 'the article answers with its new correction last');
+  const shownCorrection = page.locator('.story .corrections .correction', { hasText: correctionText });
+  await shownCorrection.waitFor({ timeout: 5_000 });
+  check(await page.evaluate(() => window.stillThisPage === true), 'the correction shows without a reload');
+  async function checkCorrection() {
+    check((await page.locator('#corrections-heading').innerText()).trim().toLowerCase() === 'corrections', 'under the heading "Corrections"');
+    check(await shownCorrection.locator('time').getAttribute('datetime') === correction.created_at, 'dated as the API dates it');
+    check(await page.evaluate(() => {
+      const [body, corrections, related] = ['.story-body', '.corrections', '.related'].map((s) => document.querySelector(s));
+      const after = (a, b) => Boolean(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+      return after(body, corrections) && after(corrections, related);
+    }), 'after the story\'s body and before its related links');
+  }
+  await checkCorrection();
+  await shownCorrection.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(artifacts, 'article-correction.png') });
+  await page.reload();
+  await shownCorrection.waitFor({ timeout: 30_000 });
+  await checkCorrection();
+  console.log(`reader pictures and authors: ${withAuthors.slug} with its figure, caption and credit and "By ${joinNames(names)}"; ${author.name}'s page with ${byWriter} articles in ${writerLists.length} list requests; ${everyAuthor.length} author cards; a correction shown as written`);
+
   // Live: the front page announces a story published meanwhile, without a reload, and an open
   // article shows an edit as it is made.
   await page.goto(`${reader}/?api=${encodeURIComponent(api)}&limit=${PAGE_SIZE}#/`);
@@ -511,12 +719,21 @@ try {
   const remaining = [breakingBlock.id, ...everyBlock].filter((id) => id !== keyBlock.id && id !== pinnedBlock.id);
   check(paged[0].id === pinnedBlock.id && JSON.stringify(paged.slice(1).map((b) => b.id)) === JSON.stringify(remaining),
     `every update once, newest first: ${paged.map((b) => b.id).join(',')}`);
-  console.log(`reader live blog: "Live" on its teaser; badge, key events, pinned first, newest first; a new update shown in ${arrivedIn} ms, an edit and a deletion without a reload; older updates paged in`);
+
+  // A correction to the live blog shows at the foot of its story too, without a reload, and the
+  // updates stay as they are.
+  const blogCorrection = `An earlier update gave the wrong time for the high tide (${Date.now()}).`;
+  const blogCorrected = await fetch(`${api}/api/v1/articles/${blog.slug}/corrections`, { method: 'POST', headers: admin, body: JSON.stringify({ body: blogCorrection }) });
+  check(blogCorrected.status === 201, `the live blog is corrected: ${blogCorrected.status}`);
+  await page.locator('.story .corrections .correction', { hasText: blogCorrection }).waitFor({ timeout: 5_000 });
+  check(await page.evaluate(() => window.stillThisPage === true), 'the live blog\'s correction shows without a reload');
+  check(JSON.stringify((await order()).map((b) => b.id)) === JSON.stringify(paged.map((b) => b.id)), 'and its updates stay as they were');
+  console.log(`reader live blog: "Live" on its teaser; badge, key events, pinned first, newest first; a new update shown in ${arrivedIn} ms, an edit and a deletion without a reload; older updates paged in; a correction at its foot`);
 
   check(offOrigin.length === 0, `the page asked for other origins: ${offOrigin.join(', ')}`);
   check(problems.length === 0, `errors in the page: ${problems.join(' | ')}`);
   const all = reads(0);
-  console.log(`reader: ok (${all.length} API requests in all, ${all.filter((e) => e.got.status === 304).length} answered 304; screenshots in ${artifacts})`);
+  console.log(`reader: ok (${all.length} API requests in all, ${all.filter((e) => e.got.status === 304).length} answered 304, and ${pictures.length} pictures; screenshots in ${artifacts})`);
 } finally {
   await context.close();
 }

@@ -299,6 +299,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/authors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List authors.
+         * @description Every author, in slug order, each with the number of published articles crediting them,
+         *     with cursor pagination as for articles. An author's articles are
+         *     `/api/v1/articles?author={slug}`.
+         */
+        get: operations["listAuthors"];
+        put?: never;
+        /**
+         * Create an author.
+         * @description The slug is derived from the name unless given; the bio (Markdown) is rendered to
+         *     sanitized HTML.
+         */
+        post: operations["createAuthor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/authors/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one author.
+         * @description Their profile, with the number of published articles crediting them.
+         */
+        get: operations["getAuthor"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an author.
+         * @description They are taken off every article crediting them.
+         */
+        delete: operations["deleteAuthor"];
+        options?: never;
+        head?: never;
+        /**
+         * Update an author.
+         * @description Every article crediting them shows the change (name, role, portrait, and a byline made
+         *     from the names).
+         */
+        patch: operations["updateAuthor"];
+        trace?: never;
+    };
     "/api/v1/changes": {
         parameters: {
             query?: never;
@@ -320,6 +376,84 @@ export interface paths {
          */
         get: operations["listChanges"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/collections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List collections.
+         * @description Every collection, in slug order, with cursor pagination.
+         */
+        get: operations["listCollections"];
+        put?: never;
+        /**
+         * Create a collection.
+         * @description A curated front: a name, a description and an ordered list of articles (by slug or id;
+         *     drafts and scheduled ones may be in it, and show once published). The slug is derived
+         *     from the name unless given.
+         */
+        post: operations["createCollection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/collections/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a collection.
+         * @description Its published articles' teasers, in the editors' order: an article not published (yet)
+         *     is left out, and takes its place when it is. With an admin key, every article.
+         */
+        get: operations["getCollection"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a collection.
+         * @description Its articles stay as they are.
+         */
+        delete: operations["deleteCollection"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a collection's name, slug or description.
+         * @description Honours `If-Match` with the collection's ETag (as an admin GET answers it).
+         */
+        patch: operations["updateCollection"];
+        trace?: never;
+    };
+    "/api/v1/collections/{slug}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace a collection's articles.
+         * @description The whole order in one write: the articles, by slug or id, first to last. Honours
+         *     `If-Match` with the collection's ETag (as an admin GET answers it), so that two editors
+         *     reordering the front page do not overwrite each other. Only this collection's readers see
+         *     a change, and only when what they see changes.
+         */
+        put: operations["replaceCollectionItems"];
         post?: never;
         delete?: never;
         options?: never;
@@ -576,6 +710,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/demo/images/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a demo picture.
+         * @description One of the demo newsroom's pictures (SVG), which its articles and authors show; 404 unless
+         *     the server was started with `--demo`.
+         */
+        get: operations["getDemoImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/feed.atom": {
         parameters: {
             query?: never;
@@ -586,7 +741,7 @@ export interface paths {
         /**
          * Get the Atom feed.
          * @description The 50 latest published articles as an Atom 1.0 feed with their full HTML content,
-         *     newest first; `tag` narrows it to one tag. With `article`, a live article's feed: its
+         *     newest first; `tag` narrows it to one tag, `author` to one author's. With `article`, a live article's feed: its
          *     50 newest blocks, one entry each.
          */
         get: operations["getFeed"];
@@ -730,6 +885,14 @@ export interface components {
          *           "name": "Transport"
          *         }
          *       ],
+         *       "authors": [
+         *         {
+         *           "slug": "mara-okafor",
+         *           "name": "Mara Okafor",
+         *           "role": "City hall reporter",
+         *           "image": null
+         *         }
+         *       ],
          *       "related": [
          *         {
          *           "kind": "internal",
@@ -737,7 +900,8 @@ export interface components {
          *           "slug": "ferry-timetable-winter-changes",
          *           "title": "Ferry Moves to Winter Timetable",
          *           "summary": "Two evening sailings are cut from 9 November.",
-         *           "url": "https://news.example.com/articles/ferry-timetable-winter-changes"
+         *           "url": "https://news.example.com/articles/ferry-timetable-winter-changes",
+         *           "feature_image": null
          *         },
          *         {
          *           "kind": "external",
@@ -745,7 +909,8 @@ export interface components {
          *           "slug": null,
          *           "title": null,
          *           "summary": "The full extension plan.",
-         *           "url": "https://example.org/tram-plan"
+         *           "url": "https://example.org/tram-plan",
+         *           "feature_image": null
          *         }
          *       ],
          *       "canonical_url": "https://news.example.com/articles/council-approves-tram-extension",
@@ -764,8 +929,28 @@ export interface components {
          *       },
          *       "word_count": 17,
          *       "reading_time_minutes": 1,
-         *       "byline": "Mara Okafor",
-         *       "feature_image_url": null,
+         *       "byline": "By Mara Okafor",
+         *       "feature_image": {
+         *         "url": "https://cdn.example.com/2026/11/tram-depot.jpg",
+         *         "alt": "A tram leaves the harbourfront depot at dusk",
+         *         "caption": "The first trams will reach the ferry terminal in 2028.",
+         *         "credit": "Photograph: Lena Marsh",
+         *         "width": 1600,
+         *         "height": 900,
+         *         "focal_point": {
+         *           "x": 0.4,
+         *           "y": 0.55
+         *         },
+         *         "renditions": [
+         *           {
+         *             "width": 1600,
+         *             "height": 900,
+         *             "url": "https://cdn.example.com/2026/11/tram-depot.jpg"
+         *           }
+         *         ],
+         *         "srcset": "https://cdn.example.com/2026/11/tram-depot.jpg 1600w"
+         *       },
+         *       "feature_image_url": "https://cdn.example.com/2026/11/tram-depot.jpg",
          *       "format": "standard",
          *       "live": false,
          *       "live_summary": null,
@@ -774,6 +959,8 @@ export interface components {
          *     }
          */
         Article: {
+            /** @description Who wrote it, in byline order. */
+            authors: components["schemas"]["ArticleAuthor"][];
             /**
              * @description A live article's blocks as `blocks` asked (by default the newest 20, newest first);
              *     `null` for a standard article.
@@ -785,6 +972,10 @@ export interface components {
             body_html: string;
             /** @description The body as plain text, paragraphs separated by blank lines. */
             body_text: string;
+            /**
+             * @description The article's own byline (wire copy), else one made from its authors ("By A and
+             *     B"); `null` when it has neither.
+             */
             byline: string | null;
             /** @description The article's address on the public site (`SITE_URL`). */
             canonical_url: string;
@@ -831,6 +1022,21 @@ export interface components {
             word_count: number;
         };
         /**
+         * @description An author as an article shows them.
+         * @example {
+         *       "slug": "mara-okafor",
+         *       "name": "Mara Okafor",
+         *       "role": "City hall reporter",
+         *       "image": null
+         *     }
+         */
+        ArticleAuthor: {
+            image: components["schemas"]["ImageOut"] | null;
+            name: string;
+            role: string | null;
+            slug: string;
+        };
+        /**
          * @description A new article. Only `title` is required.
          * @example {
          *       "title": "Council Approves Harbourfront Tram Extension",
@@ -854,8 +1060,14 @@ export interface components {
          *     }
          */
         ArticleCreate: {
+            /** @description The slugs of its authors (who must exist), in byline order. */
+            authors?: string[] | null;
             /** @description Markdown (CommonMark with tables, strikethrough and footnotes). */
             body?: string | null;
+            /**
+             * @description A byline of its own (wire copy); without one, the byline is made from the authors
+             *     ("By A and B").
+             */
             byline?: string | null;
             feature_image?: components["schemas"]["ImageInput"] | null;
             /**
@@ -930,6 +1142,8 @@ export interface components {
          *     }
          */
         ArticlePatch: {
+            /** @description Replaces the authors. */
+            authors?: components["schemas"]["AuthorSlug"][];
             body?: string;
             byline?: string | null;
             feature_image?: components["schemas"]["ImageInput"] | null;
@@ -969,6 +1183,8 @@ export interface components {
          *     }
          */
         ArticleSparse: {
+            /** @description Who wrote it, in byline order. */
+            authors?: components["schemas"]["ArticleAuthor"][];
             /**
              * @description A live article's blocks as `blocks` asked (by default the newest 20, newest first);
              *     `null` for a standard article.
@@ -980,6 +1196,10 @@ export interface components {
             body_html?: string;
             /** @description The body as plain text, paragraphs separated by blank lines. */
             body_text?: string;
+            /**
+             * @description The article's own byline (wire copy), else one made from its authors ("By A and
+             *     B"); `null` when it has neither.
+             */
             byline?: string | null;
             /** @description The article's address on the public site (`SITE_URL`). */
             canonical_url?: string;
@@ -1051,17 +1271,51 @@ export interface components {
          *           "name": "Transport"
          *         }
          *       ],
+         *       "authors": [
+         *         {
+         *           "slug": "mara-okafor",
+         *           "name": "Mara Okafor",
+         *           "role": "City hall reporter",
+         *           "image": null
+         *         }
+         *       ],
          *       "canonical_url": "https://news.example.com/articles/council-approves-tram-extension",
          *       "word_count": 17,
          *       "reading_time_minutes": 1,
-         *       "byline": "Mara Okafor",
-         *       "feature_image_url": null,
+         *       "byline": "By Mara Okafor",
+         *       "feature_image": {
+         *         "url": "https://cdn.example.com/2026/11/tram-depot.jpg",
+         *         "alt": "A tram leaves the harbourfront depot at dusk",
+         *         "caption": "The first trams will reach the ferry terminal in 2028.",
+         *         "credit": "Photograph: Lena Marsh",
+         *         "width": 1600,
+         *         "height": 900,
+         *         "focal_point": {
+         *           "x": 0.4,
+         *           "y": 0.55
+         *         },
+         *         "renditions": [
+         *           {
+         *             "width": 1600,
+         *             "height": 900,
+         *             "url": "https://cdn.example.com/2026/11/tram-depot.jpg"
+         *           }
+         *         ],
+         *         "srcset": "https://cdn.example.com/2026/11/tram-depot.jpg 1600w"
+         *       },
+         *       "feature_image_url": "https://cdn.example.com/2026/11/tram-depot.jpg",
          *       "format": "standard",
          *       "live": false,
          *       "latest_block_at": null
          *     }
          */
         ArticleTeaser: {
+            /** @description Who wrote it, in byline order. */
+            authors: components["schemas"]["ArticleAuthor"][];
+            /**
+             * @description The article's own byline (wire copy), else one made from its authors ("By A and
+             *     B"); `null` when it has neither.
+             */
             byline: string | null;
             canonical_url: string;
             /** Format: date-time */
@@ -1107,6 +1361,12 @@ export interface components {
          *     }
          */
         ArticleTeaserSparse: {
+            /** @description Who wrote it, in byline order. */
+            authors?: components["schemas"]["ArticleAuthor"][];
+            /**
+             * @description The article's own byline (wire copy), else one made from its authors ("By A and
+             *     B"); `null` when it has neither.
+             */
             byline?: string | null;
             canonical_url?: string;
             /** Format: date-time */
@@ -1144,6 +1404,95 @@ export interface components {
             /** Format: int64 */
             word_count?: number;
         };
+        /**
+         * @description A writer of the newsroom.
+         * @example {
+         *       "slug": "mara-okafor",
+         *       "name": "Mara Okafor",
+         *       "role": "City hall reporter",
+         *       "bio": "Mara covers the council and its budget.",
+         *       "bio_html": "<p>Mara covers the council and its budget.</p>\n",
+         *       "image": null,
+         *       "links": [
+         *         {
+         *           "label": "Website",
+         *           "url": "https://example.org/mara-okafor"
+         *         }
+         *       ],
+         *       "article_count": 3,
+         *       "created_at": "2026-10-01T09:00:00Z",
+         *       "updated_at": "2026-10-01T09:00:00Z"
+         *     }
+         */
+        Author: {
+            /**
+             * Format: int64
+             * @description How many published articles credit them.
+             */
+            article_count: number;
+            /** @description Markdown source. */
+            bio: string | null;
+            /** @description The bio rendered and sanitized. */
+            bio_html: string | null;
+            /** Format: date-time */
+            created_at: string;
+            image: components["schemas"]["ImageOut"] | null;
+            links: components["schemas"]["ProfileLink"][];
+            name: string;
+            role: string | null;
+            slug: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description A new author.
+         * @example {
+         *       "name": "Lena Marsh",
+         *       "role": "Photographer",
+         *       "bio": "Lena photographs the harbour and the people who work on it.",
+         *       "links": [
+         *         {
+         *           "label": "Website",
+         *           "url": "https://example.org/lena-marsh"
+         *         }
+         *       ]
+         *     }
+         */
+        AuthorCreate: {
+            /** @description Markdown. */
+            bio?: string | null;
+            image?: components["schemas"]["ImageInput"] | null;
+            links?: components["schemas"]["ProfileLink"][] | null;
+            name: string;
+            role?: string | null;
+            /** @description Derived from the name when absent; one in use is a 409. */
+            slug?: string | null;
+        };
+        /** @description A page of authors. */
+        AuthorList: {
+            data: components["schemas"]["Author"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /**
+         * @description Changes to an author: omitted fields stay; `null` clears `role`, `bio` and `image`.
+         * @example {
+         *       "role": "Political editor"
+         *     }
+         */
+        AuthorPatch: {
+            bio?: string | null;
+            image?: components["schemas"]["ImageInput"] | null;
+            /** @description Replaces the links. */
+            links?: components["schemas"]["ProfileLink"][];
+            name?: string;
+            role?: string | null;
+            slug?: string;
+        };
+        /**
+         * @description An author's slug, as an article names its authors.
+         * @example mara-okafor
+         */
+        AuthorSlug: string;
         /**
          * @description One update of a live article.
          * @example {
@@ -1305,6 +1654,95 @@ export interface components {
          */
         ChangeOp: "upsert" | "delete";
         /**
+         * @description A collection with its articles' teasers, in the editors' order.
+         * @example {
+         *       "slug": "top-stories",
+         *       "name": "Top stories",
+         *       "description": "What the newsroom leads with now.",
+         *       "created_at": "2026-11-24T06:00:00Z",
+         *       "updated_at": "2026-11-24T07:30:00Z",
+         *       "items": []
+         *     }
+         */
+        Collection: {
+            /** Format: date-time */
+            created_at: string;
+            description: string | null;
+            /**
+             * @description The published articles, in order (with an admin key, every article: drafts and
+             *     scheduled ones too).
+             */
+            items: components["schemas"]["ArticleTeaser"][];
+            name: string;
+            slug: string;
+            /**
+             * Format: date-time
+             * @description When what the reader sees of it last changed.
+             */
+            updated_at: string;
+        };
+        /**
+         * @description A new collection.
+         * @example {
+         *       "name": "Morning briefing",
+         *       "description": "Five stories to start the day.",
+         *       "articles": [
+         *         "council-approves-tram-extension",
+         *         "storm-night-live"
+         *       ]
+         *     }
+         */
+        CollectionCreate: {
+            /** @description Article slugs or ids, in order. */
+            articles?: string[] | null;
+            description?: string | null;
+            name: string;
+            /** @description Derived from the name when absent; one in use is a 409. */
+            slug?: string | null;
+        };
+        /**
+         * @description A collection's articles, in their new order.
+         * @example {
+         *       "articles": [
+         *         "storm-night-live",
+         *         "council-approves-tram-extension"
+         *       ]
+         *     }
+         */
+        CollectionItems: {
+            /** @description Article slugs or ids, in order; repeats count once. */
+            articles: string[];
+        };
+        /** @description A page of collections. */
+        CollectionList: {
+            data: components["schemas"]["CollectionSummary"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /**
+         * @description Changes to a collection's own fields; `null` clears `description`.
+         * @example {
+         *       "name": "Top stories this morning"
+         *     }
+         */
+        CollectionPatch: {
+            description?: string | null;
+            name?: string;
+            slug?: string;
+        };
+        /**
+         * @description A collection in the list of collections.
+         * @example {
+         *       "slug": "top-stories",
+         *       "name": "Top stories",
+         *       "description": "What the newsroom leads with now."
+         *     }
+         */
+        CollectionSummary: {
+            description: string | null;
+            name: string;
+            slug: string;
+        };
+        /**
          * @description A correction appended to an article.
          * @example {
          *       "id": 1,
@@ -1422,6 +1860,11 @@ export interface components {
              */
             url: string;
         };
+        /**
+         * @description What the sync feed holds: articles or tags.
+         * @enum {string}
+         */
+        FeedType: "article" | "tag";
         /** @description One invalid input field. */
         FieldError: {
             /**
@@ -1485,7 +1928,10 @@ export interface components {
              * @description The original's height in pixels.
              */
             height?: number | null;
-            /** @description An absolute http or https URL with a host name. */
+            /**
+             * @description An absolute http or https URL with a host name and an optional port (an image
+             *     server may listen anywhere).
+             */
             url: string;
             /**
              * Format: int32
@@ -1746,6 +2192,19 @@ export interface components {
              */
             type: string;
         };
+        /**
+         * @description A link on an author's profile.
+         * @example {
+         *       "label": "Website",
+         *       "url": "https://example.org/mara-okafor"
+         *     }
+         */
+        ProfileLink: {
+            /** @description What the link is: "Website", "Mastodon", … */
+            label: string;
+            /** @description An absolute http or https URL with a host name. */
+            url: string;
+        };
         /** @description The service's readiness. */
         Readiness: {
             /**
@@ -1817,10 +2276,11 @@ export interface components {
             width: number | null;
         };
         /**
-         * @description What a feed item is about.
+         * @description What a feed item or stream event is about. The sync feed carries articles and tags; the
+         *     event stream also authors and collections.
          * @enum {string}
          */
-        ResourceType: "article" | "tag";
+        ResourceType: "article" | "tag" | "author" | "collection";
         /**
          * @description One version of an article, as it was saved.
          * @example {
@@ -2101,7 +2561,7 @@ export interface components {
          *     articles (`article.*`), of tags (`tag.*`) or of both (`*`).
          * @enum {string}
          */
-        WebhookEvent: "article.published" | "article.updated" | "article.corrected" | "article.unpublished" | "article.deleted" | "block.created" | "block.updated" | "block.deleted" | "tag.created" | "tag.updated" | "tag.deleted" | "cache.purge" | "article.*" | "block.*" | "tag.*" | "cache.*" | "*";
+        WebhookEvent: "article.published" | "article.updated" | "article.corrected" | "article.unpublished" | "article.deleted" | "block.created" | "block.updated" | "block.deleted" | "tag.created" | "tag.updated" | "tag.deleted" | "author.created" | "author.updated" | "author.deleted" | "collection.created" | "collection.updated" | "collection.deleted" | "cache.purge" | "article.*" | "block.*" | "tag.*" | "author.*" | "collection.*" | "cache.*" | "*";
         /** @description A page of webhook subscriptions in creation order. */
         WebhookList: {
             data: components["schemas"]["Webhook"][];
@@ -2152,6 +2612,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description No author has this slug. */
+        AuthorNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The block changed since the `If-Match` ETag was read; `current_etag` and the `ETag` header give the current one. */
         BlockChanged: {
             headers: {
@@ -2175,6 +2644,24 @@ export interface components {
             headers: {
                 /** @description Seconds to wait before the next attempt. */
                 "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The collection changed since the `If-Match` ETag was read; `current_etag` and the `ETag` header give the current one. */
+        CollectionChanged: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No collection has this slug. */
+        CollectionNotFound: {
+            headers: {
                 [name: string]: unknown;
             };
             content: {
@@ -2377,6 +2864,11 @@ export interface operations {
                  *     50 times).
                  */
                 tag?: string[];
+                /**
+                 * @description Only articles by this author (slug); repeat for articles by all of them (at most 50
+                 *     times).
+                 */
+                author?: string[];
                 /** @description Only articles published strictly after this time (RFC 3339). */
                 published_after?: string;
                 /** @description Only articles published strictly before this time (RFC 3339). */
@@ -3360,13 +3852,214 @@ export interface operations {
             431: components["responses"]["HeadersTooLarge"];
         };
     };
+    listAuthors: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description `next_cursor` from the previous page. */
+                cursor?: string;
+            };
+            header?: {
+                /** @description ETags of representations the client holds; a match answers 304 with no body. */
+                "If-None-Match"?: string | null;
+                /**
+                 * @description An HTTP date; when nothing changed since, the answer is 304 with no body (ignored when
+                 *     `If-None-Match` is sent).
+                 */
+                "If-Modified-Since"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of authors. */
+            200: {
+                headers: {
+                    /** @description How long caches may reuse the response. */
+                    "Cache-Control"?: string;
+                    /** @description A strong validator of this response's content. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["InvalidQuery"];
+            401: components["responses"]["ReadUnauthorized"];
+            415: components["responses"]["EncodedBody"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            503: components["responses"]["Busy"];
+        };
+    };
+    createAuthor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorCreate"];
+            };
+        };
+        responses: {
+            /** @description The author was created. */
+            201: {
+                headers: {
+                    /** @description The new author's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Author"];
+                };
+            };
+            400: components["responses"]["MalformedBody"];
+            401: components["responses"]["AdminUnauthorized"];
+            403: components["responses"]["NotAdmin"];
+            /** @description An author with this slug exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    getAuthor: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags of representations the client holds; a match answers 304 with no body. */
+                "If-None-Match"?: string | null;
+                /**
+                 * @description An HTTP date; when nothing changed since, the answer is 304 with no body (ignored when
+                 *     `If-None-Match` is sent).
+                 */
+                "If-Modified-Since"?: string | null;
+            };
+            path: {
+                /** @description The author's slug. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The author. */
+            200: {
+                headers: {
+                    /** @description How long caches may reuse the response. */
+                    "Cache-Control"?: string;
+                    /** @description A strong validator of this response's content. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Author"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["ReadUnauthorized"];
+            404: components["responses"]["AuthorNotFound"];
+            415: components["responses"]["EncodedBody"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            503: components["responses"]["Busy"];
+        };
+    };
+    deleteAuthor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The author's slug. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The author was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["AdminUnauthorized"];
+            403: components["responses"]["NotAdmin"];
+            404: components["responses"]["AuthorNotFound"];
+            415: components["responses"]["EncodedBody"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    updateAuthor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The author's slug. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorPatch"];
+            };
+        };
+        responses: {
+            /** @description The updated author. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Author"];
+                };
+            };
+            400: components["responses"]["MalformedBody"];
+            401: components["responses"]["AdminUnauthorized"];
+            403: components["responses"]["NotAdmin"];
+            404: components["responses"]["AuthorNotFound"];
+            /** @description The new slug is in use. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
     listChanges: {
         parameters: {
             query?: {
                 /** @description `meta.next_token` of an earlier page; absent for an initial sync. */
                 since?: string;
                 /** @description Only articles or only tags. */
-                type?: components["schemas"]["ResourceType"];
+                type?: components["schemas"]["FeedType"];
                 /**
                  * @description Only articles carrying this tag (one leaving it comes as a deletion, reason
                  *     `untagged`), and only this tag.
@@ -3418,6 +4111,257 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
             503: components["responses"]["Busy"];
+        };
+    };
+    listCollections: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description `next_cursor` from the previous page. */
+                cursor?: string;
+            };
+            header?: {
+                /** @description ETags of representations the client holds; a match answers 304 with no body. */
+                "If-None-Match"?: string | null;
+                /**
+                 * @description An HTTP date; when nothing changed since, the answer is 304 with no body (ignored when
+                 *     `If-None-Match` is sent).
+                 */
+                "If-Modified-Since"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of collections. */
+            200: {
+                headers: {
+                    /** @description How long caches may reuse the response. */
+                    "Cache-Control"?: string;
+                    /** @description A strong validator of this response's content. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["InvalidQuery"];
+            401: components["responses"]["ReadUnauthorized"];
+            415: components["responses"]["EncodedBody"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            503: components["responses"]["Busy"];
+        };
+    };
+    createCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectionCreate"];
+            };
+        };
+        responses: {
+            /** @description The collection was created. */
+            201: {
+                headers: {
+                    /** @description The new collection's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Collection"];
+                };
+            };
+            400: components["responses"]["MalformedBody"];
+            401: components["responses"]["AdminUnauthorized"];
+            403: components["responses"]["NotAdmin"];
+            /** @description A collection with this slug exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    getCollection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags of representations the client holds; a match answers 304 with no body. */
+                "If-None-Match"?: string | null;
+                /**
+                 * @description An HTTP date; when nothing changed since, the answer is 304 with no body (ignored when
+                 *     `If-None-Match` is sent).
+                 */
+                "If-Modified-Since"?: string | null;
+            };
+            path: {
+                /** @description The collection's slug. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The collection. */
+            200: {
+                headers: {
+                    /** @description How long caches may reuse the response. */
+                    "Cache-Control"?: string;
+                    /** @description A strong validator of this response's content. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Collection"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["ReadUnauthorized"];
+            404: components["responses"]["CollectionNotFound"];
+            415: components["responses"]["EncodedBody"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            503: components["responses"]["Busy"];
+        };
+    };
+    deleteCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The collection's slug. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The collection was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["AdminUnauthorized"];
+            403: components["responses"]["NotAdmin"];
+            404: components["responses"]["CollectionNotFound"];
+            415: components["responses"]["EncodedBody"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    updateCollection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The ETag of the version you read (from GET); a stale one is refused with 412. Required
+                 *     (428 without it) when the server sets REQUIRE_IF_MATCH.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description The collection's slug. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectionPatch"];
+            };
+        };
+        responses: {
+            /** @description The updated collection. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Collection"];
+                };
+            };
+            400: components["responses"]["MalformedBody"];
+            401: components["responses"]["AdminUnauthorized"];
+            403: components["responses"]["NotAdmin"];
+            404: components["responses"]["CollectionNotFound"];
+            /** @description The new slug is in use. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: components["responses"]["CollectionChanged"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
+    replaceCollectionItems: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The ETag of the version you read (from GET); a stale one is refused with 412. Required
+                 *     (428 without it) when the server sets REQUIRE_IF_MATCH.
+                 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description The collection's slug. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CollectionItems"];
+            };
+        };
+        responses: {
+            /** @description The collection in its new order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Collection"];
+                };
+            };
+            400: components["responses"]["MalformedBody"];
+            401: components["responses"]["AdminUnauthorized"];
+            403: components["responses"]["NotAdmin"];
+            404: components["responses"]["CollectionNotFound"];
+            412: components["responses"]["CollectionChanged"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     importContent: {
@@ -4104,6 +5048,56 @@ export interface operations {
             431: components["responses"]["HeadersTooLarge"];
         };
     };
+    getDemoImage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags of representations the client holds; a match answers 304 with no body. */
+                "If-None-Match"?: string | null;
+                /**
+                 * @description An HTTP date; when nothing changed since, the answer is 304 with no body (ignored when
+                 *     `If-None-Match` is sent).
+                 */
+                "If-Modified-Since"?: string | null;
+            };
+            path: {
+                /** @description The picture's file name. */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The picture. */
+            200: {
+                headers: {
+                    /** @description How long caches may reuse the response. */
+                    "Cache-Control"?: string;
+                    /** @description A strong validator of this response's content. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example <svg xmlns="http://www.w3.org/2000/svg" width="1200" height="675" viewBox="0 0 1200 675">…</svg> */
+                    "image/svg+xml": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["ReadUnauthorized"];
+            /** @description No such picture, or not a demo server. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["EncodedBody"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+        };
+    };
     getFeed: {
         parameters: {
             query?: {
@@ -4113,8 +5107,13 @@ export interface operations {
                  */
                 tag?: string;
                 /**
+                 * @description Only articles by this author (slug).
+                 * @example mara-okafor
+                 */
+                author?: string;
+                /**
                  * @description A live article (slug or id): its 50 newest blocks, one entry each, instead of
-                 *     articles. Not with `tag`.
+                 *     articles. Not with `tag` or `author`.
                  * @example storm-night-live
                  */
                 article?: string;
@@ -4150,7 +5149,7 @@ export interface operations {
             304: components["responses"]["NotModified"];
             400: components["responses"]["InvalidQuery"];
             401: components["responses"]["ReadUnauthorized"];
-            /** @description No tag has this slug (or none a published article carries), or no published live article has this slug or id. */
+            /** @description No tag has this slug (or none a published article carries), no author this slug, or no published live article has this slug or id. */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -129,6 +129,11 @@ pub struct ArticleCreate {
     /// Related reading, in order.
     #[schema(value_type = Option<Vec<RelatedLinkSchema>>, max_items = 50)]
     pub related: Option<Vec<RelatedInput>>,
+    /// The slugs of its authors (who must exist), in byline order.
+    #[schema(max_items = 20, inline)]
+    pub authors: Option<Vec<AuthorSlug>>,
+    /// A byline of its own (wire copy); without one, the byline is made from the authors
+    /// ("By A and B").
     #[schema(max_length = 200, pattern = "text")]
     pub byline: Option<String>,
     /// The picture at the top of the story; `alt` is required.
@@ -181,6 +186,10 @@ pub struct ArticlePatch {
     #[serde(default, deserialize_with = "validate::present")]
     #[schema(value_type = Vec<RelatedLinkSchema>, max_items = 50)]
     pub related: Option<Vec<RelatedInput>>,
+    /// Replaces the authors.
+    #[serde(default, deserialize_with = "validate::present")]
+    #[schema(value_type = Vec<AuthorSlug>, max_items = 20)]
+    pub authors: Option<Vec<AuthorSlug>>,
     #[serde(default, deserialize_with = "validate::nullable")]
     #[schema(value_type = Option<String>, max_length = 200, pattern = "text")]
     pub byline: Option<Option<String>>,
@@ -276,6 +285,22 @@ pub fn related_specs(
     Ok(specs)
 }
 
+/// The most authors an article credits.
+pub const MAX_AUTHORS: usize = 20;
+
+/// An author's slug, as an article names its authors.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(value_type = String, pattern = "slug", max_length = 80, example = "mara-okafor")]
+pub struct AuthorSlug(pub String);
+
+fn check_authors(c: &mut Checker, authors: Vec<AuthorSlug>) -> Vec<String> {
+    c.count("authors", authors.len(), MAX_AUTHORS);
+    for (i, slug) in authors.iter().enumerate() {
+        c.slug(&format!("authors[{i}]"), &slug.0);
+    }
+    authors.into_iter().map(|a| a.0).collect()
+}
+
 fn check_tags(c: &mut Checker, limits: &Limits, tags: &[String]) {
     c.count("tags", tags.len(), limits.tags_per_article);
     for (i, tag) in tags.iter().enumerate() {
@@ -360,6 +385,7 @@ impl ArticleCreate {
         }
         let tags = self.tags.unwrap_or_default();
         check_tags(&mut c, limits, &tags);
+        let authors = check_authors(&mut c, self.authors.unwrap_or_default());
         let related = check_related(
             &mut c,
             limits,
@@ -391,6 +417,7 @@ impl ArticleCreate {
             byline: self.byline,
             feature_image,
             tags,
+            authors,
             related,
             blocks: Vec::new(),
             corrections: Vec::new(),
@@ -420,6 +447,7 @@ impl ArticlePatch {
         if let Some(tags) = &self.tags {
             check_tags(&mut c, limits, tags);
         }
+        let authors = self.authors.map(|a| check_authors(&mut c, a));
         let related = self
             .related
             .as_deref()
@@ -446,6 +474,7 @@ impl ArticlePatch {
             byline: self.byline,
             feature_image,
             tags: self.tags,
+            authors,
             related,
             format: self.format,
             live: self.live,

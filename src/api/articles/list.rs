@@ -52,6 +52,11 @@ pub struct ListArticlesParams {
     #[serde(default)]
     #[param(style = Form, explode, max_items = 50)]
     tag: Vec<String>,
+    /// Only articles by this author (slug); repeat for articles by all of them (at most 50
+    /// times).
+    #[serde(default)]
+    #[param(style = Form, explode, max_items = 50)]
+    author: Vec<String>,
     /// Only articles published strictly after this time (RFC 3339).
     #[serde(default, deserialize_with = "validate::present")]
     #[param(value_type = Option<String>, format = DateTime)]
@@ -238,11 +243,24 @@ fn list_filters(params: &ListArticlesParams, reader: &Reader) -> Result<Filters,
             ),
         ));
     }
+    if params.author.len() > MAX_TAG_FILTERS {
+        return Err(pagination::query_error(
+            "author",
+            format!(
+                "may be given at most {MAX_TAG_FILTERS} times, got {}",
+                params.author.len()
+            ),
+        ));
+    }
     let mut tags = params.tag.clone();
     tags.sort();
     tags.dedup();
+    let mut authors = params.author.clone();
+    authors.sort();
+    authors.dedup();
     Ok(Filters {
         tags,
+        authors,
         published_after: time_param("published_after", params.published_after.as_deref())?,
         published_before: time_param("published_before", params.published_before.as_deref())?,
         visibility: list_visibility(reader, params.status.as_deref())?,

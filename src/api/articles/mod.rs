@@ -19,14 +19,17 @@ mod write;
 pub use blocks::{
     BlockCreate, BlockPatch, create_block, delete_block, get_block, list_blocks, update_block,
 };
-pub use input::{ArticleCreate, ArticlePatch, RelatedInput, RelatedLinkSchema, related_specs};
+pub use input::{
+    ArticleCreate, ArticlePatch, AuthorSlug, RelatedInput, RelatedLinkSchema, related_specs,
+};
 pub use list::{ArticleSort, list_articles};
 pub use live::{Block, BlockList, KeyEvent, LiveSummary};
+pub(crate) use model::teaser_out;
 pub use model::{
     Article, ArticleFormat, ArticleList, ArticleStatus, ArticleTeaser, Correction, RelatedKind,
     RelatedLink, RelatedList, RelatedSource, Share, ShareLinks,
 };
-use model::{article_out, related_out, suggestion_out, teaser_out};
+use model::{article_out, related_out, suggestion_out};
 pub use previews::{
     PreviewCreate, PreviewLink, PreviewList, PreviewSummary, create_preview, delete_preview,
     get_preview, list_previews,
@@ -36,6 +39,7 @@ pub use write::{
     CorrectionCreate, correct_article, create_article, delete_article, replace_related,
     update_article,
 };
+pub(crate) use write::{matches, written};
 
 use crate::api::documented;
 use crate::api::extract::{ApiQuery, Reader};

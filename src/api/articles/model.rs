@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::api::authors::{ArticleAuthor, byline_of, credit_out};
 use crate::api::images::{ImageOut, image_out};
 use crate::api::pagination::ListMeta;
 use crate::api::{Tagged, utc};
@@ -84,12 +85,13 @@ pub struct Share {
     "created_at": "2026-11-23T18:02:11Z",
     "updated_at": "2026-11-24T07:31:40Z",
     "tags": [{"slug": "city-hall", "name": "City Hall"}, {"slug": "transport", "name": "Transport"}],
+    "authors": [{"slug": "mara-okafor", "name": "Mara Okafor", "role": "City hall reporter", "image": null}],
     "related": [
         {"kind": "internal", "source": "curated", "slug": "ferry-timetable-winter-changes", "title": "Ferry Moves to Winter Timetable",
          "summary": "Two evening sailings are cut from 9 November.",
-         "url": "https://news.example.com/articles/ferry-timetable-winter-changes"},
+         "url": "https://news.example.com/articles/ferry-timetable-winter-changes", "feature_image": null},
         {"kind": "external", "source": "curated", "slug": null, "title": null, "summary": "The full extension plan.",
-         "url": "https://example.org/tram-plan"}
+         "url": "https://example.org/tram-plan", "feature_image": null}
     ],
     "canonical_url": "https://news.example.com/articles/council-approves-tram-extension",
     "share": {
@@ -107,8 +109,17 @@ pub struct Share {
     },
     "word_count": 17,
     "reading_time_minutes": 1,
-    "byline": "Mara Okafor",
-    "feature_image_url": null,
+    "byline": "By Mara Okafor",
+    "feature_image": {
+        "url": "https://cdn.example.com/2026/11/tram-depot.jpg",
+        "alt": "A tram leaves the harbourfront depot at dusk",
+        "caption": "The first trams will reach the ferry terminal in 2028.",
+        "credit": "Photograph: Lena Marsh",
+        "width": 1600, "height": 900, "focal_point": {"x": 0.4, "y": 0.55},
+        "renditions": [{"width": 1600, "height": 900, "url": "https://cdn.example.com/2026/11/tram-depot.jpg"}],
+        "srcset": "https://cdn.example.com/2026/11/tram-depot.jpg 1600w"
+    },
+    "feature_image_url": "https://cdn.example.com/2026/11/tram-depot.jpg",
     "format": "standard",
     "live": false,
     "live_summary": null,
@@ -138,6 +149,8 @@ pub struct Article {
     pub updated_at: DateTime<Utc>,
     /// Topics, in the order the editor gave them.
     pub tags: Vec<Tagged>,
+    /// Who wrote it, in byline order.
+    pub authors: Vec<ArticleAuthor>,
     /// Related reading, in the order the editor gave it.
     pub related: Vec<RelatedLink>,
     /// The article's address on the public site (`SITE_URL`).
@@ -145,6 +158,8 @@ pub struct Article {
     pub share: Share,
     pub word_count: i64,
     pub reading_time_minutes: i64,
+    /// The article's own byline (wire copy), else one made from its authors ("By A and
+    /// B"); `null` when it has neither.
     #[schema(required = true)]
     pub byline: Option<String>,
     /// The picture at the top of the story.
@@ -201,11 +216,21 @@ pub struct Correction {
     "created_at": "2026-11-23T18:02:11Z",
     "updated_at": "2026-11-24T07:31:40Z",
     "tags": [{"slug": "city-hall", "name": "City Hall"}, {"slug": "transport", "name": "Transport"}],
+    "authors": [{"slug": "mara-okafor", "name": "Mara Okafor", "role": "City hall reporter", "image": null}],
     "canonical_url": "https://news.example.com/articles/council-approves-tram-extension",
     "word_count": 17,
     "reading_time_minutes": 1,
-    "byline": "Mara Okafor",
-    "feature_image_url": null,
+    "byline": "By Mara Okafor",
+    "feature_image": {
+        "url": "https://cdn.example.com/2026/11/tram-depot.jpg",
+        "alt": "A tram leaves the harbourfront depot at dusk",
+        "caption": "The first trams will reach the ferry terminal in 2028.",
+        "credit": "Photograph: Lena Marsh",
+        "width": 1600, "height": 900, "focal_point": {"x": 0.4, "y": 0.55},
+        "renditions": [{"width": 1600, "height": 900, "url": "https://cdn.example.com/2026/11/tram-depot.jpg"}],
+        "srcset": "https://cdn.example.com/2026/11/tram-depot.jpg 1600w"
+    },
+    "feature_image_url": "https://cdn.example.com/2026/11/tram-depot.jpg",
     "format": "standard",
     "live": false,
     "latest_block_at": null
@@ -221,9 +246,13 @@ pub struct ArticleTeaser {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub tags: Vec<Tagged>,
+    /// Who wrote it, in byline order.
+    pub authors: Vec<ArticleAuthor>,
     pub canonical_url: String,
     pub word_count: i64,
     pub reading_time_minutes: i64,
+    /// The article's own byline (wire copy), else one made from its authors ("By A and
+    /// B"); `null` when it has neither.
     #[schema(required = true)]
     pub byline: Option<String>,
     /// The picture at the top of the story.
@@ -290,6 +319,10 @@ pub(super) fn related_out(link: links::Related, settings: &Settings) -> RelatedL
     }
 }
 
+fn names(authors: &[crate::db::authors::AuthorRef]) -> Vec<&str> {
+    authors.iter().map(|a| a.name.as_str()).collect()
+}
+
 fn opt_utc(ts: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
     ts.map(utc)
 }
@@ -305,6 +338,7 @@ pub(crate) fn article_out(a: store::Article, settings: &Settings) -> Article {
     } = a.row;
     let canonical_url = content::canonical_url(site_url, &row.slug);
     let links = content::share_links(&canonical_url, &row.title);
+    let authors = a.authors;
     let (live_summary, blocks, removed_blocks) = match a.live {
         Some(view) => {
             let (summary, blocks, removed) = live_out(view, row.coverage_open, row.latest_block_at);
@@ -353,7 +387,11 @@ pub(crate) fn article_out(a: store::Article, settings: &Settings) -> Article {
             .collect(),
         word_count: row.word_count,
         reading_time_minutes: content::reading_time_minutes(row.word_count),
-        byline: row.byline,
+        byline: row.byline.or_else(|| byline_of(&names(&authors))),
+        authors: authors
+            .into_iter()
+            .map(|a| credit_out(a, &settings.images))
+            .collect(),
         feature_image_url: row.feature_image.0.as_ref().map(|i| i.url.clone()),
         feature_image: row.feature_image.0.map(|i| image_out(i, &settings.images)),
     }
@@ -389,9 +427,10 @@ fn highlight_html(snippet: &str) -> String {
     html
 }
 
-pub(super) fn teaser_out(t: store::Teaser, settings: &Settings) -> ArticleTeaser {
+pub(crate) fn teaser_out(t: store::Teaser, settings: &Settings) -> ArticleTeaser {
     let site_url = settings.site_url.as_str();
     let row = t.row;
+    let authors = t.authors;
     ArticleTeaser {
         id: row.id,
         canonical_url: content::canonical_url(site_url, &row.slug),
@@ -405,7 +444,11 @@ pub(super) fn teaser_out(t: store::Teaser, settings: &Settings) -> ArticleTeaser
         tags: t.tags.into_iter().map(Tagged::from).collect(),
         word_count: row.word_count,
         reading_time_minutes: content::reading_time_minutes(row.word_count),
-        byline: row.byline,
+        byline: row.byline.or_else(|| byline_of(&names(&authors))),
+        authors: authors
+            .into_iter()
+            .map(|a| credit_out(a, &settings.images))
+            .collect(),
         feature_image_url: row.feature_image.0.as_ref().map(|i| i.url.clone()),
         feature_image: row.feature_image.0.map(|i| image_out(i, &settings.images)),
         format: row.format,

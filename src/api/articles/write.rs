@@ -31,7 +31,7 @@ pub(super) fn precondition(
 }
 
 /// Whether `current`, as a GET answers it, has the ETag `expected` (when one was sent).
-pub(super) fn matches(expected: Option<&str>, current: &impl serde::Serialize) -> StoreResult<()> {
+pub(crate) fn matches(expected: Option<&str>, current: &impl serde::Serialize) -> StoreResult<()> {
     let Some(expected) = expected else {
         return Ok(());
     };
@@ -46,7 +46,7 @@ pub(super) fn matches(expected: Option<&str>, current: &impl serde::Serialize) -
 
 /// A resource as a write answers it, with the ETag a GET of it sends: what `If-Match` takes
 /// for the next write, without a read in between.
-pub(super) fn written(
+pub(crate) fn written(
     status: actix_web::http::StatusCode,
     resource: &impl serde::Serialize,
 ) -> Result<HttpResponse, ApiError> {

@@ -65,8 +65,12 @@ pub struct FeedParams {
     #[serde(default, deserialize_with = "validate::present")]
     #[param(example = "transport")]
     tag: Option<String>,
+    /// Only articles by this author (slug).
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(example = "mara-okafor")]
+    author: Option<String>,
     /// A live article (slug or id): its 50 newest blocks, one entry each, instead of
-    /// articles. Not with `tag`.
+    /// articles. Not with `tag` or `author`.
     #[serde(default, deserialize_with = "validate::present")]
     #[param(example = "storm-night-live")]
     article: Option<String>,
@@ -75,7 +79,7 @@ pub struct FeedParams {
 /// Get the Atom feed.
 ///
 /// The 50 latest published articles as an Atom 1.0 feed with their full HTML content,
-/// newest first; `tag` narrows it to one tag. With `article`, a live article's feed: its
+/// newest first; `tag` narrows it to one tag, `author` to one author's. With `article`, a live article's feed: its
 /// 50 newest blocks, one entry each.
 #[utoipa::path(
     operation_id = "getFeed", tag = "feeds", security(()),
@@ -83,7 +87,7 @@ pub struct FeedParams {
     responses(
         (status = 200, description = "The Atom feed.", content_type = "application/atom+xml", body = String,
             example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">…</feed>")),
-        (status = 400, response = problems::InvalidQuery), (status = 404, description = "No tag has this slug (or none a published article carries), or no published live article has this slug or id.", body = Problem), problems::PublicRead,
+        (status = 400, response = problems::InvalidQuery), (status = 404, description = "No tag has this slug (or none a published article carries), no author this slug, or no published live article has this slug or id.", body = Problem), problems::PublicRead,
     )
 )]
 #[get("/feed.atom")]
@@ -94,16 +98,17 @@ pub async fn feed(
     ApiQuery(params): ApiQuery<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(article) = params.article {
-        if params.tag.is_some() {
+        if params.tag.is_some() || params.author.is_some() {
             return Err(pagination::query_error(
                 "article",
-                "a live article's feed has no tag filter: give `tag` or `article`, not both"
+                "a live article's feed has no tag or author filter: give `article` alone"
                     .to_owned(),
             ));
         }
         return live::feed(&state, article, req.uri().to_string()).await;
     }
     let tag = params.tag;
+    let author = params.author;
     let scope = super::tags::scope(&reader);
     // Relative, as Atom allows: a host or scheme taken from request headers could be forged
     // into a cached feed.
@@ -111,23 +116,27 @@ pub async fn feed(
     let settings = state.settings.clone();
     // Read and written on a blocking thread: up to 50 whole articles of markup.
     let out = db::run(&state.pool, move |conn| {
-        let name = match &tag {
-            Some(slug) => Some((
-                slug.clone(),
-                db::tags::find(conn, slug, db::now(), scope)?.row.name,
-            )),
-            None => None,
-        };
-        let entries = store::recent(conn, tag.as_deref(), FEED_ENTRIES)?;
-        let mut keys = match &tag {
-            Some(slug) => Keys::from([changes::tag(slug), changes::tag_list(slug)]),
-            None => Keys::from([changes::ARTICLE_LIST.to_owned()]),
-        };
+        let mut names = Vec::new();
+        let mut keys = Keys::new();
+        if let Some(slug) = &tag {
+            let name = db::tags::find(conn, slug, db::now(), scope)?.row.name;
+            names.push((format!("tags/{slug}"), name));
+            keys.extend([changes::tag(slug), changes::tag_list(slug)]);
+        }
+        if let Some(slug) = &author {
+            let found = db::authors::find(conn, slug, db::now())?;
+            names.push((format!("authors/{slug}"), found.row.name));
+            keys.extend([changes::author(found.row.id), changes::author_list(slug)]);
+        }
+        if keys.is_empty() {
+            keys.insert(changes::ARTICLE_LIST.to_owned());
+        }
+        let entries = store::recent(conn, tag.as_deref(), author.as_deref(), FEED_ENTRIES)?;
         for (row, tags) in &entries {
             keys.insert(changes::article(row.teaser.id));
             keys.extend(tags.iter().map(|t| changes::tag(&t.slug)));
         }
-        Ok((atom(&settings, name, &self_url, &entries), keys))
+        Ok((atom(&settings, &names, &self_url, &entries), keys))
     })
     .await?;
     let (out, keys) = out;
@@ -137,22 +146,31 @@ pub async fn feed(
     Ok(showing(response, keys))
 }
 
-/// The Atom document of `entries`, for the tag `tag` (slug, name) or the whole site.
+/// The Atom document of `entries`, for what narrows it (each a page of the site, by its
+/// path, and its name: a tag, an author) or the whole site.
 fn atom(
     settings: &Settings,
-    tag: Option<(String, String)>,
+    narrowed: &[(String, String)],
     self_url: &str,
     entries: &[(ArticleRow, Vec<TagRef>)],
 ) -> String {
-    let (id, title) = match &tag {
-        Some((slug, name)) => (
-            format!("{}/tags/{slug}", settings.site_url),
-            format!("{}: {name}", settings.site_name),
-        ),
-        None => (
+    let (id, title) = match narrowed {
+        [] => (
             format!("{}/", settings.site_url),
             settings.site_name.clone(),
         ),
+        [(path, name)] => (
+            format!("{}/{path}", settings.site_url),
+            format!("{}: {name}", settings.site_name),
+        ),
+        several => {
+            let paths: Vec<&str> = several.iter().map(|(p, _)| p.as_str()).collect();
+            let names: Vec<&str> = several.iter().map(|(_, n)| n.as_str()).collect();
+            (
+                format!("{}/{}", settings.site_url, paths.join("/")),
+                format!("{}: {}", settings.site_name, names.join(", ")),
+            )
+        }
     };
     // An empty feed says it has not changed since the epoch, so its ETag stays put.
     let updated = entries

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
-use crate::api::articles::{ArticleCreate, ArticleStatus, BlockCreate, RelatedInput};
+use crate::api::articles::{ArticleCreate, ArticleStatus, AuthorSlug, BlockCreate, RelatedInput};
 use crate::api::images::ImageInput;
 use crate::api::validate::Checker;
 use crate::config::Limits;
@@ -52,12 +52,90 @@ struct ArticleLine {
     created_at: Option<DateTime<Utc>>,
     updated_at: Option<DateTime<Utc>>,
     tags: Option<Vec<String>>,
+    authors: Option<Vec<AuthorSlug>>,
     related: Option<Vec<ObjectOnly<RelatedInput>>>,
     former_slugs: Option<Vec<String>>,
     format: Option<ArticleFormat>,
     live: Option<bool>,
     blocks: Option<Vec<ObjectOnly<BlockCreate>>>,
     corrections: Option<Vec<ObjectOnly<CorrectionLine>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthorLine {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    slug: String,
+    name: String,
+    role: Option<String>,
+    bio: Option<String>,
+    image: Option<ObjectOnly<ImageInput>>,
+    links: Option<Vec<ObjectOnly<crate::api::authors::ProfileLink>>>,
+    #[serde(rename = "created_at")]
+    _created_at: Option<IgnoredAny>,
+    #[serde(rename = "updated_at")]
+    _updated_at: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CollectionLine {
+    #[serde(rename = "type")]
+    _type: IgnoredAny,
+    slug: String,
+    name: String,
+    description: Option<String>,
+    articles: Option<Vec<String>>,
+    #[serde(rename = "created_at")]
+    _created_at: Option<IgnoredAny>,
+    #[serde(rename = "updated_at")]
+    _updated_at: Option<IgnoredAny>,
+}
+
+/// An author record, checked as `POST /api/v1/authors` checks an author.
+fn author_record(line: AuthorLine) -> Result<crate::db::authors::NewAuthor, FieldErrors> {
+    let create = crate::api::authors::AuthorCreate {
+        name: line.name,
+        slug: Some(line.slug),
+        role: line.role,
+        bio: line.bio,
+        image: line.image.map(|i| i.0),
+        links: line.links.map(|l| l.into_iter().map(|l| l.0).collect()),
+    };
+    create.into_new().map_err(api_errors)
+}
+
+/// A collection record: its own fields checked as `POST /api/v1/collections` checks them; its
+/// articles must be in the database or earlier in the file.
+fn collection_record(line: CollectionLine) -> Result<store::CollectionImport, FieldErrors> {
+    let mut c = Checker::default();
+    c.slug("slug", &line.slug);
+    c.text(
+        "name",
+        &line.name,
+        crate::api::validate::MAX_NAME_CHARS,
+        true,
+    );
+    if let Some(d) = &line.description {
+        c.text("description", d, 2000, false);
+    }
+    let articles = line.articles.unwrap_or_default();
+    c.count(
+        "articles",
+        articles.len(),
+        crate::db::collections::MAX_ITEMS,
+    );
+    for (i, slug) in articles.iter().enumerate() {
+        c.slug(&format!("articles[{i}]"), slug);
+    }
+    c.finish().map_err(api_errors)?;
+    Ok(store::CollectionImport {
+        slug: line.slug,
+        name: line.name.trim().to_owned(),
+        description: line.description,
+        articles,
+    })
 }
 
 #[derive(Deserialize)]
@@ -203,12 +281,16 @@ pub fn parse_record(text: &str, first: bool, limits: &Limits) -> Result<ImportRe
             Ok(ImportRecord::Header)
         }
         "tag" => tag_record(fields(text)?, limits).map(ImportRecord::Tag),
+        "author" => author_record(fields(text)?).map(ImportRecord::Author),
+        "collection" => collection_record(fields(text)?).map(ImportRecord::Collection),
         "article" => {
             article_record(fields(text)?, limits).map(|a| ImportRecord::Article(Box::new(a)))
         }
         other => Err(one(
             "type",
-            format!("unknown record type '{other}': expected `tag` or `article`"),
+            format!(
+                "unknown record type '{other}': expected `tag`, `author`, `article` or `collection`"
+            ),
         )),
     }
 }
@@ -271,6 +353,7 @@ fn article_record(line: ArticleLine, limits: &Limits) -> Result<ArticleImport, F
             .related
             .map(|links| links.into_iter().map(|link| link.0).collect()),
         byline: line.byline,
+        authors: line.authors,
         feature_image_url: line.feature_image_url,
         feature_image: line.feature_image.map(|i| i.0),
         format: line.format,

@@ -5,9 +5,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{ArticleRow, ArticleState, ArticleStatus, shown};
-use super::read::tag_slugs;
+use super::read::state_of;
 use crate::db::Conn;
-use crate::db::changes::{self, ALL_ARTICLES, ARTICLE_LIST, Change, Keys, SEARCH, TAGS};
+use crate::db::changes::{self, ALL_ARTICLES, ARTICLE_LIST, AUTHORS, Change, Keys, SEARCH, TAGS};
 use crate::schema::articles;
 
 /// The change of the write `event` from `before` to `after` (absent for a creation or a
@@ -33,7 +33,10 @@ pub(in crate::db) fn of(
     let states = || before.into_iter().chain(after);
     let moved = match (before, after) {
         (Some(b), Some(a)) => {
-            b.live != a.live || b.published_at != a.published_at || b.tags != a.tags
+            b.live != a.live
+                || b.published_at != a.published_at
+                || b.tags != a.tags
+                || b.authors != a.authors
         }
         _ => true,
     };
@@ -46,6 +49,14 @@ pub(in crate::db) fn of(
     if seen && (moved || !matches!(event, "article.updated" | "article.corrected")) {
         keys.extend([ARTICLE_LIST, TAGS].map(str::to_owned));
         keys.extend(states().flat_map(|s| &s.tags).map(|t| changes::tag_list(t)));
+        if states().any(|s| !s.authors.is_empty()) {
+            keys.insert(AUTHORS.to_owned());
+            keys.extend(
+                states()
+                    .flat_map(|s| &s.authors)
+                    .map(|a| changes::author_list(a)),
+            );
+        }
     }
     let slug_changed = matches!((before, after), (Some(b), Some(a)) if b.slug != a.slug);
     let hard = seen && (matches!(event, "article.deleted" | "article.unpublished") || slug_changed);
@@ -99,7 +110,7 @@ pub(in crate::db) fn record_touched(
         .select(ArticleRow::as_select())
         .load(conn)?;
     for row in rows {
-        let state = ArticleState::of(&row, tag_slugs(conn, row.teaser.id)?);
+        let state = state_of(conn, &row)?;
         let shown = shown(&state, now);
         changes::record(conn, &touched(&state, shown), now)?;
     }
@@ -171,6 +182,7 @@ mod tests {
             updated_at: chrono::NaiveDateTime::default(),
             live,
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            authors: Vec::new(),
         }
     }
 

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use crate::content::Rendered;
+use crate::db::authors::AuthorRef;
 use crate::db::{Backend, StoreResult};
 use crate::images::{Image, ImageColumn};
 use crate::schema::articles;
@@ -266,12 +267,16 @@ pub struct Article {
     pub live: Option<crate::db::blocks::LiveView>,
     /// Corrections appended to it, oldest first.
     pub corrections: Vec<crate::db::corrections::Correction>,
+    /// Its authors, in byline order.
+    pub authors: Vec<AuthorRef>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Teaser {
     pub row: TeaserRow,
     pub tags: Vec<TagRef>,
+    /// Its authors, in byline order.
+    pub authors: Vec<AuthorRef>,
     /// Set in search results.
     pub hit: Option<SearchHit>,
 }
@@ -299,6 +304,9 @@ pub struct NewArticle {
     #[serde(default)]
     pub feature_image: Option<Image>,
     pub tags: Vec<String>,
+    /// Author slugs, in byline order.
+    #[serde(default)]
+    pub authors: Vec<String>,
     pub related: Vec<RelatedSpec>,
     #[serde(default)]
     pub format: ArticleFormat,
@@ -326,6 +334,7 @@ pub struct ArticleChanges {
     pub byline: Option<Option<String>>,
     pub feature_image: Option<ImageChange>,
     pub tags: Option<Vec<String>>,
+    pub authors: Option<Vec<String>>,
     pub related: Option<Vec<RelatedSpec>>,
     pub format: Option<ArticleFormat>,
     pub live: Option<bool>,
@@ -432,6 +441,8 @@ impl Sort {
 pub struct Filters {
     /// Only articles having every one of these tag slugs.
     pub tags: Vec<String>,
+    /// Only articles crediting every one of these author slugs.
+    pub authors: Vec<String>,
     /// Only articles published strictly after this time.
     pub published_after: Option<NaiveDateTime>,
     /// Only articles published strictly before this time.
@@ -443,7 +454,10 @@ impl Filters {
     /// Whether a tag filter names a slug no tag can have (one with a NUL, which PostgreSQL
     /// text cannot even hold): then no article matches.
     pub fn matches_nothing(&self) -> bool {
-        self.tags.iter().any(|t| t.contains('\0'))
+        self.tags
+            .iter()
+            .chain(&self.authors)
+            .any(|t| t.contains('\0'))
     }
 }
 
@@ -483,10 +497,12 @@ pub(in crate::db) struct ArticleState {
     pub(in crate::db) live: bool,
     /// The slugs of its tags, in order.
     pub(in crate::db) tags: Vec<String>,
+    /// The slugs of its authors, in order.
+    pub(in crate::db) authors: Vec<String>,
 }
 
 impl ArticleState {
-    pub(in crate::db) fn of(row: &ArticleRow, tags: Vec<String>) -> Self {
+    pub(in crate::db) fn of(row: &ArticleRow, tags: Vec<String>, authors: Vec<String>) -> Self {
         Self {
             id: row.teaser.id,
             slug: row.teaser.slug.clone(),
@@ -496,6 +512,7 @@ impl ArticleState {
             updated_at: row.teaser.updated_at,
             live: row.live,
             tags,
+            authors,
         }
     }
 }
@@ -503,7 +520,8 @@ impl ArticleState {
 impl From<&Article> for ArticleState {
     fn from(article: &Article) -> Self {
         let tags = article.tags.iter().map(|t| t.slug.clone()).collect();
-        Self::of(&article.row, tags)
+        let authors = article.authors.iter().map(|a| a.slug.clone()).collect();
+        Self::of(&article.row, tags, authors)
     }
 }
 

@@ -11,7 +11,9 @@ use super::model::*;
 use crate::db::blocks::{self, BlockVisibility, Selector};
 use crate::db::related::{Suggestion, related_of, suggestions};
 use crate::db::{AnyConnection, Backend, Conn, Page, StoreError, StoreResult, changes};
-use crate::schema::{article_slugs, article_tags, articles, tags as tags_t};
+use crate::schema::{
+    article_authors, article_slugs, article_tags, articles, authors as authors_t, tags as tags_t,
+};
 
 fn list_filter(f: &Filters) -> ArticleFilter {
     let mut filter = visible(f.visibility);
@@ -21,6 +23,13 @@ fn list_filter(f: &Filters) -> ArticleFilter {
             .filter(tags_t::slug.eq(slug.clone()))
             .select(article_tags::article_id);
         filter = Box::new(filter.and(articles::id.eq_any(tagged)));
+    }
+    for slug in &f.authors {
+        let credited = article_authors::table
+            .inner_join(authors_t::table)
+            .filter(authors_t::slug.eq(slug.clone()))
+            .select(article_authors::article_id);
+        filter = Box::new(filter.and(articles::id.eq_any(credited)));
     }
     if let Some(after) = f.published_after {
         filter = Box::new(filter.and(articles::published_at.assume_not_null().gt(after)));
@@ -46,7 +55,10 @@ fn list_total(conn: &mut Conn, f: &Filters) -> QueryResult<i64> {
         format!("COALESCE((SELECT n FROM article_counts WHERE status = '{status}'), 0)")
     };
     let published = ArticleStatus::Published;
-    let plain = f.tags.is_empty() && f.published_after.is_none() && f.published_before.is_none();
+    let plain = f.tags.is_empty()
+        && f.authors.is_empty()
+        && f.published_after.is_none()
+        && f.published_before.is_none();
     let sql = match f.visibility {
         _ if !plain => None,
         Visibility::Public { now } | Visibility::State(EditorialStatus::Published, now) => {
@@ -157,20 +169,33 @@ pub fn list(conn: &mut Conn, q: &ListQuery) -> StoreResult<Page<Teaser>> {
         .try_map(|rows| with_tags(conn, rows.into_iter().map(|row| (row, None)).collect()))?)
 }
 
-/// Teasers for `rows`, with their tags in one query.
+/// Teasers for `rows`, with their tags in one query and their authors in another.
 pub(in crate::db) fn with_tags(
     conn: &mut Conn,
     rows: Vec<(TeaserRow, Option<SearchHit>)>,
 ) -> QueryResult<Vec<Teaser>> {
-    let mut tags = tags_of(conn, &rows.iter().map(|(r, _)| r.id).collect::<Vec<_>>())?;
+    let ids = rows.iter().map(|(r, _)| r.id).collect::<Vec<_>>();
+    let mut tags = tags_of(conn, &ids)?;
+    let mut authors = crate::db::authors::refs_of(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|(row, hit)| Teaser {
             tags: tags.remove(&row.id).unwrap_or_default(),
+            authors: authors.remove(&row.id).unwrap_or_default(),
             row,
             hit,
         })
         .collect())
+}
+
+/// An article's identity and publication state as stored, with its tags and authors.
+pub(in crate::db) fn state_of(conn: &mut Conn, row: &ArticleRow) -> QueryResult<ArticleState> {
+    let id = row.teaser.id;
+    Ok(ArticleState::of(
+        row,
+        tag_slugs(conn, id)?,
+        crate::db::authors::slugs_of(conn, id)?,
+    ))
 }
 
 /// The slugs of article `id`'s tags, in order.
@@ -269,7 +294,11 @@ pub fn find_showing(
         ArticleFormat::Standard => None,
     };
     let corrections = crate::db::corrections::of_article(conn, row.teaser.id)?;
+    let authors = crate::db::authors::refs_of(conn, &[row.teaser.id])?
+        .remove(&row.teaser.id)
+        .unwrap_or_default();
     Ok(Article {
+        authors,
         row,
         tags,
         related: curated.links,
@@ -388,10 +417,11 @@ pub fn moved(conn: &mut Conn, slug: &str, vis: Visibility) -> QueryResult<Option
 }
 
 /// The `limit` latest published articles, whole, with their tags; only those tagged `tag`
-/// when given.
+/// and by the author `author` when given.
 pub fn recent(
     conn: &mut Conn,
     tag: Option<&str>,
+    author: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<(ArticleRow, Vec<TagRef>)>> {
     let mut filter = visible(Visibility::Public {
@@ -403,6 +433,13 @@ pub fn recent(
             .filter(tags_t::slug.eq(tag.to_owned()))
             .select(article_tags::article_id);
         filter = Box::new(filter.and(articles::id.eq_any(tagged)));
+    }
+    if let Some(author) = author {
+        let credited = article_authors::table
+            .inner_join(authors_t::table)
+            .filter(authors_t::slug.eq(author.to_owned()))
+            .select(article_authors::article_id);
+        filter = Box::new(filter.and(articles::id.eq_any(credited)));
     }
     let rows: Vec<ArticleRow> = articles::table
         .filter(filter)

@@ -105,10 +105,9 @@ pub fn go_live(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> StoreResult<G
                 .filter(articles::id.eq(id))
                 .select(ArticleRow::as_select())
                 .first(conn)?;
-            let tags = super::read::tag_slugs(conn, id)?;
             let before = ArticleState {
                 live: false,
-                ..ArticleState::of(&row, tags)
+                ..super::read::state_of(conn, &row)?
             };
             row.live = true;
             emit(conn, Some(&before), Some(&row), now)?;

@@ -10,14 +10,14 @@ use diesel::prelude::*;
 
 use super::change;
 use super::model::*;
-use super::read::{current_slug, find, find_row, slug_taken, tag_slugs};
+use super::read::{current_slug, find, find_row, slug_taken, state_of};
 use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
-use crate::db::blocks;
 use crate::db::related::{related_of, set_related};
 use crate::db::{
     Conn, StoreError, StoreResult, changes, corrections, events, live, previews, revisions, search,
     tags,
 };
+use crate::db::{authors, blocks};
 use crate::images::Image;
 use crate::schema::{article_slugs, article_tags, articles, related_links};
 
@@ -106,6 +106,9 @@ fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<
             .returning(articles::id)
             .get_result(conn)?;
         set_tags(conn, id, &new.tags, now)?;
+        if !new.authors.is_empty() {
+            authors::set_authors(conn, id, &new.authors, "authors")?;
+        }
         set_related(conn, id, &new.related, "related")?;
         if !new.blocks.is_empty() {
             blocks::insert_all(conn, id, &new.blocks, now)?;
@@ -221,7 +224,7 @@ fn emit_as(
         live::settle(conn, row, is, index)?;
     }
     let after = match after {
-        Some(row) => Some(ArticleState::of(row, tag_slugs(conn, row.teaser.id)?)),
+        Some(row) => Some(state_of(conn, row)?),
         None => None,
     };
     let Some(row) = after.clone().or_else(|| before.cloned()) else {
@@ -389,6 +392,8 @@ pub fn restore(
             byline: Some(old.byline),
             feature_image: Some(ImageChange::Set(old.feature_image)),
             tags: Some(old.tags.into_iter().map(|(slug, _)| slug).collect()),
+            // Authors deleted since are left off.
+            authors: Some(authors::existing(conn, &old.authors)?),
             related: Some(related),
             // A live blog stays as it is: its form and its coverage are not rolled back.
             format: None,
@@ -444,6 +449,9 @@ fn apply(
         .execute(conn)?;
     if let Some(tags) = &changes.tags {
         set_tags(conn, current.teaser.id, tags, now)?;
+    }
+    if let Some(slugs) = &changes.authors {
+        authors::set_authors(conn, current.teaser.id, slugs, "authors")?;
     }
     if let Some(related) = &changes.related {
         set_related(conn, current.teaser.id, related, "related")?;

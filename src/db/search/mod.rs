@@ -186,6 +186,13 @@ fn conditions(st: &mut Statement, q: &SearchQuery) {
              JOIN tags t ON t.id = at.tag_id WHERE t.slug = {slug})"
         ));
     }
+    for slug in &q.filters.authors {
+        let slug = st.bind(Bind::Text(slug.clone()));
+        st.push(&format!(
+            " AND a.id IN (SELECT aa.article_id FROM article_authors aa \
+             JOIN authors au ON au.id = aa.author_id WHERE au.slug = {slug})"
+        ));
+    }
     if let Some(after) = q.filters.published_after {
         let after = st.bind(Bind::Time(after));
         st.push(&format!(" AND a.published_at > {after}"));
@@ -237,6 +244,7 @@ struct Hit {
 fn index_alone(q: &SearchQuery) -> bool {
     matches!(q.order, SearchOrder::Relevance(_))
         && q.filters.tags.is_empty()
+        && q.filters.authors.is_empty()
         && q.filters.published_after.is_none()
         && q.filters.published_before.is_none()
 }

@@ -139,9 +139,15 @@ pub fn changes_after(
             .order(changes::public_seq),
         Scope::All => query.filter(changes::seq.gt(at)).order(changes::seq),
     };
-    if !tags {
-        query = query.filter(changes::resource.like("article:%"));
-    }
+    // Authors and collections are not in the feed (the event stream carries them).
+    query = match tags {
+        true => query.filter(
+            changes::resource
+                .like("article:%")
+                .or(changes::resource.like("tag:%")),
+        ),
+        false => query.filter(changes::resource.like("article:%")),
+    };
     query.limit(limit).load(conn)
 }
 

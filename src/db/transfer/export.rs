@@ -6,13 +6,18 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{
-    ArticleRecord, BlockRecord, CorrectionRecord, Record, Stored, TagRecord, TransferError,
-    VERSION, extras,
+    ArticleRecord, AuthorRecord, BlockRecord, CollectionRecord, CorrectionRecord, Record, Stored,
+    TagRecord, TransferError, VERSION, extras,
 };
 use crate::db::Conn;
 use crate::db::articles::ArticleFormat;
+use crate::db::authors::AuthorRow;
+use crate::db::collections::CollectionRow;
 use crate::db::tags::TagRow;
-use crate::schema::{articles as articles_t, tags as tags_t};
+use crate::schema::{
+    articles as articles_t, authors as authors_t, collection_items, collections as collections_t,
+    tags as tags_t,
+};
 
 /// Rows read per query while exporting.
 const PAGE: i64 = 500;
@@ -22,6 +27,8 @@ const PAGE: i64 = 500;
 pub struct ExportCounts {
     pub tags: u64,
     pub articles: u64,
+    pub authors: u64,
+    pub collections: u64,
 }
 
 pub(super) fn write_line(out: &mut impl Write, record: &Record) -> Result<(), TransferError> {
@@ -67,6 +74,27 @@ pub fn export(conn: &mut Conn, out: &mut impl Write) -> Result<ExportCounts, Tra
                 break;
             }
         }
+        // The newsroom's authors and collections are few: read whole.
+        for author in authors_t::table
+            .select(AuthorRow::as_select())
+            .order(authors_t::slug)
+            .load::<AuthorRow>(conn)?
+        {
+            write_line(
+                out,
+                &Record::Author(AuthorRecord {
+                    slug: author.slug,
+                    name: author.name,
+                    role: author.role,
+                    bio: author.bio,
+                    image: author.image.0,
+                    links: author.links.0,
+                    created_at: author.created_at.and_utc(),
+                    updated_at: author.updated_at.and_utc(),
+                }),
+            )?;
+            counts.authors += 1;
+        }
         let mut after: Option<(NaiveDateTime, String)> = None;
         loop {
             let mut query = articles_t::table
@@ -97,6 +125,7 @@ pub fn export(conn: &mut Conn, out: &mut impl Write) -> Result<ExportCounts, Tra
                     out,
                     &Record::Article(Box::new(ArticleRecord {
                         tags: extra.tags.remove(&row.id).unwrap_or_default(),
+                        authors: crate::db::authors::slugs_of(conn, row.id)?,
                         related: extra.related.remove(&row.id).unwrap_or_default(),
                         former_slugs: extra.former.remove(&row.id).unwrap_or_default(),
                         slug: row.slug,
@@ -128,6 +157,30 @@ pub fn export(conn: &mut Conn, out: &mut impl Write) -> Result<ExportCounts, Tra
             if !full {
                 break;
             }
+        }
+        for row in collections_t::table
+            .select(CollectionRow::as_select())
+            .order(collections_t::slug)
+            .load::<CollectionRow>(conn)?
+        {
+            let articles = collection_items::table
+                .inner_join(articles_t::table)
+                .filter(collection_items::collection_id.eq(row.id))
+                .order(collection_items::position)
+                .select(articles_t::slug)
+                .load::<String>(conn)?;
+            write_line(
+                out,
+                &Record::Collection(CollectionRecord {
+                    slug: row.slug,
+                    name: row.name,
+                    description: row.description,
+                    articles,
+                    created_at: row.created_at.and_utc(),
+                    updated_at: row.updated_at.and_utc(),
+                }),
+            )?;
+            counts.collections += 1;
         }
         out.flush()
             .map_err(|e| TransferError::Io(format!("cannot write the export: {e}")))?;

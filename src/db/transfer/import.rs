@@ -18,6 +18,7 @@ use super::article_parts::{set_former, set_tags, sorted, tag_ids};
 use super::search_index::{Index, index_new_articles};
 use super::{Stored, TransferError, extras};
 use crate::db::articles::read::former_holder;
+use crate::db::authors;
 use crate::db::blocks::{self, BlockRow, NewBlock};
 use crate::db::corrections;
 
@@ -52,7 +53,18 @@ pub struct ArticleImport {
 pub enum ImportRecord {
     Header,
     Tag(TagImport),
+    Author(crate::db::authors::NewAuthor),
     Article(Box<ArticleImport>),
+    Collection(CollectionImport),
+}
+
+/// A collection as an import brings it: its articles by slug, in order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CollectionImport {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub articles: Vec<String>,
 }
 
 /// What an import did.
@@ -64,6 +76,10 @@ pub struct ImportCounts {
     pub articles_updated: u64,
     /// Tags and articles already as their records say.
     pub unchanged: u64,
+    /// Authors created or changed.
+    pub authors_written: u64,
+    /// Collections created or changed.
+    pub collections_written: u64,
 }
 
 impl fmt::Display for ImportCounts {
@@ -76,7 +92,15 @@ impl fmt::Display for ImportCounts {
             self.articles_created,
             self.articles_updated,
             self.unchanged
-        )
+        )?;
+        if self.authors_written + self.collections_written > 0 {
+            write!(
+                f,
+                "; {} authors and {} collections written",
+                self.authors_written, self.collections_written
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -110,6 +134,28 @@ where
             match record {
                 ImportRecord::Header => {}
                 ImportRecord::Tag(tag) => import_tag(conn, line, &tag, now, &mut counts)?,
+                ImportRecord::Author(author) => {
+                    if authors::upsert(conn, &author, now).map_err(|e| at_line(line, e))? {
+                        counts.authors_written += 1;
+                    }
+                }
+                ImportRecord::Collection(c) => {
+                    let new = crate::db::collections::NewCollection {
+                        slug: c.slug,
+                        name: c.name,
+                        description: c.description,
+                        articles: c
+                            .articles
+                            .into_iter()
+                            .map(crate::db::articles::ArticleKey::Slug)
+                            .collect(),
+                    };
+                    if crate::db::collections::upsert(conn, &new, now)
+                        .map_err(|e| at_line(line, e))?
+                    {
+                        counts.collections_written += 1;
+                    }
+                }
                 ImportRecord::Article(article) => {
                     match import_article(conn, line, &article, now, &mut index, &mut known_tags)? {
                         Some(p) => pending.push(p),
@@ -256,6 +302,10 @@ pub(super) fn import_article(
             .returning(articles_t::id)
             .get_result(conn)?;
         set_tags(conn, id, &tags, true, indexed)?;
+        if !new.authors.is_empty() {
+            authors::set_authors(conn, id, &new.authors, "authors")
+                .map_err(|e| at_line(line, e))?;
+        }
         if !new.blocks.is_empty() {
             blocks::insert_all(conn, id, &new.blocks, now)?;
         }
@@ -296,9 +346,18 @@ pub(super) fn import_article(
             .zip(&new.corrections)
             .all(|(s, n)| s.body == n.body && Some(s.created_at) == n.created_at);
     let tags_same = stored_tags.iter().eq(tags.iter().map(|(_, slug)| slug));
+    let stored_authors = authors::slugs_of(conn, current.id)?;
+    let authors_same = stored_authors == new.authors;
     let related_same = stored_related == new.related;
     let former_same = stored_former == former;
-    if fields_same && tags_same && related_same && former_same && blocks_same && corrections_same {
+    if fields_same
+        && tags_same
+        && authors_same
+        && related_same
+        && former_same
+        && blocks_same
+        && corrections_same
+    {
         return Ok(None);
     }
     diesel::update(articles_t::table.filter(articles_t::id.eq(current.id)))
@@ -309,6 +368,10 @@ pub(super) fn import_article(
         .execute(conn)?;
     if !tags_same {
         set_tags(conn, current.id, &tags, false, true)?;
+    }
+    if !authors_same {
+        authors::set_authors(conn, current.id, &new.authors, "authors")
+            .map_err(|e| at_line(line, e))?;
     }
     if !former_same {
         set_former(conn, line, current.id, slug, &record.former_slugs, now)?;
@@ -331,6 +394,7 @@ pub(super) fn import_article(
             updated_at: current.updated_at,
             live: current.live,
             tags: stored_tags,
+            authors: stored_authors,
         }),
         related: (!related_same).then(|| new.related.clone()),
     }))

@@ -1,7 +1,8 @@
 //! Import and export of all content as records, one JSON object per line (NDJSON).
 //!
-//! An export is a `gazette-export` header, then every tag in slug order, then every article
-//! in creation order (ties by slug), each with its tags, related links and former slugs by
+//! An export is a `gazette-export` header, then every tag and every author in slug order,
+//! then every article in creation order (ties by slug), then every collection (its articles
+//! by slug), each with its tags, related links and former slugs by
 //! slug: no database ids, which differ between databases. Rows are read a page at a time, so
 //! memory does not grow with the number of articles.
 //!
@@ -21,7 +22,7 @@ mod import;
 mod search_index;
 
 pub use export::{ExportCounts, export};
-pub use import::{ArticleImport, ImportCounts, ImportRecord, TagImport, import};
+pub use import::{ArticleImport, CollectionImport, ImportCounts, ImportRecord, TagImport, import};
 
 use std::collections::HashMap;
 
@@ -49,7 +50,33 @@ pub enum Record {
         version: u32,
     },
     Tag(TagRecord),
+    Author(AuthorRecord),
     Article(Box<ArticleRecord>),
+    Collection(CollectionRecord),
+}
+
+/// An author as exported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuthorRecord {
+    pub slug: String,
+    pub name: String,
+    pub role: Option<String>,
+    pub bio: Option<String>,
+    pub image: Option<crate::images::Image>,
+    pub links: Vec<crate::db::authors::ProfileLink>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A collection as exported: its articles by slug, in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CollectionRecord {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub articles: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A tag as exported.
@@ -81,6 +108,9 @@ pub struct ArticleRecord {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub tags: Vec<String>,
+    /// Author slugs, in byline order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
     pub related: Vec<RelatedSpec>,
     pub former_slugs: Vec<String>,
     pub format: ArticleFormat,

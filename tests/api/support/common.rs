@@ -75,6 +75,13 @@ impl Ctx {
         self.app_on(self.pool.clone()).await
     }
 
+    /// The application with `settings` instead of this context's, on its database.
+    pub async fn app_with(&self, settings: Settings) -> TestApp {
+        let service =
+            test::init_service(app::build(Prepared::new(self.pool.clone(), settings))).await;
+        Box::new(BoxedBody { service })
+    }
+
     /// The application on `pool` (of this context's database, sized for the test).
     pub async fn app_on(&self, pool: Pool) -> TestApp {
         let service =
