@@ -148,7 +148,7 @@ fn snapshot(conn: &mut Conn, id: i64) -> StoreResult<Snapshot> {
         .map(|c| (c.created_at, c.body))
         .collect();
     Ok(Snapshot {
-        authors: super::authors::slugs_of(conn, id)?,
+        authors: super::authors::credits::slugs_of(conn, id)?,
         corrections,
         format: row.teaser.format,
         live: row.teaser.coverage_open,

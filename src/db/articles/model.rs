@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use crate::content::Rendered;
-use crate::db::authors::AuthorRef;
+use crate::db::authors::credits::AuthorRef;
 use crate::db::{Backend, StoreResult};
 use crate::images::{Image, ImageColumn};
 use crate::schema::articles;

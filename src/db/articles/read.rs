@@ -176,7 +176,7 @@ pub(in crate::db) fn with_tags(
 ) -> QueryResult<Vec<Teaser>> {
     let ids = rows.iter().map(|(r, _)| r.id).collect::<Vec<_>>();
     let mut tags = tags_of(conn, &ids)?;
-    let mut authors = crate::db::authors::refs_of(conn, &ids)?;
+    let mut authors = crate::db::authors::credits::refs_of(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|(row, hit)| Teaser {
@@ -194,7 +194,7 @@ pub(in crate::db) fn state_of(conn: &mut Conn, row: &ArticleRow) -> QueryResult<
     Ok(ArticleState::of(
         row,
         tag_slugs(conn, id)?,
-        crate::db::authors::slugs_of(conn, id)?,
+        crate::db::authors::credits::slugs_of(conn, id)?,
     ))
 }
 
@@ -294,7 +294,7 @@ pub fn find_showing(
         ArticleFormat::Standard => None,
     };
     let corrections = crate::db::corrections::of_article(conn, row.teaser.id)?;
-    let authors = crate::db::authors::refs_of(conn, &[row.teaser.id])?
+    let authors = crate::db::authors::credits::refs_of(conn, &[row.teaser.id])?
         .remove(&row.teaser.id)
         .unwrap_or_default();
     Ok(Article {

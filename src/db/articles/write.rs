@@ -12,12 +12,13 @@ use super::change;
 use super::model::*;
 use super::read::{current_slug, find, find_row, slug_taken, state_of};
 use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
+use crate::db::authors::credits;
+use crate::db::blocks;
 use crate::db::related::{related_of, set_related};
 use crate::db::{
     Conn, StoreError, StoreResult, changes, corrections, events, live, previews, revisions, search,
     tags,
 };
-use crate::db::{authors, blocks};
 use crate::images::Image;
 use crate::schema::{article_slugs, article_tags, articles, related_links};
 
@@ -107,7 +108,7 @@ fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<
             .get_result(conn)?;
         set_tags(conn, id, &new.tags, now)?;
         if !new.authors.is_empty() {
-            authors::set_authors(conn, id, &new.authors, "authors")?;
+            credits::set_authors(conn, id, &new.authors, "authors")?;
         }
         set_related(conn, id, &new.related, "related")?;
         if !new.blocks.is_empty() {
@@ -393,7 +394,7 @@ pub fn restore(
             feature_image: Some(ImageChange::Set(old.feature_image)),
             tags: Some(old.tags.into_iter().map(|(slug, _)| slug).collect()),
             // Authors deleted since are left off.
-            authors: Some(authors::existing(conn, &old.authors)?),
+            authors: Some(credits::existing(conn, &old.authors)?),
             related: Some(related),
             // A live blog stays as it is: its form and its coverage are not rolled back.
             format: None,
@@ -451,7 +452,7 @@ fn apply(
         set_tags(conn, current.teaser.id, tags, now)?;
     }
     if let Some(slugs) = &changes.authors {
-        authors::set_authors(conn, current.teaser.id, slugs, "authors")?;
+        credits::set_authors(conn, current.teaser.id, slugs, "authors")?;
     }
     if let Some(related) = &changes.related {
         set_related(conn, current.teaser.id, related, "related")?;

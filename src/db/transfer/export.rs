@@ -125,7 +125,7 @@ pub fn export(conn: &mut Conn, out: &mut impl Write) -> Result<ExportCounts, Tra
                     out,
                     &Record::Article(Box::new(ArticleRecord {
                         tags: extra.tags.remove(&row.id).unwrap_or_default(),
-                        authors: crate::db::authors::slugs_of(conn, row.id)?,
+                        authors: crate::db::authors::credits::slugs_of(conn, row.id)?,
                         related: extra.related.remove(&row.id).unwrap_or_default(),
                         former_slugs: extra.former.remove(&row.id).unwrap_or_default(),
                         slug: row.slug,

@@ -18,7 +18,7 @@ use super::article_parts::{set_former, set_tags, sorted, tag_ids};
 use super::search_index::{Index, index_new_articles};
 use super::{Stored, TransferError, extras};
 use crate::db::articles::read::former_holder;
-use crate::db::authors;
+use crate::db::authors::{self, credits};
 use crate::db::blocks::{self, BlockRow, NewBlock};
 use crate::db::corrections;
 
@@ -303,7 +303,7 @@ pub(super) fn import_article(
             .get_result(conn)?;
         set_tags(conn, id, &tags, true, indexed)?;
         if !new.authors.is_empty() {
-            authors::set_authors(conn, id, &new.authors, "authors")
+            credits::set_authors(conn, id, &new.authors, "authors")
                 .map_err(|e| at_line(line, e))?;
         }
         if !new.blocks.is_empty() {
@@ -346,7 +346,7 @@ pub(super) fn import_article(
             .zip(&new.corrections)
             .all(|(s, n)| s.body == n.body && Some(s.created_at) == n.created_at);
     let tags_same = stored_tags.iter().eq(tags.iter().map(|(_, slug)| slug));
-    let stored_authors = authors::slugs_of(conn, current.id)?;
+    let stored_authors = credits::slugs_of(conn, current.id)?;
     let authors_same = stored_authors == new.authors;
     let related_same = stored_related == new.related;
     let former_same = stored_former == former;
@@ -370,7 +370,7 @@ pub(super) fn import_article(
         set_tags(conn, current.id, &tags, false, true)?;
     }
     if !authors_same {
-        authors::set_authors(conn, current.id, &new.authors, "authors")
+        credits::set_authors(conn, current.id, &new.authors, "authors")
             .map_err(|e| at_line(line, e))?;
     }
     if !former_same {
