@@ -5,11 +5,11 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::extract::{Admin, ApiQuery, JsonBody, Shape};
 use super::images::{ImageInput, ImageOut, image_out};
-use super::pagination::{self, ListMeta};
+use super::pagination::{self, ListMeta, PageParams};
 use super::validate::{self, Checker};
 use super::{AppState, State, documented, problems, showing, utc};
 
@@ -139,19 +139,6 @@ pub struct AuthorPatch {
     #[serde(default, deserialize_with = "validate::present")]
     #[schema(value_type = Vec<ProfileLink>, max_items = 10)]
     pub links: Option<Vec<ProfileLink>>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListAuthorsParams {
-    /// Page size, 1–100.
-    #[serde(default, deserialize_with = "validate::present")]
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20)]
-    limit: Option<String>,
-    /// `next_cursor` from the previous page.
-    #[serde(default, deserialize_with = "validate::present")]
-    cursor: Option<String>,
 }
 
 const AUTHOR_ORDER: &str = "author-slug";
@@ -306,7 +293,7 @@ impl AuthorPatch {
 /// `/api/v1/articles?author={slug}`.
 #[utoipa::path(
     operation_id = "listAuthors", tag = "authors", security(()),
-    params(ListAuthorsParams, documented::Conditional),
+    params(PageParams, documented::Conditional),
     responses(
         (status = 200, description = "A page of authors.", body = AuthorList),
         (status = 400, response = problems::InvalidQuery), problems::PublicRead,
@@ -315,14 +302,9 @@ impl AuthorPatch {
 #[get("/authors")]
 pub async fn list_authors(
     state: State,
-    ApiQuery(params): ApiQuery<ListAuthorsParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, after) = pagination::request(
-        params.limit.as_deref(),
-        params.cursor.as_deref(),
-        state.settings.limits.page_size,
-        |c| pagination::decode_key(AUTHOR_ORDER, c),
-    )?;
+    let (limit, after) = params.by_slug(state.settings.limits.page_size, AUTHOR_ORDER)?;
     let page = db::run(&state.pool, move |conn| {
         store::list(conn, after.as_deref(), limit, db::now())
     })

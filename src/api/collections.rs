@@ -4,11 +4,11 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::articles::{ArticleTeaser, matches, teaser_out, written};
 use super::extract::{Admin, ApiQuery, IfMatch, JsonBody, Shape};
-use super::pagination::{self, ListMeta};
+use super::pagination::{self, ListMeta, PageParams};
 use super::validate::{self, Checker};
 use super::{State, documented, problems, showing, utc};
 use crate::auth::Reader;
@@ -100,19 +100,6 @@ pub struct CollectionItems {
     pub articles: Vec<String>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListCollectionsParams {
-    /// Page size, 1–100.
-    #[serde(default, deserialize_with = "validate::present")]
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20)]
-    limit: Option<String>,
-    /// `next_cursor` from the previous page.
-    #[serde(default, deserialize_with = "validate::present")]
-    cursor: Option<String>,
-}
-
 const COLLECTION_ORDER: &str = "collection-slug";
 
 fn collection_out(c: store::Collection, settings: &Settings) -> Collection {
@@ -160,7 +147,7 @@ fn precondition(
 /// Every collection, in slug order, with cursor pagination.
 #[utoipa::path(
     operation_id = "listCollections", tag = "collections", security(()),
-    params(ListCollectionsParams, documented::Conditional),
+    params(PageParams, documented::Conditional),
     responses(
         (status = 200, description = "A page of collections.", body = CollectionList),
         (status = 400, response = problems::InvalidQuery), problems::PublicRead,
@@ -169,14 +156,9 @@ fn precondition(
 #[get("/collections")]
 pub async fn list_collections(
     state: State,
-    ApiQuery(params): ApiQuery<ListCollectionsParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, after) = pagination::request(
-        params.limit.as_deref(),
-        params.cursor.as_deref(),
-        state.settings.limits.page_size,
-        |c| pagination::decode_key(COLLECTION_ORDER, c),
-    )?;
+    let (limit, after) = params.by_slug(state.settings.limits.page_size, COLLECTION_ORDER)?;
     let page = db::run(&state.pool, move |conn| {
         store::list(conn, after.as_deref(), limit)
     })

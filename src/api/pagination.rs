@@ -3,12 +3,37 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDateTime};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, FieldError};
 
 pub const DEFAULT_LIMIT: i64 = 20;
+
+/// The parameters of a list ordered by slug (tags, authors, collections): a page size and a
+/// cursor.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1–100.
+    #[serde(default, deserialize_with = "super::validate::present")]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20)]
+    limit: Option<String>,
+    /// `next_cursor` from the previous page.
+    #[serde(default, deserialize_with = "super::validate::present")]
+    cursor: Option<String>,
+}
+
+impl PageParams {
+    /// The page size (at most `max`) and the slug to start after, for a list whose cursors
+    /// name `order`.
+    pub fn by_slug(&self, max: i64, order: &str) -> Result<(i64, Option<String>), ApiError> {
+        request(self.limit.as_deref(), self.cursor.as_deref(), max, |c| {
+            decode_key(order, c)
+        })
+    }
+}
 
 /// Paging information of a list response.
 #[derive(Debug, Serialize, ToSchema)]

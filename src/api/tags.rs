@@ -4,10 +4,10 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::extract::{Admin, ApiQuery, JsonBody, Reader};
-use super::pagination::{self, ListMeta};
+use super::pagination::{self, ListMeta, PageParams};
 use super::validate::{self, Checker};
 use super::{State, showing, utc};
 use crate::api::documented;
@@ -76,19 +76,6 @@ pub struct TagPatch {
     pub description: Option<Option<String>>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListTagsParams {
-    /// Page size, 1–100.
-    #[serde(default, deserialize_with = "validate::present")]
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20)]
-    limit: Option<String>,
-    /// `next_cursor` from the previous page.
-    #[serde(default, deserialize_with = "validate::present")]
-    cursor: Option<String>,
-}
-
 const TAG_ORDER: &str = "slug";
 
 /// The tags a reader sees: with an admin key every tag, else those a published article
@@ -126,7 +113,7 @@ fn check_description(c: &mut Checker, description: Option<&str>, max: usize) {
 /// with an admin key.
 #[utoipa::path(
     operation_id = "listTags", tag = "tags", security(()),
-    params(ListTagsParams, documented::Conditional),
+    params(PageParams, documented::Conditional),
     responses(
         (status = 200, description = "A page of tags.", body = TagList),
         (status = 400, response = problems::InvalidQuery), problems::PublicRead,
@@ -136,14 +123,9 @@ fn check_description(c: &mut Checker, description: Option<&str>, max: usize) {
 pub async fn list_tags(
     state: State,
     reader: Reader,
-    ApiQuery(params): ApiQuery<ListTagsParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, after) = pagination::request(
-        params.limit.as_deref(),
-        params.cursor.as_deref(),
-        state.settings.limits.page_size,
-        |c| pagination::decode_key(TAG_ORDER, c),
-    )?;
+    let (limit, after) = params.by_slug(state.settings.limits.page_size, TAG_ORDER)?;
     let scope = scope(&reader);
     let page = db::run(&state.pool, move |conn| {
         store::list(conn, after.as_deref(), limit, db::now(), scope)
