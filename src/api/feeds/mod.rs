@@ -17,6 +17,7 @@ use crate::api::problems;
 use crate::config::Settings;
 use crate::content;
 use crate::db::articles::{ArticleRow, TagRef};
+use crate::db::authors::AuthorRef;
 use crate::db::changes::{self, Keys};
 use crate::db::{self, articles as store};
 use crate::error::ApiError;
@@ -132,9 +133,10 @@ pub async fn feed(
             keys.insert(changes::ARTICLE_LIST.to_owned());
         }
         let entries = store::recent(conn, tag.as_deref(), author.as_deref(), FEED_ENTRIES)?;
-        for (row, tags) in &entries {
+        for (row, tags, authors) in &entries {
             keys.insert(changes::article(row.teaser.id));
             keys.extend(tags.iter().map(|t| changes::tag(&t.slug)));
+            keys.extend(authors.iter().map(|a| changes::author(a.id)));
         }
         Ok((atom(&settings, &names, &self_url, &entries), keys))
     })
@@ -152,7 +154,7 @@ fn atom(
     settings: &Settings,
     narrowed: &[(String, String)],
     self_url: &str,
-    entries: &[(ArticleRow, Vec<TagRef>)],
+    entries: &[(ArticleRow, Vec<TagRef>, Vec<AuthorRef>)],
 ) -> String {
     let (id, title) = match narrowed {
         [] => (
@@ -175,14 +177,14 @@ fn atom(
     // An empty feed says it has not changed since the epoch, so its ETag stays put.
     let updated = entries
         .iter()
-        .map(|(row, _)| changed(&row.teaser))
+        .map(|(row, _, _)| changed(&row.teaser))
         .max()
         .unwrap_or_default();
     let mut out = String::with_capacity(4096 + entries.len() * 8192);
     head(&mut out, &id, &title, updated, self_url);
     out.push_str("  <generator>Gazette</generator>\n");
-    for (row, tags) in entries {
-        atom_entry(&mut out, settings, row, tags);
+    for (row, tags, authors) in entries {
+        atom_entry(&mut out, settings, row, tags, authors);
     }
     out.push_str("</feed>\n");
     out
@@ -219,14 +221,19 @@ pub(super) fn head(
     );
 }
 
-fn atom_entry(out: &mut String, settings: &Settings, row: &ArticleRow, tags: &[TagRef]) {
+fn atom_entry(
+    out: &mut String,
+    settings: &Settings,
+    row: &ArticleRow,
+    tags: &[TagRef],
+    authors: &[AuthorRef],
+) {
     let url = content::canonical_url(&settings.site_url, &row.teaser.slug);
-    let author = row
+    let byline = row
         .teaser
         .byline
         .as_deref()
-        .filter(|b| !b.trim().is_empty())
-        .unwrap_or(&settings.site_name);
+        .filter(|b| !b.trim().is_empty());
     out.push_str("  <entry>\n");
     let _ = writeln!(
         out,
@@ -247,7 +254,24 @@ fn atom_entry(out: &mut String, settings: &Settings, row: &ArticleRow, tags: &[T
         "    <updated>{}</updated>",
         rfc3339(changed(&row.teaser))
     );
-    let _ = writeln!(out, "    <author><name>{}</name></author>", xml(author));
+    // The article's own byline (wire copy), else each author with their page, else the site.
+    match (byline, authors) {
+        (None, [_, ..]) => {
+            for author in authors {
+                let page = format!("{}/authors/{}", settings.site_url, author.slug);
+                let _ = writeln!(
+                    out,
+                    "    <author><name>{}</name><uri>{}</uri></author>",
+                    xml(&author.name),
+                    xml(&page)
+                );
+            }
+        }
+        _ => {
+            let name = byline.unwrap_or(&settings.site_name);
+            let _ = writeln!(out, "    <author><name>{}</name></author>", xml(name));
+        }
+    }
     for tag in tags {
         let _ = writeln!(
             out,

@@ -416,14 +416,21 @@ pub fn moved(conn: &mut Conn, slug: &str, vis: Visibility) -> QueryResult<Option
         .optional()
 }
 
-/// The `limit` latest published articles, whole, with their tags; only those tagged `tag`
-/// and by the author `author` when given.
+/// An article as a feed shows it: whole, with its tags and authors.
+pub type FeedEntry = (
+    ArticleRow,
+    Vec<TagRef>,
+    Vec<crate::db::authors::credits::AuthorRef>,
+);
+
+/// The `limit` latest published articles, whole, with their tags and authors; only those
+/// tagged `tag` and by the author `author` when given.
 pub fn recent(
     conn: &mut Conn,
     tag: Option<&str>,
     author: Option<&str>,
     limit: i64,
-) -> QueryResult<Vec<(ArticleRow, Vec<TagRef>)>> {
+) -> QueryResult<Vec<FeedEntry>> {
     let mut filter = visible(Visibility::Public {
         now: crate::db::now(),
     });
@@ -447,12 +454,15 @@ pub fn recent(
         .order((articles::published_at.desc(), articles::id.desc()))
         .limit(limit)
         .load(conn)?;
-    let mut tags = tags_of(conn, &rows.iter().map(|r| r.teaser.id).collect::<Vec<_>>())?;
+    let ids = rows.iter().map(|r| r.teaser.id).collect::<Vec<_>>();
+    let mut tags = tags_of(conn, &ids)?;
+    let mut authors = crate::db::authors::credits::refs_of(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|row| {
             let t = tags.remove(&row.teaser.id).unwrap_or_default();
-            (row, t)
+            let a = authors.remove(&row.teaser.id).unwrap_or_default();
+            (row, t, a)
         })
         .collect())
 }
