@@ -17,6 +17,26 @@ use crate::db::articles::{ArticleKey, Visibility};
 use crate::db::{self, StoreResult, changes, collections as store};
 use crate::error::{ApiError, Problem};
 
+/// An article by slug or id, as a collection lists it (schema only; sent as strings).
+#[derive(Debug)]
+pub struct ArticleRef;
+
+impl utoipa::PartialSchema for ArticleRef {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("An article's slug or numeric id; it must exist."))
+            .min_length(Some(1))
+            .max_length(Some(80))
+            .pattern(Some(validate::REQUIRED_TEXT_PATTERN))
+            .examples(["council-approves-tram-extension"])
+            .into()
+    }
+}
+
+impl ToSchema for ArticleRef {}
+
 /// A collection in the list of collections.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"slug": "top-stories", "name": "Top stories", "description": "What the newsroom leads with now."}))]
@@ -70,7 +90,7 @@ pub struct CollectionCreate {
     #[schema(max_length = 2000, pattern = "text")]
     pub description: Option<String>,
     /// Article slugs or ids, in order.
-    #[schema(max_items = 100)]
+    #[schema(value_type = Option<Vec<ArticleRef>>, max_items = 100)]
     pub articles: Option<Vec<String>>,
 }
 
@@ -96,7 +116,7 @@ pub struct CollectionPatch {
 #[schema(example = json!({"articles": ["storm-night-live", "council-approves-tram-extension"]}))]
 pub struct CollectionItems {
     /// Article slugs or ids, in order; repeats count once.
-    #[schema(max_items = 100)]
+    #[schema(value_type = Vec<ArticleRef>, max_items = 100)]
     pub articles: Vec<String>,
 }
 

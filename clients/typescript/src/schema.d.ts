@@ -1171,6 +1171,11 @@ export interface components {
             title?: string;
         };
         /**
+         * @description An article's slug or numeric id; it must exist.
+         * @example council-approves-tram-extension
+         */
+        ArticleRef: string;
+        /**
          * @description Sort orders for the article list.
          * @enum {string}
          */
@@ -1694,7 +1699,7 @@ export interface components {
          */
         CollectionCreate: {
             /** @description Article slugs or ids, in order. */
-            articles?: string[] | null;
+            articles?: components["schemas"]["ArticleRef"][] | null;
             description?: string | null;
             name: string;
             /** @description Derived from the name when absent; one in use is a 409. */
@@ -1711,7 +1716,7 @@ export interface components {
          */
         CollectionItems: {
             /** @description Article slugs or ids, in order; repeats count once. */
-            articles: string[];
+            articles: components["schemas"]["ArticleRef"][];
         };
         /** @description A page of collections. */
         CollectionList: {
