@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{ArticleList, ArticleTeaser};
+use super::teaser::{ArticleList, ArticleTeaser};
 use super::{json_response, teaser_out};
 use crate::api::documented;
 use crate::api::extract::{ApiQuery, Reader};

@@ -14,6 +14,7 @@ pub(crate) mod live;
 pub(crate) mod model;
 mod previews;
 mod revisions;
+mod teaser;
 mod write;
 
 pub use blocks::{
@@ -24,10 +25,9 @@ pub use input::{
 };
 pub use list::{ArticleSort, list_articles};
 pub use live::{Block, BlockList, KeyEvent, LiveSummary};
-pub(crate) use model::teaser_out;
 pub use model::{
-    Article, ArticleFormat, ArticleList, ArticleStatus, ArticleTeaser, Correction, RelatedKind,
-    RelatedLink, RelatedList, RelatedSource, Share, ShareLinks,
+    Article, ArticleFormat, ArticleStatus, Correction, RelatedKind, RelatedLink, RelatedList,
+    RelatedSource, Share, ShareLinks,
 };
 use model::{article_out, related_out, suggestion_out};
 pub use previews::{
@@ -35,6 +35,8 @@ pub use previews::{
     get_preview, list_previews,
 };
 pub use revisions::{get_revision, list_revisions, restore_revision};
+pub(crate) use teaser::teaser_out;
+pub use teaser::{ArticleList, ArticleTeaser};
 pub use write::{
     CorrectionCreate, correct_article, create_article, delete_article, replace_related,
     update_article,
