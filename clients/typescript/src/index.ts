@@ -16,8 +16,19 @@ import type {
   ArticleSparse,
   ArticleTeaser,
   ArticleTeaserSparse,
+  Author,
+  AuthorCreate,
+  AuthorList,
+  AuthorListParams,
+  AuthorPatch,
   ChangeItem,
   ChangeList,
+  Collection,
+  CollectionCreate,
+  CollectionList,
+  CollectionListParams,
+  CollectionPatch,
+  CollectionSummary,
   Tag,
   TagCreate,
   TagList,
@@ -78,6 +89,14 @@ export type TagResult =
   | { notModified: false; tag: Tag; etag: string | null }
   | { notModified: true; etag: string };
 
+export type AuthorResult =
+  | { notModified: false; author: Author; etag: string | null }
+  | { notModified: true; etag: string };
+
+export type CollectionResult =
+  | { notModified: false; collection: Collection; etag: string | null }
+  | { notModified: true; etag: string };
+
 export type PageResult<P> = { notModified: false; page: P; etag: string | null } | { notModified: true; etag: string };
 
 /** The body of a write, with the ETag of the new version (for the next `ifMatch`). */
@@ -88,6 +107,17 @@ export interface ArticleWrite {
 
 export interface TagWrite {
   tag: Tag;
+  etag: string | null;
+}
+
+export interface AuthorWrite {
+  author: Author;
+  etag: string | null;
+}
+
+export interface CollectionWrite {
+  collection: Collection;
+  /** The ETag of the collection's new version: pass it as the next `ifMatch`. */
   etag: string | null;
 }
 
@@ -144,6 +174,8 @@ export interface RevalidatingOptions {
 export class Gazette {
   readonly articles: ArticlesApi;
   readonly tags: TagsApi;
+  readonly authors: AuthorsApi;
+  readonly collections: CollectionsApi;
   readonly changes: ChangesApi;
   private readonly transport: Transport;
 
@@ -151,6 +183,8 @@ export class Gazette {
     this.transport = new Transport(options);
     this.articles = new ArticlesApi(this.transport);
     this.tags = new TagsApi(this.transport);
+    this.authors = new AuthorsApi(this.transport);
+    this.collections = new CollectionsApi(this.transport);
     this.changes = new ChangesApi(this.transport);
   }
 
@@ -417,6 +451,184 @@ export class TagsApi {
   }
 }
 
+export class AuthorsApi {
+  constructor(private readonly transport: Transport) {}
+
+  /** One page of `GET /api/v1/authors` (in slug order). */
+  async page(params: AuthorListParams = {}, options?: ReadOptions): Promise<AuthorList> {
+    const { body } = await this.transport.json<AuthorList>({
+      method: "GET",
+      path: "/api/v1/authors",
+      query: params,
+      auth: auth(options),
+      signal: options?.signal,
+    });
+    return body;
+  }
+
+  /** Every author, page after page (`limit` is the page size). */
+  async *list(params: AuthorListParams = {}, options?: ReadOptions): AsyncGenerator<Author, void, undefined> {
+    let cursor = params.cursor;
+    for (;;) {
+      const page = await this.page(cursor === undefined ? params : { ...params, cursor }, options);
+      yield* page.data;
+      if (!page.meta.has_more || !page.meta.next_cursor) return;
+      cursor = page.meta.next_cursor;
+    }
+  }
+
+  /** `GET /api/v1/authors/{slug}`, conditional when `etag` is given. */
+  async get(slug: string, options?: GetOptions): Promise<AuthorResult> {
+    const result = await conditionalGet<Author>(this.transport, path("/api/v1/authors/{}", slug), undefined, options);
+    return result.notModified ? result : { notModified: false, author: result.body, etag: result.etag };
+  }
+
+  /** `POST /api/v1/authors` (admin key). The slug is derived from the name when absent. */
+  async create(body: AuthorCreate, options?: { signal?: AbortSignal | undefined }): Promise<AuthorWrite> {
+    const { body: author, etag } = await this.transport.write<Author>({
+      method: "POST",
+      path: "/api/v1/authors",
+      body,
+      auth: "admin",
+      signal: options?.signal,
+    });
+    return { author, etag };
+  }
+
+  /**
+   * `PATCH /api/v1/authors/{slug}` (admin key): omitted fields stay, `null` clears `role`,
+   * `bio` and `image`. The bylines of the articles crediting the author follow a new name.
+   */
+  async update(slug: string, patch: AuthorPatch, options?: { signal?: AbortSignal | undefined }): Promise<AuthorWrite> {
+    const { body: author, etag } = await this.transport.write<Author>({
+      method: "PATCH",
+      path: path("/api/v1/authors/{}", slug),
+      body: patch,
+      auth: "admin",
+      signal: options?.signal,
+    });
+    return { author, etag };
+  }
+
+  /** `DELETE /api/v1/authors/{slug}` (admin key). */
+  async delete(slug: string, options?: { signal?: AbortSignal | undefined }): Promise<void> {
+    const response = await this.transport.send({
+      method: "DELETE",
+      path: path("/api/v1/authors/{}", slug),
+      auth: "admin",
+      signal: options?.signal,
+    });
+    await response.body?.cancel().catch(() => undefined);
+  }
+}
+
+export class CollectionsApi {
+  constructor(private readonly transport: Transport) {}
+
+  /** One page of `GET /api/v1/collections` (summaries without items, in slug order). */
+  async page(params: CollectionListParams = {}, options?: ReadOptions): Promise<CollectionList> {
+    const { body } = await this.transport.json<CollectionList>({
+      method: "GET",
+      path: "/api/v1/collections",
+      query: params,
+      auth: auth(options),
+      signal: options?.signal,
+    });
+    return body;
+  }
+
+  /** Every collection's summary, page after page (`limit` is the page size). */
+  async *list(
+    params: CollectionListParams = {},
+    options?: ReadOptions,
+  ): AsyncGenerator<CollectionSummary, void, undefined> {
+    let cursor = params.cursor;
+    for (;;) {
+      const page = await this.page(cursor === undefined ? params : { ...params, cursor }, options);
+      yield* page.data;
+      if (!page.meta.has_more || !page.meta.next_cursor) return;
+      cursor = page.meta.next_cursor;
+    }
+  }
+
+  /**
+   * `GET /api/v1/collections/{slug}`: the collection with its items in order (published
+   * articles only; with `{ admin: true }` drafts and scheduled ones too), and its ETag.
+   * Read it with `{ admin: true }` before a write: the server checks `ifMatch` against the
+   * admin representation. Conditional when `etag` is given.
+   */
+  async get(slug: string, options?: GetOptions): Promise<CollectionResult> {
+    const result = await conditionalGet<Collection>(
+      this.transport,
+      path("/api/v1/collections/{}", slug),
+      undefined,
+      options,
+    );
+    return result.notModified ? result : { notModified: false, collection: result.body, etag: result.etag };
+  }
+
+  /** `POST /api/v1/collections` (admin key); `articles` are slugs or ids, in order. */
+  async create(body: CollectionCreate, options?: { signal?: AbortSignal | undefined }): Promise<CollectionWrite> {
+    const { body: collection, etag } = await this.transport.write<Collection>({
+      method: "POST",
+      path: "/api/v1/collections",
+      body,
+      auth: "admin",
+      signal: options?.signal,
+    });
+    return { collection, etag };
+  }
+
+  /**
+   * `PATCH /api/v1/collections/{slug}` (admin key): the collection's own fields (`null`
+   * clears `description`). Pass the ETag you read as `ifMatch` to refuse lost updates (412).
+   */
+  async update(slug: string, patch: CollectionPatch, options?: WriteOptions): Promise<CollectionWrite> {
+    const { body: collection, etag } = await this.transport.write<Collection>({
+      method: "PATCH",
+      path: path("/api/v1/collections/{}", slug),
+      body: patch,
+      headers: { "If-Match": options?.ifMatch },
+      auth: "admin",
+      signal: options?.signal,
+    });
+    return { collection, etag };
+  }
+
+  /**
+   * `PUT /api/v1/collections/{slug}/items` (admin key): replaces the collection's articles
+   * with `articles` (slugs or ids; ids are sent as strings), in that order. Pass the ETag
+   * you read as `ifMatch` so a reorder made meanwhile by someone else is not overwritten
+   * (412, with `currentEtag`).
+   */
+  async replaceItems(
+    slug: string,
+    articles: readonly (string | number)[],
+    options?: WriteOptions,
+  ): Promise<CollectionWrite> {
+    const { body: collection, etag } = await this.transport.write<Collection>({
+      method: "PUT",
+      path: path("/api/v1/collections/{}/items", slug),
+      body: { articles: articles.map((a) => String(a)) },
+      headers: { "If-Match": options?.ifMatch },
+      auth: "admin",
+      signal: options?.signal,
+    });
+    return { collection, etag };
+  }
+
+  /** `DELETE /api/v1/collections/{slug}` (admin key); the articles stay. */
+  async delete(slug: string, options?: { signal?: AbortSignal | undefined }): Promise<void> {
+    const response = await this.transport.send({
+      method: "DELETE",
+      path: path("/api/v1/collections/{}", slug),
+      auth: "admin",
+      signal: options?.signal,
+    });
+    await response.body?.cancel().catch(() => undefined);
+  }
+}
+
 export class ChangesApi {
   constructor(private readonly transport: Transport) {}
 
@@ -465,6 +677,17 @@ export class RevalidatingClient {
     get(slug: string, options?: ReadOptions): Promise<Revalidated<Tag> & { tag: Tag }>;
     page(params?: TagListParams, options?: ReadOptions): Promise<Revalidated<TagList> & { page: TagList }>;
   };
+  readonly authors: {
+    get(slug: string, options?: ReadOptions): Promise<Revalidated<Author> & { author: Author }>;
+    page(params?: AuthorListParams, options?: ReadOptions): Promise<Revalidated<AuthorList> & { page: AuthorList }>;
+  };
+  readonly collections: {
+    get(slug: string, options?: ReadOptions): Promise<Revalidated<Collection> & { collection: Collection }>;
+    page(
+      params?: CollectionListParams,
+      options?: ReadOptions,
+    ): Promise<Revalidated<CollectionList> & { page: CollectionList }>;
+  };
   private readonly entries = new Map<string, CacheEntry>();
 
   constructor(
@@ -488,6 +711,26 @@ export class RevalidatingClient {
       },
       page: async (params = {}, options) => {
         const r = await this.getJson<TagList>("/api/v1/tags", params, options);
+        return { ...r, page: r.body };
+      },
+    };
+    this.authors = {
+      get: async (slug, options) => {
+        const r = await this.getJson<Author>(path("/api/v1/authors/{}", slug), undefined, options);
+        return { ...r, author: r.body };
+      },
+      page: async (params = {}, options) => {
+        const r = await this.getJson<AuthorList>("/api/v1/authors", params, options);
+        return { ...r, page: r.body };
+      },
+    };
+    this.collections = {
+      get: async (slug, options) => {
+        const r = await this.getJson<Collection>(path("/api/v1/collections/{}", slug), undefined, options);
+        return { ...r, collection: r.body };
+      },
+      page: async (params = {}, options) => {
+        const r = await this.getJson<CollectionList>("/api/v1/collections", params, options);
         return { ...r, page: r.body };
       },
     };

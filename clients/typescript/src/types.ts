@@ -25,6 +25,27 @@ export type Tag = Schemas["Tag"];
 export type TagList = Schemas["TagList"];
 export type TagCreate = Schemas["TagCreate"];
 export type TagPatch = Schemas["TagPatch"];
+export type Author = Schemas["Author"];
+export type AuthorList = Schemas["AuthorList"];
+export type AuthorCreate = Schemas["AuthorCreate"];
+export type AuthorPatch = Schemas["AuthorPatch"];
+/** An author as an article (or teaser) credits them. */
+export type ArticleAuthor = Schemas["ArticleAuthor"];
+/** A link on an author's profile (`{ label, url }`). */
+export type ProfileLink = Schemas["ProfileLink"];
+export type Collection = Schemas["Collection"];
+/** A page of collections: their summaries, without items. */
+export type CollectionList = Schemas["CollectionList"];
+export type CollectionSummary = Schemas["CollectionSummary"];
+export type CollectionCreate = Schemas["CollectionCreate"];
+export type CollectionPatch = Schemas["CollectionPatch"];
+export type CollectionItems = Schemas["CollectionItems"];
+/** An image as read (feature images, author portraits), with its renditions. */
+export type ImageOut = Schemas["ImageOut"];
+/** An image as written (`feature_image` of an article, `image` of an author). */
+export type ImageInput = Schemas["ImageInput"];
+export type FocalPoint = Schemas["FocalPoint"];
+export type Rendition = Schemas["Rendition"];
 export type ListMeta = Schemas["ListMeta"];
 export type Problem = Schemas["Problem"];
 export type FieldError = Schemas["FieldError"];
@@ -33,6 +54,10 @@ export type FieldError = Schemas["FieldError"];
 export type ArticleListParams = NonNullable<operations["listArticles"]["parameters"]["query"]>;
 /** Query parameters of `GET /api/v1/tags`. */
 export type TagListParams = NonNullable<operations["listTags"]["parameters"]["query"]>;
+/** Query parameters of `GET /api/v1/authors`. */
+export type AuthorListParams = NonNullable<operations["listAuthors"]["parameters"]["query"]>;
+/** Query parameters of `GET /api/v1/collections`. */
+export type CollectionListParams = NonNullable<operations["listCollections"]["parameters"]["query"]>;
 
 // ---------------------------------------------------------------------------------------
 // Change feed (`GET /api/v1/changes`) and event stream (`GET /api/v1/stream`).
