@@ -37,6 +37,7 @@ fn routes(cfg: &mut ServiceConfig) {
         .service(
             scope("/api/v1")
                 .service(api::articles::list_articles)
+                .service(api::suggest::suggest_searches)
                 .service(api::articles::create_article)
                 .service(api::articles::get_article)
                 .service(api::articles::update_article)

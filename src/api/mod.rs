@@ -13,6 +13,7 @@ pub mod meta;
 pub mod pagination;
 pub mod problems;
 pub mod stream;
+pub mod suggest;
 pub mod tags;
 pub mod transfer;
 pub mod validate;

@@ -268,6 +268,39 @@ pub(super) fn emit(
     super::changes::record(conn, &change, now)
 }
 
+/// Up to `limit` tags the public sees at `now` whose names begin with `text` (ignoring
+/// ASCII case), or whose slugs begin with its slug form, in name order: `(slug, name)`.
+pub fn beginning(
+    conn: &mut Conn,
+    text: &str,
+    now: NaiveDateTime,
+    limit: usize,
+) -> QueryResult<Vec<(String, String)>> {
+    let escape = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    };
+    let name = format!("{}%", escape(&text.to_ascii_lowercase()));
+    // A text with no slug form (no ASCII letter or digit) begins no slug.
+    let slug = match tag_slug(text) {
+        s if s.is_empty() => "\0".to_owned(),
+        s => format!("{}%", escape(&s)),
+    };
+    tags::table
+        .filter(
+            lower(tags::name)
+                .like(name)
+                .escape('\\')
+                .or(tags::slug.like(slug).escape('\\')),
+        )
+        .filter(in_scope(conn, TagScope::Public, now))
+        .order((tags::name, tags::slug))
+        .select((tags::slug, tags::name))
+        .limit(limit as i64)
+        .load(conn)
+}
+
 /// Whether the public can see the tag `id` at `now` (an article it can read carries it).
 pub(super) fn is_public(conn: &mut Conn, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
     let found = tags::table

@@ -256,6 +256,11 @@ fn get_routes(article: &str, tag: &str) -> Vec<Route> {
             .replace("{slug_or_id}", article)
             .replace("{slug}", tag)
             .replace("{number}", "1");
+        // A search box's suggestions need the text typed.
+        let uri = match path.as_str() {
+            "/api/v1/search/suggest" => format!("{uri}?q=harbour"),
+            _ => uri,
+        };
         if uri.contains('{') {
             println!("skipped {path}: a path parameter this test cannot fill");
             continue;

@@ -361,6 +361,10 @@ fn urls_for(path: &str, ids: &[i64]) -> Option<Vec<String>> {
             &["made-up", "gzp_0000000000000000000000000000000000000000000"],
         ),
         "/api/v1/tags" => vec![format!("{path}"), format!("{path}?limit=1")],
+        "/api/v1/search/suggest" => ["tram", "harb", "depot", "launch", "t", "council", "brand"]
+            .iter()
+            .map(|q| format!("{path}?q={q}"))
+            .collect(),
         "/api/v1/authors" => vec![format!("{path}"), format!("{path}?limit=1")],
         "/api/v1/authors/{slug}" => each("/api/v1/authors/{}", &["mara-okafor", "secret-writer"]),
         "/api/v1/collections" => vec![path.to_owned()],

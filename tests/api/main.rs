@@ -41,6 +41,7 @@ mod search;
 mod seed_article;
 mod smoke;
 mod spec_examples;
+mod suggest;
 mod sync_feed;
 mod tag_counts;
 mod tags;

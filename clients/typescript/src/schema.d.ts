@@ -520,6 +520,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggest searches.
+         * @description For a search box, as the reader types: up to eight suggestions, published tags whose
+         *     names begin with the text, then published articles whose titles hold its words (the last
+         *     one as a prefix), newest first. Text without a letter or digit suggests nothing.
+         */
+        get: operations["suggestSearches"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stream": {
         parameters: {
             query?: never;
@@ -1255,6 +1277,15 @@ export interface components {
          * @enum {string}
          */
         ArticleStatus: "draft" | "published" | "archived";
+        /** @description An article a search box offers. */
+        ArticleSuggestion: {
+            /** @description The article's address on the public site (`SITE_URL`). */
+            canonical_url: string;
+            /** Format: date-time */
+            published_at: string | null;
+            slug: string;
+            title: string;
+        };
         /**
          * @description An article in a list: everything but the body fields and related links.
          * @example {
@@ -2410,6 +2441,31 @@ export interface components {
             status: components["schemas"]["ArticleStatus"];
             title: string;
         };
+        /**
+         * @description Suggestions for a search box: tags first, then articles, at most eight in all.
+         * @example {
+         *       "tags": [
+         *         {
+         *           "slug": "harbour-life",
+         *           "name": "Harbour Life"
+         *         }
+         *       ],
+         *       "articles": [
+         *         {
+         *           "slug": "harbour-dredging-seagrass-survey",
+         *           "title": "Harbour Dredging Plan Scaled Back After Seagrass Survey",
+         *           "published_at": "2026-11-22T09:00:00Z",
+         *           "canonical_url": "https://news.example.com/articles/harbour-dredging-seagrass-survey"
+         *         }
+         *       ]
+         *     }
+         */
+        SearchSuggestions: {
+            /** @description Published articles whose titles hold the typed words, newest first. */
+            articles: components["schemas"]["ArticleSuggestion"][];
+            /** @description Published tags whose names begin with the text (at most three), in name order. */
+            tags: components["schemas"]["TagSuggestion"][];
+        };
         /** @description What a frontend needs for "Share the Article". */
         Share: {
             links: components["schemas"]["ShareLinks"];
@@ -2489,6 +2545,11 @@ export interface components {
             description?: string | null;
             name?: string;
             slug?: string;
+        };
+        /** @description A tag a search box offers. */
+        TagSuggestion: {
+            name: string;
+            slug: string;
         };
         /** @description A tag as shown on an article. */
         Tagged: {
@@ -4502,6 +4563,52 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            415: components["responses"]["EncodedBody"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            503: components["responses"]["Busy"];
+        };
+    };
+    suggestSearches: {
+        parameters: {
+            query: {
+                /**
+                 * @description What the reader has typed so far: the words of a title, the last one possibly
+                 *     unfinished (`harb` suggests "Harbour Dredging Begins"), or the start of a tag's name.
+                 * @example harb
+                 */
+                q: string;
+            };
+            header?: {
+                /** @description ETags of representations the client holds; a match answers 304 with no body. */
+                "If-None-Match"?: string | null;
+                /**
+                 * @description An HTTP date; when nothing changed since, the answer is 304 with no body (ignored when
+                 *     `If-None-Match` is sent).
+                 */
+                "If-Modified-Since"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The suggestions. */
+            200: {
+                headers: {
+                    /** @description How long caches may reuse the response. */
+                    "Cache-Control"?: string;
+                    /** @description A strong validator of this response's content. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchSuggestions"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["InvalidQuery"];
+            401: components["responses"]["ReadUnauthorized"];
             415: components["responses"]["EncodedBody"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];

@@ -4,6 +4,7 @@
 
 mod snippet;
 mod statement;
+pub mod suggest;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
