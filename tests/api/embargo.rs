@@ -300,6 +300,8 @@ fn urls_for(path: &str, ids: &[i64]) -> Option<Vec<String>> {
                 "?q=tram&limit=100",
                 "?q=harb&sort=-published_at&limit=1",
                 "?q=tram&tag=transport&limit=1",
+                "?q=tram&facets=tag,month&limit=1",
+                "?q=harb&tag=transport&facets=tag",
                 "?q=budget%20tram",
                 "?q=leak",
                 "?status=draft",

@@ -38,6 +38,7 @@ mod replica_races;
 mod replicas;
 mod responses;
 mod search;
+mod search_facets;
 mod seed_article;
 mod smoke;
 mod spec_examples;

@@ -1130,6 +1130,7 @@ export interface components {
         /** @description A page of article teasers. */
         ArticleList: {
             data: components["schemas"]["ArticleTeaser"][];
+            facets?: components["schemas"]["SearchFacets"] | null;
             meta: components["schemas"]["ListMeta"];
         };
         /**
@@ -1151,6 +1152,7 @@ export interface components {
          */
         ArticleListSparse: {
             data: components["schemas"]["ArticleTeaserSparse"][];
+            facets?: components["schemas"]["SearchFacets"] | null;
             meta: components["schemas"]["ListMeta"];
         };
         /**
@@ -2127,6 +2129,16 @@ export interface components {
             open: boolean;
             pinned: components["schemas"]["Block"] | null;
         };
+        /** @description How many results were published in a month. */
+        MonthFacet: {
+            /** Format: int64 */
+            count: number;
+            /**
+             * @description `YYYY-MM`, UTC.
+             * @example 2026-11
+             */
+            month: string;
+        };
         /**
          * @description A new preview link's options; the body may also be left out.
          * @example {
@@ -2442,6 +2454,39 @@ export interface components {
             title: string;
         };
         /**
+         * @description Counts over every result of a search.
+         * @example {
+         *       "tag": [
+         *         {
+         *           "slug": "transport",
+         *           "name": "Transport",
+         *           "count": 12
+         *         },
+         *         {
+         *           "slug": "city-hall",
+         *           "name": "City Hall",
+         *           "count": 4
+         *         }
+         *       ],
+         *       "month": [
+         *         {
+         *           "month": "2026-11",
+         *           "count": 9
+         *         },
+         *         {
+         *           "month": "2026-10",
+         *           "count": 7
+         *         }
+         *       ]
+         *     }
+         */
+        SearchFacets: {
+            /** @description Per month of publication (UTC), newest first (at most 24); with `facets=month`. */
+            month?: components["schemas"]["MonthFacet"][] | null;
+            /** @description Per tag, the most counted first (at most 20); with `facets=tag`. */
+            tag?: components["schemas"]["TagFacet"][] | null;
+        };
+        /**
          * @description Suggestions for a search box: tags first, then articles, at most eight in all.
          * @example {
          *       "tags": [
@@ -2524,6 +2569,13 @@ export interface components {
             name: string;
             /** @description Derived from the name when absent; a slug already in use is a 409. */
             slug?: string | null;
+        };
+        /** @description How many results carry a tag. */
+        TagFacet: {
+            /** Format: int64 */
+            count: number;
+            name: string;
+            slug: string;
         };
         /** @description A page of tags in slug order. */
         TagList: {
@@ -2949,6 +3001,13 @@ export interface operations {
                  *     and the response is `application/vnd.gazette.sparse+json`.
                  */
                 fields?: string;
+                /**
+                 * @description With `q`: counts over every result beside the page, comma-separated: `tag` (per tag,
+                 *     the most counted first, at most 20) and `month` (per month of publication, newest
+                 *     first, at most 24).
+                 * @example tag,month
+                 */
+                facets?: string;
                 /**
                  * @description Admin key only: list articles in this editorial state instead of the published ones
                  *     (`scheduled` is published with a `published_at` still to come).

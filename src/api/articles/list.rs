@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::teaser::{ArticleList, ArticleTeaser};
+use super::teaser::{ArticleList, ArticleTeaser, MonthFacet, SearchFacets, TagFacet};
 use super::{json_response, teaser_out};
 use crate::api::documented;
 use crate::api::extract::{ApiQuery, Reader};
@@ -16,6 +16,7 @@ use crate::api::pagination::{self, ListMeta};
 use crate::api::problems;
 use crate::api::{State, field_names, parse_fields, showing, validate};
 use crate::db::articles::{EditorialStatus, Filters, Visibility};
+use crate::db::search::facets::{self, Asked, Facets};
 use crate::db::{self, articles as store, search};
 use crate::error::{ApiError, Problem};
 
@@ -74,6 +75,12 @@ pub struct ListArticlesParams {
     /// and the response is `application/vnd.gazette.sparse+json`.
     #[serde(default, deserialize_with = "validate::present")]
     fields: Option<String>,
+    /// With `q`: counts over every result beside the page, comma-separated: `tag` (per tag,
+    /// the most counted first, at most 20) and `month` (per month of publication, newest
+    /// first, at most 24).
+    #[serde(default, deserialize_with = "validate::present")]
+    #[param(example = "tag,month")]
+    facets: Option<String>,
     /// Admin key only: list articles in this editorial state instead of the published ones
     /// (`scheduled` is published with a `published_at` still to come).
     #[serde(default, deserialize_with = "validate::present")]
@@ -183,11 +190,15 @@ pub async fn list_articles(
         None if searched => None,
         sort => Some(parse_sort(sort)?),
     };
+    let asked = parse_facets(params.facets.as_deref(), searched)?;
     let mut keys = db::changes::list_membership(&filters, order, searched);
+    let mut facets = None;
     let (page, next_cursor) = match params.q.as_deref().filter(|q| !q.trim().is_empty()) {
         Some(text) => {
             let query = search_query(text, params.sort.as_deref(), cursor, filters, limit)?;
-            search_page(&state.pool, query).await?
+            let (page, next, counted) = search_page(&state.pool, query, asked).await?;
+            facets = counted;
+            (page, next)
         }
         None => {
             let sort = parse_sort(params.sort.as_deref())?;
@@ -210,11 +221,18 @@ pub async fn list_articles(
         }
     };
     keys.extend(db::changes::shown_by_teasers(&page.items));
+    if let Some(Facets {
+        tag: Some(tags), ..
+    }) = &facets
+    {
+        keys.extend(tags.iter().map(|t| db::changes::tag(&t.slug)));
+    }
     let site = &state.settings;
     let link = next_cursor
         .as_deref()
         .map(|cursor| pagination::next_link(req.path(), req.query_string(), cursor));
     let list = ArticleList {
+        facets: facets.map(facets_out),
         meta: ListMeta::new(limit, page.total, next_cursor),
         data: page
             .items
@@ -304,15 +322,24 @@ fn search_query(
 async fn search_page(
     pool: &db::Pool,
     query: search::SearchQuery,
-) -> Result<(db::Page<store::Teaser>, Option<String>), ApiError> {
+    asked: Option<Asked>,
+) -> Result<(db::Page<store::Teaser>, Option<String>, Option<Facets>), ApiError> {
     let sorted = match &query.order {
         search::SearchOrder::Relevance(_) => None,
         search::SearchOrder::Sorted(sort, _) => Some(*sort),
     };
-    let page = if query.words.is_empty() {
-        db::Page::empty()
+    let (page, facets) = if query.words.is_empty() {
+        (db::Page::empty(), asked.map(|_| Facets::default()))
     } else {
-        db::run(pool, move |conn| search::search(conn, &query)).await?
+        db::run(pool, move |conn| {
+            let page = search::search(conn, &query)?;
+            let facets = match asked {
+                Some(asked) => Some(facets::facets(conn, &query, asked)?),
+                None => None,
+            };
+            Ok((page, facets))
+        })
+        .await?
     };
     let next = pagination::next_cursor(&page, |last| match sorted {
         None => last
@@ -324,5 +351,53 @@ async fn search_page(
             sort.key(&last.row),
         )),
     });
-    Ok((page, next))
+    Ok((page, next, facets))
+}
+
+/// The facets `facets=` asks for: `tag` and `month`, with a search (`q`) only.
+fn parse_facets(raw: Option<&str>, searched: bool) -> Result<Option<Asked>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let mut asked = Asked::default();
+    for name in raw.split(',').map(str::trim) {
+        match name {
+            "tag" => asked.tag = true,
+            "month" => asked.month = true,
+            other => {
+                return Err(pagination::query_error(
+                    "facets",
+                    format!("must name `tag` or `month`, comma-separated; got '{other}'"),
+                ));
+            }
+        }
+    }
+    if !searched {
+        return Err(pagination::query_error(
+            "facets",
+            "counts the results of a search: give `q` too".to_owned(),
+        ));
+    }
+    Ok(Some(asked))
+}
+
+fn facets_out(f: Facets) -> SearchFacets {
+    SearchFacets {
+        tag: f.tag.map(|tags| {
+            tags.into_iter()
+                .map(|t| TagFacet {
+                    slug: t.slug,
+                    name: t.name,
+                    count: t.count,
+                })
+                .collect()
+        }),
+        month: f.month.map(|months| {
+            months
+                .into_iter()
+                .map(|m| MonthFacet {
+                    month: m.month,
+                    count: m.count,
+                })
+                .collect()
+        }),
+    }
 }

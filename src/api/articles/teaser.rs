@@ -89,6 +89,41 @@ pub struct ArticleTeaser {
 pub struct ArticleList {
     pub data: Vec<ArticleTeaser>,
     pub meta: ListMeta,
+    /// With `facets=`: counts over every result of the search, not only this page's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<SearchFacets>,
+}
+
+/// Counts over every result of a search.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "tag": [{"slug": "transport", "name": "Transport", "count": 12}, {"slug": "city-hall", "name": "City Hall", "count": 4}],
+    "month": [{"month": "2026-11", "count": 9}, {"month": "2026-10", "count": 7}]
+}))]
+pub struct SearchFacets {
+    /// Per tag, the most counted first (at most 20); with `facets=tag`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Vec<TagFacet>>,
+    /// Per month of publication (UTC), newest first (at most 24); with `facets=month`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub month: Option<Vec<MonthFacet>>,
+}
+
+/// How many results carry a tag.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagFacet {
+    pub slug: String,
+    pub name: String,
+    pub count: i64,
+}
+
+/// How many results were published in a month.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonthFacet {
+    /// `YYYY-MM`, UTC.
+    #[schema(example = "2026-11")]
+    pub month: String,
+    pub count: i64,
 }
 
 /// A search snippet as safe HTML: the text escaped, the match marks turned into `<mark>`.

@@ -2,6 +2,7 @@
 //! ts_rank on PostgreSQL; the title weighs most on both, and ranks sort ascending (best
 //! first) on both, so that paging is the same.
 
+pub mod facets;
 mod snippet;
 mod statement;
 pub mod suggest;
