@@ -3004,8 +3004,7 @@ export interface operations {
                 /**
                  * @description With `q`: counts over every result beside the page, comma-separated: `tag` (per tag,
                  *     the most counted first, at most 20) and `month` (per month of publication, newest
-                 *     first, at most 24).
-                 * @example tag,month
+                 *     first, at most 24). For example `tag,month`.
                  */
                 facets?: string;
                 /**

@@ -77,9 +77,9 @@ pub struct ListArticlesParams {
     fields: Option<String>,
     /// With `q`: counts over every result beside the page, comma-separated: `tag` (per tag,
     /// the most counted first, at most 20) and `month` (per month of publication, newest
-    /// first, at most 24).
+    /// first, at most 24). For example `tag,month`.
+    // No example value in the document: the docs' try-it-out would send it without `q`.
     #[serde(default, deserialize_with = "validate::present")]
-    #[param(example = "tag,month")]
     facets: Option<String>,
     /// Admin key only: list articles in this editorial state instead of the published ones
     /// (`scheduled` is published with a `published_at` still to come).
