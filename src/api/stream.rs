@@ -283,7 +283,13 @@ pub async fn stream_changes(
                 sync::check(conn, scope, at)?;
                 (
                     at,
-                    sync::changes_after(conn, scope, at, true, REPLAY_MAX + 1)?,
+                    sync::changes_after(
+                        conn,
+                        scope,
+                        at,
+                        sync::Following::Everything,
+                        REPLAY_MAX + 1,
+                    )?,
                 )
             }
             None => (sync::bounds(conn, scope)?.1, Vec::new()),

@@ -438,3 +438,36 @@ fn a_live_blogs_blocks_come_as_events_naming_the_block() {
     );
     assert_eq!(stream.next(QUIET), None, "nothing of the scheduled block");
 }
+
+#[test]
+fn authors_and_collections_come_as_events_live_and_on_resuming() {
+    let s = setup(&[]);
+    let (stream, _) = s.ready("", &[]);
+    s.write("POST", "/api/v1/authors", json!({"name": "Mara Okafor"}));
+    let first = stream.next(ARRIVES).expect("the author's event");
+    assert_eq!(first.name, "author.created");
+    assert_eq!(first.json()["type"], "author");
+    assert_eq!(first.json()["slug"], "mara-okafor");
+    let resume_at = first.id.clone().unwrap();
+
+    // Missed while away: the author changed, a front made.
+    s.write(
+        "PATCH",
+        "/api/v1/authors/mara-okafor",
+        json!({"role": "City hall"}),
+    );
+    s.write("POST", "/api/v1/collections", json!({"name": "Front"}));
+    let (resumed, _) = s.ready("", &[("Last-Event-ID", &resume_at)]);
+    let replayed = vec![
+        resumed.next(ARRIVES).unwrap(),
+        resumed.next(ARRIVES).unwrap(),
+    ];
+    assert_eq!(
+        names_and_slugs(&replayed),
+        [
+            ("author.updated".to_owned(), "mara-okafor".to_owned()),
+            ("collection.created".to_owned(), "front".to_owned())
+        ]
+    );
+    assert_eq!(replayed[1].json()["type"], "collection");
+}

@@ -15,7 +15,12 @@ use crate::db::{Conn, StoreError, StoreResult};
 /// in the order of its last change in the page.
 /// `newest` is the log's newest position, read before the changes are.
 pub(super) fn delta(conn: &mut Conn, req: &Request, at: i64, newest: i64) -> StoreResult<FeedPage> {
-    let mut read = changes_after(conn, req.scope, at, req.tags, req.limit + 1)?;
+    // Authors and collections are not in the feed (the event stream carries them).
+    let following = match req.tags {
+        true => super::Following::ArticlesAndTags,
+        false => super::Following::Articles,
+    };
+    let mut read = changes_after(conn, req.scope, at, following, req.limit + 1)?;
     let has_more = read.len() as i64 > req.limit;
     read.truncate(req.limit as usize);
     let next = match (has_more, read.last()) {

@@ -122,14 +122,25 @@ pub fn check(conn: &mut Conn, scope: Scope, at: i64) -> StoreResult<i64> {
     Ok(newest)
 }
 
-/// The changes in `scope` after position `at`, oldest first, at most `limit`; with `tags`
-/// false, none of a tag. (Articles' changes are always read: they bring tags into view and
-/// out of it.)
+/// Whose changes a reader of the log follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Following {
+    /// Articles only (the sync feed's `type=article`).
+    Articles,
+    /// Articles and tags: the sync feed.
+    ArticlesAndTags,
+    /// Every resource: the event stream (authors and collections too).
+    Everything,
+}
+
+/// The changes in `scope` after position `at`, oldest first, at most `limit`, of the
+/// resources `following` names. (Articles' changes are always read: they bring tags into
+/// view and out of it.)
 pub fn changes_after(
     conn: &mut Conn,
     scope: Scope,
     at: i64,
-    tags: bool,
+    following: Following,
     limit: i64,
 ) -> QueryResult<Vec<Recorded>> {
     let mut query = changes::table.select(Recorded::as_select()).into_boxed();
@@ -139,14 +150,14 @@ pub fn changes_after(
             .order(changes::public_seq),
         Scope::All => query.filter(changes::seq.gt(at)).order(changes::seq),
     };
-    // Authors and collections are not in the feed (the event stream carries them).
-    query = match tags {
-        true => query.filter(
+    query = match following {
+        Following::Everything => query,
+        Following::ArticlesAndTags => query.filter(
             changes::resource
                 .like("article:%")
                 .or(changes::resource.like("tag:%")),
         ),
-        false => query.filter(changes::resource.like("article:%")),
+        Following::Articles => query.filter(changes::resource.like("article:%")),
     };
     query.limit(limit).load(conn)
 }
