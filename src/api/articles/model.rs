@@ -240,8 +240,32 @@ pub(super) fn related_out(link: links::Related, settings: &Settings) -> RelatedL
     }
 }
 
-pub(super) fn names(authors: &[crate::db::authors::AuthorRef]) -> Vec<&str> {
-    authors.iter().map(|a| a.name.as_str()).collect()
+/// Who an article is by and its picture, as a page and a teaser both show them.
+pub(super) struct Credits {
+    pub(super) byline: Option<String>,
+    pub(super) authors: Vec<ArticleAuthor>,
+    pub(super) feature_image: Option<ImageOut>,
+    pub(super) feature_image_url: Option<String>,
+}
+
+/// The byline (the article's own, else one made from its authors' names), the authors and
+/// the picture of an article with the stored `byline`, `authors` and `image`.
+pub(super) fn credits(
+    byline: Option<String>,
+    authors: Vec<crate::db::authors::AuthorRef>,
+    image: Option<crate::images::Image>,
+    settings: &Settings,
+) -> Credits {
+    let names: Vec<&str> = authors.iter().map(|a| a.name.as_str()).collect();
+    Credits {
+        byline: byline.or_else(|| byline_of(&names)),
+        authors: authors
+            .into_iter()
+            .map(|a| credit_out(a, &settings.images))
+            .collect(),
+        feature_image_url: image.as_ref().map(|i| i.url.clone()),
+        feature_image: image.map(|i| image_out(i, &settings.images)),
+    }
 }
 
 pub(super) fn opt_utc(ts: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
@@ -259,7 +283,7 @@ pub(crate) fn article_out(a: store::Article, settings: &Settings) -> Article {
     } = a.row;
     let canonical_url = content::canonical_url(site_url, &row.slug);
     let links = content::share_links(&canonical_url, &row.title);
-    let authors = a.authors;
+    let credits = credits(row.byline, a.authors, row.feature_image.0, settings);
     let (live_summary, blocks, removed_blocks) = match a.live {
         Some(view) => {
             let (summary, blocks, removed) = live_out(view, row.coverage_open, row.latest_block_at);
@@ -308,13 +332,10 @@ pub(crate) fn article_out(a: store::Article, settings: &Settings) -> Article {
             .collect(),
         word_count: row.word_count,
         reading_time_minutes: content::reading_time_minutes(row.word_count),
-        byline: row.byline.or_else(|| byline_of(&names(&authors))),
-        authors: authors
-            .into_iter()
-            .map(|a| credit_out(a, &settings.images))
-            .collect(),
-        feature_image_url: row.feature_image.0.as_ref().map(|i| i.url.clone()),
-        feature_image: row.feature_image.0.map(|i| image_out(i, &settings.images)),
+        byline: credits.byline,
+        authors: credits.authors,
+        feature_image_url: credits.feature_image_url,
+        feature_image: credits.feature_image,
     }
 }
 

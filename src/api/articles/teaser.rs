@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::model::{ArticleFormat, ArticleStatus, names, opt_utc};
-use crate::api::authors::{ArticleAuthor, byline_of, credit_out};
-use crate::api::images::{ImageOut, image_out};
+use super::model::{ArticleFormat, ArticleStatus, credits, opt_utc};
+use crate::api::authors::ArticleAuthor;
+use crate::api::images::ImageOut;
 use crate::api::pagination::ListMeta;
 use crate::api::{Tagged, utc};
 use crate::config::Settings;
@@ -147,7 +147,7 @@ fn highlight_html(snippet: &str) -> String {
 pub(crate) fn teaser_out(t: store::Teaser, settings: &Settings) -> ArticleTeaser {
     let site_url = settings.site_url.as_str();
     let row = t.row;
-    let authors = t.authors;
+    let credits = credits(row.byline, t.authors, row.feature_image.0, settings);
     ArticleTeaser {
         id: row.id,
         canonical_url: content::canonical_url(site_url, &row.slug),
@@ -161,13 +161,10 @@ pub(crate) fn teaser_out(t: store::Teaser, settings: &Settings) -> ArticleTeaser
         tags: t.tags.into_iter().map(Tagged::from).collect(),
         word_count: row.word_count,
         reading_time_minutes: content::reading_time_minutes(row.word_count),
-        byline: row.byline.or_else(|| byline_of(&names(&authors))),
-        authors: authors
-            .into_iter()
-            .map(|a| credit_out(a, &settings.images))
-            .collect(),
-        feature_image_url: row.feature_image.0.as_ref().map(|i| i.url.clone()),
-        feature_image: row.feature_image.0.map(|i| image_out(i, &settings.images)),
+        byline: credits.byline,
+        authors: credits.authors,
+        feature_image_url: credits.feature_image_url,
+        feature_image: credits.feature_image,
         format: row.format,
         live: row.coverage_open,
         latest_block_at: opt_utc(row.latest_block_at),
