@@ -196,6 +196,12 @@ pub struct ServeArgs {
     )]
     pub image_widths: Vec<u32>,
 
+    /// Days by which a search result's relevance halves with its age: the default order of
+    /// `q=` weighs text relevance with freshness, so that of two equally relevant stories the
+    /// one published this many days later has twice the weight. 0: by text relevance alone.
+    #[arg(long, env = "SEARCH_RECENCY_HALF_LIFE_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=36500))]
+    pub search_recency_half_life_days: u32,
+
     /// Load the demo newsroom into the database when it has no articles.
     #[arg(long)]
     pub demo: bool,
@@ -385,6 +391,7 @@ impl ServeArgs {
                     widths
                 },
             },
+            search_half_life_days: self.search_recency_half_life_days,
             demo: self.demo,
         }
     }
@@ -430,6 +437,8 @@ pub struct Settings {
     pub change_log_retention_days: u32,
     /// The image service that gives images their renditions.
     pub images: crate::images::ImageService,
+    /// Days by which a search result's relevance halves with its age; 0: no freshness.
+    pub search_half_life_days: u32,
     /// Whether the demo newsroom's pictures are served (`/demo/images/`).
     pub demo: bool,
 }
@@ -521,6 +530,7 @@ impl Default for Settings {
             stream_heartbeat: std::time::Duration::from_secs(15),
             change_log_retention_days: 30,
             images: crate::images::ImageService::default(),
+            search_half_life_days: 30,
             demo: false,
         }
     }

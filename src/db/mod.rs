@@ -240,6 +240,12 @@ pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
 
+diesel::define_sql_function! {
+    /// The natural logarithm, which PostgreSQL has and the bundled SQLite is built without;
+    /// registered on every SQLite connection for the fresh order of searches (db::search).
+    fn ln(x: diesel::sql_types::Double) -> diesel::sql_types::Double;
+}
+
 /// Per-connection settings of SQLite. busy_timeout first, so that switching to WAL waits
 /// for other connections too. synchronous = FULL syncs the log at every commit: an
 /// acknowledged write survives a power cut, not only a crash of the process.
@@ -271,6 +277,8 @@ impl Manager {
         } else {
             let mut conn = SqliteConnection::establish(sqlite_path(&self.url))?;
             conn.batch_execute(SQLITE_PRAGMAS)
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            ln_utils::register_impl(&mut conn, |x: f64| x.ln())
                 .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(AnyConnection::Sqlite(conn))
         }

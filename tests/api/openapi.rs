@@ -307,7 +307,7 @@ fn parameters_carry_their_constraints() {
     let sorts = &spec["components"]["schemas"]["ArticleSort"]["enum"];
     assert_eq!(
         sorts,
-        &serde_json::json!(["-published_at", "published_at", "-updated_at"])
+        &serde_json::json!(["-published_at", "published_at", "-updated_at", "relevance"])
     );
     let statuses = &spec["components"]["schemas"]["ArticleStatus"]["enum"];
     assert_eq!(

@@ -1203,7 +1203,7 @@ export interface components {
          * @description Sort orders for the article list.
          * @enum {string}
          */
-        ArticleSort: "-published_at" | "published_at" | "-updated_at";
+        ArticleSort: "-published_at" | "published_at" | "-updated_at" | "relevance";
         /**
          * @description An article with everything a page needs. Only the members named in `fields` are present.
          * @example {
@@ -2972,9 +2972,14 @@ export interface operations {
                 /** @description `next_cursor` from the previous page. */
                 cursor?: string;
                 /**
-                 * @description Full-text search over title, summary, body and tag names: every word must match, the
-                 *     last one as a prefix (`harb` finds "harbour"). Results come most relevant first (or in
-                 *     `sort` order when given), each with a `highlight`. Blank means no search.
+                 * @description Full-text search over title, summary, body and tag names. Every word must match, in
+                 *     any of its forms (`floods` finds "flooding"), without regard to case or accents;
+                 *     `"an exact phrase"` matches those words in that order; `-word` or `-"a phrase"` leaves
+                 *     out articles holding it (alone, it is searched for); and the last word, when neither quoted nor excluded, also
+                 *     matches as the beginning of a word (`harb` finds "harbour"). Any other character only
+                 *     separates words. Results come by relevance weighed with freshness (the server's
+                 *     half-life, 30 days by default), or in `sort` order when given, each with a `highlight`.
+                 *     Blank means no search.
                  */
                 q?: string;
                 /**
@@ -2993,7 +2998,8 @@ export interface operations {
                 published_before?: string;
                 /**
                  * @description The order: newest published first (the default of lists), oldest first, or last
-                 *     updated first. Searches come by relevance unless this is given.
+                 *     updated first; for searches also `relevance`, by text relevance alone. Searches come by
+                 *     relevance weighed with freshness unless this is given.
                  */
                 sort?: components["schemas"]["ArticleSort"];
                 /**

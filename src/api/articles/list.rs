@@ -29,6 +29,9 @@ pub enum ArticleSort {
     PublishedAsc,
     #[serde(rename = "-updated_at")]
     UpdatedDesc,
+    /// Searches only: by text relevance alone, without freshness.
+    #[serde(rename = "relevance")]
+    Relevance,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -42,9 +45,14 @@ pub struct ListArticlesParams {
     /// `next_cursor` from the previous page.
     #[serde(default, deserialize_with = "validate::present")]
     cursor: Option<String>,
-    /// Full-text search over title, summary, body and tag names: every word must match, the
-    /// last one as a prefix (`harb` finds "harbour"). Results come most relevant first (or in
-    /// `sort` order when given), each with a `highlight`. Blank means no search.
+    /// Full-text search over title, summary, body and tag names. Every word must match, in
+    /// any of its forms (`floods` finds "flooding"), without regard to case or accents;
+    /// `"an exact phrase"` matches those words in that order; `-word` or `-"a phrase"` leaves
+    /// out articles holding it (alone, it is searched for); and the last word, when neither quoted nor excluded, also
+    /// matches as the beginning of a word (`harb` finds "harbour"). Any other character only
+    /// separates words. Results come by relevance weighed with freshness (the server's
+    /// half-life, 30 days by default), or in `sort` order when given, each with a `highlight`.
+    /// Blank means no search.
     #[serde(default, deserialize_with = "validate::present")]
     #[param(max_length = 200)]
     q: Option<String>,
@@ -67,7 +75,8 @@ pub struct ListArticlesParams {
     #[param(value_type = Option<String>, format = DateTime)]
     published_before: Option<String>,
     /// The order: newest published first (the default of lists), oldest first, or last
-    /// updated first. Searches come by relevance unless this is given.
+    /// updated first; for searches also `relevance`, by text relevance alone. Searches come by
+    /// relevance weighed with freshness unless this is given.
     #[serde(default, deserialize_with = "validate::present")]
     #[param(value_type = Option<ArticleSort>)]
     sort: Option<String>,
@@ -141,7 +150,10 @@ fn parse_sort(raw: Option<&str>) -> Result<store::Sort, ApiError> {
         Some("-updated_at") => Ok(store::Sort::UpdatedDesc),
         Some(other) => Err(pagination::query_error(
             "sort",
-            format!("must be one of -published_at, published_at, -updated_at, got '{other}'"),
+            format!(
+                "must be one of -published_at, published_at, -updated_at \
+                 (or relevance, with q), got '{other}'"
+            ),
         )),
     }
 }
@@ -187,7 +199,7 @@ pub async fn list_articles(
     let filters = list_filters(&params, &reader)?;
     let searched = params.q.as_deref().is_some_and(|q| !q.trim().is_empty());
     let order = match params.sort.as_deref() {
-        None if searched => None,
+        None | Some(RELEVANCE) if searched => None,
         sort => Some(parse_sort(sort)?),
     };
     let asked = parse_facets(params.facets.as_deref(), searched)?;
@@ -195,7 +207,12 @@ pub async fn list_articles(
     let mut facets = None;
     let (page, next_cursor) = match params.q.as_deref().filter(|q| !q.trim().is_empty()) {
         Some(text) => {
-            let query = search_query(text, params.sort.as_deref(), cursor, filters, limit)?;
+            let order = search_order(
+                params.sort.as_deref(),
+                cursor,
+                state.settings.search_half_life_days,
+            )?;
+            let query = search_query(text, order, filters, limit)?;
             let (page, next, counted) = search_page(&state.pool, query, asked).await?;
             facets = counted;
             (page, next)
@@ -285,11 +302,37 @@ fn list_filters(params: &ListArticlesParams, reader: &Reader) -> Result<Filters,
     })
 }
 
-/// A search for `text`: by relevance unless a sort is asked for, after `cursor`.
-fn search_query(
-    text: &str,
+/// The `sort` that orders search results by text relevance alone.
+const RELEVANCE: &str = "relevance";
+
+/// The order of a search, after `cursor`: by relevance weighed with freshness (or by
+/// relevance alone when the half-life is 0) unless a sort is asked for. Each order has cursors
+/// of its own.
+fn search_order(
     sort: Option<&str>,
     cursor: Option<&str>,
+    half_life_days: u32,
+) -> Result<search::SearchOrder, ApiError> {
+    let ranked = |code| pagination::after(cursor, |c| pagination::decode_rank(code, c));
+    Ok(match sort {
+        None if half_life_days > 0 => search::SearchOrder::Fresh {
+            half_life_days: f64::from(half_life_days),
+            after: ranked("f")?,
+        },
+        None | Some(RELEVANCE) => search::SearchOrder::Relevance(ranked("s")?),
+        Some(raw) => {
+            let sort = parse_sort(Some(raw))?;
+            let after =
+                pagination::after(cursor, |c| pagination::decode_keyset(sort_code(sort), c))?;
+            search::SearchOrder::Sorted(sort, after)
+        }
+    })
+}
+
+/// A search for `text` in `order`.
+fn search_query(
+    text: &str,
+    order: search::SearchOrder,
     filters: Filters,
     limit: i64,
 ) -> Result<search::SearchQuery, ApiError> {
@@ -299,20 +342,9 @@ fn search_query(
             "must be at most 200 characters".to_owned(),
         ));
     }
-    let order = match sort {
-        None => search::SearchOrder::Relevance(pagination::after(cursor, |c| {
-            pagination::decode_rank("s", c)
-        })?),
-        Some(raw) => {
-            let sort = parse_sort(Some(raw))?;
-            let after =
-                pagination::after(cursor, |c| pagination::decode_keyset(sort_code(sort), c))?;
-            search::SearchOrder::Sorted(sort, after)
-        }
-    };
     Ok(search::SearchQuery {
         filters,
-        words: search::words(text),
+        terms: search::Terms::parse(text),
         order,
         limit,
     })
@@ -324,11 +356,12 @@ async fn search_page(
     query: search::SearchQuery,
     asked: Option<Asked>,
 ) -> Result<(db::Page<store::Teaser>, Option<String>, Option<Facets>), ApiError> {
-    let sorted = match &query.order {
-        search::SearchOrder::Relevance(_) => None,
-        search::SearchOrder::Sorted(sort, _) => Some(*sort),
+    let (code, sorted) = match &query.order {
+        search::SearchOrder::Relevance(_) => ("s", None),
+        search::SearchOrder::Fresh { .. } => ("f", None),
+        search::SearchOrder::Sorted(sort, _) => ("", Some(*sort)),
     };
-    let (page, facets) = if query.words.is_empty() {
+    let (page, facets) = if query.terms.is_empty() {
         (db::Page::empty(), asked.map(|_| Facets::default()))
     } else {
         db::run(pool, move |conn| {
@@ -345,7 +378,7 @@ async fn search_page(
         None => last
             .hit
             .as_ref()
-            .map(|hit| pagination::encode_rank("s", (hit.rank, last.row.id))),
+            .map(|hit| pagination::encode_rank(code, (hit.rank, last.row.id))),
         Some(sort) => Some(pagination::encode_keyset(
             sort_code(sort),
             sort.key(&last.row),

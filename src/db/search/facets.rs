@@ -61,7 +61,7 @@ fn matches(st: &mut Statement, q: &SearchQuery, columns: &str) {
 pub fn facets(conn: &mut Conn, q: &SearchQuery, asked: Asked) -> QueryResult<Facets> {
     let postgres = matches!(conn, AnyConnection::Postgres(_));
     let mut out = Facets::default();
-    if q.words.is_empty() || q.filters.matches_nothing() {
+    if q.terms.is_empty() || q.filters.matches_nothing() {
         out.tag = asked.tag.then(Vec::new);
         out.month = asked.month.then(Vec::new);
         return Ok(out);

@@ -6,6 +6,7 @@ pub mod facets;
 mod snippet;
 mod statement;
 pub mod suggest;
+mod terms;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -19,6 +20,7 @@ use super::{Conn, Page, StoreResult};
 
 pub use snippet::{HIT_END, HIT_START, snippet};
 use statement::{Bind, Statement};
+pub use terms::{Terms, words};
 
 /// bm25 weights of the columns title, summary, body and tags.
 const WEIGHTS: &str = "10.0, 4.0, 1.0, 6.0";
@@ -30,8 +32,15 @@ const PG_WEIGHTS: &str = "'{0.1, 0.4, 0.6, 1.0}'";
 /// The order of search results, and where a page starts.
 #[derive(Debug, Clone)]
 pub enum SearchOrder {
-    /// Most relevant first; after this (rank, id) position.
+    /// Most relevant first, by the text alone; after this (rank, id) position.
     Relevance(Option<(f64, i64)>),
+    /// By text relevance weighed with freshness: an article's relevance halves for every
+    /// `half_life_days` by which it is older than another (see [`rank`]); after this
+    /// (rank, id) position.
+    Fresh {
+        half_life_days: f64,
+        after: Option<(f64, i64)>,
+    },
     /// A list order; after this (time, id) keyset position.
     Sorted(Sort, Option<(chrono::NaiveDateTime, i64)>),
 }
@@ -39,34 +48,10 @@ pub enum SearchOrder {
 #[derive(Debug, Clone)]
 pub struct SearchQuery {
     pub filters: Filters,
-    /// Words the user typed; each must match, the last one as a prefix.
-    pub words: Vec<String>,
+    /// What the reader typed.
+    pub terms: Terms,
     pub order: SearchOrder,
     pub limit: i64,
-}
-
-/// The FTS5 expression for `words`: each word a quoted string (so no user text is ever
-/// read as FTS syntax), all required, the last one matched as a prefix.
-pub fn match_expression(words: &[String]) -> String {
-    let mut expr = words
-        .iter()
-        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-        .collect::<Vec<_>>()
-        .join(" ");
-    if !expr.is_empty() {
-        expr.push('*');
-    }
-    expr
-}
-
-/// The tsquery for `words`: each word a quoted lexeme (words hold only letters and digits,
-/// so no user text becomes tsquery syntax), all required, the last one as a prefix.
-pub fn ts_query(words: &[String]) -> String {
-    let mut terms: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
-    if let Some(last) = terms.last_mut() {
-        last.push_str(":*");
-    }
-    terms.join(" & ")
 }
 
 /// Brings the search index's copy of article `id`'s tag names up to date. Called once an
@@ -85,14 +70,6 @@ pub(super) fn refresh_tags(conn: &mut Conn, id: i64) -> QueryResult<()> {
     };
     diesel::sql_query(sql).bind::<BigInt, _>(id).execute(conn)?;
     Ok(())
-}
-
-/// The words of a search box's text, as FTS5's unicode61 tokenizer splits it.
-pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 /// Whether `q` reads as the public does.
@@ -116,10 +93,10 @@ fn fts_index(q: &SearchQuery) -> &'static str {
 /// The text match of `q` on either backend.
 fn text_match(st: &mut Statement, q: &SearchQuery) {
     if st.postgres {
-        let query = st.bind(Bind::Text(ts_query(&q.words)));
+        let query = st.bind(Bind::Text(q.terms.tsquery()));
         st.push(&format!("s.document @@ to_tsquery('gazette', {query})"));
     } else {
-        let expr = st.bind(Bind::Text(match_expression(&q.words)));
+        let expr = st.bind(Bind::Text(q.terms.fts5()));
         st.push(&format!("{} MATCH {expr}", fts_index(q)));
     }
 }
@@ -205,16 +182,34 @@ fn conditions(st: &mut Statement, q: &SearchQuery) {
     }
 }
 
-/// The rank column of a hit: lower is better on both backends.
+/// The rank column of a hit: lower is better on both backends. By relevance, the text's
+/// relevance negated (bm25 is that already). Fresh, the logarithm of the relevance plus
+/// `ln 2 / half-life` per day of publication (drafts: of their last update) since 1970, negated:
+/// the same order as the relevance times `0.5^(age / half-life)`, but fixed over time, so
+/// that a cursor holds as the clock moves. SQLite's `ln` is registered by db::Manager.
 fn rank(st: &mut Statement, q: &SearchQuery) -> String {
-    if st.postgres {
-        let query = st.bind(Bind::Text(ts_query(&q.words)));
-        format!(
-            "(-ts_rank({PG_WEIGHTS}, s.document, to_tsquery('gazette', {query})))::float8 AS rank"
-        )
+    let relevance = if st.postgres {
+        let query = st.bind(Bind::Text(q.terms.tsquery()));
+        format!("ts_rank({PG_WEIGHTS}, s.document, to_tsquery('gazette', {query}))")
     } else {
-        format!("bm25({}, {WEIGHTS}) AS rank", fts_index(q))
-    }
+        format!("(-bm25({}, {WEIGHTS}))", fts_index(q))
+    };
+    let cast = if st.postgres { "::float8" } else { "" };
+    let SearchOrder::Fresh { half_life_days, .. } = q.order else {
+        return format!("(-{relevance}){cast} AS rank");
+    };
+    let per_day = st.bind(Bind::Float(std::f64::consts::LN_2 / half_life_days));
+    let (days, greatest) = match st.postgres {
+        true => (
+            "(extract(epoch FROM COALESCE(a.published_at, a.updated_at)) / 86400.0)",
+            "GREATEST",
+        ),
+        false => (
+            "(julianday(COALESCE(a.published_at, a.updated_at)) - 2440587.5)",
+            "MAX",
+        ),
+    };
+    format!("(-(ln({greatest}({relevance}, 1e-12)) + {days} * {per_day})){cast} AS rank")
 }
 
 #[derive(QueryableByName)]
@@ -244,6 +239,7 @@ struct Hit {
 
 /// Whether a search by relevance has no filter but its visibility.
 fn index_alone(q: &SearchQuery) -> bool {
+    // A fresh order reads each match's publication time from its article.
     matches!(q.order, SearchOrder::Relevance(_))
         && q.filters.tags.is_empty()
         && q.filters.authors.is_empty()
@@ -370,7 +366,7 @@ fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
     }
     page.push(") AS ranked) AS counted");
     let order = match &q.order {
-        SearchOrder::Relevance(after) => {
+        SearchOrder::Relevance(after) | SearchOrder::Fresh { after, .. } => {
             if let Some((rank, id)) = after {
                 page.after("rank", ">", || Bind::Float(*rank), *id);
             }
@@ -415,7 +411,7 @@ fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
                         &h.search_body,
                         &h.search_tags,
                     ],
-                    &q.words,
+                    &q.terms,
                 );
                 (
                     h.teaser,
@@ -432,7 +428,7 @@ fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
 
 fn has_cursor(q: &SearchQuery) -> bool {
     match &q.order {
-        SearchOrder::Relevance(after) => after.is_some(),
+        SearchOrder::Relevance(after) | SearchOrder::Fresh { after, .. } => after.is_some(),
         SearchOrder::Sorted(_, after) => after.is_some(),
     }
 }
@@ -447,21 +443,4 @@ fn count(conn: &mut Conn, q: &SearchQuery) -> QueryResult<i64> {
     ));
     conditions(&mut count, q);
     Ok(count.query().get_result::<Count>(conn)?.n)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn user_text_never_becomes_fts_syntax() {
-        assert_eq!(
-            words("tram OR \"harbour\" NEAR(a b) -x*"),
-            ["tram", "OR", "harbour", "NEAR", "a", "b", "x"]
-        );
-        assert_eq!(match_expression(&words("Tram ext")), "\"Tram\" \"ext\"*");
-        assert_eq!(match_expression(&["a\"b".to_owned()]), "\"a\"\"b\"*");
-        assert!(words("*** ---").is_empty());
-        assert_eq!(ts_query(&words("Tram ext")), "'Tram' & 'ext':*");
-    }
 }

@@ -1,5 +1,8 @@
 //! Snippets of search hits: the words around the first match, every match marked.
 
+use super::Terms;
+use super::terms::{fold, stem};
+
 /// Marks the start of a matched word in a snippet: a control character, which no stored
 /// text can contain (input with control characters is refused), so that the caller can
 /// escape the text and then turn the marks into markup.
@@ -10,25 +13,33 @@ pub const HIT_END: char = '\u{3}';
 /// Words shown in a snippet.
 const SNIPPET_WORDS: usize = 16;
 
-/// Folds a word as the search does: lowercase, without diacritics.
-fn fold(word: &str) -> String {
-    deunicode::deunicode(word).to_lowercase()
-}
-
-/// A snippet of the first of `texts` that holds a match of `words` (the last one as a
-/// prefix): up to 16 words around the first match, every match between [`HIT_START`] and
-/// [`HIT_END`], `…` where text was cut; as FTS5's snippet() makes them. Cut here rather than
-/// by the database (PostgreSQL's ts_headline drops markup-like text; FTS5's snippet() reads
-/// and tokenizes the whole article again, see BENCHMARKS.md) and only for the hits of the
-/// page.
-pub fn snippet(texts: &[&str], words: &[String]) -> String {
-    let wanted: Vec<String> = words.iter().map(|w| fold(w)).collect();
-    let Some((last, whole)) = wanted.split_last() else {
+/// A snippet of the first of `texts` that holds a match of `terms` (any form of a required
+/// word, the last one also as a prefix when typed so): up to 16 words around the first
+/// match, every match between [`HIT_START`] and [`HIT_END`], `…` where text was cut; as
+/// FTS5's snippet() makes them. Cut here rather than by the database (PostgreSQL's
+/// ts_headline drops markup-like text; FTS5's snippet() reads and tokenizes the whole article
+/// again, see BENCHMARKS.md) and only for the hits of the page.
+pub fn snippet(texts: &[&str], terms: &Terms) -> String {
+    let wanted: Vec<(String, String)> = terms
+        .words()
+        .iter()
+        .map(|w| {
+            let w = fold(w);
+            let s = stem(&w);
+            (w, s)
+        })
+        .collect();
+    if wanted.is_empty() {
         return String::new();
-    };
+    }
+    let prefix = terms.prefix.then(|| wanted[wanted.len() - 1].0.clone());
     let hit = |token: &str| {
         let token = fold(token);
-        whole.contains(&token) || token.starts_with(last.as_str())
+        let stemmed = stem(&token);
+        wanted.iter().any(|(w, s)| *w == token || *s == stemmed)
+            || prefix
+                .as_ref()
+                .is_some_and(|p| token.starts_with(p.as_str()))
     };
     for text in texts {
         // The byte ranges of the words; what lies between them is kept as it is.
@@ -87,7 +98,7 @@ mod tests {
     #[test]
     fn snippets_mark_every_match_in_the_first_text_that_has_one() {
         let mark = |s: String| s.replace(HIT_START, "[").replace(HIT_END, "]");
-        let words = super::super::words("zurich tra");
+        let words = Terms::parse("zurich tra");
         assert_eq!(
             mark(snippet(
                 &["Budget day", "Zürich's trams: <b>new</b>"],
@@ -105,5 +116,11 @@ mod tests {
             "…w16 w17 w18 w19 [tram] w21 w22 w23 w24 w25 w26 w27 w28 w29 w30 w31…"
         );
         assert_eq!(snippet(&["nothing here"], &words), "");
+        // Other forms of a word are marked, not words it merely begins.
+        let flood = Terms::parse("flooded -x");
+        assert_eq!(
+            mark(snippet(&["Floods and flooding: floodlights"], &flood)),
+            "[Floods] and [flooding]: floodlights"
+        );
     }
 }

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text, Timestamp};
 
 use super::statement::{Bind, Statement};
-use super::{match_expression, words};
+use super::{Terms, words};
 use crate::db::articles::model::ArticleStatus;
 use crate::db::{AnyConnection, Conn};
 
@@ -70,7 +70,10 @@ fn titles(
         ));
     } else {
         // The index of live articles, the match in the title column only.
-        let expr = st.bind(Bind::Text(format!("title : ({})", match_expression(words))));
+        let expr = st.bind(Bind::Text(format!(
+            "title : ({})",
+            Terms::plain(words.to_vec()).fts5()
+        )));
         st.push(&format!(
             "SELECT a.slug, a.title, a.published_at FROM articles_fts_public \
              CROSS JOIN articles a ON a.id = articles_fts_public.rowid \
