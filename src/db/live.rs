@@ -11,15 +11,34 @@ use super::articles::model::ArticleRow;
 use super::{AnyConnection, Conn};
 use crate::schema::articles;
 
+/// The key of article `a`'s row in the public index: its publication minute (offset by 2^31,
+/// so that dates before 1970 stay positive) in the high bits, its id in the low 31, so that
+/// FTS5 holds the live articles in order of publication (the search's fresh order reads them
+/// newest first, db::search::fresh). The same expression is in the migration's triggers.
+pub(in crate::db) fn public_key(a: &str) -> String {
+    format!(
+        "((((CAST(strftime('%s', {a}.published_at) AS INTEGER) / 60) + 2147483648) << 31) | {a}.id)"
+    )
+}
+
+/// The article id of a public index key.
+pub(in crate::db) const PUBLIC_ID_MASK: i64 = 0x7fff_ffff;
+
+/// The publication minute (from 1970) of a public index key.
+pub(in crate::db) fn public_minute(key: i64) -> i64 {
+    (key >> 31) - (1 << 31)
+}
+
 /// The public index row of each live article among those `ids` names (`?` a placeholder for
 /// each), copied from the full index, which has them current by then: its triggers and
 /// [`super::search::refresh_tags`] run as the article's fields and tags are written.
 fn replace_sql(ids: &str) -> String {
     format!(
         "INSERT OR REPLACE INTO articles_fts_public (rowid, title, summary, body, tags) \
-         SELECT f.rowid, f.title, f.summary, f.body, f.tags \
+         SELECT {}, f.title, f.summary, f.body, f.tags \
          FROM articles_fts f JOIN articles a ON a.id = f.rowid \
-         WHERE a.live = 1 AND {ids} ORDER BY f.rowid"
+         WHERE a.live = 1 AND {ids} ORDER BY 1",
+        public_key("a")
     )
 }
 
@@ -75,10 +94,16 @@ pub(in crate::db) fn settle(
     if live {
         reindex(conn, &[row.teaser.id])
     } else if row.live {
-        diesel::sql_query("DELETE FROM articles_fts_public WHERE rowid = ?")
-            .bind::<BigInt, _>(row.teaser.id)
-            .execute(conn)
-            .map(drop)
+        // Under its key as it is now: a change of its publication time took out the row of
+        // the old one (trigger articles_fts_public_moved).
+        diesel::sql_query(format!(
+            "DELETE FROM articles_fts_public WHERE rowid = \
+             (SELECT {} FROM articles a WHERE a.id = ?)",
+            public_key("a")
+        ))
+        .bind::<BigInt, _>(row.teaser.id)
+        .execute(conn)
+        .map(drop)
     } else {
         Ok(())
     }

@@ -190,3 +190,68 @@ async fn a_half_life_of_zero_ranks_by_text_alone() {
     let (old, new) = old_and_new(&ctx, &app).await;
     assert_eq!(found(&app, "harbour").await, [old, new]);
 }
+
+/// Every page of `q` in the default order, `limit` at a time, following cursors.
+async fn all_pages(app: &TestApp, q: &str, extra: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = list_articles(app, &format!("q={}&limit=7{extra}{cursor}", enc(q))).await;
+        out.extend(slugs(&page));
+        match page["meta"]["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={}", enc(next)),
+            None => return out,
+        }
+        assert!(out.len() <= 100, "pages never end");
+    }
+}
+
+#[actix_web::test]
+async fn the_fresh_order_stops_early_and_still_gives_every_match_in_order() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    // 40 stories over two months, a few half-lives, mentioning the word from once to many
+    // times, in the title or not: relevance and age pull both ways.
+    for i in 0..40i64 {
+        let mentions = vec!["quarry"; (i * 7 % 9 + 1) as usize].join(" and ")
+            + &" filler".repeat((i % 4 * 40) as usize);
+        let title = match i % 3 {
+            0 => format!("Quarry report {i}"),
+            _ => format!("Report {i}"),
+        };
+        let at = chrono::Utc::now() - chrono::Duration::minutes(i * 1800 + 7);
+        published(&ctx, &app, &title, &mentions, &at.to_rfc3339()).await;
+    }
+    published(
+        &ctx,
+        &app,
+        "Elsewhere",
+        "Nothing here.",
+        "2026-01-01T00:00:00Z",
+    )
+    .await;
+    // The filter that leaves nothing out takes the way that scores every match.
+    let every = all_pages(&app, "quarry", "&published_after=1900-01-01T00:00:00Z").await;
+    assert_eq!(every.len(), 40);
+    assert_eq!(all_pages(&app, "quarry", "").await, every);
+    let total = list_articles(&app, "q=quarry&limit=1").await["meta"]["total"].clone();
+    assert_eq!(total, 40);
+
+    // A story moved in time is found once, where its new time puts it.
+    let moved = &every[39];
+    patch_article(
+        &ctx,
+        &app,
+        moved,
+        json!({"published_at": (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339()}),
+    )
+    .await;
+    let after = all_pages(&app, "quarry", "").await;
+    assert_eq!(after.len(), 40);
+    assert_eq!(after.iter().filter(|s| *s == moved).count(), 1);
+    assert!(after.iter().position(|s| s == moved).unwrap() < 39);
+    assert_eq!(
+        all_pages(&app, "quarry", "&published_after=1900-01-01T00:00:00Z").await,
+        after
+    );
+}

@@ -3,6 +3,7 @@
 //! first) on both, so that paging is the same.
 
 pub mod facets;
+mod fresh;
 mod snippet;
 mod statement;
 pub mod suggest;
@@ -90,6 +91,19 @@ fn fts_index(q: &SearchQuery) -> &'static str {
     }
 }
 
+/// The article id of a row of the index [`fts_index`] names: the public index keys its rows
+/// by publication minute and id (db::live::public_key).
+fn fts_id(q: &SearchQuery) -> String {
+    if public(q) {
+        format!(
+            "(articles_fts_public.rowid & {})",
+            super::live::PUBLIC_ID_MASK
+        )
+    } else {
+        "articles_fts.rowid".to_owned()
+    }
+}
+
 /// The text match of `q` on either backend.
 fn text_match(st: &mut Statement, q: &SearchQuery) {
     if st.postgres {
@@ -110,9 +124,10 @@ fn source(postgres: bool, q: &SearchQuery) -> String {
     if postgres {
         "articles_search s JOIN articles a ON a.id = s.article_id".to_owned()
     } else {
-        let index = fts_index(q);
         format!(
-            "{index} CROSS JOIN articles a INDEXED BY articles_visibility ON a.id = {index}.rowid"
+            "{} CROSS JOIN articles a INDEXED BY articles_visibility ON a.id = {}",
+            fts_index(q),
+            fts_id(q)
         )
     }
 }
@@ -182,6 +197,16 @@ fn conditions(st: &mut Statement, q: &SearchQuery) {
     }
 }
 
+/// The most relevance a match has in the fresh order on PostgreSQL: ts_rank saturated at
+/// about what one word can reach (a word's every occurrence gives at most
+/// `(1 + π²/6) / (π²/6)` of the title's weight), once per required word or phrase. A word
+/// typed as a prefix can match several words of one article, and each adds to ts_rank; so
+/// can pairs of words near each other: past the cap, more of them weigh no more, as bm25's
+/// weight of a word saturates. The cap is what lets db::search::fresh stop early.
+fn pg_relevance_cap(q: &SearchQuery) -> f64 {
+    1.61 * q.terms.required.len().max(1) as f64
+}
+
 /// The rank column of a hit: lower is better on both backends. By relevance, the text's
 /// relevance negated (bm25 is that already). Fresh, the logarithm of the relevance plus
 /// `ln 2 / half-life` per day of publication (drafts: of their last update) since 1970, negated:
@@ -190,7 +215,14 @@ fn conditions(st: &mut Statement, q: &SearchQuery) {
 fn rank(st: &mut Statement, q: &SearchQuery) -> String {
     let relevance = if st.postgres {
         let query = st.bind(Bind::Text(q.terms.tsquery()));
-        format!("ts_rank({PG_WEIGHTS}, s.document, to_tsquery('gazette', {query}))")
+        let rank = format!("ts_rank({PG_WEIGHTS}, s.document, to_tsquery('gazette', {query}))");
+        match q.order {
+            SearchOrder::Fresh { .. } => {
+                let cap = st.bind(Bind::Float(pg_relevance_cap(q)));
+                format!("LEAST({rank}, {cap})")
+            }
+            _ => rank,
+        }
     } else {
         format!("(-bm25({}, {WEIGHTS}))", fts_index(q))
     };
@@ -237,21 +269,26 @@ struct Hit {
     search_tags: String,
 }
 
-/// Whether a search by relevance has no filter but its visibility.
-fn index_alone(q: &SearchQuery) -> bool {
-    // A fresh order reads each match's publication time from its article.
-    matches!(q.order, SearchOrder::Relevance(_))
-        && q.filters.tags.is_empty()
+/// Whether a search has no filter but its visibility.
+fn unfiltered(q: &SearchQuery) -> bool {
+    q.filters.tags.is_empty()
         && q.filters.authors.is_empty()
         && q.filters.published_after.is_none()
         && q.filters.published_before.is_none()
+}
+
+/// Whether a search by relevance has no filter but its visibility.
+fn index_alone(q: &SearchQuery) -> bool {
+    // A fresh order reads each match's publication time from its article.
+    matches!(q.order, SearchOrder::Relevance(_)) && unfiltered(q)
 }
 
 /// The matches of a public search by relevance on SQLite, each with its id and rank, from
 /// the index of live articles alone: every article in it is public.
 fn live_matches(st: &mut Statement, q: &SearchQuery, ranked: &str) {
     st.push(&format!(
-        "SELECT rowid AS id, {ranked} FROM {} WHERE ",
+        "SELECT {} AS id, {ranked} FROM {} WHERE ",
+        fts_id(q),
         fts_index(q)
     ));
     text_match(st, q);
@@ -273,6 +310,12 @@ fn by_exclusion(conn: &mut Conn, q: &SearchQuery) -> QueryResult<bool> {
     if !public || !index_alone(q) {
         return Ok(false);
     }
+    few_hidden(conn)
+}
+
+/// Whether few enough articles are drafts or archived to leave them out by id
+/// ([`HIDDEN_BY_ID`]).
+fn few_hidden(conn: &mut Conn) -> QueryResult<bool> {
     let hidden = diesel::sql_query(
         "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM article_counts \
          WHERE status IN ('draft', 'archived')",
@@ -338,6 +381,22 @@ pub fn search(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
 
 fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
     let postgres = matches!(conn, super::AnyConnection::Postgres(_));
+    if let SearchOrder::Fresh {
+        half_life_days,
+        after,
+    } = q.order
+        && public(q)
+        && unfiltered(q)
+    {
+        if !postgres {
+            return fresh::page(conn, q, half_life_days, after);
+        }
+        if let Visibility::Public { now } = q.filters.visibility
+            && few_hidden(conn)?
+        {
+            return fresh::pg_page(conn, q, half_life_days, after, now);
+        }
+    }
     let live = !postgres && public(q) && index_alone(q);
     let exclusion = !live && by_exclusion(conn, q)?;
 
@@ -400,6 +459,16 @@ fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
         None if has_cursor(q) => count(conn, q)?,
         None => 0,
     };
+    finish(conn, q, hits, total)
+}
+
+/// The page of `hits` (fetched one past the page, in order), each with its snippet and tags.
+fn finish(
+    conn: &mut Conn,
+    q: &SearchQuery,
+    hits: Vec<Hit>,
+    total: i64,
+) -> StoreResult<Page<Teaser>> {
     Ok(Page::overfetched(hits, q.limit, total).try_map(|hits| {
         let rows = hits
             .into_iter()

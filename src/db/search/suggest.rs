@@ -76,7 +76,7 @@ fn titles(
         )));
         st.push(&format!(
             "SELECT a.slug, a.title, a.published_at FROM articles_fts_public \
-             CROSS JOIN articles a ON a.id = articles_fts_public.rowid \
+             CROSS JOIN articles a ON a.id = articles_fts_public.rowid & 2147483647 \
              WHERE articles_fts_public MATCH {expr}"
         ));
     }

@@ -112,10 +112,10 @@ pub(super) fn index_new_articles(conn: &mut Conn, deferred: Deferred) -> QueryRe
              FROM articles a WHERE a.id > ? ORDER BY a.id"
         }
         AnyConnection::Postgres(_) => {
-            "INSERT INTO articles_search (article_id, title, summary, body, tags) \
+            "INSERT INTO articles_search (article_id, title, summary, body, tags, published) \
              SELECT a.id, a.title, a.summary, a.body_text || CASE WHEN a.blocks_text = '' \
-             THEN '' ELSE E'\\n\\n' || a.blocks_text END, article_tag_names(a.id) \
-             FROM articles a WHERE a.id > $1 ORDER BY a.id"
+             THEN '' ELSE E'\\n\\n' || a.blocks_text END, article_tag_names(a.id), \
+             a.published_at FROM articles a WHERE a.id > $1 ORDER BY a.id"
         }
     };
     diesel::sql_query(sql)
