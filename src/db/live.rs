@@ -42,6 +42,15 @@ fn replace_sql(ids: &str) -> String {
     )
 }
 
+/// The same for the titles suggestions read (`article_titles_public`).
+fn replace_titles_sql(ids: &str) -> String {
+    format!(
+        "INSERT OR REPLACE INTO article_titles_public (rowid, title) \
+         SELECT {}, a.title FROM articles a WHERE a.live = 1 AND {ids} ORDER BY 1",
+        public_key("a")
+    )
+}
+
 /// Brings the public index rows of articles `ids` up to date: those live get theirs anew.
 pub(in crate::db) fn reindex(conn: &mut Conn, ids: &[i64]) -> QueryResult<()> {
     if !matches!(conn, AnyConnection::Sqlite(_)) {
@@ -49,12 +58,14 @@ pub(in crate::db) fn reindex(conn: &mut Conn, ids: &[i64]) -> QueryResult<()> {
     }
     for chunk in ids.chunks(500) {
         let placeholders = vec!["?"; chunk.len()].join(", ");
-        let mut query = diesel::sql_query(replace_sql(&format!("a.id IN ({placeholders})")))
-            .into_boxed::<super::Backend>();
-        for id in chunk {
-            query = query.bind::<BigInt, _>(*id);
+        for sql in [replace_sql, replace_titles_sql] {
+            let mut query = diesel::sql_query(sql(&format!("a.id IN ({placeholders})")))
+                .into_boxed::<super::Backend>();
+            for id in chunk {
+                query = query.bind::<BigInt, _>(*id);
+            }
+            query.execute(conn)?;
         }
-        query.execute(conn)?;
     }
     Ok(())
 }
@@ -67,9 +78,11 @@ pub(in crate::db) fn index_new(conn: &mut Conn, last_id: i64) -> QueryResult<()>
     if !matches!(conn, AnyConnection::Sqlite(_)) {
         return Ok(());
     }
-    diesel::sql_query(replace_sql("a.id > ?"))
-        .bind::<BigInt, _>(last_id)
-        .execute(conn)?;
+    for sql in [replace_sql, replace_titles_sql] {
+        diesel::sql_query(sql("a.id > ?"))
+            .bind::<BigInt, _>(last_id)
+            .execute(conn)?;
+    }
     Ok(())
 }
 
@@ -94,16 +107,17 @@ pub(in crate::db) fn settle(
     if live {
         reindex(conn, &[row.teaser.id])
     } else if row.live {
-        // Under its key as it is now: a change of its publication time took out the row of
-        // the old one (trigger articles_fts_public_moved).
-        diesel::sql_query(format!(
-            "DELETE FROM articles_fts_public WHERE rowid = \
-             (SELECT {} FROM articles a WHERE a.id = ?)",
-            public_key("a")
-        ))
-        .bind::<BigInt, _>(row.teaser.id)
-        .execute(conn)
-        .map(drop)
+        // Under its key as it is now: a change of its publication time took out the rows of
+        // the old one (triggers articles_fts_public_moved, article_titles_public_moved).
+        for index in ["articles_fts_public", "article_titles_public"] {
+            diesel::sql_query(format!(
+                "DELETE FROM {index} WHERE rowid = (SELECT {} FROM articles a WHERE a.id = ?)",
+                public_key("a")
+            ))
+            .bind::<BigInt, _>(row.teaser.id)
+            .execute(conn)?;
+        }
+        Ok(())
     } else {
         Ok(())
     }

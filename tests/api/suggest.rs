@@ -94,6 +94,31 @@ async fn titles_and_tags_the_public_sees_begin_with_the_typed_words() {
         titles(&suggest(&app, "harb").await)[0],
         "Harbour Wall Repaired"
     );
+    // Words match as typed, not stemmed: a word begun is found before it ends, and one
+    // letter is enough.
+    assert_eq!(
+        titles(&suggest(&app, "dredgi").await),
+        ["Harbour Dredging Begins"]
+    );
+    assert_eq!(titles(&suggest(&app, "f").await), ["Ferry Timetable"]);
+    // An article moved back in time moves down; one taken back leaves.
+    patch_article(
+        &ctx,
+        &app,
+        "harbour-wall-repaired",
+        json!({"published_at": "2025-01-01T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!(
+        titles(&suggest(&app, "harb").await),
+        [
+            "Harbour Lights Return",
+            "Harbour Dredging Begins",
+            "Harbour Wall Repaired"
+        ]
+    );
+    patch_article(&ctx, &app, "harbour-wall-repaired", json!({"status": "draft"})).await;
+    assert_eq!(titles(&suggest(&app, "harb").await).len(), 2);
 }
 
 #[actix_web::test]

@@ -37,56 +37,42 @@ pub struct Suggestions {
     pub articles: Vec<TitleHit>,
 }
 
-/// The tsquery of `words` against titles alone (weight A): each word a quoted lexeme (words
-/// hold only letters and digits), the last a prefix.
-fn title_query(words: &[String]) -> String {
-    let last = words.len().saturating_sub(1);
-    words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| match i == last {
-            true => format!("'{w}':*A"),
-            false => format!("'{w}':A"),
-        })
-        .collect::<Vec<_>>()
-        .join(" & ")
-}
-
-/// Up to `limit` public articles, newest first, whose titles hold `words`.
+/// Up to `limit` public articles, newest first, whose titles hold `words` (the last as the
+/// beginning of a word), matched as typed: without stemming, from the titles of live articles
+/// on SQLite (`article_titles_public`, newest first at no cost), and from `title_words` on
+/// PostgreSQL.
 fn titles(
     conn: &mut Conn,
     words: &[String],
     now: NaiveDateTime,
     limit: usize,
 ) -> QueryResult<Vec<TitleHit>> {
+    let terms = Terms::plain(words.to_vec());
     let postgres = matches!(conn, AnyConnection::Postgres(_));
     let mut st = Statement::new(postgres);
     if postgres {
-        let query = st.bind(Bind::Text(title_query(words)));
+        let query = st.bind(Bind::Text(terms.tsquery()));
+        let now = st.bind(Bind::Time(now));
+        let limit = st.bind(Bind::Int(limit as i64));
         st.push(&format!(
             "SELECT a.slug, a.title, a.published_at FROM articles_search s \
              JOIN articles a ON a.id = s.article_id \
-             WHERE s.document @@ to_tsquery('gazette', {query})"
+             WHERE s.title_words @@ to_tsquery('gazette_words', {query}) \
+             AND s.published <= {now} AND a.status = '{}' \
+             ORDER BY s.published DESC, s.article_id DESC LIMIT {limit}",
+            ArticleStatus::Published
         ));
     } else {
-        // The index of live articles, the match in the title column only.
-        let expr = st.bind(Bind::Text(format!(
-            "title : ({})",
-            Terms::plain(words.to_vec()).fts5()
-        )));
+        let expr = st.bind(Bind::Text(terms.fts5()));
+        let limit = st.bind(Bind::Int(limit as i64));
         st.push(&format!(
-            "SELECT a.slug, a.title, a.published_at FROM articles_fts_public \
-             CROSS JOIN articles a ON a.id = articles_fts_public.rowid & 2147483647 \
-             WHERE articles_fts_public MATCH {expr}"
+            "SELECT a.slug, a.title, a.published_at FROM (\
+             SELECT rowid AS key FROM article_titles_public \
+             WHERE article_titles_public MATCH {expr} ORDER BY rowid DESC LIMIT {limit}) m \
+             CROSS JOIN articles a ON a.id = m.key & {} ORDER BY m.key DESC",
+            crate::db::live::PUBLIC_ID_MASK
         ));
     }
-    let now = st.bind(Bind::Time(now));
-    let limit = st.bind(Bind::Int(limit as i64));
-    st.push(&format!(
-        " AND a.status = '{}' AND a.published_at <= {now} \
-         ORDER BY a.published_at DESC, a.id DESC LIMIT {limit}",
-        ArticleStatus::Published
-    ));
     st.query().load(conn)
 }
 
@@ -101,15 +87,4 @@ pub fn suggest(conn: &mut Conn, text: &str, now: NaiveDateTime) -> QueryResult<S
     let tags = crate::db::tags::beginning(conn, &typed.join(" "), now, MAX_TAG_SUGGESTIONS)?;
     let articles = titles(conn, &typed, now, MAX_SUGGESTIONS - tags.len())?;
     Ok(Suggestions { tags, articles })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::title_query;
-
-    #[test]
-    fn a_title_query_matches_the_title_weight_and_the_last_word_as_a_prefix() {
-        let words = ["tram".to_owned(), "vo".to_owned()];
-        assert_eq!(title_query(&words), "'tram':A & 'vo':*A");
-    }
 }

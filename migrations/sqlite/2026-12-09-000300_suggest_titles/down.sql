@@ -1,0 +1,3 @@
+DROP TRIGGER article_titles_public_moved;
+DROP TRIGGER article_titles_public_delete;
+DROP TABLE article_titles_public;
