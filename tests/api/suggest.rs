@@ -117,7 +117,13 @@ async fn titles_and_tags_the_public_sees_begin_with_the_typed_words() {
             "Harbour Wall Repaired"
         ]
     );
-    patch_article(&ctx, &app, "harbour-wall-repaired", json!({"status": "draft"})).await;
+    patch_article(
+        &ctx,
+        &app,
+        "harbour-wall-repaired",
+        json!({"status": "draft"}),
+    )
+    .await;
     assert_eq!(titles(&suggest(&app, "harb").await).len(), 2);
 }
 
