@@ -44,17 +44,19 @@ fn counted(ctx: &Ctx) -> Vec<(String, i64)> {
 /// Every tag's `article_count` as the tag list shows it to an admin, read page by page with
 /// the cursor; the public list must show the same, less the tags no public article carries.
 async fn listed(ctx: &Ctx, app: &TestApp) -> Vec<(String, i64)> {
-    let all = listed_as(ctx, app, true).await;
+    let all = listed_as(ctx, app, true, true).await;
     let public: Vec<_> = all.iter().filter(|(_, n)| *n > 0).cloned().collect();
     assert_eq!(
-        listed_as(ctx, app, false).await,
+        listed_as(ctx, app, false, true).await,
         public,
         "the public tag list"
     );
     all
 }
 
-async fn listed_as(ctx: &Ctx, app: &TestApp, admin: bool) -> Vec<(String, i64)> {
+/// With `each`, every tag is also read alone and must count the same (not while a change is
+/// still on its way: the pages and the tags alone may drop from memory moments apart).
+async fn listed_as(ctx: &Ctx, app: &TestApp, admin: bool, each: bool) -> Vec<(String, i64)> {
     let read = |uri: &str| if admin { ctx.admin(get(uri)) } else { get(uri) };
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
@@ -67,10 +69,12 @@ async fn listed_as(ctx: &Ctx, app: &TestApp, admin: bool) -> Vec<(String, i64)> 
         for tag in page["data"].as_array().unwrap() {
             let slug = tag["slug"].as_str().unwrap().to_owned();
             // One tag read alone counts the same.
-            let one = send(app, read(&format!("/api/v1/tags/{slug}")))
-                .await
-                .ok(200);
-            assert_eq!(one["article_count"], tag["article_count"], "{slug}");
+            if each {
+                let one = send(app, read(&format!("/api/v1/tags/{slug}")))
+                    .await
+                    .ok(200);
+                assert_eq!(one["article_count"], tag["article_count"], "{slug}");
+            }
             out.push((slug, tag["article_count"].as_i64().unwrap()));
         }
         match page["meta"]["next_cursor"].as_str() {
@@ -136,6 +140,7 @@ async fn tag_counts_stay_what_counting_the_articles_gives() {
     // moments: wait until both the tag and the list show it, then check every count.
     eventually("the count of the article come due", || async {
         let one = send(&app, get("/api/v1/tags/green")).await.ok(200);
+        let red = send(&app, get("/api/v1/tags/red")).await.ok(200);
         let all = send(&app, get("/api/v1/tags?limit=100")).await.ok(200);
         let listed = all["data"]
             .as_array()
@@ -144,9 +149,10 @@ async fn tag_counts_stay_what_counting_the_articles_gives() {
             .find(|t| t["slug"] == "green");
         // The pages kept from before must be dropped too (an answer never kept shows the
         // database at once, before this app has applied the change).
-        let paged = listed_as(&ctx, &app, false).await;
+        let paged = listed_as(&ctx, &app, false, false).await;
         let green_paged = paged.iter().any(|(s, n)| s == "green" && *n == 1);
         (one["article_count"] == 1
+            && red["article_count"] == 3
             && listed.is_some_and(|t| t["article_count"] == 1)
             && green_paged)
             .then_some(())
