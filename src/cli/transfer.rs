@@ -80,6 +80,14 @@ pub fn import(url: &str, path: &Path) -> CliResult {
     let prepared = prepare(input, Limits::from_env()).map_err(fail)?;
     let conn = &mut *pool.get()?;
     let counts = transfer::import(conn, prepared, db::now()).map_err(fail)?;
+    if db::is_postgres(url) {
+        // Statistics of what was just written, for the planner: without them, until
+        // autovacuum gets to it, a search plans its spans of publication time (the new rows'
+        // `published`) as if they were empty.
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("ANALYZE")
+            .map_err(|e| format!("imported, but ANALYZE failed: {e}"))?;
+    }
     let name = if is_stdio(path) {
         "stdin".into()
     } else {
