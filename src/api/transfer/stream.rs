@@ -10,45 +10,48 @@ use crate::config::Limits;
 use crate::db::Conn;
 use crate::db::transfer::{self as store, ImportCounts, ImportRecord, TransferError};
 
-/// The records of an NDJSON stream with their line numbers, parsed, checked and rendered one
-/// line at a time; the first bad line ends it with an error. A line is read up to
-/// `limits.import_line_bytes` and refused past it, before more of it is buffered.
-pub struct Records<R> {
+/// The lines of an NDJSON stream with their numbers, blank ones left out; the first bad
+/// line ends it with an error. A line is read up to `limits.import_line_bytes` and refused
+/// past it, before more of it is buffered.
+struct Lines<R> {
     reader: R,
     line: u64,
     buf: Vec<u8>,
-    first: bool,
     done: bool,
-    limits: Limits,
+    max: usize,
 }
 
-impl<R: BufRead> Records<R> {
-    pub fn new(reader: R, limits: Limits) -> Self {
+/// A line of the stream, not yet parsed.
+struct Line {
+    number: u64,
+    text: String,
+}
+
+impl<R: BufRead> Lines<R> {
+    fn new(reader: R, max: usize) -> Self {
         Self {
             reader,
-            limits,
+            max,
             line: 0,
             buf: Vec::new(),
-            first: true,
             done: false,
         }
     }
 
-    fn fail(&mut self, err: TransferError) -> Option<<Self as Iterator>::Item> {
+    fn fail(&mut self, err: TransferError) -> Option<Result<Line, TransferError>> {
         self.done = true;
         Some(Err(err))
     }
 }
 
-impl<R: BufRead> Iterator for Records<R> {
-    type Item = Result<(u64, ImportRecord), TransferError>;
+impl<R: BufRead> Iterator for Lines<R> {
+    type Item = Result<Line, TransferError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
             self.buf.clear();
-            let max = self.limits.import_line_bytes;
             // One byte past the limit tells a line that is too long, without reading it all.
-            let mut bounded = (&mut self.reader).take(max as u64 + 1);
+            let mut bounded = (&mut self.reader).take(self.max as u64 + 1);
             match bounded.read_until(b'\n', &mut self.buf) {
                 Ok(0) => return None,
                 Ok(_) => {}
@@ -58,28 +61,82 @@ impl<R: BufRead> Iterator for Records<R> {
                 }
             }
             self.line += 1;
-            let line = self.line;
+            let number = self.line;
             let content = self.buf.len() - usize::from(self.buf.ends_with(b"\n"));
-            if content > max {
-                return self.fail(TransferError::at(line, "", too_long(max)));
+            if content > self.max {
+                return self.fail(TransferError::at(number, "", too_long(self.max)));
             }
             let Ok(mut text) = std::str::from_utf8(&self.buf) else {
-                return self.fail(TransferError::at(line, "", "is not UTF-8 text"));
+                return self.fail(TransferError::at(number, "", "is not UTF-8 text"));
             };
-            if line == 1 {
+            if number == 1 {
                 text = text.trim_start_matches('\u{feff}');
             }
             if text.trim().is_empty() {
                 continue;
             }
-            let first = std::mem::replace(&mut self.first, false);
-            return match parse_record(text, first, &self.limits) {
-                Ok(record) => Some(Ok((line, record))),
-                Err(errors) => self.fail(TransferError::Invalid { line, errors }),
-            };
+            let text = text.to_owned();
+            return Some(Ok(Line { number, text }));
         }
         None
     }
+}
+
+/// How many lines are read before they are parsed together, and how many bytes at most
+/// (one line past it: a line may be `import_line_bytes` long).
+const BATCH_LINES: usize = 128;
+const BATCH_BYTES: usize = 16 << 20;
+
+/// Parses `lines` (the first of the stream's among them when `first`), on up to `workers`
+/// threads, each a run of them in order; each run stops at its first bad line. Returns the
+/// records in line order, up to the first bad line, which ends them as an error.
+fn parse_batch(
+    lines: &[Line],
+    first: bool,
+    limits: &Limits,
+    workers: usize,
+) -> Vec<Result<(u64, ImportRecord), TransferError>> {
+    let parse_run = |run: &[Line], first: bool| {
+        let mut out = Vec::with_capacity(run.len());
+        for (i, line) in run.iter().enumerate() {
+            match parse_record(&line.text, first && i == 0, limits) {
+                Ok(record) => out.push(Ok((line.number, record))),
+                Err(errors) => {
+                    let line = line.number;
+                    out.push(Err(TransferError::Invalid { line, errors }));
+                    break;
+                }
+            }
+        }
+        out
+    };
+    let run_len = lines.len().div_ceil(workers.max(1)).max(1);
+    if workers <= 1 || lines.len() <= run_len {
+        return parse_run(lines, first);
+    }
+    let runs: Vec<Vec<_>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = lines
+            .chunks(run_len)
+            .enumerate()
+            .map(|(i, run)| scope.spawn(move || parse_run(run, first && i == 0)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(lines.len());
+    for run in runs {
+        let failed = run.last().is_some_and(Result::is_err);
+        out.extend(run);
+        if failed {
+            break;
+        }
+    }
+    out
 }
 
 /// The records of an import, checked and rendered ahead of the write and kept in a
@@ -109,13 +166,47 @@ fn spool_io(e: impl std::fmt::Display) -> TransferError {
 }
 
 /// Reads, checks and renders every record of `input`: slow work, which needs no database
-/// connection and no lock. The first bad line ends it with an error.
+/// connection and no lock, so it runs on every core, a batch of lines at a time, and the
+/// records are spooled in line order. The first bad line ends it with an error.
 pub fn prepare(input: impl BufRead, limits: Limits) -> Result<Prepared, TransferError> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let mut out = BufWriter::with_capacity(1 << 16, tempfile::tempfile().map_err(spool_io)?);
-    for record in Records::new(input, limits) {
-        let record = record?;
-        serde_json::to_writer(&mut out, &record).map_err(spool_io)?;
-        out.write_all(b"\n").map_err(spool_io)?;
+    let mut lines = Lines::new(input, limits.import_line_bytes);
+    let mut batch: Vec<Line> = Vec::with_capacity(BATCH_LINES);
+    let mut first = true;
+    loop {
+        batch.clear();
+        let mut bytes = 0;
+        let mut ended = None;
+        while batch.len() < BATCH_LINES && bytes < BATCH_BYTES {
+            match lines.next() {
+                None => break,
+                Some(Ok(line)) => {
+                    bytes += line.text.len();
+                    batch.push(line);
+                }
+                Some(Err(err)) => {
+                    ended = Some(err);
+                    break;
+                }
+            }
+        }
+        if batch.is_empty() && ended.is_none() {
+            break;
+        }
+        // A bad line parsed before the one that could not be read comes first.
+        for record in parse_batch(&batch, first, &limits, workers) {
+            let record = record?;
+            serde_json::to_writer(&mut out, &record).map_err(spool_io)?;
+            out.write_all(b"\n").map_err(spool_io)?;
+        }
+        first = false;
+        if let Some(err) = ended {
+            return Err(err);
+        }
+        if batch.len() < BATCH_LINES && bytes < BATCH_BYTES {
+            break;
+        }
     }
     let mut file = out.into_inner().map_err(|e| spool_io(e.error()))?;
     file.seek(SeekFrom::Start(0)).map_err(spool_io)?;
@@ -134,4 +225,65 @@ pub fn import_ndjson(
     now: NaiveDateTime,
 ) -> Result<ImportCounts, TransferError> {
     store::import(conn, prepare(input, limits)?, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(texts: &[String]) -> Vec<Line> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| Line {
+                number: i as u64 + 1,
+                text: text.clone(),
+            })
+            .collect()
+    }
+
+    fn article(i: usize, title: &str) -> String {
+        serde_json::json!({"type": "article", "slug": format!("a-{i}"), "title": title}).to_string()
+    }
+
+    /// The line numbers and slugs of what a batch parsed, and the line of its error.
+    fn parsed(texts: &[String], workers: usize) -> (Vec<(u64, String)>, Option<u64>) {
+        let mut good = Vec::new();
+        for record in parse_batch(&lines(texts), false, &Limits::DEFAULT, workers) {
+            match record {
+                Ok((line, ImportRecord::Article(a))) => {
+                    good.push((line, a.article.slug.clone().unwrap_or_default()))
+                }
+                Ok(_) => panic!("only articles were given"),
+                Err(TransferError::Invalid { line, .. }) => return (good, Some(line)),
+                Err(other) => panic!("{other}"),
+            }
+        }
+        (good, None)
+    }
+
+    #[test]
+    fn a_batch_parsed_on_several_threads_comes_out_in_line_order() {
+        let texts: Vec<String> = (0..10).map(|i| article(i, "T")).collect();
+        for workers in [1, 2, 3, 8] {
+            let (good, failed) = parsed(&texts, workers);
+            assert_eq!(failed, None);
+            let expected: Vec<(u64, String)> =
+                (0..10).map(|i| (i as u64 + 1, format!("a-{i}"))).collect();
+            assert_eq!(good, expected, "{workers} workers");
+        }
+    }
+
+    #[test]
+    fn the_first_bad_line_of_a_batch_ends_it_whichever_thread_parsed_it() {
+        let mut texts: Vec<String> = (0..10).map(|i| article(i, "T")).collect();
+        // Line 8, in the second half of the batch: the lines before it come out first.
+        texts[7] = article(7, "");
+        let (good, failed) = parsed(&texts, 2);
+        assert_eq!((good.len(), failed), (7, Some(8)));
+        // And line 3 too, in the first half: it is the error, and nothing after it comes.
+        texts[2] = article(2, "");
+        let (good, failed) = parsed(&texts, 2);
+        assert_eq!((good.len(), failed), (2, Some(3)));
+    }
 }
