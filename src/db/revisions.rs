@@ -7,7 +7,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::articles::model::{ArticleFormat, ArticleKey, ArticleStatus, TagRef, Visibility};
+use super::articles::model::{
+    ArticleFormat, ArticleKey, ArticleRow, ArticleStatus, TagRef, Visibility,
+};
 use super::articles::read::{find_row, tags_of};
 use super::related::RelatedSpec;
 use super::{Conn, Page, StoreError, StoreResult};
@@ -96,8 +98,8 @@ impl TryFrom<RevisionRow> for Revision {
     }
 }
 
-fn snapshot(conn: &mut Conn, id: i64) -> StoreResult<Snapshot> {
-    let row = find_row(conn, &ArticleKey::Id(id), Visibility::All)?;
+fn snapshot(conn: &mut Conn, row: &ArticleRow) -> StoreResult<Snapshot> {
+    let id = row.teaser.id;
     let tags = tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
     type LinkCells = (Option<i64>, Option<String>, Option<String>, Option<String>);
     let links: Vec<LinkCells> = related_links::table
@@ -153,15 +155,15 @@ fn snapshot(conn: &mut Conn, id: i64) -> StoreResult<Snapshot> {
         format: row.teaser.format,
         live: row.teaser.coverage_open,
         blocks,
-        title: row.teaser.title,
-        slug: row.teaser.slug,
-        summary: row.teaser.summary,
-        body: row.body,
+        title: row.teaser.title.clone(),
+        slug: row.teaser.slug.clone(),
+        summary: row.teaser.summary.clone(),
+        body: row.body.clone(),
         status: row.teaser.status,
         published_at: row.teaser.published_at,
-        byline: row.teaser.byline,
+        byline: row.teaser.byline.clone(),
         feature_image_url: None,
-        feature_image: row.teaser.feature_image.0,
+        feature_image: row.teaser.feature_image.0.clone(),
         tags: tags
             .into_iter()
             .map(|TagRef { slug, name }| (slug, name))
@@ -170,9 +172,10 @@ fn snapshot(conn: &mut Conn, id: i64) -> StoreResult<Snapshot> {
     })
 }
 
-/// Records the current state of article `id` as its next revision.
-pub fn record(conn: &mut Conn, id: i64, now: NaiveDateTime) -> StoreResult<i64> {
-    let snapshot = serde_json::to_string(&snapshot(conn, id)?)
+/// Records article `row`, as stored now, as its next revision.
+pub fn record(conn: &mut Conn, row: &ArticleRow, now: NaiveDateTime) -> StoreResult<i64> {
+    let id = row.teaser.id;
+    let snapshot = serde_json::to_string(&snapshot(conn, row)?)
         .map_err(|e| StoreError::Internal(e.to_string()))?;
     let last: Option<i64> = article_revisions::table
         .filter(article_revisions::article_id.eq(id))

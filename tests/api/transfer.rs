@@ -768,6 +768,63 @@ async fn related_links_may_point_forward() {
     );
 }
 
+/// How many changes name article `slug` (by its id) as their resource.
+async fn changes_of(ctx: &Ctx, app: &TestApp, slug: &str) -> i64 {
+    use gazette::schema::changes;
+    let id = send(app, ctx.admin(get(&format!("/api/v1/articles/{slug}"))))
+        .await
+        .ok(200)["id"]
+        .as_i64()
+        .unwrap();
+    changes::table
+        .filter(changes::resource.eq(format!("article:{id}")))
+        .count()
+        .get_result(&mut ctx.pool.get().unwrap())
+        .unwrap()
+}
+
+/// A new article of an import records its own change once: it is not touched again as an
+/// article linking to another that goes public in the same import (a link forward), whose
+/// change its own already covers. An article stored before the import is touched as ever.
+#[actix_web::test]
+async fn an_import_touches_only_the_linking_articles_it_did_not_create() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    let published = |slug: &str, related: Value| {
+        json!({"type": "article", "slug": slug, "title": format!("Title {slug}"),
+               "status": "published", "published_at": "2026-01-01T00:00:00Z", "related": related})
+    };
+    import(
+        &ctx.pool,
+        &lines(&[
+            json!({"type": "article", "slug": "target", "title": "Target", "status": "draft"}),
+            published("older", json!([{"slug": "target"}])),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(changes_of(&ctx, &app, "older").await, 1);
+
+    import(
+        &ctx.pool,
+        &lines(&[
+            published("target", json!([])),
+            published("newer", json!([{"slug": "newest"}, {"slug": "target"}])),
+            published("newest", json!([])),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        changes_of(&ctx, &app, "older").await,
+        2,
+        "touched by target"
+    );
+    assert_eq!(changes_of(&ctx, &app, "newer").await, 1);
+    assert_eq!(changes_of(&ctx, &app, "newest").await, 1);
+    // What each shows is current all the same.
+    let newer = read(&ctx, &app, "newer").await;
+    assert_eq!(newer["related"][0]["title"], "Title newest");
+}
+
 // ---------------------------------------------------------------------------------------
 // HTTP.
 

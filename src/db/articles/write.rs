@@ -84,7 +84,7 @@ pub(in crate::db) fn set_tags(
 pub fn create(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<Article> {
     crate::db::write(conn, |conn| {
         let id = insert(conn, new, now)?;
-        finish(conn, id, None, now, true)?;
+        finish(conn, id, None, now, Batch::One)?;
         find(conn, &ArticleKey::Id(id), Visibility::All)
     })
 }
@@ -141,24 +141,42 @@ pub fn import(
         set_related(conn, id, related, &format!("{slug}.related"))?;
     }
     for id in ids {
-        finish(conn, id, None, now, true)?;
+        finish(conn, id, None, now, Batch::One)?;
     }
     Ok(new.len())
 }
 
+/// What else the transaction of an article write creates, that [`finish`] may leave to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::db) enum Batch {
+    /// One write: its article is finished whole.
+    One,
+    /// An import, whose new articles are those with an id above `created_after`. Each of
+    /// them records its own change, so none is touched as an article linking to another;
+    /// and their public index rows are left to [`live::index_new`], which writes them all
+    /// in one statement.
+    Import { created_after: i64 },
+}
+
+impl Batch {
+    /// Whether article `id` was created by the batch (never for [`Batch::One`]).
+    fn created(self, id: i64) -> bool {
+        matches!(self, Batch::Import { created_after } if id > created_after)
+    }
+}
+
 /// The end of every article write, once its row, tags and related links are written:
 /// records the revision, then [`emit`]s (live state, search index, preview links, linking
-/// articles, the webhook event). `before` is the article as it was, absent for a new one;
-/// `index` false leaves a new live article's public index row to [`live::index_new`].
+/// articles, the webhook event). `before` is the article as it was, absent for a new one.
 /// Returns the row as it is now.
 pub(in crate::db) fn finish(
     conn: &mut Conn,
     id: i64,
     before: Option<&ArticleState>,
     now: NaiveDateTime,
-    index: bool,
+    batch: Batch,
 ) -> StoreResult<ArticleRow> {
-    finish_as(conn, id, before, now, index, None)
+    finish_as(conn, id, before, now, batch, None)
 }
 
 /// [`finish`], the event named `kind` when given (else as the change makes it).
@@ -167,12 +185,12 @@ fn finish_as(
     id: i64,
     before: Option<&ArticleState>,
     now: NaiveDateTime,
-    index: bool,
+    batch: Batch,
     kind: Option<&'static str>,
 ) -> StoreResult<ArticleRow> {
-    revisions::record(conn, id, now)?;
     let after = find_row(conn, &ArticleKey::Id(id), Visibility::All)?;
-    emit_as(conn, before, Some(&after), now, index, kind)?;
+    revisions::record(conn, &after, now)?;
+    emit_as(conn, before, Some(&after), now, batch, kind)?;
     Ok(after)
 }
 
@@ -187,28 +205,17 @@ pub(in crate::db) fn emit(
     after: Option<&ArticleRow>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    emit_indexed(conn, before, after, now, true)
+    emit_as(conn, before, after, now, Batch::One, None)
 }
 
-/// [`emit`]; `index` false leaves a live article's public index row to [`live::index_new`].
-pub(in crate::db) fn emit_indexed(
-    conn: &mut Conn,
-    before: Option<&ArticleState>,
-    after: Option<&ArticleRow>,
-    now: NaiveDateTime,
-    index: bool,
-) -> QueryResult<()> {
-    emit_as(conn, before, after, now, index, None)
-}
-
-/// [`emit_indexed`], the event named `kind` when given: a write that changes nothing of the
+/// [`emit`] within `batch`, the event named `kind` when given: a write that changes nothing of the
 /// article's publication but says what it did (`article.corrected`).
 fn emit_as(
     conn: &mut Conn,
     before: Option<&ArticleState>,
     after: Option<&ArticleRow>,
     now: NaiveDateTime,
-    index: bool,
+    batch: Batch,
     kind: Option<&'static str>,
 ) -> QueryResult<()> {
     let was = before.is_some_and(|r| r.live);
@@ -222,7 +229,7 @@ fn emit_as(
     };
     let was_shown = before.is_some_and(|b| shown(b, now));
     if let Some(row) = after {
-        live::settle(conn, row, is, index)?;
+        live::settle(conn, row, is, !batch.created(row.teaser.id))?;
     }
     let after = match after {
         Some(row) => Some(state_of(conn, row)?),
@@ -236,9 +243,9 @@ fn emit_as(
     // What the articles linking to it show of it (a link only to an article the public can
     // read) changes when it joins or leaves public view.
     if after.is_some() && was_shown && !is {
-        touch_linking(conn, row.id, now, true)?;
+        touch_linking(conn, row.id, now, true, batch)?;
     } else if is && !was {
-        touch_linking(conn, row.id, now, false)?;
+        touch_linking(conn, row.id, now, false, batch)?;
     }
     // A preview link never shows an article again once it has been public, whether or not
     // the go-live step has marked it live yet.
@@ -261,8 +268,15 @@ fn emit_as(
 /// updated: when `id` stops being public, the link they showed goes. Edits of an article the
 /// public cannot see change nothing the public sees elsewhere, so this runs only when it
 /// joins or leaves public view.
-fn touch_linking(conn: &mut Conn, id: i64, now: NaiveDateTime, touch: bool) -> QueryResult<()> {
-    let linking = linking(conn, id)?;
+fn touch_linking(
+    conn: &mut Conn,
+    id: i64,
+    now: NaiveDateTime,
+    touch: bool,
+    batch: Batch,
+) -> QueryResult<()> {
+    let mut linking = linking(conn, id)?;
+    linking.retain(|other| !batch.created(*other));
     if touch && !linking.is_empty() {
         diesel::update(articles::table.filter(articles::id.eq_any(&linking)))
             .set(articles::updated_at.eq(now))
@@ -304,7 +318,7 @@ pub fn correct(
             id,
             Some(&before),
             now,
-            true,
+            Batch::One,
             Some("article.corrected"),
         )?;
         find(conn, &ArticleKey::Id(id), Visibility::All)
@@ -341,7 +355,7 @@ fn change<'c>(
             current.row.teaser.id,
             Some(&ArticleState::from(&current)),
             now,
-            true,
+            Batch::One,
         )?;
         find(
             conn,
@@ -507,7 +521,7 @@ pub fn delete(
         let id = current.row.teaser.id;
         let before = ArticleState::from(&current);
         if shown(&before, now) {
-            touch_linking(conn, id, now, true)?;
+            touch_linking(conn, id, now, true, Batch::One)?;
         }
         diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)?;
         emit(conn, Some(&before), None, now)?;
@@ -571,7 +585,13 @@ pub fn replace_related(
         diesel::update(articles::table.filter(articles::id.eq(id)))
             .set(articles::updated_at.eq(now))
             .execute(conn)?;
-        finish(conn, id, Some(&ArticleState::from(&current)), now, true)?;
+        finish(
+            conn,
+            id,
+            Some(&ArticleState::from(&current)),
+            now,
+            Batch::One,
+        )?;
         Ok(related_of(conn, id)?.links)
     })
 }

@@ -412,9 +412,10 @@ fn same_blocks(stored: &[BlockRow], new: &[NewBlock]) -> bool {
         })
 }
 
-/// Sets a changed article's related links, records its revision and queues its event; the
-/// public index row of an article created after `deferred_from` is left to
-/// [`crate::db::live::index_new`].
+/// Sets a changed article's related links, records its revision and queues its event. The
+/// articles created after `deferred_from` are this import's ([`write::Batch::Import`]):
+/// their public index rows are left to [`crate::db::live::index_new`], and none of them is
+/// touched as linking to another.
 pub(super) fn finish(
     conn: &mut Conn,
     p: Pending,
@@ -424,7 +425,10 @@ pub(super) fn finish(
     if let Some(links) = &p.related {
         set_related(conn, p.id, links, "related").map_err(|e| at_line(p.line, e))?;
     }
-    let index = deferred_from.is_none_or(|last_id| p.id <= last_id);
-    write::finish(conn, p.id, p.before.as_ref(), now, index)?;
+    let batch = match deferred_from {
+        Some(created_after) => write::Batch::Import { created_after },
+        None => write::Batch::One,
+    };
+    write::finish(conn, p.id, p.before.as_ref(), now, batch)?;
     Ok(())
 }
