@@ -825,6 +825,37 @@ async fn an_import_touches_only_the_linking_articles_it_did_not_create() {
     assert_eq!(newer["related"][0]["title"], "Title newest");
 }
 
+/// On PostgreSQL an article's long texts are stored compressed with LZ4 (faster to write
+/// and to read than pglz), where the server has it.
+#[actix_web::test]
+async fn long_texts_are_compressed_with_lz4_on_postgres() {
+    if !on_postgres() {
+        return;
+    }
+    let ctx = Ctx::new();
+    let body = "The harbour ferry runs again after the storm. ".repeat(200);
+    import(
+        &ctx.pool,
+        &lines(&[json!({"type": "article", "slug": "long", "title": "Long", "body": body})]),
+    )
+    .unwrap();
+    #[derive(QueryableByName)]
+    struct Compression {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        body: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        snapshot: Option<String>,
+    }
+    let got: Compression = diesel::sql_query(
+        "SELECT pg_column_compression(a.body) AS body, pg_column_compression(r.snapshot) \
+         AS snapshot FROM articles a JOIN article_revisions r ON r.article_id = a.id",
+    )
+    .get_result(&mut ctx.pool.get().unwrap())
+    .unwrap();
+    assert_eq!(got.body.as_deref(), Some("lz4"));
+    assert_eq!(got.snapshot.as_deref(), Some("lz4"));
+}
+
 // ---------------------------------------------------------------------------------------
 // HTTP.
 
