@@ -171,7 +171,8 @@ impl From<String> for KeyList {
 }
 
 /// The channel PostgreSQL notifies on each recorded change (its payload is the sequence
-/// number); followers listen on it and read the log from where they are.
+/// number; the trigger `changes_notify` sends it); followers listen on it and read the log
+/// from where they are.
 pub const CHANNEL: &str = "gazette_changes";
 
 /// Appends `change` to the log, with `conn`: it commits or rolls back with the caller's
@@ -198,9 +199,6 @@ pub fn record(conn: &mut Conn, change: &Change, now: NaiveDateTime) -> QueryResu
         ))
         .returning(changes::seq)
         .get_result(conn)?;
-    if let AnyConnection::Postgres(pg) = conn {
-        diesel::sql_query(format!("NOTIFY {CHANNEL}, '{seq}'")).execute(pg)?;
-    }
     if keys.is_empty() {
         return Ok(());
     }

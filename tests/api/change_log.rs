@@ -305,3 +305,27 @@ async fn replicas_record_a_scheduled_articles_change_once() {
     assert_eq!(made[0].0, "article.published");
     assert!(made[0].1.contains("l:articles"));
 }
+
+/// On PostgreSQL a follower's listener is told of each recorded change when its write
+/// commits (the `changes_notify` trigger), rather than finding it at its next look a second
+/// later; and it is told nothing while no change is recorded.
+#[actix_web::test]
+async fn a_listener_is_told_of_a_recorded_change() {
+    if !on_postgres() {
+        return;
+    }
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    let mut listener = changes::Listener::open(&ctx.pool).unwrap();
+    let wait = std::time::Duration::from_millis(300);
+    // Whatever the app's start recorded is told first.
+    for _ in 0..20 {
+        if !listener.wait(wait).unwrap() {
+            break;
+        }
+    }
+    let before = last(&ctx);
+    publish(&ctx, &app, "Told at once").await;
+    assert!(listener.wait(std::time::Duration::from_secs(10)).unwrap());
+    assert!(last(&ctx) > before);
+}
