@@ -252,6 +252,30 @@ diesel::define_sql_function! {
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
+/// The `VALUES` list of a multi-row insert of `rows` rows of `columns` values each, in the
+/// placeholders of `conn`'s backend: diesel's connection over both backends has no batch
+/// insert, and a statement per row is a round trip per row to PostgreSQL.
+pub(in crate::db) fn values_list(conn: &Conn, rows: usize, columns: usize) -> String {
+    let postgres = matches!(conn, AnyConnection::Postgres(_));
+    let mut n = 0;
+    let row = |n: &mut usize| {
+        let cells: Vec<String> = (0..columns)
+            .map(|_| {
+                *n += 1;
+                match postgres {
+                    true => format!("${n}"),
+                    false => "?".to_owned(),
+                }
+            })
+            .collect();
+        format!("({})", cells.join(", "))
+    };
+    (0..rows)
+        .map(|_| row(&mut n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The SQLite file a `DATABASE_URL` names: a path, or `sqlite://path`.
 pub fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://")

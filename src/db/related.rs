@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::articles::model::{ArticleStatus, public_at};
 pub use super::articles::model::{Related, RelatedSpec};
@@ -12,8 +13,7 @@ use super::{AnyConnection, Conn, StoreError, StoreResult};
 use crate::images::{Image, ImageColumn};
 use crate::schema::{article_tags, articles, related_links};
 
-#[derive(Insertable)]
-#[diesel(table_name = related_links)]
+/// A related link's row, as [`set_related`] inserts it.
 struct LinkInsert<'a> {
     article_id: i64,
     position: i64,
@@ -74,7 +74,7 @@ pub(in crate::db) fn related_of(conn: &mut Conn, id: i64) -> QueryResult<Curated
              FROM related_links r JOIN articles a INDEXED BY articles_link \
              ON a.id = r.target_article_id WHERE r.article_id = ?",
         )
-        .bind::<diesel::sql_types::BigInt, _>(id)
+        .bind::<BigInt, _>(id)
         .load::<Target>(conn)?,
         AnyConnection::Postgres(_) => articles::table
             .filter(articles::id.eq_any(&target_ids))
@@ -195,40 +195,52 @@ pub(in crate::db) fn set_related(
 ) -> StoreResult<()> {
     diesel::delete(related_links::table.filter(related_links::article_id.eq(article_id)))
         .execute(conn)?;
+    // Every target in one query and every link in one insert: an import sets the links of
+    // each of its articles, and each statement is a round trip to PostgreSQL.
+    let slugs: Vec<&str> = links
+        .iter()
+        .filter_map(|link| match link {
+            RelatedSpec::Internal { slug } => Some(slug.as_str()),
+            RelatedSpec::External { .. } => None,
+        })
+        .collect();
+    let targets: HashMap<String, i64> = match slugs.is_empty() {
+        true => HashMap::new(),
+        false => articles::table
+            .filter(articles::slug.eq_any(&slugs))
+            .select((articles::slug, articles::id))
+            .load::<(String, i64)>(conn)?
+            .into_iter()
+            .collect(),
+    };
     let mut errors = Vec::new();
+    let mut rows = Vec::with_capacity(links.len());
     for (i, link) in links.iter().enumerate() {
         let row = match link {
-            RelatedSpec::Internal { slug } => {
-                let target = articles::table
-                    .filter(articles::slug.eq(slug))
-                    .select(articles::id)
-                    .first::<i64>(conn)
-                    .optional()?;
-                match target {
-                    Some(target) if target == article_id => {
-                        errors.push((
-                            format!("{field}[{i}].slug"),
-                            "an article cannot be related to itself".to_owned(),
-                        ));
-                        continue;
-                    }
-                    Some(target) => LinkInsert {
-                        article_id,
-                        position: i as i64,
-                        target_article_id: Some(target),
-                        url: None,
-                        title: None,
-                        summary: None,
-                    },
-                    None => {
-                        errors.push((
-                            format!("{field}[{i}].slug"),
-                            format!("no article has the slug '{slug}'"),
-                        ));
-                        continue;
-                    }
+            RelatedSpec::Internal { slug } => match targets.get(slug) {
+                Some(&target) if target == article_id => {
+                    errors.push((
+                        format!("{field}[{i}].slug"),
+                        "an article cannot be related to itself".to_owned(),
+                    ));
+                    continue;
                 }
-            }
+                Some(&target) => LinkInsert {
+                    article_id,
+                    position: i as i64,
+                    target_article_id: Some(target),
+                    url: None,
+                    title: None,
+                    summary: None,
+                },
+                None => {
+                    errors.push((
+                        format!("{field}[{i}].slug"),
+                        format!("no article has the slug '{slug}'"),
+                    ));
+                    continue;
+                }
+            },
             RelatedSpec::External {
                 url,
                 title,
@@ -242,9 +254,25 @@ pub(in crate::db) fn set_related(
                 summary: Some(summary),
             },
         };
-        diesel::insert_into(related_links::table)
-            .values(&row)
-            .execute(conn)?;
+        rows.push(row);
+    }
+    if errors.is_empty() && !rows.is_empty() {
+        let sql = format!(
+            "INSERT INTO related_links (article_id, position, target_article_id, url, title, \
+             summary) VALUES {}",
+            super::values_list(conn, rows.len(), 6)
+        );
+        let mut query = diesel::sql_query(sql).into_boxed::<super::Backend>();
+        for row in rows {
+            query = query
+                .bind::<BigInt, _>(row.article_id)
+                .bind::<BigInt, _>(row.position)
+                .bind::<Nullable<BigInt>, _>(row.target_article_id)
+                .bind::<Nullable<Text>, _>(row.url)
+                .bind::<Nullable<Text>, _>(row.title)
+                .bind::<Nullable<Text>, _>(row.summary);
+        }
+        query.execute(conn)?;
     }
     if errors.is_empty() {
         Ok(())

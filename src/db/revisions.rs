@@ -5,6 +5,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::articles::model::{
@@ -172,24 +173,36 @@ fn snapshot(conn: &mut Conn, row: &ArticleRow) -> StoreResult<Snapshot> {
     })
 }
 
+#[derive(QueryableByName)]
+struct Numbered {
+    #[diesel(sql_type = BigInt)]
+    number: i64,
+}
+
 /// Records article `row`, as stored now, as its next revision.
 pub fn record(conn: &mut Conn, row: &ArticleRow, now: NaiveDateTime) -> StoreResult<i64> {
     let id = row.teaser.id;
     let snapshot = serde_json::to_string(&snapshot(conn, row)?)
         .map_err(|e| StoreError::Internal(e.to_string()))?;
-    let last: Option<i64> = article_revisions::table
-        .filter(article_revisions::article_id.eq(id))
-        .select(diesel::dsl::max(article_revisions::number))
-        .get_result(conn)?;
-    let number = last.unwrap_or(0) + 1;
-    diesel::insert_into(article_revisions::table)
-        .values((
-            article_revisions::article_id.eq(id),
-            article_revisions::number.eq(number),
-            article_revisions::snapshot.eq(snapshot),
-            article_revisions::created_at.eq(now),
-        ))
-        .execute(conn)?;
+    // The number in the insert itself: one statement, one round trip to PostgreSQL.
+    let sql = match conn {
+        super::AnyConnection::Postgres(_) => {
+            "INSERT INTO article_revisions (article_id, number, snapshot, created_at) \
+             SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3 FROM article_revisions \
+             WHERE article_id = $1 RETURNING number"
+        }
+        super::AnyConnection::Sqlite(_) => {
+            "INSERT INTO article_revisions (article_id, number, snapshot, created_at) \
+             SELECT ?1, COALESCE(MAX(number), 0) + 1, ?2, ?3 FROM article_revisions \
+             WHERE article_id = ?1 RETURNING number"
+        }
+    };
+    let number = diesel::sql_query(sql)
+        .bind::<BigInt, _>(id)
+        .bind::<Text, _>(snapshot)
+        .bind::<Timestamp, _>(now)
+        .get_result::<Numbered>(conn)?
+        .number;
     Ok(number)
 }
 

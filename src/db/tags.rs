@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Timestamp};
 
 use super::articles::model::ArticleStatus;
 use super::{Conn, Page, StoreError, StoreResult, changes};
@@ -431,5 +431,26 @@ pub fn describe(
     diesel::update(tags::table.filter(tags::id.eq(id)))
         .set((tags::name.eq(name), tags::description.eq(description)))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Gives article `article_id` the tags `ids`, in that order (positions from 1), in one
+/// statement; it has none yet.
+pub(in crate::db) fn link(conn: &mut Conn, article_id: i64, ids: &[i64]) -> QueryResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO article_tags (article_id, tag_id, position) VALUES {}",
+        super::values_list(conn, ids.len(), 3)
+    );
+    let mut query = diesel::sql_query(sql).into_boxed::<super::Backend>();
+    for (position, tag_id) in ids.iter().enumerate() {
+        query = query
+            .bind::<BigInt, _>(article_id)
+            .bind::<BigInt, _>(*tag_id)
+            .bind::<BigInt, _>(position as i64 + 1);
+    }
+    query.execute(conn)?;
     Ok(())
 }

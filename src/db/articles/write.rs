@@ -62,18 +62,11 @@ pub(in crate::db) fn set_tags(
     let mut seen = Vec::with_capacity(names.len());
     for name in names {
         let tag_id = tags::ensure(conn, name, now)?;
-        if seen.contains(&tag_id) {
-            continue;
+        if !seen.contains(&tag_id) {
+            seen.push(tag_id);
         }
-        seen.push(tag_id);
-        diesel::insert_into(article_tags::table)
-            .values((
-                article_tags::article_id.eq(article_id),
-                article_tags::tag_id.eq(tag_id),
-                article_tags::position.eq(seen.len() as i64),
-            ))
-            .execute(conn)?;
     }
+    tags::link(conn, article_id, &seen)?;
     if !seen.is_empty() {
         search::refresh_tags(conn, article_id)?;
     }

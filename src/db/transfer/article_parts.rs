@@ -60,15 +60,8 @@ pub(super) fn set_tags(
         diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id)))
             .execute(conn)?;
     }
-    for (position, (tag_id, _)) in tags.iter().enumerate() {
-        diesel::insert_into(article_tags::table)
-            .values((
-                article_tags::article_id.eq(id),
-                article_tags::tag_id.eq(tag_id),
-                article_tags::position.eq(position as i64 + 1),
-            ))
-            .execute(conn)?;
-    }
+    let ids: Vec<i64> = tags.iter().map(|(id, _)| *id).collect();
+    crate::db::tags::link(conn, id, &ids)?;
     if index && !tags.is_empty() {
         crate::db::search::refresh_tags(conn, id)?;
     }
