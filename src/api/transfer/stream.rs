@@ -83,9 +83,11 @@ impl<R: BufRead> Iterator for Lines<R> {
 }
 
 /// How many lines are read before they are parsed together, and how many bytes at most
-/// (one line past it: a line may be `import_line_bytes` long).
+/// (one line past it: a line may be `import_line_bytes` long). A batch's records are held
+/// with their renderings until it is spooled, so this bounds memory with the line limit:
+/// a hundred articles of the usual size, or one or two of the largest.
 const BATCH_LINES: usize = 128;
-const BATCH_BYTES: usize = 16 << 20;
+const BATCH_BYTES: usize = 4 << 20;
 
 /// Parses `lines` (the first of the stream's among them when `first`), on up to `workers`
 /// threads, each a run of them in order; each run stops at its first bad line. Returns the
