@@ -185,18 +185,11 @@ pub fn record(conn: &mut Conn, row: &ArticleRow, now: NaiveDateTime) -> StoreRes
     let snapshot = serde_json::to_string(&snapshot(conn, row)?)
         .map_err(|e| StoreError::Internal(e.to_string()))?;
     // The number in the insert itself: one statement, one round trip to PostgreSQL.
-    let sql = match conn {
-        super::AnyConnection::Postgres(_) => {
-            "INSERT INTO article_revisions (article_id, number, snapshot, created_at) \
-             SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3 FROM article_revisions \
-             WHERE article_id = $1 RETURNING number"
-        }
-        super::AnyConnection::Sqlite(_) => {
-            "INSERT INTO article_revisions (article_id, number, snapshot, created_at) \
-             SELECT ?1, COALESCE(MAX(number), 0) + 1, ?2, ?3 FROM article_revisions \
-             WHERE article_id = ?1 RETURNING number"
-        }
-    };
+    // (`$n` is a positional parameter on PostgreSQL and a named one, numbered in order of
+    // first use, on SQLite: the same statement serves both.)
+    let sql = "INSERT INTO article_revisions (article_id, number, snapshot, created_at) \
+               SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3 FROM article_revisions \
+               WHERE article_id = $1 RETURNING number";
     let number = diesel::sql_query(sql)
         .bind::<BigInt, _>(id)
         .bind::<Text, _>(snapshot)

@@ -180,9 +180,13 @@ pub fn prepare(input: impl BufRead, limits: Limits) -> Result<Prepared, Transfer
         batch.clear();
         let mut bytes = 0;
         let mut ended = None;
+        let mut read_all = false;
         while batch.len() < BATCH_LINES && bytes < BATCH_BYTES {
             match lines.next() {
-                None => break,
+                None => {
+                    read_all = true;
+                    break;
+                }
                 Some(Ok(line)) => {
                     bytes += line.text.len();
                     batch.push(line);
@@ -206,7 +210,7 @@ pub fn prepare(input: impl BufRead, limits: Limits) -> Result<Prepared, Transfer
         if let Some(err) = ended {
             return Err(err);
         }
-        if batch.len() < BATCH_LINES && bytes < BATCH_BYTES {
+        if read_all {
             break;
         }
     }
