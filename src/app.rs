@@ -23,6 +23,7 @@ use crate::middleware::{conditional, cors, response_cache, screen};
 use crate::observe::{self, Metrics};
 use crate::openapi::ApiDoc;
 use crate::ratelimit::Limiters;
+use crate::search_index::PublicIndex;
 use crate::state::AppState;
 
 /// Every route of the API. The OpenAPI document is collected from this list.
@@ -180,10 +181,12 @@ impl Prepared {
             }
         });
         let hub = web::Data::new(Hub::new(responses.applied(), settings.max_streams));
+        let search = public_index(&pool);
         let follower = Follower::start(
             pool.clone(),
             responses.clone().into_inner(),
             hub.clone().into_inner(),
+            search.clone(),
             settings.change_log_retention_days,
         );
         let admission = Admission::new(settings.reads, pool.max_size(), settings.trust_proxy);
@@ -198,10 +201,27 @@ impl Prepared {
             state: web::Data::new(AppState {
                 pool,
                 limiters: Limiters::new(settings.rate_limits, settings.trust_proxy),
+                search,
                 settings,
             }),
         }
     }
+}
+
+/// The public search index, filled before the server answers: a search is answered by one
+/// index from the first, and a page's cursor holds on the next. If it cannot be filled,
+/// public searches read the database's index.
+fn public_index(pool: &Pool) -> std::sync::Arc<PublicIndex> {
+    let index = PublicIndex::new();
+    let started = std::time::Instant::now();
+    match index.fill(pool) {
+        Ok(n) => log::info!(
+            "the public search index holds {n} live articles, filled in {:.2} s",
+            started.elapsed().as_secs_f64()
+        ),
+        Err(e) => log::error!("the public search index is not filled: {e}"),
+    }
+    std::sync::Arc::new(index)
 }
 
 async fn fallback(

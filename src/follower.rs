@@ -17,6 +17,7 @@ use std::time::Duration;
 use crate::cache::responses::ResponseCache;
 use crate::db::{self, Pool, changes};
 use crate::hub::Hub;
+use crate::search_index::PublicIndex;
 
 /// Changes read at once.
 const BATCH: i64 = 1000;
@@ -41,13 +42,14 @@ impl Follower {
         pool: Pool,
         cache: Arc<ResponseCache>,
         hub: Arc<Hub>,
+        search: Arc<PublicIndex>,
         retention_days: u32,
     ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let spawned = std::thread::Builder::new()
             .name("gazette-follower".to_owned())
-            .spawn(move || follow(&pool, &cache, &hub, retention_days, &stopped));
+            .spawn(move || follow(&pool, &cache, &hub, &search, retention_days, &stopped));
         if let Err(e) = spawned {
             log::error!("the change log is not followed: {e}");
         }
@@ -61,7 +63,14 @@ impl Drop for Follower {
     }
 }
 
-fn follow(pool: &Pool, cache: &ResponseCache, hub: &Hub, retention_days: u32, stop: &AtomicBool) {
+fn follow(
+    pool: &Pool,
+    cache: &ResponseCache,
+    hub: &Hub,
+    search: &PublicIndex,
+    retention_days: u32,
+    stop: &AtomicBool,
+) {
     let mut listener: Option<changes::Listener> = None;
     let mut pruned: Option<std::time::Instant> = None;
     while !stop.load(Ordering::SeqCst) {
@@ -92,7 +101,7 @@ fn follow(pool: &Pool, cache: &ResponseCache, hub: &Hub, retention_days: u32, st
         let mut current = current;
         let followed = current
             .wait(LONGEST_WAIT)
-            .and_then(|_| apply_all(cache, hub, |seq| current.since(seq, BATCH)));
+            .and_then(|_| apply_all(cache, hub, search, current.conn()));
         match followed {
             Ok(()) => {
                 cache.set_following(true);
@@ -107,14 +116,19 @@ fn follow(pool: &Pool, cache: &ResponseCache, hub: &Hub, retention_days: u32, st
 }
 
 /// Applies to `cache`, and hands on through `hub`, every change after the last one it
-/// handed on, read by `read`.
+/// handed on, read on `conn`; `search` is brought up to each batch before the cache is, so
+/// that no answer the cache keeps after a change was searched before it.
 fn apply_all(
     cache: &ResponseCache,
     hub: &Hub,
-    mut read: impl FnMut(i64) -> db::StoreResult<Vec<changes::Recorded>>,
+    search: &PublicIndex,
+    conn: &mut db::Conn,
 ) -> db::StoreResult<()> {
     loop {
-        let batch = read(hub.last())?;
+        let batch = changes::since(conn, hub.last(), BATCH)?;
+        if !batch.is_empty() {
+            search.catch_up(conn)?;
+        }
         for change in &batch {
             hub.deliver(change, || cache.apply(change.seq, &change.keys.0));
         }
@@ -130,9 +144,7 @@ pub async fn catch_up(
     pool: &Pool,
     cache: Arc<ResponseCache>,
     hub: Arc<Hub>,
+    search: Arc<PublicIndex>,
 ) -> db::StoreResult<()> {
-    db::run(pool, move |conn| {
-        apply_all(&cache, &hub, |seq| Ok(changes::since(conn, seq, BATCH)?))
-    })
-    .await
+    db::run(pool, move |conn| apply_all(&cache, &hub, &search, conn)).await
 }

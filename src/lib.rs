@@ -23,6 +23,7 @@ pub mod purger;
 pub mod ratelimit;
 pub mod representation;
 pub mod schema;
+pub mod search_index;
 pub mod state;
 pub mod url_key;
 pub mod webhooks;

@@ -5,6 +5,7 @@
 use crate::config::Settings;
 use crate::db::Pool;
 use crate::ratelimit::Limiters;
+use crate::search_index::PublicIndex;
 
 /// The state of one server, shared by its workers.
 #[derive(Debug)]
@@ -12,6 +13,8 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: Settings,
     pub limiters: Limiters,
+    /// The public search index, in step with the change log.
+    pub search: std::sync::Arc<PublicIndex>,
 }
 
 pub type State = actix_web::web::Data<AppState>;

@@ -241,6 +241,18 @@ pub fn last(conn: &mut Conn) -> QueryResult<i64> {
         .map(Option::unwrap_or_default)
 }
 
+/// The sequence number of the newest change the public could see (one with a public
+/// position), or 0.
+pub fn last_public(conn: &mut Conn) -> QueryResult<i64> {
+    changes::table
+        .filter(changes::public_seq.is_not_null())
+        .order(changes::public_seq.desc())
+        .select(changes::seq)
+        .first::<i64>(conn)
+        .optional()
+        .map(Option::unwrap_or_default)
+}
+
 /// What an article answer shows: the article, the address it is read at, its tags and the
 /// addresses of the internal links it shows. A hidden link's target is named nowhere in a
 /// public answer: its publication names the articles linking to it instead.
@@ -339,9 +351,9 @@ impl Listener {
         }
     }
 
-    /// The changes after `seq`, at most `limit`, read on this listener's connection.
-    pub fn since(&mut self, seq: i64, limit: i64) -> StoreResult<Vec<Recorded>> {
-        Ok(since(&mut self.conn, seq, limit)?)
+    /// This listener's connection, to read the log and what it names.
+    pub fn conn(&mut self) -> &mut Conn {
+        &mut self.conn
     }
 }
 

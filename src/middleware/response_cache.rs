@@ -51,8 +51,13 @@ pub async fn serve(
         let res = next.call(req).await?;
         let wrote = method != Method::OPTIONS && res.status().is_success();
         if wrote
-            && let Err(e) =
-                follower::catch_up(&state.pool, cache.into_inner(), hub.into_inner()).await
+            && let Err(e) = follower::catch_up(
+                &state.pool,
+                cache.into_inner(),
+                hub.into_inner(),
+                state.search.clone(),
+            )
+            .await
         {
             log::warn!("the write's changes are not yet applied to the cache: {e}");
         }

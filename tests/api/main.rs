@@ -39,6 +39,7 @@ mod replicas;
 mod responses;
 mod search;
 mod search_facets;
+mod search_index;
 mod search_syntax;
 mod seed_article;
 mod smoke;

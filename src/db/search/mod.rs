@@ -4,6 +4,7 @@
 
 pub mod facets;
 mod fresh;
+pub mod public_rows;
 mod snippet;
 mod statement;
 pub mod suggest;

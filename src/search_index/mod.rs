@@ -1,0 +1,249 @@
+//! The public search index: every live article's searched text in an embedded search library
+//! (tantivy), in memory, so that a public search takes its top matches by block-max WAND
+//! and counts its facets over columns, on either database (BENCHMARKS.md, "Search at
+//! 100,000 articles").
+//!
+//! It is a copy, kept in step with the change log like the response cache: filled from the
+//! database as the server starts ([`PublicIndex::fill`]), then brought up to every change
+//! that names search results (`l:search`) before that change reaches the cache
+//! ([`PublicIndex::catch_up`], called by crate::follower). Until it is filled, public
+//! searches read the database's own index (db::search), as every other search does. It holds
+//! live articles only: nothing unpublished is in it, and no draft moves a public rank.
+
+mod collect;
+mod query;
+mod schema;
+mod sync;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
+use tantivy::collector::Count;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+
+use crate::db::articles::model::{Teaser, Visibility};
+use crate::db::search::facets::{Asked, Facets, MAX_MONTH_FACETS, MAX_TAG_FACETS, MonthCount};
+use crate::db::search::public_rows;
+use crate::db::search::{SearchOrder, SearchQuery};
+use crate::db::{self, Conn, Page, StoreError, StoreResult};
+use collect::{Facets as FacetCollector, Ranking};
+use schema::Fields;
+
+/// Articles read from the database at once, filling or catching up.
+const CHUNK: i64 = 500;
+
+/// Changes read at once.
+const BATCH: i64 = 1000;
+
+/// The most changes a search applies itself before reading ([`PublicIndex::take_in`]).
+const INLINE_CHANGES: i64 = 100;
+
+/// The indexing memory: enough for a few thousand articles between commits.
+const WRITER_BYTES: usize = 64 << 20;
+
+/// The public search index.
+pub struct PublicIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    /// Whether the index is filled and following the log: until then it answers nothing.
+    ready: AtomicBool,
+    /// The last change of the log the index holds, as of its last commit.
+    seq: AtomicI64,
+    writer: Mutex<Writer>,
+}
+
+impl std::fmt::Debug for PublicIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublicIndex")
+            .field("ready", &self.ready.load(Ordering::SeqCst))
+            .finish_non_exhaustive()
+    }
+}
+
+struct Writer {
+    writer: IndexWriter<TantivyDocument>,
+    /// The last change of the log the index holds.
+    seq: i64,
+}
+
+fn internal(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(format!("search index: {e}"))
+}
+
+impl Default for PublicIndex {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PublicIndex {
+    /// An empty index, not yet filled.
+    pub fn new() -> Self {
+        let (schema, fields) = schema::schema();
+        let index = Index::create_in_ram(schema);
+        index
+            .tokenizers()
+            .register(schema::ANALYZER, schema::analyzer());
+        // In memory, with a writer of its own, neither can fail: there is no file to open
+        // and no lock another process could hold.
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .expect("a reader of an index in memory");
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+        let writer = index
+            .writer_with_num_threads(threads, WRITER_BYTES)
+            .expect("the only writer of an index in memory");
+        Self {
+            index,
+            reader,
+            fields,
+            ready: AtomicBool::new(false),
+            seq: AtomicI64::new(0),
+            writer: Mutex::new(Writer { writer, seq: 0 }),
+        }
+    }
+
+    /// Whether public searches are answered here.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+
+    fn analyzer(&self) -> TextAnalyzer {
+        self.index
+            .tokenizers()
+            .get(schema::ANALYZER)
+            .unwrap_or_else(schema::analyzer)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Writer> {
+        // A panic while indexing leaves an index that a refill puts right; keep going.
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A page of `q` and its facets `asked`, if this index answers `q`: a public search, once
+    /// the index is filled.
+    pub fn search(
+        &self,
+        conn: &mut Conn,
+        q: &SearchQuery,
+        asked: Option<Asked>,
+    ) -> StoreResult<Option<(Page<Teaser>, Option<Facets>)>> {
+        let public = matches!(q.filters.visibility, Visibility::Public { .. });
+        if !public || q.terms.is_empty() || !self.is_ready() {
+            return Ok(None);
+        }
+        let nothing = || {
+            let facets = asked.map(|asked| Facets {
+                tag: asked.tag.then(Vec::new),
+                month: asked.month.then(Vec::new),
+            });
+            Ok(Some((Page::empty(), facets)))
+        };
+        if q.filters.matches_nothing() {
+            return nothing();
+        }
+        let tags = public_rows::ids_of(conn, false, &q.filters.tags)?;
+        let authors = public_rows::ids_of(conn, true, &q.filters.authors)?;
+        let (Some(tags), Some(authors)) = (tags, authors) else {
+            return nothing();
+        };
+        self.take_in(conn)?;
+        let searcher = self.reader.searcher();
+        let text =
+            query::of(&searcher, &mut self.analyzer(), &self.fields, &q.terms).map_err(internal)?;
+        let query = query::filtered(&self.fields, text, &tags, &authors, &q.filters);
+        let n = db::overfetch(q.limit) as usize;
+        let counting = asked.is_some();
+        let (ranked, total, counts) = match q.order {
+            SearchOrder::Sorted(sort, after) => {
+                let after = after.map(|(t, id)| (schema::micros(t), id));
+                let top = collect::top_sorted(n, sort, after);
+                let (top, (total, counts)) = searcher
+                    .search(&query, &(top, (Count, counting.then_some(FacetCollector))))
+                    .map_err(internal)?;
+                let ranked = collect::sorted_places(sort, top)
+                    .into_iter()
+                    .map(|(_, id)| (id, 0.0))
+                    .collect::<Vec<_>>();
+                (ranked, total, counts)
+            }
+            SearchOrder::Relevance(after) | SearchOrder::Fresh { after, .. } => {
+                let ranking = match q.order {
+                    SearchOrder::Fresh { half_life_days, .. } => Ranking::Fresh { half_life_days },
+                    _ => Ranking::Relevance,
+                };
+                let top = collect::top(n, ranking, after);
+                let (top, (total, counts)) = searcher
+                    .search(&query, &(top, (Count, counting.then_some(FacetCollector))))
+                    .map_err(internal)?;
+                let ranked = collect::places(top)
+                    .into_iter()
+                    .map(|(rank, id)| (id, rank))
+                    .collect::<Vec<_>>();
+                (ranked, total, counts)
+            }
+        };
+        let page = public_rows::page_of(conn, q, &ranked, total as i64)?;
+        let facets = match (asked, counts) {
+            (Some(asked), Some(counts)) => Some(facets_of(conn, asked, counts)?),
+            _ => None,
+        };
+        Ok(Some((page, facets)))
+    }
+}
+
+/// A page of `q`, and its facets `asked`: from `index` when it answers `q`
+/// ([`PublicIndex::search`]), from the database's index otherwise.
+pub fn search(
+    index: &PublicIndex,
+    conn: &mut Conn,
+    q: &SearchQuery,
+    asked: Option<Asked>,
+) -> StoreResult<(Page<Teaser>, Option<Facets>)> {
+    if let Some(found) = index.search(conn, q, asked)? {
+        return Ok(found);
+    }
+    let page = db::search::search(conn, q)?;
+    let facets = match asked {
+        Some(asked) => Some(db::search::facets::facets(conn, q, asked)?),
+        None => None,
+    };
+    Ok((page, facets))
+}
+
+/// The facets `asked` from the counts of every match.
+fn facets_of(conn: &mut Conn, asked: Asked, counts: collect::Counts) -> StoreResult<Facets> {
+    let mut out = Facets::default();
+    if asked.tag {
+        let tags: HashMap<i64, i64> = counts
+            .tags
+            .into_iter()
+            .map(|(tag, n)| (tag as i64, n))
+            .collect();
+        out.tag = Some(public_rows::tag_counts(
+            conn,
+            &tags,
+            MAX_TAG_FACETS as usize,
+        )?);
+    }
+    if asked.month {
+        let mut months: Vec<(u64, i64)> = counts.months.into_iter().collect();
+        months.sort_by_key(|m| std::cmp::Reverse(m.0));
+        months.truncate(MAX_MONTH_FACETS as usize);
+        out.month = Some(
+            months
+                .into_iter()
+                .map(|(m, count)| MonthCount {
+                    month: format!("{:04}-{:02}", m / 100, m % 100),
+                    count,
+                })
+                .collect(),
+        );
+    }
+    Ok(out)
+}

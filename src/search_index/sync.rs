@@ -1,0 +1,180 @@
+//! Keeping the public search index in step with the database: filled as the server starts,
+//! then brought up to each change of the log that names search results.
+
+use std::sync::atomic::Ordering;
+
+use diesel::connection::SimpleConnection;
+use tantivy::collector::DocSetCollector;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Term};
+
+use super::{BATCH, CHUNK, INLINE_CHANGES, PublicIndex, Writer, internal, schema};
+use crate::db::search::public_rows::{self, LiveText};
+use crate::db::{self, Conn, Pool, StoreResult, changes};
+
+impl PublicIndex {
+    /// Fills the index with every live article, as of one moment of the log, then brings it
+    /// up to the log's end and starts answering; returns how many articles it holds. Holds
+    /// the writer only a chunk at a time, so that a follower is never kept waiting long.
+    pub fn fill(&self, pool: &Pool) -> StoreResult<u64> {
+        let mut conn = pool.dedicated()?;
+        let seq = self.fill_from(&mut conn)?;
+        let mut w = self.lock();
+        w.seq = seq;
+        self.follow(&mut w, &mut conn)?;
+        self.ready.store(true, Ordering::SeqCst);
+        Ok(self.reader.searcher().num_docs())
+    }
+
+    /// Adds every live article, read in one snapshot of the database; returns the last change
+    /// of the log in that snapshot.
+    fn fill_from(&self, conn: &mut Conn) -> StoreResult<i64> {
+        let postgres = matches!(conn, db::AnyConnection::Postgres(_));
+        let begin = match postgres {
+            true => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            false => "BEGIN",
+        };
+        conn.batch_execute(begin)?;
+        let filled = (|| -> StoreResult<i64> {
+            let seq = changes::last(conn)?;
+            self.lock()
+                .writer
+                .delete_all_documents()
+                .map_err(internal)?;
+            let mut after = 0;
+            loop {
+                let chunk = public_rows::live_texts_after(conn, after, CHUNK)?;
+                let Some(last) = chunk.last() else { break };
+                after = last.id;
+                let w = self.lock();
+                for article in &chunk {
+                    w.writer
+                        .add_document(schema::document(&self.fields, article))
+                        .map_err(internal)?;
+                }
+            }
+            Ok(seq)
+        })();
+        let ended = conn.batch_execute("COMMIT");
+        let seq = filled?;
+        ended?;
+        Ok(seq)
+    }
+
+    /// Brings the index up to the end of the log, if it is answering; called before each
+    /// batch of changes reaches the response cache (crate::follower), on that reader's
+    /// connection.
+    pub fn catch_up(&self, conn: &mut Conn) -> StoreResult<()> {
+        let mut w = self.lock();
+        if !self.is_ready() {
+            return Ok(());
+        }
+        self.follow(&mut w, conn)
+    }
+
+    /// Applies every change after the writer's to the end of the log, and commits.
+    fn follow(&self, w: &mut Writer, conn: &mut Conn) -> StoreResult<()> {
+        let mut dirty = !self.is_ready();
+        loop {
+            let batch = changes::since(conn, w.seq, BATCH)?;
+            let Some(last) = batch.last() else { break };
+            let mut ids = Vec::new();
+            let mut tags = Vec::new();
+            let mut everything = false;
+            for change in batch
+                .iter()
+                .filter(|c| c.keys.0.iter().any(|k| k == changes::SEARCH))
+            {
+                let before = ids.len() + tags.len();
+                for key in &change.keys.0 {
+                    if let Some(id) = key.strip_prefix("a:").and_then(|id| id.parse::<i64>().ok()) {
+                        ids.push(id);
+                    } else if let Some(slug) = key.strip_prefix("t:") {
+                        tags.push(slug.to_owned());
+                    }
+                }
+                // A change to search results that names no article nor tag: read them all.
+                everything |= ids.len() + tags.len() == before;
+            }
+            // The tag's articles now, and those the index has under it (a deleted tag has
+            // none left in the database).
+            ids.extend(public_rows::tagged(conn, &tags)?);
+            ids.extend(self.carrying(&tags)?);
+            if everything {
+                w.writer.delete_all_documents().map_err(internal)?;
+                let mut after = 0;
+                loop {
+                    let chunk = public_rows::live_texts_after(conn, after, CHUNK)?;
+                    let Some(l) = chunk.last() else { break };
+                    after = l.id;
+                    self.add(w, &chunk)?;
+                }
+                dirty = true;
+            } else if !ids.is_empty() {
+                ids.sort_unstable();
+                ids.dedup();
+                for id in &ids {
+                    w.writer
+                        .delete_term(Term::from_field_u64(self.fields.id, *id as u64));
+                }
+                self.add(w, &public_rows::live_texts(conn, &ids)?)?;
+                dirty = true;
+            }
+            w.seq = last.seq;
+            if (batch.len() as i64) < BATCH {
+                break;
+            }
+        }
+        if dirty {
+            w.writer.commit().map_err(internal)?;
+            self.reader.reload().map_err(internal)?;
+        }
+        self.seq.store(w.seq, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Brings the index up to the log before a search, when a few public changes have come
+    /// that the follower has not yet applied (another process wrote them: the CLI, another
+    /// replica), so that a search sees what the database holds, as the database's own index
+    /// does. Only public changes count: a draft's edit changes no search's time. A search
+    /// never waits for a long catch-up (more than [`INLINE_CHANGES`] behind): it reads the
+    /// index as it is, and the follower finishes.
+    pub(super) fn take_in(&self, conn: &mut Conn) -> StoreResult<()> {
+        let last = changes::last_public(conn)?;
+        let held = self.seq.load(Ordering::SeqCst);
+        if last <= held || last - held > INLINE_CHANGES {
+            return Ok(());
+        }
+        // Whoever holds the writer now is applying these few changes too: wait for it.
+        let mut w = self.lock();
+        self.follow(&mut w, conn)
+    }
+
+    /// The articles the index holds under any of the tags `slugs`.
+    fn carrying(&self, slugs: &[String]) -> StoreResult<Vec<i64>> {
+        let searcher = self.reader.searcher();
+        let mut ids = Vec::new();
+        for slug in slugs {
+            let term = Term::from_field_text(self.fields.tag_slug, slug);
+            let q = TermQuery::new(term, IndexRecordOption::Basic);
+            let found = searcher.search(&q, &DocSetCollector).map_err(internal)?;
+            for address in found {
+                let segment = searcher.segment_reader(address.segment_ord);
+                let column = segment.fast_fields().u64("id").map_err(internal)?;
+                if let Some(id) = column.first(address.doc_id) {
+                    ids.push(id as i64);
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    fn add(&self, w: &Writer, articles: &[LiveText]) -> StoreResult<()> {
+        for article in articles {
+            w.writer
+                .add_document(schema::document(&self.fields, article))
+                .map_err(internal)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,125 @@
+//! The public search index (crate::search_index): public searches are answered from it, in
+//! every order and with every filter, and editors' searches from the database's index.
+
+use crate::support::common;
+use common::*;
+
+use diesel::connection::SimpleConnection;
+use serde_json::json;
+
+/// Empties the database's own search index, leaving the articles as they are.
+fn empty_the_database_index(ctx: &Ctx) {
+    let mut conn = ctx.pool.get().unwrap();
+    let sql = match &*conn {
+        gazette::db::AnyConnection::Postgres(_) => "DELETE FROM articles_search",
+        gazette::db::AnyConnection::Sqlite(_) => {
+            "DELETE FROM articles_fts_public; DELETE FROM articles_fts"
+        }
+    };
+    conn.batch_execute(sql).unwrap();
+}
+
+#[actix_web::test]
+async fn public_searches_are_answered_from_the_public_index() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    for (title, at, tags) in [
+        (
+            "Quarry floods again",
+            "2026-11-02T09:00:00Z",
+            vec!["Weather"],
+        ),
+        ("Quarry reopens", "2026-10-02T09:00:00Z", vec!["Business"]),
+    ] {
+        create_article(
+            &ctx,
+            &app,
+            json!({"title": title, "status": "published", "published_at": at, "tags": tags}),
+        )
+        .await;
+    }
+    // The articles and their public search are built; the database's own index goes.
+    let app = ctx.app().await;
+    empty_the_database_index(&ctx);
+
+    // An editor's search by status reads the database's index: nothing is left there.
+    let editors = send(
+        &app,
+        ctx.admin(get("/api/v1/articles?q=quarry&status=published")),
+    )
+    .await
+    .ok(200);
+    assert_eq!(editors["meta"]["total"], 0, "the database's index is empty");
+
+    // The public's reads the public index, in each order, filtered or not, with facets.
+    let fresh = list_articles(&app, "q=quarry").await;
+    assert_eq!(slugs(&fresh), ["quarry-floods-again", "quarry-reopens"]);
+    assert_eq!(fresh["meta"]["total"], 2);
+    let oldest = list_articles(&app, "q=quarry&sort=published_at").await;
+    assert_eq!(slugs(&oldest), ["quarry-reopens", "quarry-floods-again"]);
+    let tagged = list_articles(&app, "q=quarry&tag=business&sort=relevance").await;
+    assert_eq!(slugs(&tagged), ["quarry-reopens"]);
+    let dated = list_articles(&app, "q=quarr&published_after=2026-11-01T00:00:00Z").await;
+    assert_eq!(slugs(&dated), ["quarry-floods-again"]);
+    let faceted = list_articles(&app, "q=quarry&facets=tag,month").await;
+    assert_eq!(
+        faceted["facets"]["month"],
+        json!([{"month": "2026-11", "count": 1}, {"month": "2026-10", "count": 1}])
+    );
+    assert_eq!(
+        faceted["facets"]["tag"],
+        json!([
+            {"slug": "business", "name": "Business", "count": 1},
+            {"slug": "weather", "name": "Weather", "count": 1}
+        ])
+    );
+    let highlight = fresh["data"][0]["highlight"].as_str().unwrap_or("");
+    assert!(highlight.contains("<mark>Quarry</mark>"), "{fresh}");
+}
+
+#[actix_web::test]
+async fn the_public_index_follows_writes_and_unpublishing() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    let created = create_article(
+        &ctx,
+        &app,
+        json!({"title": "Harbour crane falls", "status": "published",
+               "published_at": "2026-11-02T09:00:00Z"}),
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(
+        slugs(&list_articles(&app, "q=crane").await),
+        ["harbour-crane-falls"]
+    );
+
+    // A new title: found by it, not by the old one.
+    send(
+        &app,
+        ctx.admin(json(
+            actix_web::http::Method::PATCH,
+            &format!("/api/v1/articles/{id}"),
+            &json!({"title": "Harbour gantry falls"}),
+        )),
+    )
+    .await
+    .ok(200);
+    assert_eq!(list_articles(&app, "q=crane").await["meta"]["total"], 0);
+    assert_eq!(list_articles(&app, "q=gantry").await["meta"]["total"], 1);
+
+    // Unpublished: gone from every public search, and from its facets.
+    send(
+        &app,
+        ctx.admin(json(
+            actix_web::http::Method::PATCH,
+            &format!("/api/v1/articles/{id}"),
+            &json!({"status": "draft"}),
+        )),
+    )
+    .await
+    .ok(200);
+    let gone = list_articles(&app, "q=gantry&facets=tag,month").await;
+    assert_eq!(gone["meta"]["total"], 0);
+    assert_eq!(gone["facets"]["month"], json!([]));
+}
