@@ -1,6 +1,8 @@
 //! The actix application: the single list of routes, middleware and error handling, built
 //! the same way for the server and for the tests.
 
+use std::sync::Arc;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
@@ -160,6 +162,11 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// The public search index: filled on a thread of its own after [`Prepared::new`].
+    pub fn search_index(&self) -> Arc<PublicIndex> {
+        self.state.search.clone()
+    }
+
     /// The hub of the event streams: closed when the server stops.
     pub fn hub(&self) -> std::sync::Arc<Hub> {
         self.hub.clone().into_inner()
@@ -208,20 +215,38 @@ impl Prepared {
     }
 }
 
-/// The public search index, filled before the server answers: a search is answered by one
-/// index from the first, and a page's cursor holds on the next. If it cannot be filled,
-/// public searches read the database's index.
-fn public_index(pool: &Pool) -> std::sync::Arc<PublicIndex> {
-    let index = PublicIndex::new();
-    let started = std::time::Instant::now();
-    match index.fill(pool) {
-        Ok(n) => log::info!(
-            "the public search index holds {n} live articles, filled in {:.2} s",
-            started.elapsed().as_secs_f64()
-        ),
-        Err(e) => log::error!("the public search index is not filled: {e}"),
+/// The public search index, filled on a thread of its own while the server answers (public
+/// searches read the database's index meanwhile, and `/readyz` says the server is not ready
+/// to take traffic); a failed fill is tried again every second.
+fn public_index(pool: &Pool) -> Arc<PublicIndex> {
+    let index = Arc::new(PublicIndex::new());
+    let (filling, pool) = (index.clone(), pool.clone());
+    let fill = move || {
+        let started = std::time::Instant::now();
+        loop {
+            match filling.fill(&pool) {
+                Ok(n) => {
+                    log::info!(
+                        "the public search index holds {n} live articles, filled in {:.2} s",
+                        started.elapsed().as_secs_f64()
+                    );
+                    return;
+                }
+                Err(e) => log::warn!("the public search index is not filled yet: {e}"),
+            }
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            if Arc::strong_count(&filling) == 1 {
+                return; // The server is gone.
+            }
+        }
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("gazette-search-fill".to_owned())
+        .spawn(fill)
+    {
+        log::error!("the public search index is not filled: {e}");
     }
-    std::sync::Arc::new(index)
+    index
 }
 
 async fn fallback(

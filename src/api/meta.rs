@@ -69,21 +69,23 @@ pub async fn openapi_json(spec: actix_web::web::Data<SpecJson>) -> HttpResponse 
 /// The service's readiness.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Readiness {
-    /// `ready` when the database answers and every migration has been applied.
+    /// `ready` when the database answers, every migration has been applied and the public
+    /// search index is filled.
     #[schema(example = "ready")]
     pub status: String,
 }
 
 /// Check readiness.
 ///
-/// 200 when the database answers and its schema is current (every migration applied), so
-/// the server may take traffic; 503 otherwise. Needs a key when reads do.
+/// 200 when the database answers, its schema is current (every migration applied) and the
+/// public search index is filled (as a server starts, it reads every live article into it),
+/// so the server may take traffic; 503 otherwise. Needs a key when reads do.
 #[utoipa::path(
     operation_id = "getReadiness", tag = "service", security(()),
     params(documented::Conditional),
     responses(
-        (status = 200, description = "Ready to serve: the database answers and is migrated.", body = Readiness),
-        (status = 503, description = "The database does not answer or has migrations pending.", body = Problem),
+        (status = 200, description = "Ready to serve: the database answers and is migrated, and the public search index is filled.", body = Readiness),
+        (status = 503, description = "The database does not answer, has migrations pending, or the public search index is still being filled.", body = Problem),
         problems::PublicRead,
     )
 )]
@@ -99,6 +101,11 @@ pub async fn readiness(
         return Err(ApiError::Unavailable(format!(
             "The database has {pending} migrations pending: run `gazette migrate`."
         )));
+    }
+    if !state.search.is_ready() {
+        return Err(ApiError::Unavailable(
+            "The public search index is being filled.".to_owned(),
+        ));
     }
     Ok(actix_web::web::Json(Readiness {
         status: "ready".to_owned(),

@@ -190,7 +190,8 @@ pub fn query_error(field: &str, message: String) -> ApiError {
     }
 }
 
-fn invalid_cursor() -> ApiError {
+/// The error of a cursor this list did not issue.
+pub fn invalid_cursor() -> ApiError {
     query_error(
         "cursor",
         "is not a cursor this list issued; pass `next_cursor` from the previous page unchanged, with the same filters and sort".to_owned(),

@@ -1,14 +1,15 @@
 //! The public search index: every live article's searched text in an embedded search library
-//! (tantivy), in memory, so that a public search takes its top matches by block-max WAND
+//! (tantivy), in a temporary folder of this process, so that a public search takes its top matches by block-max WAND
 //! and counts its facets over columns, on either database (BENCHMARKS.md, "Search at
 //! 100,000 articles").
 //!
 //! It is a copy, kept in step with the change log like the response cache: filled from the
-//! database as the server starts ([`PublicIndex::fill`]), then brought up to every change
-//! that names search results (`l:search`) before that change reaches the cache
-//! ([`PublicIndex::catch_up`], called by crate::follower). Until it is filled, public
-//! searches read the database's own index (db::search), as every other search does. It holds
-//! live articles only: nothing unpublished is in it, and no draft moves a public rank.
+//! database as the server starts, on a thread of its own ([`PublicIndex::fill`]; `/readyz`
+//! answers 503 until it is done), then brought up to every change that names search results
+//! (`l:search`) before that change reaches the cache ([`PublicIndex::catch_up`], called by
+//! crate::follower). Until it is filled, public searches read the database's own index
+//! (db::search), as every other search does, and a page ranked there is continued there. It
+//! holds live articles only: nothing unpublished is in it, and no draft moves a public rank.
 
 mod collect;
 mod query;
@@ -20,13 +21,14 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use tantivy::collector::Count;
+use tantivy::directory::MmapDirectory;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use crate::db::articles::model::{Teaser, Visibility};
 use crate::db::search::facets::{Asked, Facets, MAX_MONTH_FACETS, MAX_TAG_FACETS, MonthCount};
 use crate::db::search::public_rows;
-use crate::db::search::{SearchOrder, SearchQuery};
+use crate::db::search::{RankedBy, SearchOrder, SearchQuery};
 use crate::db::{self, Conn, Page, StoreError, StoreResult};
 use collect::{Facets as FacetCollector, Ranking};
 use schema::Fields;
@@ -80,24 +82,32 @@ impl Default for PublicIndex {
 }
 
 impl PublicIndex {
-    /// An empty index, not yet filled.
+    /// An empty index, not yet filled, in files of a temporary folder (under `TMPDIR`),
+    /// read through the page cache as the database's files are; in memory if no folder can
+    /// be made.
     pub fn new() -> Self {
         let (schema, fields) = schema::schema();
-        let index = Index::create_in_ram(schema);
+        let index = match MmapDirectory::create_from_tempdir() {
+            Ok(dir) => Index::create(dir, schema.clone(), IndexSettings::default()),
+            Err(e) => Err(tantivy::TantivyError::SystemError(e.to_string())),
+        }
+        .unwrap_or_else(|e| {
+            log::warn!("the public search index is kept in memory: no folder for it: {e}");
+            Index::create_in_ram(schema)
+        });
         index
             .tokenizers()
             .register(schema::ANALYZER, schema::analyzer());
-        // In memory, with a writer of its own, neither can fail: there is no file to open
-        // and no lock another process could hold.
+        // A fresh index with a writer of its own: no lock another process could hold.
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
-            .expect("a reader of an index in memory");
+            .expect("a reader of a fresh index");
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
         let writer = index
             .writer_with_num_threads(threads, WRITER_BYTES)
-            .expect("the only writer of an index in memory");
+            .expect("the only writer of a fresh index");
         Self {
             index,
             reader,
@@ -134,7 +144,8 @@ impl PublicIndex {
         asked: Option<Asked>,
     ) -> StoreResult<Option<(Page<Teaser>, Option<Facets>)>> {
         let public = matches!(q.filters.visibility, Visibility::Public { .. });
-        if !public || q.terms.is_empty() || !self.is_ready() {
+        let database_cursor = q.ranked_by == Some(RankedBy::Database);
+        if !public || database_cursor || q.terms.is_empty() || !self.is_ready() {
             return Ok(None);
         }
         let nothing = || {
@@ -197,6 +208,9 @@ impl PublicIndex {
     }
 }
 
+/// A page of a search, its facets if asked, and which index ranked it.
+pub type Found = (Page<Teaser>, Option<Facets>, RankedBy);
+
 /// A page of `q`, and its facets `asked`: from `index` when it answers `q`
 /// ([`PublicIndex::search`]), from the database's index otherwise.
 pub fn search(
@@ -204,16 +218,16 @@ pub fn search(
     conn: &mut Conn,
     q: &SearchQuery,
     asked: Option<Asked>,
-) -> StoreResult<(Page<Teaser>, Option<Facets>)> {
-    if let Some(found) = index.search(conn, q, asked)? {
-        return Ok(found);
+) -> StoreResult<Found> {
+    if let Some((page, facets)) = index.search(conn, q, asked)? {
+        return Ok((page, facets, RankedBy::PublicIndex));
     }
     let page = db::search::search(conn, q)?;
     let facets = match asked {
         Some(asked) => Some(db::search::facets::facets(conn, q, asked)?),
         None => None,
     };
-    Ok((page, facets))
+    Ok((page, facets, RankedBy::Database))
 }
 
 /// The facets `asked` from the counts of every match.

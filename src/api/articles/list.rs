@@ -16,6 +16,7 @@ use crate::api::pagination::{self, ListMeta};
 use crate::api::problems;
 use crate::api::{State, field_names, parse_fields, showing, validate};
 use crate::db::articles::{EditorialStatus, Filters, Visibility};
+use crate::db::search::RankedBy;
 use crate::db::search::facets::{Asked, Facets};
 use crate::db::{self, articles as store, search};
 use crate::error::{ApiError, Problem};
@@ -207,12 +208,12 @@ pub async fn list_articles(
     let mut facets = None;
     let (page, next_cursor) = match params.q.as_deref().filter(|q| !q.trim().is_empty()) {
         Some(text) => {
-            let order = search_order(
+            let (order, ranked_by) = search_order(
                 params.sort.as_deref(),
                 cursor,
                 state.settings.search_half_life_days,
             )?;
-            let query = search_query(text, order, filters, limit)?;
+            let query = search_query(text, order, ranked_by, filters, limit)?;
             let (page, next, counted) = search_page(&state, query, asked).await?;
             facets = counted;
             (page, next)
@@ -312,27 +313,55 @@ fn search_order(
     sort: Option<&str>,
     cursor: Option<&str>,
     half_life_days: u32,
-) -> Result<search::SearchOrder, ApiError> {
-    let ranked = |code| pagination::after(cursor, |c| pagination::decode_rank(code, c));
+) -> Result<(search::SearchOrder, Option<RankedBy>), ApiError> {
+    // A rank cursor says which index ranked its page (see `rank_code`).
+    let ranked = |order: &str| match cursor {
+        None => Ok((None, None)),
+        Some(c) => [RankedBy::PublicIndex, RankedBy::Database]
+            .into_iter()
+            .find_map(|by| {
+                pagination::decode_rank(&rank_code(order, by), c)
+                    .ok()
+                    .map(|after| (Some(after), Some(by)))
+            })
+            .ok_or_else(pagination::invalid_cursor),
+    };
     Ok(match sort {
-        None if half_life_days > 0 => search::SearchOrder::Fresh {
-            half_life_days: f64::from(half_life_days),
-            after: ranked("f")?,
-        },
-        None | Some(RELEVANCE) => search::SearchOrder::Relevance(ranked("s")?),
+        None if half_life_days > 0 => {
+            let (after, by) = ranked("f")?;
+            let order = search::SearchOrder::Fresh {
+                half_life_days: f64::from(half_life_days),
+                after,
+            };
+            (order, by)
+        }
+        None | Some(RELEVANCE) => {
+            let (after, by) = ranked("s")?;
+            (search::SearchOrder::Relevance(after), by)
+        }
         Some(raw) => {
             let sort = parse_sort(Some(raw))?;
             let after =
                 pagination::after(cursor, |c| pagination::decode_keyset(sort_code(sort), c))?;
-            search::SearchOrder::Sorted(sort, after)
+            (search::SearchOrder::Sorted(sort, after), None)
         }
     })
+}
+
+/// The code of a rank cursor in `order` (`f` fresh, `s` relevance) ranked `by` an index: the
+/// public index's cursors end in `i`.
+fn rank_code(order: &str, by: RankedBy) -> String {
+    match by {
+        RankedBy::Database => order.to_owned(),
+        RankedBy::PublicIndex => format!("{order}i"),
+    }
 }
 
 /// A search for `text` in `order`.
 fn search_query(
     text: &str,
     order: search::SearchOrder,
+    ranked_by: Option<RankedBy>,
     filters: Filters,
     limit: i64,
 ) -> Result<search::SearchQuery, ApiError> {
@@ -347,6 +376,7 @@ fn search_query(
         terms: search::Terms::parse(text),
         order,
         limit,
+        ranked_by,
     })
 }
 
@@ -361,8 +391,9 @@ async fn search_page(
         search::SearchOrder::Fresh { .. } => ("f", None),
         search::SearchOrder::Sorted(sort, _) => ("", Some(*sort)),
     };
-    let (page, facets) = if query.terms.is_empty() {
-        (db::Page::empty(), asked.map(|_| Facets::default()))
+    let (page, facets, ranked_by) = if query.terms.is_empty() {
+        let facets = asked.map(|_| Facets::default());
+        (db::Page::empty(), facets, RankedBy::Database)
     } else {
         let index = state.search.clone();
         db::run(&state.pool, move |conn| {
@@ -370,11 +401,12 @@ async fn search_page(
         })
         .await?
     };
+    let code = rank_code(code, ranked_by);
     let next = pagination::next_cursor(&page, |last| match sorted {
         None => last
             .hit
             .as_ref()
-            .map(|hit| pagination::encode_rank(code, (hit.rank, last.row.id))),
+            .map(|hit| pagination::encode_rank(&code, (hit.rank, last.row.id))),
         Some(sort) => Some(pagination::encode_keyset(
             sort_code(sort),
             sort.key(&last.row),

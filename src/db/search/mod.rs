@@ -54,6 +54,20 @@ pub struct SearchQuery {
     pub terms: Terms,
     pub order: SearchOrder,
     pub limit: i64,
+    /// Which index ranked the page whose cursor this query continues, if it continues one
+    /// in a rank order: ranks of one index mean nothing to another, so the same one
+    /// continues it.
+    pub ranked_by: Option<RankedBy>,
+}
+
+/// The index that ranks a search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RankedBy {
+    /// The database's own (FTS5, tsvector): editors' searches, and public ones until the
+    /// public index is filled.
+    Database,
+    /// The public search index (crate::search_index).
+    PublicIndex,
 }
 
 /// Brings the search index's copy of article `id`'s tag names up to date. Called once an

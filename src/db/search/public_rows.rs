@@ -10,9 +10,9 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::facets::TagCount;
 use super::{SearchQuery, TEASER_COLUMNS, snippet};
+use crate::db::articles::model::TeaserRow;
 use crate::db::articles::model::{SearchHit, Teaser};
 use crate::db::articles::read::with_tags;
-use crate::db::articles::model::TeaserRow;
 use crate::db::{Conn, Page, StoreResult, values_list};
 
 /// What the search reads of a live article.

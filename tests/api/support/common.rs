@@ -77,15 +77,17 @@ impl Ctx {
 
     /// The application with `settings` instead of this context's, on its database.
     pub async fn app_with(&self, settings: Settings) -> TestApp {
-        let service =
-            test::init_service(app::build(Prepared::new(self.pool.clone(), settings))).await;
+        let service = test::init_service(app::build(
+            filled(Prepared::new(self.pool.clone(), settings)).await,
+        ))
+        .await;
         Box::new(BoxedBody { service })
     }
 
     /// The application on `pool` (of this context's database, sized for the test).
     pub async fn app_on(&self, pool: Pool) -> TestApp {
-        let service =
-            test::init_service(app::build(Prepared::new(pool, self.settings.clone()))).await;
+        let prepared = filled(Prepared::new(pool, self.settings.clone())).await;
+        let service = test::init_service(app::build(prepared)).await;
         Box::new(BoxedBody { service })
     }
 
@@ -220,6 +222,21 @@ async fn first_chunks(res: ServiceResponse<BoxBody>) -> Vec<u8> {
         read.extend_from_slice(&chunk);
     }
     read
+}
+
+/// `prepared` once its public search index is filled, as a server is once `/readyz` says so:
+/// a test's searches are then answered by one index throughout.
+pub async fn filled(prepared: Prepared) -> Prepared {
+    let index = prepared.search_index();
+    let started = std::time::Instant::now();
+    while !index.is_ready() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the public search index is not filled after a minute"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    prepared
 }
 
 // ---------------------------------------------------------------------------------------
