@@ -123,3 +123,40 @@ async fn the_public_index_follows_writes_and_unpublishing() {
     assert_eq!(gone["meta"]["total"], 0);
     assert_eq!(gone["facets"]["month"], json!([]));
 }
+
+#[actix_web::test]
+async fn a_page_is_continued_by_the_index_that_ranked_it() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    for (title, at) in [
+        ("Quarry floods", "2026-11-03T09:00:00Z"),
+        ("Quarry reopens", "2026-11-02T09:00:00Z"),
+        ("Quarry sold", "2026-11-01T09:00:00Z"),
+    ] {
+        create_article(
+            &ctx,
+            &app,
+            json!({"title": title, "status": "published", "published_at": at}),
+        )
+        .await;
+    }
+    let first = list_articles(&app, "q=quarry&limit=1").await;
+    let cursor = first["meta"]["next_cursor"].as_str().unwrap().to_owned();
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(&cursor).unwrap()).unwrap();
+    assert!(text.starts_with("fi|"), "the public index's cursor: {text}");
+    empty_the_database_index(&ctx);
+
+    // The index's cursor goes on in the index.
+    let next = list_articles(&app, &format!("q=quarry&limit=1&cursor={}", enc(&cursor))).await;
+    assert_eq!(slugs(&next), ["quarry-reopens"]);
+    // The same place ranked by the database is continued there: its index is empty now.
+    let database = URL_SAFE_NO_PAD.encode(text.replacen("fi|", "f|", 1));
+    let next = list_articles(&app, &format!("q=quarry&limit=1&cursor={}", enc(&database))).await;
+    assert_eq!(next["data"], json!([]));
+    // A cursor of the other order is refused, whichever index made it.
+    let relevance = format!("q=quarry&sort=relevance&cursor={}", enc(&cursor));
+    let refused = send(&app, get(&format!("/api/v1/articles?{relevance}"))).await;
+    assert_eq!(refused.status.as_u16(), 400);
+}
