@@ -42,8 +42,9 @@ const BATCH: i64 = 1000;
 /// The most changes a search applies itself before reading ([`PublicIndex::take_in`]).
 const INLINE_CHANGES: i64 = 100;
 
-/// The indexing memory: enough for a few thousand articles between commits.
-const WRITER_BYTES: usize = 64 << 20;
+/// The indexing memory, shared by the indexing threads (at least 15 MB each): a segment is
+/// written out when its thread's share is used up.
+const WRITER_BYTES: usize = 32 << 20;
 
 /// The public search index.
 pub struct PublicIndex {

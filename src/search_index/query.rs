@@ -38,13 +38,17 @@ fn stems(analyzer: &mut TextAnalyzer, words: &[String]) -> Vec<String> {
     out
 }
 
-/// A word or phrase of stems in any field, each field weighted.
-fn anywhere(f: &Fields, stems: &[String], record: IndexRecordOption) -> Box<dyn Query> {
+/// A word or phrase of stems in any field, each field weighted. A word is scored by its
+/// frequencies alone; only a phrase reads positions.
+fn anywhere(f: &Fields, stems: &[String]) -> Box<dyn Query> {
     let per_field = weighted(f)
         .into_iter()
         .map(|(field, weight)| {
             let q: Box<dyn Query> = match stems {
-                [one] => Box::new(TermQuery::new(Term::from_field_text(field, one), record)),
+                [one] => Box::new(TermQuery::new(
+                    Term::from_field_text(field, one),
+                    IndexRecordOption::WithFreqs,
+                )),
                 _ => Box::new(PhraseQuery::new(
                     stems
                         .iter()
@@ -102,12 +106,7 @@ fn beginning(searcher: &Searcher, f: &Fields, stem: &str) -> tantivy::Result<Box
     }
     let any: Vec<(Occur, Box<dyn Query>)> = words
         .into_iter()
-        .map(|(w, _)| {
-            (
-                Occur::Should,
-                anywhere(f, &[w], IndexRecordOption::WithFreqs),
-            )
-        })
+        .map(|(w, _)| (Occur::Should, anywhere(f, &[w])))
         .collect();
     Ok(Box::new(BooleanQuery::new(any)))
 }
@@ -129,17 +128,14 @@ pub fn of(
         }
         let q = match terms.prefix && i == last && stems.len() == 1 {
             true => beginning(searcher, f, &stems[0])?,
-            false => anywhere(f, &stems, IndexRecordOption::WithFreqsAndPositions),
+            false => anywhere(f, &stems),
         };
         clauses.push((Occur::Must, q));
     }
     for words in &terms.excluded {
         let stems = stems(analyzer, words);
         if !stems.is_empty() {
-            clauses.push((
-                Occur::MustNot,
-                anywhere(f, &stems, IndexRecordOption::WithFreqsAndPositions),
-            ));
+            clauses.push((Occur::MustNot, anywhere(f, &stems)));
         }
     }
     if clauses.iter().all(|(occur, _)| *occur == Occur::MustNot) {

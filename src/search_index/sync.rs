@@ -9,6 +9,9 @@ use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Term};
 
 use super::{BATCH, CHUNK, INLINE_CHANGES, PublicIndex, Writer, internal, schema};
+
+/// The most articles a fill adds between commits ([`PublicIndex::add_chunk`]).
+const FILL_COMMIT: usize = 2_000;
 use crate::db::search::public_rows::{self, LiveText};
 use crate::db::{self, Conn, Pool, StoreResult, changes};
 
@@ -41,17 +44,9 @@ impl PublicIndex {
                 .writer
                 .delete_all_documents()
                 .map_err(internal)?;
-            let mut after = 0;
-            loop {
-                let chunk = public_rows::live_texts_after(conn, after, CHUNK)?;
-                let Some(last) = chunk.last() else { break };
-                after = last.id;
-                let w = self.lock();
-                for article in &chunk {
-                    w.writer
-                        .add_document(schema::document(&self.fields, article))
-                        .map_err(internal)?;
-                }
+            let (mut after, mut queued) = (0, 0);
+            while let Some(last) = self.add_chunk(conn, &mut self.lock(), after, &mut queued)? {
+                after = last;
             }
             Ok(seq)
         })();
@@ -102,12 +97,9 @@ impl PublicIndex {
             ids.extend(self.carrying(&tags)?);
             if everything {
                 w.writer.delete_all_documents().map_err(internal)?;
-                let mut after = 0;
-                loop {
-                    let chunk = public_rows::live_texts_after(conn, after, CHUNK)?;
-                    let Some(l) = chunk.last() else { break };
-                    after = l.id;
-                    self.add(w, &chunk)?;
+                let (mut after, mut queued) = (0, 0);
+                while let Some(last) = self.add_chunk(conn, w, after, &mut queued)? {
+                    after = last;
                 }
                 dirty = true;
             } else if !ids.is_empty() {
@@ -167,6 +159,30 @@ impl PublicIndex {
             }
         }
         Ok(ids)
+    }
+
+    /// Adds the next chunk of live articles after id `after` and returns the last one's id
+    /// (`None`: none was left). Commits once `queued` (the articles added since the last
+    /// commit) reaches [`FILL_COMMIT`]: each article waits for an indexing thread with its
+    /// whole text, and the database is read faster than they index.
+    fn add_chunk(
+        &self,
+        conn: &mut Conn,
+        w: &mut Writer,
+        after: i64,
+        queued: &mut usize,
+    ) -> StoreResult<Option<i64>> {
+        let chunk = public_rows::live_texts_after(conn, after, CHUNK)?;
+        let Some(last) = chunk.last().map(|a| a.id) else {
+            return Ok(None);
+        };
+        self.add(w, &chunk)?;
+        *queued += chunk.len();
+        if *queued >= FILL_COMMIT {
+            w.writer.commit().map_err(internal)?;
+            *queued = 0;
+        }
+        Ok(Some(last))
     }
 
     fn add(&self, w: &Writer, articles: &[LiveText]) -> StoreResult<()> {
