@@ -846,8 +846,9 @@ export interface paths {
         };
         /**
          * Check readiness.
-         * @description 200 when the database answers and its schema is current (every migration applied), so
-         *     the server may take traffic; 503 otherwise. Needs a key when reads do.
+         * @description 200 when the database answers, its schema is current (every migration applied) and the
+         *     public search index is filled (as a server starts, it reads every live article into it),
+         *     so the server may take traffic; 503 otherwise. Needs a key when reads do.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -2256,7 +2257,8 @@ export interface components {
         /** @description The service's readiness. */
         Readiness: {
             /**
-             * @description `ready` when the database answers and every migration has been applied.
+             * @description `ready` when the database answers, every migration has been applied and the public
+             *     search index is filled.
              * @example ready
              */
             status: string;
@@ -5478,7 +5480,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ready to serve: the database answers and is migrated. */
+            /** @description Ready to serve: the database answers and is migrated, and the public search index is filled. */
             200: {
                 headers: {
                     /** @description How long caches may reuse the response. */
@@ -5496,7 +5498,7 @@ export interface operations {
             415: components["responses"]["EncodedBody"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
-            /** @description The database does not answer or has migrations pending. */
+            /** @description The database does not answer, has migrations pending, or the public search index is still being filled. */
             503: {
                 headers: {
                     [name: string]: unknown;
