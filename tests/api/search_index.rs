@@ -88,37 +88,19 @@ async fn the_public_index_follows_writes_and_unpublishing() {
                "published_at": "2026-11-02T09:00:00Z"}),
     )
     .await;
-    let id = created["id"].as_i64().unwrap();
+    let id = created["id"].as_i64().unwrap().to_string();
     assert_eq!(
         slugs(&list_articles(&app, "q=crane").await),
         ["harbour-crane-falls"]
     );
 
     // A new title: found by it, not by the old one.
-    send(
-        &app,
-        ctx.admin(json(
-            actix_web::http::Method::PATCH,
-            &format!("/api/v1/articles/{id}"),
-            &json!({"title": "Harbour gantry falls"}),
-        )),
-    )
-    .await
-    .ok(200);
+    patch_article(&ctx, &app, &id, json!({"title": "Harbour gantry falls"})).await;
     assert_eq!(list_articles(&app, "q=crane").await["meta"]["total"], 0);
     assert_eq!(list_articles(&app, "q=gantry").await["meta"]["total"], 1);
 
     // Unpublished: gone from every public search, and from its facets.
-    send(
-        &app,
-        ctx.admin(json(
-            actix_web::http::Method::PATCH,
-            &format!("/api/v1/articles/{id}"),
-            &json!({"status": "draft"}),
-        )),
-    )
-    .await
-    .ok(200);
+    patch_article(&ctx, &app, &id, json!({"status": "draft"})).await;
     let gone = list_articles(&app, "q=gantry&facets=tag,month").await;
     assert_eq!(gone["meta"]["total"], 0);
     assert_eq!(gone["facets"]["month"], json!([]));
