@@ -101,7 +101,8 @@ fn follow(
         let mut current = current;
         let followed = current
             .wait(LONGEST_WAIT)
-            .and_then(|_| apply_all(cache, hub, search, current.conn()));
+            .and_then(|_| apply_all(cache, hub, search, current.conn()))
+            .and_then(|()| search.commit_due());
         match followed {
             Ok(()) => {
                 cache.set_following(true);

@@ -7,7 +7,7 @@
 //! database as the server starts, on a thread of its own ([`PublicIndex::fill`]; `/readyz`
 //! answers 503 until it is done), then brought up to every change that names search results
 //! (`l:search`) before that change reaches the cache ([`PublicIndex::catch_up`], called by
-//! crate::follower). Until it is filled, public searches read the database's own index
+//! crate::follower), and committed at most every [`COMMIT_EVERY`] unless a search asks. Until it is filled, public searches read the database's own index
 //! (db::search), as every other search does, and a page ranked there is continued there. It
 //! holds live articles only: nothing unpublished is in it, and no draft moves a public rank.
 
@@ -42,6 +42,13 @@ const BATCH: i64 = 1000;
 /// The most changes a search applies itself before reading ([`PublicIndex::take_in`]).
 const INLINE_CHANGES: i64 = 100;
 
+/// How long changes applied to the index may wait for their commit when no search asks for
+/// them ([`PublicIndex::commit_due`]). A commit writes a segment (and later merges it): one
+/// per write made the writes' answers wait for it, and a mixed load of reads and writes
+/// spend a third of its time there (BENCHMARKS.md). A search commits what is pending before
+/// it reads ([`PublicIndex::take_in`]), so no search sees less than the database holds.
+const COMMIT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// The indexing memory, shared by the indexing threads (at least 15 MB each): a segment is
 /// written out when its thread's share is used up.
 const WRITER_BYTES: usize = 32 << 20;
@@ -53,8 +60,10 @@ pub struct PublicIndex {
     fields: Fields,
     /// Whether the index is filled and following the log: until then it answers nothing.
     ready: AtomicBool,
-    /// The last change of the log the index holds, as of its last commit.
-    seq: AtomicI64,
+    /// The last change of the log the index holds, as of its last commit: what searches see.
+    committed: AtomicI64,
+    /// The last change of the log applied to the writer, committed or not.
+    applied: AtomicI64,
     writer: Mutex<Writer>,
 }
 
@@ -70,6 +79,10 @@ struct Writer {
     writer: IndexWriter<TantivyDocument>,
     /// The last change of the log the index holds.
     seq: i64,
+    /// Whether documents were added or deleted since the last commit.
+    pending: bool,
+    /// When the index last committed.
+    committed_at: std::time::Instant,
 }
 
 fn internal(e: impl std::fmt::Display) -> StoreError {
@@ -114,8 +127,14 @@ impl PublicIndex {
             reader,
             fields,
             ready: AtomicBool::new(false),
-            seq: AtomicI64::new(0),
-            writer: Mutex::new(Writer { writer, seq: 0 }),
+            committed: AtomicI64::new(0),
+            applied: AtomicI64::new(0),
+            writer: Mutex::new(Writer {
+                writer,
+                seq: 0,
+                pending: false,
+                committed_at: std::time::Instant::now(),
+            }),
         }
     }
 

@@ -8,7 +8,7 @@ use tantivy::collector::DocSetCollector;
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Term};
 
-use super::{BATCH, CHUNK, INLINE_CHANGES, PublicIndex, Writer, internal, schema};
+use super::{BATCH, CHUNK, COMMIT_EVERY, INLINE_CHANGES, PublicIndex, Writer, internal, schema};
 
 /// The most articles a fill adds between commits ([`PublicIndex::add_chunk`]).
 const FILL_COMMIT: usize = 2_000;
@@ -24,7 +24,8 @@ impl PublicIndex {
         let seq = self.fill_from(&mut conn)?;
         let mut w = self.lock();
         w.seq = seq;
-        self.follow(&mut w, &mut conn)?;
+        w.pending = true;
+        self.follow(&mut w, &mut conn, true)?;
         self.ready.store(true, Ordering::SeqCst);
         Ok(self.reader.searcher().num_docs())
     }
@@ -56,20 +57,41 @@ impl PublicIndex {
         Ok(seq)
     }
 
-    /// Brings the index up to the end of the log, if it is answering; called before each
-    /// batch of changes reaches the response cache (crate::follower), on that reader's
-    /// connection.
+    /// Brings the writer up to the end of the log, if the index is answering; called before
+    /// each batch of changes reaches the response cache (crate::follower), on that reader's
+    /// connection. What it applies is committed by [`Self::commit_due`] or by the next
+    /// search ([`Self::take_in`]).
     pub fn catch_up(&self, conn: &mut Conn) -> StoreResult<()> {
         let mut w = self.lock();
         if !self.is_ready() {
             return Ok(());
         }
-        self.follow(&mut w, conn)
+        self.follow(&mut w, conn, false)
     }
 
-    /// Applies every change after the writer's to the end of the log, and commits.
-    fn follow(&self, w: &mut Writer, conn: &mut Conn) -> StoreResult<()> {
-        let mut dirty = !self.is_ready();
+    /// Commits what was applied, once it has waited [`COMMIT_EVERY`]; called by the
+    /// follower's thread each time it wakes.
+    pub fn commit_due(&self) -> StoreResult<()> {
+        let mut w = self.lock();
+        if w.pending && w.committed_at.elapsed() >= COMMIT_EVERY {
+            self.commit(&mut w)?;
+        }
+        Ok(())
+    }
+
+    fn commit(&self, w: &mut Writer) -> StoreResult<()> {
+        if w.pending {
+            w.writer.commit().map_err(internal)?;
+            self.reader.reload().map_err(internal)?;
+            w.pending = false;
+            w.committed_at = std::time::Instant::now();
+        }
+        self.committed.store(w.seq, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Applies every change after the writer's to the end of the log; commits if `commit`.
+    fn follow(&self, w: &mut Writer, conn: &mut Conn, commit: bool) -> StoreResult<()> {
         loop {
             let batch = changes::since(conn, w.seq, BATCH)?;
             let Some(last) = batch.last() else { break };
@@ -101,7 +123,7 @@ impl PublicIndex {
                 while let Some(last) = self.add_chunk(conn, w, after, &mut queued)? {
                     after = last;
                 }
-                dirty = true;
+                w.pending = true;
             } else if !ids.is_empty() {
                 ids.sort_unstable();
                 ids.dedup();
@@ -110,36 +132,37 @@ impl PublicIndex {
                         .delete_term(Term::from_field_u64(self.fields.id, *id as u64));
                 }
                 self.add(w, &public_rows::live_texts(conn, &ids)?)?;
-                dirty = true;
+                w.pending = true;
             }
             w.seq = last.seq;
             if (batch.len() as i64) < BATCH {
                 break;
             }
         }
-        if dirty {
-            w.writer.commit().map_err(internal)?;
-            self.reader.reload().map_err(internal)?;
+        self.applied.store(w.seq, Ordering::SeqCst);
+        if commit || !w.pending {
+            self.commit(w)?;
         }
-        self.seq.store(w.seq, Ordering::SeqCst);
         Ok(())
     }
 
-    /// Brings the index up to the log before a search, when a few public changes have come
-    /// that the follower has not yet applied (another process wrote them: the CLI, another
-    /// replica), so that a search sees what the database holds, as the database's own index
-    /// does. Only public changes count: a draft's edit changes no search's time. A search
-    /// never waits for a long catch-up (more than [`INLINE_CHANGES`] behind): it reads the
-    /// index as it is, and the follower finishes.
+    /// Brings the index up to the log before a search, when public changes have come that it
+    /// has not committed: applied but waiting for their commit ([`COMMIT_EVERY`]), or not yet
+    /// applied (another process wrote them: the CLI, another replica); so that a search sees
+    /// what the database holds, as the database's own index does. Only public changes count:
+    /// a draft's edit changes no search's time. A search never waits for a long catch-up
+    /// (more than [`INLINE_CHANGES`] not yet applied): it reads the index as it is, and the
+    /// follower finishes.
     pub(super) fn take_in(&self, conn: &mut Conn) -> StoreResult<()> {
         let last = changes::last_public(conn)?;
-        let held = self.seq.load(Ordering::SeqCst);
-        if last <= held || last - held > INLINE_CHANGES {
+        if last <= self.committed.load(Ordering::SeqCst)
+            || last - self.applied.load(Ordering::SeqCst) > INLINE_CHANGES
+        {
             return Ok(());
         }
-        // Whoever holds the writer now is applying these few changes too: wait for it.
+        // Whoever holds the writer now is applying these changes too: wait for it.
         let mut w = self.lock();
-        self.follow(&mut w, conn)
+        self.follow(&mut w, conn, true)
     }
 
     /// The articles the index holds under any of the tags `slugs`.
