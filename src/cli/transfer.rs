@@ -5,7 +5,7 @@ use std::io::{self, BufRead, BufReader, BufWriter};
 use std::path::Path;
 
 use super::CliResult;
-use crate::api::transfer::prepare;
+use crate::api::transfer::alongside;
 use crate::config::Limits;
 use crate::db::transfer::TransferError;
 use crate::db::{self, transfer};
@@ -64,12 +64,12 @@ pub fn export(url: &str, output: Option<&Path>) -> CliResult {
     Ok(())
 }
 
-/// Imports the NDJSON file `path` (stdin for `-`) in one transaction. Every line is read,
-/// checked and rendered (Markdown to sanitized HTML) first, one at a time, into a temporary
-/// file; only then is the write lock taken, for storage work alone. The first bad line ends
-/// the import, which then writes nothing.
+/// Imports the NDJSON file `path` (stdin for `-`) in one transaction. Lines are read,
+/// checked and rendered (Markdown to sanitized HTML) on every core while the records already
+/// prepared are written ([`crate::api::transfer::alongside`]). The first bad line ends the
+/// import, which then writes nothing.
 pub fn import(url: &str, path: &Path) -> CliResult {
-    let input: Box<dyn BufRead> = if is_stdio(path) {
+    let input: Box<dyn BufRead + Send> = if is_stdio(path) {
         Box::new(BufReader::with_capacity(1 << 16, io::stdin()))
     } else {
         let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
@@ -77,9 +77,13 @@ pub fn import(url: &str, path: &Path) -> CliResult {
     };
     let pool = db::open(url, 1)?;
     let fail = |e: TransferError| format!("{e}; nothing was imported");
-    let prepared = prepare(input, Limits::from_env()).map_err(fail)?;
     let conn = &mut *pool.get()?;
-    let counts = transfer::import(conn, prepared, db::now()).map_err(fail)?;
+    let without_log = db::sqlite_without_log(conn);
+    let imported = transfer::import(conn, alongside(input, Limits::from_env()), db::now());
+    if without_log {
+        db::sqlite_with_log(conn);
+    }
+    let counts = imported.map_err(fail)?;
     if db::is_postgres(url) {
         // Statistics of what was just written, for the planner: without them, until
         // autovacuum gets to it, a search plans its spans of publication time (the new rows'

@@ -252,6 +252,41 @@ diesel::define_sql_function! {
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
+/// Sets SQLite's rollback journal in place of the write-ahead log on `conn`, if no other
+/// connection has the database open (it is refused otherwise, at once); returns whether it
+/// did. For a long write into a database nobody else uses, an import: in the log, every
+/// page the transaction writes is written twice (to the log, then checkpointed), and every
+/// page it reads back searches the log's index, which grows with the transaction (20% of a
+/// 100k import's time, BENCHMARKS.md); the rollback journal keeps only the pages the
+/// database had before, and a new database has few. A commit is as atomic either way.
+/// [`sqlite_with_log`] sets the log back.
+pub fn sqlite_without_log(conn: &mut Conn) -> bool {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        journal_mode: String,
+    }
+    if !matches!(conn, AnyConnection::Sqlite(_)) {
+        return false;
+    }
+    let switched = conn
+        .batch_execute("PRAGMA busy_timeout = 0")
+        .and_then(|()| diesel::sql_query("PRAGMA journal_mode = DELETE").get_result::<Mode>(conn));
+    let restored = conn.batch_execute("PRAGMA busy_timeout = 5000");
+    matches!(switched, Ok(mode) if mode.journal_mode.eq_ignore_ascii_case("delete"))
+        && restored.is_ok()
+}
+
+/// Sets the write-ahead log back after [`sqlite_without_log`]; if another connection came
+/// meanwhile and holds the database, the next connection that opens it sets it (every one
+/// does, [`SQLITE_PRAGMAS`]).
+pub fn sqlite_with_log(conn: &mut Conn) {
+    if let Err(e) = conn.batch_execute("PRAGMA journal_mode = WAL") {
+        log::warn!("the write-ahead log is not set back yet: {e}");
+    }
+}
+
 /// The `VALUES` list of a multi-row insert of `rows` rows of `columns` values each, in the
 /// placeholders of `conn`'s backend: diesel's connection over both backends has no batch
 /// insert, and a statement per row is a round trip per row to PostgreSQL.

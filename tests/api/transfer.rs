@@ -937,6 +937,63 @@ async fn http_import_needs_an_admin_key_and_ndjson() {
 
 /// Runs `cmd` to completion, polling its peak resident set (VmHWM) meanwhile; returns the
 /// output, the wall time and the peak in bytes.
+/// SQLite's journal mode of the file `db`, as a new connection finds it.
+fn journal_mode(db: &Path) -> String {
+    #[derive(QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        journal_mode: String,
+    }
+    let mut conn = diesel::SqliteConnection::establish(db.to_str().unwrap()).unwrap();
+    diesel::sql_query("PRAGMA journal_mode")
+        .get_result::<Mode>(&mut conn)
+        .unwrap()
+        .journal_mode
+}
+
+/// An import into a SQLite database that no other connection has open writes it without
+/// the write-ahead log (db::sqlite_without_log), and sets the log back once done, failed or
+/// not; beside another open connection (a server's) it keeps the log and imports all the
+/// same.
+#[test]
+fn a_sqlite_import_sets_the_write_ahead_log_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    run_ok(&db, &["migrate"]);
+    assert_eq!(journal_mode(&db), "wal");
+    let file = dir.path().join("in.ndjson");
+    let article =
+        |slug: &str, title: &str| json!({"type": "article", "slug": slug, "title": title});
+    std::fs::write(&file, lines(&[article("a", "A"), article("b", "B")])).unwrap();
+    let out = run_ok(&db, &["import", file.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("2 articles created"),
+        "{out:?}"
+    );
+    assert_eq!(journal_mode(&db), "wal");
+
+    std::fs::write(&file, lines(&[article("c", "C"), article("d", "")])).unwrap();
+    let out = gazette(&db)
+        .args(["import", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    assert_eq!(journal_mode(&db), "wal");
+
+    // Another connection holds the database open, reading in the log.
+    let mut other = diesel::SqliteConnection::establish(db.to_str().unwrap()).unwrap();
+    diesel::sql_query("SELECT 1").execute(&mut other).unwrap();
+    std::fs::write(&file, lines(&[article("c", "C")])).unwrap();
+    let out = run_ok(&db, &["import", file.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 articles created"),
+        "{out:?}"
+    );
+    assert_eq!(journal_mode(&db), "wal");
+    let exported = String::from_utf8(run_ok(&db, &["export"]).stdout).unwrap();
+    assert_eq!(records_of(&exported).len(), 1 + 3, "{exported}");
+}
+
 fn input_text(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap()
 }

@@ -33,7 +33,7 @@ mod stream;
 
 pub use records::parse_record;
 use records::too_long;
-pub use stream::{Prepared, import_ndjson, prepare};
+pub use stream::{Alongside, Prepared, alongside, import_ndjson, prepare};
 
 use std::io::{BufReader, Seek, SeekFrom, Write};
 

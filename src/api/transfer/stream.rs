@@ -1,5 +1,6 @@
-//! An NDJSON stream read line by line within bounds: each line parsed and rendered before
-//! the import's write begins, spooled so that the write holds one line at a time.
+//! An NDJSON stream read line by line within bounds, each line parsed and rendered: before
+//! the import's write begins, spooled so that the write holds one line at a time
+//! ([`prepare`]), or alongside the write ([`alongside`]).
 
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
@@ -171,8 +172,90 @@ fn spool_io(e: impl std::fmt::Display) -> TransferError {
 /// connection and no lock, so it runs on every core, a batch of lines at a time, and the
 /// records are spooled in line order. The first bad line ends it with an error.
 pub fn prepare(input: impl BufRead, limits: Limits) -> Result<Prepared, TransferError> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let mut out = BufWriter::with_capacity(1 << 16, tempfile::tempfile().map_err(spool_io)?);
+    prepare_each(input, limits, |record| {
+        serde_json::to_writer(&mut out, &record).map_err(spool_io)?;
+        out.write_all(b"\n").map_err(spool_io)?;
+        Ok(true)
+    })?;
+    let mut file = out.into_inner().map_err(|e| spool_io(e.error()))?;
+    file.seek(SeekFrom::Start(0)).map_err(spool_io)?;
+    Ok(Prepared {
+        reader: BufReader::with_capacity(1 << 16, file),
+        buf: Vec::new(),
+    })
+}
+
+/// Batches of records [`alongside`] keeps ready ahead of the write.
+const AHEAD_BATCHES: usize = 4;
+
+/// The records of `input`, read, checked and rendered on a thread of its own (and its
+/// batches on every core) while the caller writes those already prepared: the import's
+/// wall time is the longer of the two rather than their sum. Memory holds at most
+/// [`AHEAD_BATCHES`] batches. The first bad line ends the records with its error; so does a
+/// preparation that stops without reaching the end, so that a write never takes a cut-short
+/// stream for a whole one.
+pub fn alongside(input: impl BufRead + Send + 'static, limits: Limits) -> Alongside {
+    let (tx, rx) = std::sync::mpsc::sync_channel(AHEAD_BATCHES * BATCH_LINES);
+    let spawned = std::thread::Builder::new()
+        .name("gazette-import-prepare".to_owned())
+        .spawn(move || {
+            let ended = prepare_each(input, limits, |record| {
+                Ok(tx.send(Some(Ok(record))).is_ok())
+            });
+            let last = match ended {
+                Ok(()) => None,
+                Err(e) => Some(Err(e)),
+            };
+            let _ = tx.send(last);
+        });
+    if let Err(e) = spawned {
+        log::error!("the import's preparation cannot start: {e}");
+    }
+    Alongside { rx, done: false }
+}
+
+/// The records [`alongside`] prepares, in line order.
+#[derive(Debug)]
+pub struct Alongside {
+    rx: std::sync::mpsc::Receiver<Option<Result<(u64, ImportRecord), TransferError>>>,
+    done: bool,
+}
+
+impl Iterator for Alongside {
+    type Item = Result<(u64, ImportRecord), TransferError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.rx.recv() {
+            Ok(Some(item)) => {
+                self.done = item.is_err();
+                Some(item)
+            }
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(_) => {
+                self.done = true;
+                Some(Err(TransferError::Io(
+                    "the import's preparation stopped before the end".to_owned(),
+                )))
+            }
+        }
+    }
+}
+
+/// Hands every record of `input`, in line order, to `each` until it returns false; the
+/// first bad line ends it with an error.
+fn prepare_each(
+    input: impl BufRead,
+    limits: Limits,
+    mut each: impl FnMut((u64, ImportRecord)) -> Result<bool, TransferError>,
+) -> Result<(), TransferError> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let mut lines = Lines::new(input, limits.import_line_bytes);
     let mut batch: Vec<Line> = Vec::with_capacity(BATCH_LINES);
     let mut first = true;
@@ -198,28 +281,22 @@ pub fn prepare(input: impl BufRead, limits: Limits) -> Result<Prepared, Transfer
             }
         }
         if batch.is_empty() && ended.is_none() {
-            break;
+            return Ok(());
         }
         // A bad line parsed before the one that could not be read comes first.
         for record in parse_batch(&batch, first, &limits, workers) {
-            let record = record?;
-            serde_json::to_writer(&mut out, &record).map_err(spool_io)?;
-            out.write_all(b"\n").map_err(spool_io)?;
+            if !each(record?)? {
+                return Ok(());
+            }
         }
         first = false;
         if let Some(err) = ended {
             return Err(err);
         }
         if read_all {
-            break;
+            return Ok(());
         }
     }
-    let mut file = out.into_inner().map_err(|e| spool_io(e.error()))?;
-    file.seek(SeekFrom::Start(0)).map_err(spool_io)?;
-    Ok(Prepared {
-        reader: BufReader::with_capacity(1 << 16, file),
-        buf: Vec::new(),
-    })
 }
 
 /// Imports the NDJSON `input` in one transaction: all of it, or nothing. Every record is
