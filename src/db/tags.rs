@@ -410,8 +410,6 @@ pub fn delete(conn: &mut Conn, slug: &str, now: NaiveDateTime) -> StoreResult<()
             .set(articles::updated_at.eq(now))
             .execute(conn)?;
         diesel::delete(tags::table.filter(tags::id.eq(id))).execute(conn)?;
-        // The full index lost the tag's name by trigger; the public one takes it from there.
-        super::live::reindex(conn, &tagged)?;
         emit(conn, "tag.deleted", &tag, None, public, now)?;
         // Each article that carried it shows it no more: a sync client holding one must hear.
         super::articles::change::record_touched(conn, &tagged, now)?;

@@ -114,7 +114,8 @@ pub fn add_guard_responses(spec: &mut utoipa::openapi::OpenApi) {
         .build();
     let busy = ResponseBuilder::new()
         .description(
-            "The server is answering as many reads as it can; retry after `Retry-After` \
+            "The server is answering as many reads as it can (or, for a public search, is \
+             still building its search index as it starts); retry after `Retry-After` \
              seconds.",
         )
         .header("Retry-After", retry_after())

@@ -7,9 +7,11 @@
 //! database as the server starts, on a thread of its own ([`PublicIndex::fill`]; `/readyz`
 //! answers 503 until it is done), then brought up to every change that names search results
 //! (`l:search`) before that change reaches the cache ([`PublicIndex::catch_up`], called by
-//! crate::follower), and committed at most every [`COMMIT_EVERY`] unless a search asks. Until it is filled, public searches read the database's own index
-//! (db::search), as every other search does, and a page ranked there is continued there. It
-//! holds live articles only: nothing unpublished is in it, and no draft moves a public rank.
+//! crate::follower), and committed at most every [`COMMIT_EVERY`] unless a search asks. A
+//! public search that comes before it is filled waits for it ([`READY_WAIT`]), then answers
+//! 503. It holds live articles only: nothing unpublished is in it, and no draft moves a
+//! public rank nor the time a public search takes. Editors' searches (by status) are the
+//! database's (db::search).
 
 mod collect;
 mod query;
@@ -48,6 +50,10 @@ const INLINE_CHANGES: i64 = 100;
 /// spend a third of its time there (BENCHMARKS.md). A search commits what is pending before
 /// it reads ([`PublicIndex::take_in`]), so no search sees less than the database holds.
 const COMMIT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// How long a public search waits for the index to be filled, as the server starts, before
+/// it is answered 503 (`/readyz` keeps a load balancer's traffic away meanwhile).
+const READY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The indexing memory, shared by the indexing threads (at least 15 MB each): a segment is
 /// written out when its thread's share is used up.
@@ -155,27 +161,37 @@ impl PublicIndex {
         self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A page of `q` and its facets `asked`, if this index answers `q`: a public search, once
-    /// the index is filled.
+    /// Waits until the index is filled, up to [`READY_WAIT`]; then `Busy` (503).
+    fn wait_ready(&self) -> StoreResult<()> {
+        let start = std::time::Instant::now();
+        while !self.is_ready() {
+            if start.elapsed() >= READY_WAIT {
+                return Err(StoreError::Busy(
+                    "The search index is being built as the server starts; retry shortly."
+                        .to_owned(),
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    /// A page of the public search `q` and its facets `asked`, once the index is filled.
     pub fn search(
         &self,
         conn: &mut Conn,
         q: &SearchQuery,
         asked: Option<Asked>,
-    ) -> StoreResult<Option<(Page<Teaser>, Option<Facets>)>> {
-        let public = matches!(q.filters.visibility, Visibility::Public { .. });
-        let database_cursor = q.ranked_by == Some(RankedBy::Database);
-        if !public || database_cursor || q.terms.is_empty() || !self.is_ready() {
-            return Ok(None);
-        }
+    ) -> StoreResult<(Page<Teaser>, Option<Facets>)> {
+        self.wait_ready()?;
         let nothing = || {
             let facets = asked.map(|asked| Facets {
                 tag: asked.tag.then(Vec::new),
                 month: asked.month.then(Vec::new),
             });
-            Ok(Some((Page::empty(), facets)))
+            Ok((Page::empty(), facets))
         };
-        if q.filters.matches_nothing() {
+        if q.terms.is_empty() || q.filters.matches_nothing() {
             return nothing();
         }
         let tags = public_rows::ids_of(conn, false, &q.filters.tags)?;
@@ -224,22 +240,23 @@ impl PublicIndex {
             (Some(asked), Some(counts)) => Some(facets_of(conn, asked, counts)?),
             _ => None,
         };
-        Ok(Some((page, facets)))
+        Ok((page, facets))
     }
 }
 
 /// A page of a search, its facets if asked, and which index ranked it.
 pub type Found = (Page<Teaser>, Option<Facets>, RankedBy);
 
-/// A page of `q`, and its facets `asked`: from `index` when it answers `q`
-/// ([`PublicIndex::search`]), from the database's index otherwise.
+/// A page of `q`, and its facets `asked`: a public search from `index`
+/// ([`PublicIndex::search`]), an editor's (by status) from the database's index.
 pub fn search(
     index: &PublicIndex,
     conn: &mut Conn,
     q: &SearchQuery,
     asked: Option<Asked>,
 ) -> StoreResult<Found> {
-    if let Some((page, facets)) = index.search(conn, q, asked)? {
+    if matches!(q.filters.visibility, Visibility::Public { .. }) {
+        let (page, facets) = index.search(conn, q, asked)?;
         return Ok((page, facets, RankedBy::PublicIndex));
     }
     let page = db::search::search(conn, q)?;

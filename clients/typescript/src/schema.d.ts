@@ -2759,7 +2759,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The server is answering as many reads as it can; retry after `Retry-After` seconds. */
+        /** @description The server is answering as many reads as it can (or, for a public search, is still building its search index as it starts); retry after `Retry-After` seconds. */
         Busy: {
             headers: {
                 /** @description Seconds to wait before the next attempt. */

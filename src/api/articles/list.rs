@@ -371,6 +371,13 @@ fn search_query(
             "must be at most 200 characters".to_owned(),
         ));
     }
+    // A public search is ranked by the public index alone: a database rank cursor comes
+    // from an editor's search (or a server before the public index).
+    if matches!(filters.visibility, Visibility::Public { .. })
+        && ranked_by == Some(RankedBy::Database)
+    {
+        return Err(pagination::invalid_cursor());
+    }
     Ok(search::SearchQuery {
         filters,
         terms: search::Terms::parse(text),

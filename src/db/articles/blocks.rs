@@ -12,7 +12,7 @@ use super::model::{Article, ArticleFormat, ArticleKey, Visibility};
 use super::model::{ArticleState, shown};
 use super::read::find;
 use crate::db::blocks::{self, BlockChanges, BlockRow, BlockVisibility, MAX_BLOCKS, NewBlock};
-use crate::db::{AnyConnection, Conn, StoreError, StoreResult, changes, events, live};
+use crate::db::{AnyConnection, Conn, StoreError, StoreResult, changes, events};
 use crate::schema::{article_blocks, articles};
 
 /// A condition a block write checks against the block as it is (an `If-Match`).
@@ -319,9 +319,6 @@ fn emit_block(
         diesel::update(articles::table.filter(articles::id.eq(id)))
             .set(articles::updated_at.eq(now))
             .execute(conn)?;
-        if article.row.live {
-            live::reindex(conn, &[id])?;
-        }
     }
     let public = write.seen && shown(&state, now);
     changes::record(

@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use super::statement::{Bind, Statement};
+use super::statement::Statement;
 use super::{SearchQuery, conditions, source};
 use crate::db::{AnyConnection, Conn};
 
@@ -51,22 +51,9 @@ pub struct Facets {
 fn matches(st: &mut Statement, q: &SearchQuery, columns: &str) {
     st.push(&format!(
         "SELECT {columns} FROM {} WHERE ",
-        source(st.postgres, q)
+        source(st.postgres)
     ));
     conditions(st, q);
-}
-
-/// The same for a public search without filters on SQLite: straight from the index of live
-/// articles, which has only public ones, each keyed by its id and publication minute
-/// (db::live::public_key); no article is read.
-fn live_matches(st: &mut Statement, q: &SearchQuery) {
-    let expr = st.bind(Bind::Text(q.terms.fts5()));
-    st.push(&format!(
-        "SELECT rowid & {} AS id, \
-         strftime('%Y-%m', ((rowid >> 31) - 2147483648) * 60, 'unixepoch') AS month \
-         FROM articles_fts_public WHERE articles_fts_public MATCH {expr}",
-        crate::db::live::PUBLIC_ID_MASK
-    ));
 }
 
 /// The facets `asked` of the whole result set of `q`, as the reader of `q` sees it (its
@@ -79,7 +66,6 @@ pub fn facets(conn: &mut Conn, q: &SearchQuery, asked: Asked) -> QueryResult<Fac
         out.month = asked.month.then(Vec::new);
         return Ok(out);
     }
-    let live = !postgres && super::public(q) && super::unfiltered(q);
     if asked.tag {
         let mut st = Statement::new(postgres);
         // Counted by tag id, and only the tags counted are read: grouping by slug and name
@@ -88,10 +74,7 @@ pub fn facets(conn: &mut Conn, q: &SearchQuery, asked: Asked) -> QueryResult<Fac
             "SELECT t.slug AS slug, t.name AS name, c.count AS count FROM \
              (SELECT at.tag_id AS tag_id, COUNT(*) AS count FROM (",
         );
-        match live {
-            true => live_matches(&mut st, q),
-            false => matches(&mut st, q, "a.id AS id"),
-        }
+        matches(&mut st, q, "a.id AS id");
         st.push(&format!(
             ") m JOIN article_tags at ON at.article_id = m.id GROUP BY at.tag_id) c \
              JOIN tags t ON t.id = c.tag_id ORDER BY c.count DESC, t.slug LIMIT {MAX_TAG_FACETS}"
@@ -105,12 +88,8 @@ pub fn facets(conn: &mut Conn, q: &SearchQuery, asked: Asked) -> QueryResult<Fac
         };
         let mut st = Statement::new(postgres);
         st.push("SELECT m.month AS month, COUNT(*) AS count FROM (");
-        if live {
-            live_matches(&mut st, q);
-        } else {
-            matches(&mut st, q, &format!("{month} AS month"));
-            st.push(" AND a.published_at IS NOT NULL");
-        }
+        matches(&mut st, q, &format!("{month} AS month"));
+        st.push(" AND a.published_at IS NOT NULL");
         st.push(&format!(
             ") m GROUP BY m.month ORDER BY m.month DESC LIMIT {MAX_MONTH_FACETS}"
         ));

@@ -1,9 +1,10 @@
-//! Full-text search over articles: FTS5 with bm25 on SQLite, a weighted tsvector with
-//! ts_rank on PostgreSQL; the title weighs most on both, and ranks sort ascending (best
-//! first) on both, so that paging is the same.
+//! Editors' full-text search over articles (every status): FTS5 with bm25 on SQLite, a
+//! weighted tsvector with ts_rank on PostgreSQL; the title weighs most on both, and ranks
+//! sort ascending (best first) on both, so that paging is the same. Public searches are the
+//! public index's (crate::search_index), which holds live articles alone; this module also
+//! reads the rows, texts and tags of its hits ([`public_rows`]).
 
 pub mod facets;
-mod fresh;
 pub mod public_rows;
 mod snippet;
 mod statement;
@@ -63,8 +64,7 @@ pub struct SearchQuery {
 /// The index that ranks a search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RankedBy {
-    /// The database's own (FTS5, tsvector): editors' searches, and public ones until the
-    /// public index is filled.
+    /// The database's own (FTS5, tsvector): editors' searches.
     Database,
     /// The public search index (crate::search_index).
     PublicIndex,
@@ -88,37 +88,6 @@ pub(super) fn refresh_tags(conn: &mut Conn, id: i64) -> QueryResult<()> {
     Ok(())
 }
 
-/// Whether `q` reads as the public does.
-fn public(q: &SearchQuery) -> bool {
-    matches!(q.filters.visibility, Visibility::Public { .. })
-}
-
-/// The FTS5 index a search reads on SQLite. bm25 ranks a match with statistics of the whole
-/// index (how many documents it holds, how many of them hold each word, their average
-/// length): public searches read the index of live articles alone (`articles_fts_public`,
-/// kept by db::live), so that no draft, scheduled or archived article moves a public rank
-/// (nor the cursor that carries it). Editors' searches read the index of every article.
-fn fts_index(q: &SearchQuery) -> &'static str {
-    if public(q) {
-        "articles_fts_public"
-    } else {
-        "articles_fts"
-    }
-}
-
-/// The article id of a row of the index [`fts_index`] names: the public index keys its rows
-/// by publication minute and id (db::live::public_key).
-fn fts_id(q: &SearchQuery) -> String {
-    if public(q) {
-        format!(
-            "(articles_fts_public.rowid & {})",
-            super::live::PUBLIC_ID_MASK
-        )
-    } else {
-        "articles_fts.rowid".to_owned()
-    }
-}
-
 /// The text match of `q` on either backend.
 fn text_match(st: &mut Statement, q: &SearchQuery) {
     if st.postgres {
@@ -126,7 +95,7 @@ fn text_match(st: &mut Statement, q: &SearchQuery) {
         st.push(&format!("s.document @@ to_tsquery('gazette', {query})"));
     } else {
         let expr = st.bind(Bind::Text(q.terms.fts5()));
-        st.push(&format!("{} MATCH {expr}", fts_index(q)));
+        st.push(&format!("articles_fts MATCH {expr}"));
     }
 }
 
@@ -135,20 +104,16 @@ fn text_match(st: &mut Statement, q: &SearchQuery) {
 /// full-text match once per published article. And the visibility of each match is read from
 /// an index that holds it (`articles_visibility`): read from the article's row, it sits past
 /// the body in the row's overflow pages.
-fn source(postgres: bool, q: &SearchQuery) -> String {
+fn source(postgres: bool) -> &'static str {
     if postgres {
-        "articles_search s JOIN articles a ON a.id = s.article_id".to_owned()
+        "articles_search s JOIN articles a ON a.id = s.article_id"
     } else {
-        format!(
-            "{} CROSS JOIN articles a INDEXED BY articles_visibility ON a.id = {}",
-            fts_index(q),
-            fts_id(q)
-        )
+        "articles_fts CROSS JOIN articles a INDEXED BY articles_visibility \
+         ON a.id = articles_fts.rowid"
     }
 }
 
-/// The searched texts of a page's hits, for their snippets: from the index of every article
-/// (the public one keeps no text).
+/// The searched texts of a page's hits, for their snippets.
 fn texts(postgres: bool) -> &'static str {
     if postgres {
         "articles_search t ON t.article_id = hits.id"
@@ -217,7 +182,7 @@ fn conditions(st: &mut Statement, q: &SearchQuery) {
 /// `(1 + π²/6) / (π²/6)` of the title's weight), once per required word or phrase. A word
 /// typed as a prefix can match several words of one article, and each adds to ts_rank; so
 /// can pairs of words near each other: past the cap, more of them weigh no more, as bm25's
-/// weight of a word saturates. The cap is what lets db::search::fresh stop early.
+/// weight of a word saturates.
 fn pg_relevance_cap(q: &SearchQuery) -> f64 {
     1.61 * q.terms.required.len().max(1) as f64
 }
@@ -239,7 +204,7 @@ fn rank(st: &mut Statement, q: &SearchQuery) -> String {
             _ => rank,
         }
     } else {
-        format!("(-bm25({}, {WEIGHTS}))", fts_index(q))
+        format!("(-bm25(articles_fts, {WEIGHTS}))")
     };
     let cast = if st.postgres { "::float8" } else { "" };
     let SearchOrder::Fresh { half_life_days, .. } = q.order else {
@@ -298,24 +263,13 @@ fn index_alone(q: &SearchQuery) -> bool {
     matches!(q.order, SearchOrder::Relevance(_)) && unfiltered(q)
 }
 
-/// The matches of a public search by relevance on SQLite, each with its id and rank, from
-/// the index of live articles alone: every article in it is public.
-fn live_matches(st: &mut Statement, q: &SearchQuery, ranked: &str) {
-    st.push(&format!(
-        "SELECT {} AS id, {ranked} FROM {} WHERE ",
-        fts_id(q),
-        fts_index(q)
-    ));
-    text_match(st, q);
-}
-
 /// How many hidden articles (drafts and archived ones) a public search by relevance may
 /// leave out by their ids: see [`public_matches`].
 const HIDDEN_BY_ID: i64 = 5_000;
 
 /// Whether a search may take its matches from the full-text index alone, leaving out the
-/// hidden articles by id ([`public_matches`]): for the public (or published) view by
-/// relevance without tag or date filters, while few articles are hidden. Asks the per-status
+/// hidden articles by id ([`public_matches`]): for the published view by relevance without
+/// tag or date filters, while few articles are hidden. Asks the per-status
 /// counts (`article_counts`) how many drafts and archived articles there are.
 fn by_exclusion(conn: &mut Conn, q: &SearchQuery) -> QueryResult<bool> {
     let public = matches!(
@@ -340,7 +294,7 @@ fn few_hidden(conn: &mut Conn) -> QueryResult<bool> {
     Ok(hidden <= HIDDEN_BY_ID)
 }
 
-/// The matches of a public search by relevance, each with its id and rank, from the
+/// The matches of a search of published articles by relevance, each with its id and rank, from the
 /// full-text index alone: every match but the hidden articles (drafts, archived, scheduled),
 /// which an index finds by status and are few ([`by_exclusion`]); the database looks each
 /// match up in that short list in memory. Checking each match's visibility in `articles`
@@ -349,7 +303,7 @@ fn few_hidden(conn: &mut Conn) -> QueryResult<bool> {
 /// per id).
 fn public_matches(st: &mut Statement, q: &SearchQuery, ranked: &str) {
     let (Visibility::Public { now } | Visibility::State(_, now)) = q.filters.visibility else {
-        unreachable!("by_exclusion admits only the public view");
+        unreachable!("by_exclusion admits only the published view");
     };
     let (id, source) = if st.postgres {
         ("s.article_id", "articles_search s")
@@ -396,24 +350,7 @@ pub fn search(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
 
 fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
     let postgres = matches!(conn, super::AnyConnection::Postgres(_));
-    if let SearchOrder::Fresh {
-        half_life_days,
-        after,
-    } = q.order
-        && public(q)
-        && unfiltered(q)
-    {
-        if !postgres {
-            return fresh::page(conn, q, half_life_days, after);
-        }
-        if let Visibility::Public { now } = q.filters.visibility
-            && few_hidden(conn)?
-        {
-            return fresh::pg_page(conn, q, half_life_days, after, now);
-        }
-    }
-    let live = !postgres && public(q) && index_alone(q);
-    let exclusion = !live && by_exclusion(conn, q)?;
+    let exclusion = by_exclusion(conn, q)?;
 
     // bm25() may only be called in the query that runs the MATCH: rank every match in an
     // inner query (with only what ordering and paging need), count them all beside it (the
@@ -427,14 +364,12 @@ fn search_page(conn: &mut Conn, q: &SearchQuery) -> StoreResult<Page<Teaser>> {
          t.tags AS search_tags FROM (\
          SELECT * FROM (SELECT ranked.*, COUNT(*) OVER () AS total FROM ("
     ));
-    if live {
-        live_matches(&mut page, q, &ranked);
-    } else if exclusion {
+    if exclusion {
         public_matches(&mut page, q, &ranked);
     } else {
         page.push(&format!(
             "SELECT a.id, a.published_at, a.updated_at, {ranked} FROM {} WHERE ",
-            source(postgres, q)
+            source(postgres)
         ));
         conditions(&mut page, q);
     }
@@ -523,7 +458,7 @@ fn count(conn: &mut Conn, q: &SearchQuery) -> QueryResult<i64> {
     let mut count = Statement::new(postgres);
     count.push(&format!(
         "SELECT COUNT(*) AS n FROM {} WHERE ",
-        source(postgres, q)
+        source(postgres)
     ));
     conditions(&mut count, q);
     Ok(count.query().get_result::<Count>(conn)?.n)
