@@ -15,6 +15,7 @@ use crate::db::{Conn, StoreError};
 use crate::schema::{articles as articles_t, tags as tags_t};
 
 use super::article_parts::{set_former, set_tags, sorted, tag_ids};
+use super::counters::Counters;
 use super::search_index::{Index, index_new_articles};
 use super::{Stored, TransferError, extras};
 use crate::db::articles::read::former_holder;
@@ -128,6 +129,7 @@ where
         let mut counts = ImportCounts::default();
         let mut pending = Vec::new();
         let mut index = Index::new();
+        let mut counters = Counters::default();
         let mut known_tags = HashMap::new();
         for record in records {
             let (line, record) = record?;
@@ -157,6 +159,7 @@ where
                     }
                 }
                 ImportRecord::Article(article) => {
+                    counters.set_aside(conn)?;
                     match import_article(conn, line, &article, now, &mut index, &mut known_tags)? {
                         Some(p) => pending.push(p),
                         None => counts.unchanged += 1,
@@ -181,6 +184,7 @@ where
         if let Some(last_id) = deferred_from {
             crate::db::live::index_new(conn, last_id)?;
         }
+        counters.recount(conn)?;
         Ok(counts)
     })
 }

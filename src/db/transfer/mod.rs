@@ -17,6 +17,7 @@
 //! id and links, never bodies.
 
 mod article_parts;
+mod counters;
 mod export;
 mod import;
 mod search_index;
