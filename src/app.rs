@@ -216,8 +216,8 @@ impl Prepared {
 }
 
 /// The public search index, filled on a thread of its own while the server answers (public
-/// searches read the database's index meanwhile, and `/readyz` says the server is not ready
-/// to take traffic); a failed fill is tried again every second.
+/// searches wait for it, then answer 503, and `/readyz` says the server is not ready to take
+/// traffic); a failed fill is tried again every second.
 fn public_index(pool: &Pool) -> Arc<PublicIndex> {
     let index = Arc::new(PublicIndex::new());
     let (filling, pool) = (index.clone(), pool.clone());
