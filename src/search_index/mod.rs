@@ -1,16 +1,16 @@
 //! The public search index: every live article's searched text in an embedded search library
-//! (tantivy), in a temporary folder of this process, so that a public search takes its top matches by block-max WAND
-//! and counts its facets over columns, on either database (BENCHMARKS.md, "Search at
-//! 100,000 articles").
+//! (tantivy), in a temporary folder of this process, so that a public search takes its top
+//! matches by block-max WAND and counts its facets over columns, on either database
+//! (BENCHMARKS.md, "Search at 100,000 articles").
 //!
-//! It is a copy, kept in step with the change log like the response cache: filled from the
-//! database as the server starts, on a thread of its own ([`PublicIndex::fill`]; `/readyz`
-//! answers 503 until it is done), then brought up to every change that names search results
-//! (`l:search`) before that change reaches the cache ([`PublicIndex::catch_up`], called by
-//! crate::follower), and committed at most every [`COMMIT_EVERY`] unless a search asks. A
-//! public search that comes before it is filled waits for it ([`READY_WAIT`]), then answers
-//! 503. It holds live articles only: nothing unpublished is in it, and no draft moves a
-//! public rank nor the time a public search takes. Editors' searches (by status) are the
+//! It is a copy, kept in step with the change log like the response cache: made and filled
+//! from the database as the server starts, on a thread of its own ([`PublicIndex::fill`];
+//! `/readyz` answers 503 until it is done), then brought up to every change that names search
+//! results (`l:search`) before that change reaches the cache ([`PublicIndex::catch_up`],
+//! called by crate::follower), and committed at most every [`COMMIT_EVERY`] unless a search
+//! asks. A public search that comes before it is filled waits for it ([`READY_WAIT`]), then
+//! answers 503. It holds live articles only: nothing unpublished is in it, and no draft moves
+//! a public rank nor the time a public search takes. Editors' searches (by status) are the
 //! database's (db::search).
 
 mod collect;
@@ -19,8 +19,8 @@ mod schema;
 mod sync;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use tantivy::collector::Count;
 use tantivy::directory::MmapDirectory;
@@ -41,14 +41,14 @@ const CHUNK: i64 = 500;
 /// Changes read at once.
 const BATCH: i64 = 1000;
 
-/// The most changes a search applies itself before reading ([`PublicIndex::take_in`]).
+/// The most changes a search applies itself before reading ([`Core::take_in`]).
 const INLINE_CHANGES: i64 = 100;
 
 /// How long changes applied to the index may wait for their commit when no search asks for
 /// them ([`PublicIndex::commit_due`]). A commit writes a segment (and later merges it): one
 /// per write made the writes' answers wait for it, and a mixed load of reads and writes
 /// spend a third of its time there (BENCHMARKS.md). A search commits what is pending before
-/// it reads ([`PublicIndex::take_in`]), so no search sees less than the database holds.
+/// it reads ([`Core::take_in`]), so no search sees less than the database holds.
 const COMMIT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// How long a public search waits for the index to be filled, as the server starts, before
@@ -59,8 +59,17 @@ const READY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// written out when its thread's share is used up.
 const WRITER_BYTES: usize = 32 << 20;
 
-/// The public search index.
+/// The public search index. Its folder and files are made by the fill ([`Self::fill`]), on
+/// the fill's thread, not as the server starts: making them syncs a folder, and on a
+/// filesystem with much just written (after an import) that one sync waited most of a second
+/// before the server's first answer (BENCHMARKS.md).
+#[derive(Default)]
 pub struct PublicIndex {
+    core: OnceLock<Core>,
+}
+
+/// The index itself, once made.
+struct Core {
     index: Index,
     reader: IndexReader,
     fields: Fields,
@@ -76,7 +85,7 @@ pub struct PublicIndex {
 impl std::fmt::Debug for PublicIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PublicIndex")
-            .field("ready", &self.ready.load(Ordering::SeqCst))
+            .field("ready", &self.is_ready())
             .finish_non_exhaustive()
     }
 }
@@ -95,17 +104,71 @@ fn internal(e: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("search index: {e}"))
 }
 
-impl Default for PublicIndex {
-    fn default() -> Self {
-        Self::new()
+impl PublicIndex {
+    /// An index not yet made nor filled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether public searches are answered here.
+    pub fn is_ready(&self) -> bool {
+        self.core.get().is_some_and(Core::is_ready)
+    }
+
+    /// Makes the index if it is not made yet, then fills it ([`Core::fill`]).
+    pub fn fill(&self, pool: &db::Pool) -> StoreResult<u64> {
+        self.core.get_or_init(Core::new).fill(pool)
+    }
+
+    /// Brings the index up to the log, once it is answering ([`Core::catch_up`]).
+    pub fn catch_up(&self, conn: &mut Conn) -> StoreResult<()> {
+        match self.core.get() {
+            Some(core) => core.catch_up(conn),
+            None => Ok(()),
+        }
+    }
+
+    /// Commits what was applied and has waited long enough ([`Core::commit_due`]).
+    pub fn commit_due(&self) -> StoreResult<()> {
+        match self.core.get() {
+            Some(core) => core.commit_due(),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits until the index is filled, up to [`READY_WAIT`]; then `Busy` (503).
+    fn wait_ready(&self) -> StoreResult<&Core> {
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(core) = self.core.get().filter(|core| core.is_ready()) {
+                return Ok(core);
+            }
+            if start.elapsed() >= READY_WAIT {
+                return Err(StoreError::Busy(
+                    "The search index is being built as the server starts; retry shortly."
+                        .to_owned(),
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// A page of the public search `q` and its facets `asked`, once the index is filled.
+    pub fn search(
+        &self,
+        conn: &mut Conn,
+        q: &SearchQuery,
+        asked: Option<Asked>,
+    ) -> StoreResult<(Page<Teaser>, Option<Facets>)> {
+        self.wait_ready()?.search(conn, q, asked)
     }
 }
 
-impl PublicIndex {
+impl Core {
     /// An empty index, not yet filled, in files of a temporary folder (under `TMPDIR`),
     /// read through the page cache as the database's files are; in memory if no folder can
     /// be made.
-    pub fn new() -> Self {
+    fn new() -> Self {
         let (schema, fields) = schema::schema();
         let index = match MmapDirectory::create_from_tempdir() {
             Ok(dir) => Index::create(dir, schema.clone(), IndexSettings::default()),
@@ -144,8 +207,7 @@ impl PublicIndex {
         }
     }
 
-    /// Whether public searches are answered here.
-    pub fn is_ready(&self) -> bool {
+    fn is_ready(&self) -> bool {
         self.ready.load(Ordering::SeqCst)
     }
 
@@ -161,29 +223,13 @@ impl PublicIndex {
         self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Waits until the index is filled, up to [`READY_WAIT`]; then `Busy` (503).
-    fn wait_ready(&self) -> StoreResult<()> {
-        let start = std::time::Instant::now();
-        while !self.is_ready() {
-            if start.elapsed() >= READY_WAIT {
-                return Err(StoreError::Busy(
-                    "The search index is being built as the server starts; retry shortly."
-                        .to_owned(),
-                ));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        Ok(())
-    }
-
-    /// A page of the public search `q` and its facets `asked`, once the index is filled.
-    pub fn search(
+    /// A page of the public search `q` and its facets `asked`.
+    fn search(
         &self,
         conn: &mut Conn,
         q: &SearchQuery,
         asked: Option<Asked>,
     ) -> StoreResult<(Page<Teaser>, Option<Facets>)> {
-        self.wait_ready()?;
         let nothing = || {
             let facets = asked.map(|asked| Facets {
                 tag: asked.tag.then(Vec::new),

@@ -8,18 +8,18 @@ use tantivy::collector::DocSetCollector;
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Term};
 
-use super::{BATCH, CHUNK, COMMIT_EVERY, INLINE_CHANGES, PublicIndex, Writer, internal, schema};
+use super::{BATCH, CHUNK, COMMIT_EVERY, Core, INLINE_CHANGES, Writer, internal, schema};
 
-/// The most articles a fill adds between commits ([`PublicIndex::add_chunk`]).
+/// The most articles a fill adds between commits ([`Core::add_chunk`]).
 const FILL_COMMIT: usize = 2_000;
 use crate::db::search::public_rows::{self, LiveText};
 use crate::db::{self, Conn, Pool, StoreResult, changes};
 
-impl PublicIndex {
+impl Core {
     /// Fills the index with every live article, as of one moment of the log, then brings it
     /// up to the log's end and starts answering; returns how many articles it holds. Holds
     /// the writer only a chunk at a time, so that a follower is never kept waiting long.
-    pub fn fill(&self, pool: &Pool) -> StoreResult<u64> {
+    pub(super) fn fill(&self, pool: &Pool) -> StoreResult<u64> {
         let mut conn = pool.dedicated()?;
         let seq = self.fill_from(&mut conn)?;
         let mut w = self.lock();
@@ -61,7 +61,7 @@ impl PublicIndex {
     /// each batch of changes reaches the response cache (crate::follower), on that reader's
     /// connection. What it applies is committed by [`Self::commit_due`] or by the next
     /// search ([`Self::take_in`]).
-    pub fn catch_up(&self, conn: &mut Conn) -> StoreResult<()> {
+    pub(super) fn catch_up(&self, conn: &mut Conn) -> StoreResult<()> {
         let mut w = self.lock();
         if !self.is_ready() {
             return Ok(());
@@ -71,7 +71,7 @@ impl PublicIndex {
 
     /// Commits what was applied, once it has waited [`COMMIT_EVERY`]; called by the
     /// follower's thread each time it wakes.
-    pub fn commit_due(&self) -> StoreResult<()> {
+    pub(super) fn commit_due(&self) -> StoreResult<()> {
         let mut w = self.lock();
         if w.pending && w.committed_at.elapsed() >= COMMIT_EVERY {
             self.commit(&mut w)?;
