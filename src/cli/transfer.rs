@@ -79,6 +79,7 @@ pub fn import(url: &str, path: &Path) -> CliResult {
     let fail = |e: TransferError| format!("{e}; nothing was imported");
     let conn = &mut *pool.get()?;
     let without_log = db::sqlite_without_log(conn);
+    db::sqlite_statement_journals_in_memory(conn);
     let imported = transfer::import(conn, alongside(input, Limits::from_env()), db::now());
     if without_log {
         db::sqlite_with_log(conn);

@@ -11,7 +11,6 @@ use diesel::sql_types::BigInt;
 
 use super::articles::model::ArticleRow;
 use super::{AnyConnection, Conn};
-use crate::schema::articles;
 
 /// The key of article `a`'s row in the titles index: its publication minute (offset by 2^31,
 /// so that dates before 1970 stay positive) in the high bits, its id in the low 31, so that
@@ -78,9 +77,13 @@ pub(in crate::db) fn settle(
     index: bool,
 ) -> QueryResult<()> {
     if row.live != live {
-        diesel::update(articles::table.filter(articles::id.eq(row.teaser.id)))
-            .set(articles::live.eq(live))
-            .execute(conn)?;
+        // Diesel prepares every update anew; this one's text never changes.
+        super::kept(
+            diesel::sql_query("UPDATE articles SET live = $1 WHERE id = $2 RETURNING id")
+                .bind::<diesel::sql_types::Bool, _>(live)
+                .bind::<BigInt, _>(row.teaser.id),
+        )
+        .run(conn)?;
     }
     if !index || !matches!(conn, AnyConnection::Sqlite(_)) {
         return Ok(());

@@ -206,12 +206,14 @@ pub(in crate::db) fn set_related(
         .collect();
     let targets: HashMap<String, i64> = match slugs.is_empty() {
         true => HashMap::new(),
-        false => articles::table
-            .filter(articles::slug.eq_any(&slugs))
-            .select((articles::slug, articles::id))
-            .load::<(String, i64)>(conn)?
-            .into_iter()
-            .collect(),
+        false => super::kept(
+            articles::table
+                .filter(articles::slug.eq_any(&slugs))
+                .select((articles::slug, articles::id)),
+        )
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect(),
     };
     let mut errors = Vec::new();
     let mut rows = Vec::with_capacity(links.len());
@@ -259,7 +261,7 @@ pub(in crate::db) fn set_related(
     if errors.is_empty() && !rows.is_empty() {
         let sql = format!(
             "INSERT INTO related_links (article_id, position, target_article_id, url, title, \
-             summary) VALUES {}",
+             summary) VALUES {} RETURNING position",
             super::values_list(conn, rows.len(), 6)
         );
         let mut query = diesel::sql_query(sql).into_boxed::<super::Backend>();
@@ -272,7 +274,8 @@ pub(in crate::db) fn set_related(
                 .bind::<Nullable<Text>, _>(row.title)
                 .bind::<Nullable<Text>, _>(row.summary);
         }
-        query.execute(conn)?;
+        // One text per number of links, which the article limits allow only a few of.
+        super::kept(query).run(conn)?;
     }
     if errors.is_empty() {
         Ok(())

@@ -13,7 +13,7 @@ use super::articles::model::{
 };
 use super::articles::read::{find_row, tags_of};
 use super::related::RelatedSpec;
-use super::{Conn, Page, StoreError, StoreResult};
+use super::{Conn, Page, StoreError, StoreResult, kept};
 use crate::schema::{article_revisions, articles, related_links};
 
 /// An article's content at one point in time.
@@ -102,29 +102,30 @@ impl TryFrom<RevisionRow> for Revision {
 fn snapshot(conn: &mut Conn, row: &ArticleRow) -> StoreResult<Snapshot> {
     let id = row.teaser.id;
     let tags = tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
-    type LinkCells = (Option<i64>, Option<String>, Option<String>, Option<String>);
+    type LinkCells = (
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    // The targets' slugs in the same statement, a join its query builder keeps prepared.
     let links: Vec<LinkCells> = related_links::table
+        .left_join(articles::table.on(articles::id.nullable().eq(related_links::target_article_id)))
         .filter(related_links::article_id.eq(id))
         .order(related_links::position)
         .select((
             related_links::target_article_id,
+            articles::slug.nullable(),
             related_links::url,
             related_links::title,
             related_links::summary,
         ))
         .load(conn)?;
-    let target_ids: Vec<i64> = links.iter().filter_map(|l| l.0).collect();
-    let slugs: Vec<(i64, String)> = articles::table
-        .filter(articles::id.eq_any(&target_ids))
-        .select((articles::id, articles::slug))
-        .load(conn)?;
     let related = links
         .into_iter()
-        .filter_map(|(target, url, title, summary)| match target {
-            Some(t) => slugs
-                .iter()
-                .find(|(id, _)| *id == t)
-                .map(|(_, slug)| RelatedSpec::Internal { slug: slug.clone() }),
+        .filter_map(|(target, slug, url, title, summary)| match target {
+            Some(_) => slug.map(|slug| RelatedSpec::Internal { slug }),
             None => Some(RelatedSpec::External {
                 url: url.unwrap_or_default(),
                 title,
@@ -190,12 +191,14 @@ pub fn record(conn: &mut Conn, row: &ArticleRow, now: NaiveDateTime) -> StoreRes
     let sql = "INSERT INTO article_revisions (article_id, number, snapshot, created_at) \
                SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3 FROM article_revisions \
                WHERE article_id = $1 RETURNING number";
-    let number = diesel::sql_query(sql)
-        .bind::<BigInt, _>(id)
-        .bind::<Text, _>(snapshot)
-        .bind::<Timestamp, _>(now)
-        .get_result::<Numbered>(conn)?
-        .number;
+    let number = kept(
+        diesel::sql_query(sql)
+            .bind::<BigInt, _>(id)
+            .bind::<Text, _>(snapshot)
+            .bind::<Timestamp, _>(now),
+    )
+    .get_result::<Numbered>(conn)?
+    .number;
     Ok(number)
 }
 

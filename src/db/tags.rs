@@ -439,7 +439,7 @@ pub(in crate::db) fn link(conn: &mut Conn, article_id: i64, ids: &[i64]) -> Quer
         return Ok(());
     }
     let sql = format!(
-        "INSERT INTO article_tags (article_id, tag_id, position) VALUES {}",
+        "INSERT INTO article_tags (article_id, tag_id, position) VALUES {} RETURNING tag_id",
         super::values_list(conn, ids.len(), 3)
     );
     let mut query = diesel::sql_query(sql).into_boxed::<super::Backend>();
@@ -449,6 +449,7 @@ pub(in crate::db) fn link(conn: &mut Conn, article_id: i64, ids: &[i64]) -> Quer
             .bind::<BigInt, _>(*tag_id)
             .bind::<BigInt, _>(position as i64 + 1);
     }
-    query.execute(conn)?;
+    // One text per number of tags, which the article limits allow only a few of.
+    super::kept(query).run(conn)?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use diesel::sql_types::{Nullable, Timestamp};
 use super::model::*;
 use crate::db::blocks::{self, BlockVisibility, Selector};
 use crate::db::related::{Suggestion, related_of, suggestions};
-use crate::db::{AnyConnection, Backend, Conn, Page, StoreError, StoreResult, changes};
+use crate::db::{AnyConnection, Backend, Conn, Page, StoreError, StoreResult, changes, kept};
 use crate::schema::{
     article_authors, article_slugs, article_tags, articles, authors as authors_t, tags as tags_t,
 };
@@ -212,12 +212,15 @@ pub(in crate::db) fn tags_of(
     conn: &mut Conn,
     ids: &[i64],
 ) -> QueryResult<HashMap<i64, Vec<TagRef>>> {
-    let rows: Vec<(i64, String, String)> = article_tags::table
-        .inner_join(tags_t::table)
-        .filter(article_tags::article_id.eq_any(ids))
-        .order((article_tags::article_id, article_tags::position))
-        .select((article_tags::article_id, tags_t::slug, tags_t::name))
-        .load(conn)?;
+    // Kept prepared: one text per number of ids, and a page has at most a few dozen.
+    let rows: Vec<(i64, String, String)> = kept(
+        article_tags::table
+            .inner_join(tags_t::table)
+            .filter(article_tags::article_id.eq_any(ids))
+            .order((article_tags::article_id, article_tags::position))
+            .select((article_tags::article_id, tags_t::slug, tags_t::name)),
+    )
+    .load(conn)?;
     let mut map: HashMap<i64, Vec<TagRef>> = HashMap::new();
     for (id, slug, name) in rows {
         map.entry(id).or_default().push(TagRef { slug, name });
