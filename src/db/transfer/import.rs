@@ -15,6 +15,7 @@ use crate::db::{Conn, StoreError};
 use crate::schema::{articles as articles_t, tags as tags_t};
 
 use super::article_parts::{set_former, set_tags, sorted, tag_ids};
+use super::body_vectors::{BodyVectors, Helper};
 use super::counters::Counters;
 use super::search_index::{Index, index_new_articles};
 use super::{Stored, TransferError, extras};
@@ -125,10 +126,24 @@ pub fn import<I>(
 where
     I: IntoIterator<Item = Result<(u64, ImportRecord), TransferError>>,
 {
+    import_with_helper(conn, None, records, now)
+}
+
+/// [`import`], with a second connection to the same database, if given, to compute the new
+/// articles' search vectors beside the write on PostgreSQL ([`super::body_vectors`]).
+pub fn import_with_helper<I>(
+    conn: &mut Conn,
+    helper: Option<Helper>,
+    records: I,
+    now: NaiveDateTime,
+) -> Result<ImportCounts, TransferError>
+where
+    I: IntoIterator<Item = Result<(u64, ImportRecord), TransferError>>,
+{
     crate::db::write(conn, |conn| {
         let mut counts = ImportCounts::default();
         let mut pending = Vec::new();
-        let mut index = Index::new();
+        let mut index = Index::new(BodyVectors::start(conn, helper)?);
         let mut counters = Counters::default();
         let mut known_tags = HashMap::new();
         for record in records {
@@ -167,11 +182,18 @@ where
                 }
             }
         }
-        // New articles reach the public search index together too, after the second pass
-        // has settled which of them are live.
-        let deferred_from = index.deferred.as_ref().map(|d| d.last_id);
-        if let Some(deferred) = index.deferred.take() {
-            index_new_articles(conn, deferred)?;
+        let mut deferred = index.deferred.take();
+        let deferred_from = deferred.as_ref().map(|d| d.last_id);
+        let Index { vectors, .. } = index;
+        // The new articles reach the search index together: on SQLite right after the first
+        // pass, whose rows its page cache still holds; with a helper computing their vectors
+        // (PostgreSQL), after the second pass (which reads nothing of the index), so that it
+        // has had both passes' time.
+        let mut vectors = Some(vectors);
+        if !vectors.as_ref().is_some_and(BodyVectors::beside)
+            && let (Some(d), Some(v)) = (deferred.take(), vectors.take())
+        {
+            index_new_articles(conn, d, v)?;
         }
         for p in pending {
             if p.before.is_some() {
@@ -180,7 +202,14 @@ where
                 counts.articles_created += 1;
             }
             finish(conn, p, now, deferred_from)?;
+            if let Some(v) = vectors.as_mut() {
+                v.resend(conn)?;
+            }
         }
+        if let (Some(d), Some(v)) = (deferred, vectors) {
+            index_new_articles(conn, d, v)?;
+        }
+        // And the public title index, once the second pass has settled which are live.
         if let Some(last_id) = deferred_from {
             crate::db::live::index_new(conn, last_id)?;
         }
@@ -306,6 +335,9 @@ pub(super) fn import_article(
             .returning(articles_t::id)
             .get_result(conn)?;
         set_tags(conn, id, &tags, true, indexed)?;
+        if !indexed && new.blocks.is_empty() {
+            index.vectors.add(id, &new.rendered.text);
+        }
         if !new.authors.is_empty() {
             credits::set_authors(conn, id, &new.authors, "authors")
                 .map_err(|e| at_line(line, e))?;

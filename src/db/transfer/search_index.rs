@@ -4,6 +4,7 @@
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
+use super::body_vectors::BodyVectors;
 use crate::db::{AnyConnection, Conn};
 
 /// How new articles reach the search index: by trigger as each is inserted, or all at the
@@ -13,13 +14,17 @@ pub(super) struct Index {
     defer: bool,
     /// Set once the trigger is set aside.
     pub(super) deferred: Option<Deferred>,
+    /// The new articles' bodies, on their way to a second connection that computes their
+    /// search vectors (PostgreSQL).
+    pub(super) vectors: BodyVectors,
 }
 
 impl Index {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(vectors: BodyVectors) -> Self {
         Self {
             defer: true,
             deferred: None,
+            vectors,
         }
     }
 
@@ -100,8 +105,14 @@ pub(super) struct MaxId {
 
 /// Indexes every article created since [`Index::before_insert`] set the trigger aside, in one
 /// statement, as it is now and with its tags as the tag code indexes them
-/// ([`crate::db::search::refresh_tags`]); then puts the trigger back.
-pub(super) fn index_new_articles(conn: &mut Conn, deferred: Deferred) -> QueryResult<()> {
+/// ([`crate::db::search::refresh_tags`]); then puts the trigger back. On PostgreSQL a body's
+/// vector that `vectors`' helper computed from the same text is taken as it is.
+pub(super) fn index_new_articles(
+    conn: &mut Conn,
+    deferred: Deferred,
+    vectors: BodyVectors,
+) -> QueryResult<()> {
+    vectors.finish();
     let sql = match conn {
         AnyConnection::Sqlite(_) => {
             "INSERT INTO articles_fts (rowid, title, summary, body, tags) \
@@ -112,14 +123,24 @@ pub(super) fn index_new_articles(conn: &mut Conn, deferred: Deferred) -> QueryRe
              FROM articles a WHERE a.id > ? ORDER BY a.id"
         }
         AnyConnection::Postgres(_) => {
-            "INSERT INTO articles_search (article_id, title, summary, body, tags, published) \
-             SELECT a.id, a.title, a.summary, a.body_text || CASE WHEN a.blocks_text = '' \
-             THEN '' ELSE E'\\n\\n' || a.blocks_text END, article_tag_names(a.id), \
-             a.published_at FROM articles a WHERE a.id > $1 ORDER BY a.id"
+            "INSERT INTO articles_search \
+             (article_id, title, summary, body, tags, published, document) \
+             SELECT a.id, a.title, a.summary, b.body, t.tags, a.published_at, \
+             CASE WHEN v.body_md5 = md5(b.body) \
+             THEN articles_search_document(a.title, t.tags, a.summary, v.body_vector) END \
+             FROM articles a \
+             CROSS JOIN LATERAL (SELECT a.body_text || CASE WHEN a.blocks_text = '' \
+             THEN '' ELSE E'\\n\\n' || a.blocks_text END AS body) b \
+             CROSS JOIN LATERAL (SELECT article_tag_names(a.id) AS tags) t \
+             LEFT JOIN search_vectors v ON v.article_id = a.id \
+             WHERE a.id > $1 ORDER BY a.id"
         }
     };
     diesel::sql_query(sql)
         .bind::<diesel::sql_types::BigInt, _>(deferred.last_id)
         .execute(conn)?;
+    if matches!(conn, AnyConnection::Postgres(_)) {
+        conn.batch_execute("DELETE FROM search_vectors")?;
+    }
     conn.batch_execute(&deferred.restore)
 }
