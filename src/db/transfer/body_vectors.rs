@@ -167,6 +167,11 @@ impl BodyVectors {
     /// Sends what is left and waits until the helper has stored every vector it was given.
     pub(super) fn finish(mut self) {
         self.flush();
+        self.join();
+    }
+
+    /// Ends the queue and waits for the helper to stop.
+    fn join(&mut self) {
         self.send = None;
         if let Some(worker) = self.worker.take() {
             let _ = worker.join();
@@ -178,10 +183,7 @@ impl Drop for BodyVectors {
     /// An import that fails stops its helper after the statement it is in.
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        self.send = None;
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
-        }
+        self.join();
     }
 }
 

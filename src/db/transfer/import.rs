@@ -182,16 +182,17 @@ where
                 }
             }
         }
-        let mut deferred = index.deferred.take();
+        let Index {
+            deferred, vectors, ..
+        } = index;
         let deferred_from = deferred.as_ref().map(|d| d.last_id);
-        let Index { vectors, .. } = index;
         // The new articles reach the search index together: on SQLite right after the first
         // pass, whose rows its page cache still holds; with a helper computing their vectors
         // (PostgreSQL), after the second pass (which reads nothing of the index), so that it
         // has had both passes' time.
-        let mut vectors = Some(vectors);
-        if !vectors.as_ref().is_some_and(BodyVectors::beside)
-            && let (Some(d), Some(v)) = (deferred.take(), vectors.take())
+        let mut to_index = deferred.map(|d| (d, vectors));
+        if !to_index.as_ref().is_some_and(|(_, v)| v.beside())
+            && let Some((d, v)) = to_index.take()
         {
             index_new_articles(conn, d, v)?;
         }
@@ -202,11 +203,11 @@ where
                 counts.articles_created += 1;
             }
             finish(conn, p, now, deferred_from)?;
-            if let Some(v) = vectors.as_mut() {
+            if let Some((_, v)) = to_index.as_mut() {
                 v.resend(conn)?;
             }
         }
-        if let (Some(d), Some(v)) = (deferred, vectors) {
+        if let Some((d, v)) = to_index {
             index_new_articles(conn, d, v)?;
         }
         // And the public title index, once the second pass has settled which are live.
