@@ -167,7 +167,15 @@ impl BodyVectors {
     /// Sends what is left and waits until the helper has stored every vector it was given.
     pub(super) fn finish(mut self) {
         self.flush();
-        self.join();
+        if self.worker.is_some() {
+            let waited = std::time::Instant::now();
+            self.join();
+            log::info!(
+                "import: waited {:.1} s for the search vectors' helper; {} bodies not sent to it",
+                waited.elapsed().as_secs_f64(),
+                self.unsent.len() - self.resend
+            );
+        }
     }
 
     /// Ends the queue and waits for the helper to stop.

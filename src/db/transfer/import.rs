@@ -146,6 +146,7 @@ where
         let mut index = Index::new(BodyVectors::start(conn, helper)?);
         let mut counters = Counters::default();
         let mut known_tags = HashMap::new();
+        let mut phases = Phases::start();
         for record in records {
             let (line, record) = record?;
             match record {
@@ -182,6 +183,7 @@ where
                 }
             }
         }
+        phases.done("the first pass");
         let Index {
             deferred, vectors, ..
         } = index;
@@ -195,6 +197,7 @@ where
             && let Some((d, v)) = to_index.take()
         {
             index_new_articles(conn, d, v)?;
+            phases.done("the search index");
         }
         for p in pending {
             if p.before.is_some() {
@@ -207,16 +210,34 @@ where
                 v.resend(conn)?;
             }
         }
+        phases.done("the second pass");
         if let Some((d, v)) = to_index {
             index_new_articles(conn, d, v)?;
+            phases.done("the search index");
         }
         // And the public title index, once the second pass has settled which are live.
         if let Some(last_id) = deferred_from {
             crate::db::live::index_new(conn, last_id)?;
         }
         counters.recount(conn)?;
+        phases.done("the live titles and the counts");
         Ok(counts)
     })
+}
+
+/// The import's phases as they end, in the log: where an import's time goes.
+struct Phases(std::time::Instant);
+
+impl Phases {
+    fn start() -> Self {
+        Self(std::time::Instant::now())
+    }
+
+    fn done(&mut self, phase: &str) {
+        let now = std::time::Instant::now();
+        log::info!("import: {phase} took {:.1} s", (now - self.0).as_secs_f64());
+        self.0 = now;
+    }
 }
 
 pub(super) fn import_tag(
