@@ -79,8 +79,9 @@ pub(super) fn refresh_tags(conn: &mut Conn, id: i64) -> QueryResult<()> {
             "UPDATE articles_search SET tags = article_tag_names($1) WHERE article_id = $1"
         }
         super::AnyConnection::Sqlite(_) => {
-            "UPDATE articles_fts SET tags = COALESCE((SELECT group_concat(t.name, ' ') \
-             FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = ?1), '') \
+            // The index keeps no copy of the texts: a changed row is given all of them.
+            "UPDATE articles_fts SET (title, summary, body, tags) = \
+             (SELECT title, summary, body, tags FROM article_search_texts WHERE id = ?1) \
              WHERE rowid = ?1"
         }
     };
@@ -113,12 +114,13 @@ fn source(postgres: bool) -> &'static str {
     }
 }
 
-/// The searched texts of a page's hits, for their snippets.
+/// The searched texts of a page's hits, for their snippets: PostgreSQL's search table keeps
+/// them; SQLite's full-text index keeps none, and they are read from the article.
 fn texts(postgres: bool) -> &'static str {
     if postgres {
         "articles_search t ON t.article_id = hits.id"
     } else {
-        "articles_fts t ON t.rowid = hits.id"
+        "article_search_texts t ON t.id = hits.id"
     }
 }
 

@@ -103,6 +103,20 @@ pub(super) struct MaxId {
     id: i64,
 }
 
+/// FTS5's settings while the one statement below fills the full index. FTS5 gathers the terms
+/// of what it is given in memory and writes them as a segment whenever they pass `hashsize`
+/// (1 MiB by default), and merges a level's segments into one of the next whenever there are
+/// `automerge` of them (4): 1 GB of text (the 100k bench set) made about a thousand segments
+/// and merged its terms again at every level. With 32 MiB and 16, that statement took 15–19 s
+/// rather than 22–25 s (BENCHMARKS.md). Both are stored in the index's configuration, inside
+/// the import's transaction: [`FTS5_SERVING`] sets FTS5's defaults again after the statement,
+/// so that the server's writes merge as before (and take over merging what the import left
+/// at up to 15 segments a level).
+const FTS5_FILLING: &str = "INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', 33554432); \
+    INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', 16)";
+const FTS5_SERVING: &str = "INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', 1048576); \
+    INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', 4)";
+
 /// Indexes every article created since [`Index::before_insert`] set the trigger aside, in one
 /// statement, as it is now and with its tags as the tag code indexes them
 /// ([`crate::db::search::refresh_tags`]); then puts the trigger back. On PostgreSQL a body's
@@ -116,11 +130,8 @@ pub(super) fn index_new_articles(
     let sql = match conn {
         AnyConnection::Sqlite(_) => {
             "INSERT INTO articles_fts (rowid, title, summary, body, tags) \
-             SELECT a.id, a.title, a.summary, a.body_text || CASE WHEN a.blocks_text = '' \
-             THEN '' ELSE char(10, 10) || a.blocks_text END, \
-             COALESCE((SELECT group_concat(t.name, ' ') FROM article_tags at JOIN tags t \
-             ON t.id = at.tag_id WHERE at.article_id = a.id), '') \
-             FROM articles a WHERE a.id > ? ORDER BY a.id"
+             SELECT id, title, summary, body, tags FROM article_search_texts \
+             WHERE id > ? ORDER BY id"
         }
         AnyConnection::Postgres(_) => {
             "INSERT INTO articles_search \
@@ -136,11 +147,16 @@ pub(super) fn index_new_articles(
              WHERE a.id > $1 ORDER BY a.id"
         }
     };
+    let sqlite = matches!(conn, AnyConnection::Sqlite(_));
+    if sqlite {
+        conn.batch_execute(FTS5_FILLING)?;
+    }
     diesel::sql_query(sql)
         .bind::<diesel::sql_types::BigInt, _>(deferred.last_id)
         .execute(conn)?;
-    if matches!(conn, AnyConnection::Postgres(_)) {
-        conn.batch_execute("DELETE FROM search_vectors")?;
+    match sqlite {
+        true => conn.batch_execute(FTS5_SERVING)?,
+        false => conn.batch_execute("DELETE FROM search_vectors")?,
     }
     conn.batch_execute(&deferred.restore)
 }
