@@ -729,6 +729,47 @@ async fn the_search_index_is_right_after_an_import() {
     assert_eq!(found(&app, "hovercraft").await, ["fifth", "first"]);
 }
 
+/// An import marks live only the articles public at its time: a draft, an article published
+/// later or archived is found by no public search, and the scheduled one is left for the
+/// go-live step to publish.
+#[actix_web::test]
+async fn an_import_makes_only_its_public_articles_live() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    let later = (chrono::Utc::now() + chrono::Duration::minutes(10))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let article = |slug: &str, body: &str, status: &str, published_at: Option<&str>| {
+        json!({"type": "article", "slug": slug, "title": format!("Title {slug}"), "body": body,
+               "status": status, "published_at": published_at})
+    };
+    let file = lines(&[
+        article(
+            "out",
+            "Pelicans nest.",
+            "published",
+            Some("2026-01-01T00:00:00Z"),
+        ),
+        article("draft", "Quokkas nest.", "draft", None),
+        article("later", "Wombats nest.", "published", Some(&later)),
+        article(
+            "gone",
+            "Narwhals nest.",
+            "archived",
+            Some("2026-01-01T00:00:00Z"),
+        ),
+    ]);
+    import(&ctx.pool, &file).unwrap();
+    assert_eq!(found(&app, "nest").await, ["out"]);
+    for hidden in ["quokkas", "wombats", "narwhals"] {
+        assert!(found(&app, hidden).await.is_empty(), "{hidden}");
+    }
+    // The go-live step, run as if its time had come, publishes the scheduled one.
+    let due = db::now() + chrono::Duration::hours(1);
+    let went = db::articles::go_live(&mut ctx.pool.get().unwrap(), due, 100).unwrap();
+    assert_eq!(went.published, 1);
+}
+
 // ---------------------------------------------------------------------------------------
 // Related links.
 

@@ -95,10 +95,8 @@ fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<
             (ArticleStatus::Published, None) => Some(now),
             (_, at) => at,
         };
-        let id: i64 = diesel::insert_into(articles::table)
-            .values(&ArticleWrite::of(new, &slug, published_at, now, now))
-            .returning(articles::id)
-            .get_result(conn)?;
+        // Not live yet: `finish` settles it.
+        let id = ArticleWrite::of(new, &slug, published_at, now, now).insert(conn, false)?;
         set_tags(conn, id, &new.tags, now)?;
         if !new.authors.is_empty() {
             credits::set_authors(conn, id, &new.authors, "authors")?;

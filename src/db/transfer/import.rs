@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::db::articles::model::{ArticleState, ArticleWrite, NewArticle};
+use crate::db::articles::model::{ArticleState, ArticleWrite, NewArticle, public_at};
 use crate::db::articles::write;
 use crate::db::related::{RelatedSpec, set_related};
 use crate::db::tags::{self, TagRow};
@@ -352,10 +352,10 @@ pub(super) fn import_article(
         }
         let created_at = record.created_at.unwrap_or(now);
         let indexed = index.before_insert(conn)?;
-        let id: i64 = diesel::insert_into(articles_t::table)
-            .values(&write(created_at, record.updated_at.unwrap_or(now)))
-            .returning(articles_t::id)
-            .get_result(conn)?;
+        // Live from the start when public now: the second pass's write-path end
+        // (`live::settle`) would otherwise set it there, one more rewrite of the whole row.
+        let live = public_at(new.status, new.published_at, now);
+        let id = write(created_at, record.updated_at.unwrap_or(now)).insert(conn, live)?;
         set_tags(conn, id, &tags, true, indexed)?;
         if !indexed && new.blocks.is_empty() {
             index.vectors.add(id, &new.rendered.text);
