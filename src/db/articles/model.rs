@@ -364,8 +364,9 @@ impl ImageChange {
     }
 }
 
-/// Every stored column of an article but its id: a new row, or (import) a whole replacement.
-#[derive(Insertable, AsChangeset)]
+/// Every stored column of an article but its id and `live`: a new row ([`Self::insert`]), or
+/// (import) a whole replacement.
+#[derive(AsChangeset)]
 #[diesel(table_name = articles, treat_none_as_null = true)]
 pub(in crate::db) struct ArticleWrite<'a> {
     pub(in crate::db) slug: &'a str,
@@ -414,9 +415,7 @@ impl<'a> ArticleWrite<'a> {
             coverage_open: new.live,
         }
     }
-}
 
-impl ArticleWrite<'_> {
     /// Inserts the row, `live` or not, and returns its id. One statement text, kept prepared
     /// ([`crate::db::kept`]): diesel builds an insert's text again at every run, column by
     /// column (3 s of a 100k import on SQLite, BENCHMARKS.md).

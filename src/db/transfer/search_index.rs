@@ -107,8 +107,8 @@ pub(super) struct MaxId {
 /// of what it is given in memory and writes them as a segment whenever they pass `hashsize`
 /// (1 MiB by default), and merges a level's segments into one of the next whenever there are
 /// `automerge` of them (4): 1 GB of text (the 100k bench set) made about a thousand segments
-/// and merged its terms again at every level. With 32 MiB and 16, that statement took 15–19 s
-/// rather than 22–25 s (BENCHMARKS.md). Both are stored in the index's configuration, inside
+/// and merged its terms again at every level. With 32 MiB and 16, that statement took about
+/// 15 s rather than 22–25 s (BENCHMARKS.md). Both are stored in the index's configuration, inside
 /// the import's transaction: [`FTS5_SERVING`] sets FTS5's defaults again after the statement,
 /// so that the server's writes merge as before (and take over merging what the import left
 /// at up to 15 segments a level).
@@ -154,9 +154,10 @@ pub(super) fn index_new_articles(
     diesel::sql_query(sql)
         .bind::<diesel::sql_types::BigInt, _>(deferred.last_id)
         .execute(conn)?;
-    match sqlite {
-        true => conn.batch_execute(FTS5_SERVING)?,
-        false => conn.batch_execute("DELETE FROM search_vectors")?,
+    if sqlite {
+        conn.batch_execute(FTS5_SERVING)?;
+    } else {
+        conn.batch_execute("DELETE FROM search_vectors")?;
     }
     conn.batch_execute(&deferred.restore)
 }
