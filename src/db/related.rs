@@ -195,16 +195,40 @@ pub(in crate::db) fn set_related(
 ) -> StoreResult<()> {
     diesel::delete(related_links::table.filter(related_links::article_id.eq(article_id)))
         .execute(conn)?;
+    insert_links(conn, article_id, links, field, &HashMap::new())
+}
+
+/// Gives the new article `article_id`, which has no links yet, its related links, as
+/// [`set_related`] does. `known` maps slugs to the ids of articles the caller has just
+/// written, whose slugs it need not look up (an import's second pass: the lookups were a
+/// tenth of it on SQLite, each one reading index pages its writes had pushed out).
+pub(in crate::db) fn set_new_related(
+    conn: &mut Conn,
+    article_id: i64,
+    links: &[RelatedSpec],
+    field: &str,
+    known: &HashMap<String, i64>,
+) -> StoreResult<()> {
+    insert_links(conn, article_id, links, field, known)
+}
+
+fn insert_links(
+    conn: &mut Conn,
+    article_id: i64,
+    links: &[RelatedSpec],
+    field: &str,
+    known: &HashMap<String, i64>,
+) -> StoreResult<()> {
     // Every target in one query and every link in one insert: an import sets the links of
     // each of its articles, and each statement is a round trip to PostgreSQL.
     let slugs: Vec<&str> = links
         .iter()
         .filter_map(|link| match link {
-            RelatedSpec::Internal { slug } => Some(slug.as_str()),
-            RelatedSpec::External { .. } => None,
+            RelatedSpec::Internal { slug } if !known.contains_key(slug) => Some(slug.as_str()),
+            _ => None,
         })
         .collect();
-    let targets: HashMap<String, i64> = match slugs.is_empty() {
+    let looked_up: HashMap<String, i64> = match slugs.is_empty() {
         true => HashMap::new(),
         false => super::kept(
             articles::table
@@ -215,19 +239,20 @@ pub(in crate::db) fn set_related(
         .into_iter()
         .collect(),
     };
+    let target_of = |slug: &str| known.get(slug).or_else(|| looked_up.get(slug)).copied();
     let mut errors = Vec::new();
     let mut rows = Vec::with_capacity(links.len());
     for (i, link) in links.iter().enumerate() {
         let row = match link {
-            RelatedSpec::Internal { slug } => match targets.get(slug) {
-                Some(&target) if target == article_id => {
+            RelatedSpec::Internal { slug } => match target_of(slug) {
+                Some(target) if target == article_id => {
                     errors.push((
                         format!("{field}[{i}].slug"),
                         "an article cannot be related to itself".to_owned(),
                     ));
                     continue;
                 }
-                Some(&target) => LinkInsert {
+                Some(target) => LinkInsert {
                     article_id,
                     position: i as i64,
                     target_article_id: Some(target),

@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::articles::model::{
-    ArticleFormat, ArticleKey, ArticleRow, ArticleStatus, TagRef, Visibility,
+    ArticleFormat, ArticleKey, ArticleRow, ArticleState, ArticleStatus, TagRef, Visibility,
 };
 use super::articles::read::{find_row, tags_of};
 use super::related::RelatedSpec;
@@ -174,32 +174,31 @@ fn snapshot(conn: &mut Conn, row: &ArticleRow) -> StoreResult<Snapshot> {
     })
 }
 
-#[derive(QueryableByName)]
-struct Numbered {
-    #[diesel(sql_type = BigInt)]
-    number: i64,
-}
-
-/// Records article `row`, as stored now, as its next revision.
-pub fn record(conn: &mut Conn, row: &ArticleRow, now: NaiveDateTime) -> StoreResult<i64> {
+/// Records article `row`, as stored now, as its next revision; returns the article's state
+/// as the revision has it (its tags and authors read once for both).
+pub(in crate::db) fn record(
+    conn: &mut Conn,
+    row: &ArticleRow,
+    now: NaiveDateTime,
+) -> StoreResult<ArticleState> {
     let id = row.teaser.id;
-    let snapshot = serde_json::to_string(&snapshot(conn, row)?)
-        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    let snapshot = snapshot(conn, row)?;
+    let text = serde_json::to_string(&snapshot).map_err(|e| StoreError::Internal(e.to_string()))?;
     // The number in the insert itself: one statement, one round trip to PostgreSQL.
     // (`$n` is a positional parameter on PostgreSQL and a named one, numbered in order of
     // first use, on SQLite: the same statement serves both.)
     let sql = "INSERT INTO article_revisions (article_id, number, snapshot, created_at) \
                SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3 FROM article_revisions \
-               WHERE article_id = $1 RETURNING number";
-    let number = kept(
+               WHERE article_id = $1";
+    kept(
         diesel::sql_query(sql)
             .bind::<BigInt, _>(id)
-            .bind::<Text, _>(snapshot)
+            .bind::<Text, _>(text)
             .bind::<Timestamp, _>(now),
     )
-    .get_result::<Numbered>(conn)?
-    .number;
-    Ok(number)
+    .execute(conn)?;
+    let tags = snapshot.tags.into_iter().map(|(slug, _)| slug).collect();
+    Ok(ArticleState::of(row, tags, snapshot.authors))
 }
 
 /// One page of an article's revisions, newest first, starting below number `before`.

@@ -4,6 +4,7 @@
 //! in the write's transaction.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -14,7 +15,7 @@ use super::read::{current_slug, find, find_row, slug_taken, state_of};
 use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
 use crate::db::authors::credits;
 use crate::db::blocks;
-use crate::db::related::{related_of, set_related};
+use crate::db::related::{related_of, set_new_related, set_related};
 use crate::db::{
     Conn, StoreError, StoreResult, changes, corrections, events, live, previews, revisions, search,
     tags,
@@ -101,7 +102,7 @@ fn insert(conn: &mut Conn, new: &NewArticle, now: NaiveDateTime) -> StoreResult<
         if !new.authors.is_empty() {
             credits::set_authors(conn, id, &new.authors, "authors")?;
         }
-        set_related(conn, id, &new.related, "related")?;
+        set_new_related(conn, id, &new.related, "related", &HashMap::new())?;
         if !new.blocks.is_empty() {
             blocks::insert_all(conn, id, &new.blocks, now)?;
         }
@@ -129,7 +130,13 @@ pub fn import(
         let id = find_row(conn, &ArticleKey::Slug(slug.clone()), Visibility::All)?
             .teaser
             .id;
-        set_related(conn, id, related, &format!("{slug}.related"))?;
+        set_new_related(
+            conn,
+            id,
+            related,
+            &format!("{slug}.related"),
+            &HashMap::new(),
+        )?;
     }
     for id in ids {
         finish(conn, id, None, now, Batch::One)?;
@@ -180,8 +187,8 @@ fn finish_as(
     kind: Option<&'static str>,
 ) -> StoreResult<ArticleRow> {
     let after = find_row(conn, &ArticleKey::Id(id), Visibility::All)?;
-    revisions::record(conn, &after, now)?;
-    emit_as(conn, before, Some(&after), now, batch, kind)?;
+    let state = revisions::record(conn, &after, now)?;
+    emit_as(conn, before, Some((&after, state)), now, batch, kind)?;
     Ok(after)
 }
 
@@ -196,19 +203,28 @@ pub(in crate::db) fn emit(
     after: Option<&ArticleRow>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    let after = match after {
+        Some(row) => Some((row, state_of(conn, row)?)),
+        None => None,
+    };
     emit_as(conn, before, after, now, Batch::One, None)
 }
 
-/// [`emit`] within `batch`, the event named `kind` when given: a write that changes nothing of the
-/// article's publication but says what it did (`article.corrected`).
+/// [`emit`] within `batch`, `after` with its state as stored, the event named `kind` when
+/// given: a write that changes nothing of the article's publication but says what it did
+/// (`article.corrected`).
 fn emit_as(
     conn: &mut Conn,
     before: Option<&ArticleState>,
-    after: Option<&ArticleRow>,
+    after: Option<(&ArticleRow, ArticleState)>,
     now: NaiveDateTime,
     batch: Batch,
     kind: Option<&'static str>,
 ) -> QueryResult<()> {
+    let (after, state) = match after {
+        Some((row, state)) => (Some(row), Some(state)),
+        None => (None, None),
+    };
     let was = before.is_some_and(|r| r.live);
     let is = after.is_some_and(|r| is_public(r, now));
     let event = match after {
@@ -222,10 +238,7 @@ fn emit_as(
     if let Some(row) = after {
         live::settle(conn, row, is, !batch.created(row.teaser.id))?;
     }
-    let after = match after {
-        Some(row) => Some(state_of(conn, row)?),
-        None => None,
-    };
+    let after = state;
     let Some(row) = after.clone().or_else(|| before.cloned()) else {
         return Ok(());
     };
@@ -239,8 +252,8 @@ fn emit_as(
         touch_linking(conn, row.id, now, false, batch)?;
     }
     // A preview link never shows an article again once it has been public, whether or not
-    // the go-live step has marked it live yet.
-    if before.is_some_and(|b| shown(b, now)) || is {
+    // the go-live step has marked it live yet. (A new article has none.)
+    if before.is_some_and(|b| shown(b, now) || is) {
         previews::forget(conn, row.id)?;
     }
     let data = serde_json::json!({

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::articles::model::{ArticleState, ArticleWrite, NewArticle, public_at};
 use crate::db::articles::write;
-use crate::db::related::{RelatedSpec, set_related};
+use crate::db::related::{RelatedSpec, set_new_related, set_related};
 use crate::db::tags::{self, TagRow};
 use crate::db::{Conn, StoreError};
 use crate::schema::{articles as articles_t, tags as tags_t};
@@ -146,6 +146,8 @@ where
         let mut index = Index::new(BodyVectors::start(conn, helper)?);
         let mut counters = Counters::default();
         let mut known_tags = HashMap::new();
+        // The slugs of the articles it writes, for their related links in the second pass.
+        let mut written = HashMap::new();
         let mut phases = Phases::start();
         for record in records {
             let (line, record) = record?;
@@ -177,7 +179,11 @@ where
                 ImportRecord::Article(article) => {
                     counters.set_aside(conn)?;
                     match import_article(conn, line, &article, now, &mut index, &mut known_tags)? {
-                        Some(p) => pending.push(p),
+                        Some(p) => {
+                            let slug = article.article.slug.clone().unwrap_or_default();
+                            written.insert(slug, p.id);
+                            pending.push(p);
+                        }
                         None => counts.unchanged += 1,
                     }
                 }
@@ -205,7 +211,7 @@ where
             } else {
                 counts.articles_created += 1;
             }
-            finish(conn, p, now, deferred_from)?;
+            finish(conn, p, now, deferred_from, &written)?;
             if let Some((_, v)) = to_index.as_mut() {
                 v.resend(conn)?;
             }
@@ -473,15 +479,21 @@ fn same_blocks(stored: &[BlockRow], new: &[NewBlock]) -> bool {
 /// Sets a changed article's related links, records its revision and queues its event. The
 /// articles created after `deferred_from` are this import's ([`write::Batch::Import`]):
 /// their public index rows are left to [`crate::db::live::index_new`], and none of them is
-/// touched as linking to another.
+/// touched as linking to another. `written` maps the slugs of the articles the import wrote
+/// to their ids.
 pub(super) fn finish(
     conn: &mut Conn,
     p: Pending,
     now: NaiveDateTime,
     deferred_from: Option<i64>,
+    written: &HashMap<String, i64>,
 ) -> Result<(), TransferError> {
     if let Some(links) = &p.related {
-        set_related(conn, p.id, links, "related").map_err(|e| at_line(p.line, e))?;
+        match p.before {
+            None => set_new_related(conn, p.id, links, "related", written),
+            Some(_) => set_related(conn, p.id, links, "related"),
+        }
+        .map_err(|e| at_line(p.line, e))?;
     }
     let batch = match deferred_from {
         Some(created_after) => write::Batch::Import { created_after },
