@@ -221,13 +221,11 @@ fn emit_as(
     batch: Batch,
     kind: Option<&'static str>,
 ) -> QueryResult<()> {
-    let (after, state) = match after {
-        Some((row, state)) => (Some(row), Some(state)),
-        None => (None, None),
-    };
+    let row_after = after.as_ref().map(|(row, _)| *row);
+    let after = after.map(|(_, state)| state);
     let was = before.is_some_and(|r| r.live);
-    let is = after.is_some_and(|r| is_public(r, now));
-    let event = match after {
+    let is = row_after.is_some_and(|r| is_public(r, now));
+    let event = match row_after {
         _ if let Some(kind) = kind => kind,
         None => "article.deleted",
         Some(_) if is && !was => "article.published",
@@ -235,10 +233,9 @@ fn emit_as(
         Some(_) => "article.updated",
     };
     let was_shown = before.is_some_and(|b| shown(b, now));
-    if let Some(row) = after {
+    if let Some(row) = row_after {
         live::settle(conn, row, is, !batch.created(row.teaser.id))?;
     }
-    let after = state;
     let Some(row) = after.clone().or_else(|| before.cloned()) else {
         return Ok(());
     };
