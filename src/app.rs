@@ -25,7 +25,7 @@ use crate::middleware::{conditional, cors, response_cache, screen};
 use crate::observe::{self, Metrics};
 use crate::openapi::ApiDoc;
 use crate::ratelimit::Limiters;
-use crate::search_index::PublicIndex;
+use crate::search_index::SearchIndex;
 use crate::state::AppState;
 
 /// Every route of the API. The OpenAPI document is collected from this list.
@@ -162,8 +162,8 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// The public search index: filled on a thread of its own after [`Prepared::new`].
-    pub fn search_index(&self) -> Arc<PublicIndex> {
+    /// The search indexes: filled on a thread of its own after [`Prepared::new`].
+    pub fn search_index(&self) -> Arc<SearchIndex> {
         self.state.search.clone()
     }
 
@@ -188,7 +188,7 @@ impl Prepared {
             }
         });
         let hub = web::Data::new(Hub::new(responses.applied(), settings.max_streams));
-        let search = public_index(&pool);
+        let search = search_indexes(&pool);
         let follower = Follower::start(
             pool.clone(),
             responses.clone().into_inner(),
@@ -215,24 +215,26 @@ impl Prepared {
     }
 }
 
-/// The public search index, filled on a thread of its own while the server answers (public
-/// searches wait for it, then answer 503, and `/readyz` says the server is not ready to take
-/// traffic); a failed fill is tried again every second.
-fn public_index(pool: &Pool) -> Arc<PublicIndex> {
-    let index = Arc::new(PublicIndex::new());
+/// The search indexes, filled on a thread of its own while the server answers, the public
+/// one first (searches wait for their index, then answer 503, and `/readyz` says the server
+/// is not ready to take traffic until the public one is filled); a failed fill is tried again
+/// every second.
+fn search_indexes(pool: &Pool) -> Arc<SearchIndex> {
+    let index = Arc::new(SearchIndex::new());
     let (filling, pool) = (index.clone(), pool.clone());
     let fill = move || {
         let started = std::time::Instant::now();
         loop {
             match filling.fill(&pool) {
-                Ok(n) => {
+                Ok((public, all)) => {
                     log::info!(
-                        "the public search index holds {n} live articles, filled in {:.2} s",
+                        "the search indexes hold {public} live articles and {all} in all, \
+                         filled in {:.2} s",
                         started.elapsed().as_secs_f64()
                     );
                     return;
                 }
-                Err(e) => log::warn!("the public search index is not filled yet: {e}"),
+                Err(e) => log::warn!("the search indexes are not filled yet: {e}"),
             }
             std::thread::sleep(std::time::Duration::from_secs(1));
             if Arc::strong_count(&filling) == 1 {
@@ -244,7 +246,7 @@ fn public_index(pool: &Pool) -> Arc<PublicIndex> {
         .name("gazette-search-fill".to_owned())
         .spawn(fill)
     {
-        log::error!("the public search index is not filled: {e}");
+        log::error!("the search indexes are not filled: {e}");
     }
     index
 }

@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::cache::responses::ResponseCache;
 use crate::db::{self, Pool, changes};
 use crate::hub::Hub;
-use crate::search_index::PublicIndex;
+use crate::search_index::SearchIndex;
 
 /// Changes read at once.
 const BATCH: i64 = 1000;
@@ -42,7 +42,7 @@ impl Follower {
         pool: Pool,
         cache: Arc<ResponseCache>,
         hub: Arc<Hub>,
-        search: Arc<PublicIndex>,
+        search: Arc<SearchIndex>,
         retention_days: u32,
     ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
@@ -67,7 +67,7 @@ fn follow(
     pool: &Pool,
     cache: &ResponseCache,
     hub: &Hub,
-    search: &PublicIndex,
+    search: &SearchIndex,
     retention_days: u32,
     stop: &AtomicBool,
 ) {
@@ -122,7 +122,7 @@ fn follow(
 fn apply_all(
     cache: &ResponseCache,
     hub: &Hub,
-    search: &PublicIndex,
+    search: &SearchIndex,
     conn: &mut db::Conn,
 ) -> db::StoreResult<()> {
     loop {
@@ -145,7 +145,7 @@ pub async fn catch_up(
     pool: &Pool,
     cache: Arc<ResponseCache>,
     hub: Arc<Hub>,
-    search: Arc<PublicIndex>,
+    search: Arc<SearchIndex>,
 ) -> db::StoreResult<()> {
     db::run(pool, move |conn| apply_all(&cache, &hub, &search, conn)).await
 }

@@ -5,7 +5,7 @@
 use crate::config::Settings;
 use crate::db::Pool;
 use crate::ratelimit::Limiters;
-use crate::search_index::PublicIndex;
+use crate::search_index::SearchIndex;
 
 /// The state of one server, shared by its workers.
 #[derive(Debug)]
@@ -14,7 +14,7 @@ pub struct AppState {
     pub settings: Settings,
     pub limiters: Limiters,
     /// The public search index, in step with the change log.
-    pub search: std::sync::Arc<PublicIndex>,
+    pub search: std::sync::Arc<SearchIndex>,
 }
 
 pub type State = actix_web::web::Data<AppState>;

@@ -43,7 +43,7 @@ pub fn top(
     TopDocs::with_limit(n).tweak_score(move |segment: &SegmentReader| {
         let fast = segment.fast_fields();
         let id = fast.u64("id").map(|c| c.first_or_default_col(0));
-        let published = fast.i64("published").map(|c| c.first_or_default_col(0));
+        let published = fast.i64("aged").map(|c| c.first_or_default_col(0));
         move |doc: DocId, score: Score| -> Key {
             let (Ok(id), Ok(published)) = (&id, &published) else {
                 return (f64::NEG_INFINITY, i64::MIN);

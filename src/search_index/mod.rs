@@ -1,17 +1,18 @@
-//! The public search index: every live article's searched text in an embedded search library
-//! (tantivy), in a temporary folder of this process, so that a public search takes its top
-//! matches by block-max WAND and counts its facets over columns, on either database
-//! (BENCHMARKS.md, "Search at 100,000 articles").
+//! The search indexes: the searched text of articles in an embedded search library (tantivy),
+//! in temporary folders of this process, so that a search takes its top matches by block-max
+//! WAND and counts its facets over columns, on either database (BENCHMARKS.md, "Search at
+//! 100,000 articles"). Two of them, never mixed:
+//! - the public index holds live articles alone: nothing unpublished is in it, and no draft
+//!   moves a public rank (its word statistics) nor the time a public search takes;
+//! - the editors' index holds every article, whatever its status, for searches by status.
 //!
-//! It is a copy, kept in step with the change log like the response cache: made and filled
-//! from the database as the server starts, on a thread of its own ([`PublicIndex::fill`];
-//! `/readyz` answers 503 until it is done), then brought up to every change that names search
-//! results (`l:search`) before that change reaches the cache ([`PublicIndex::catch_up`],
+//! Each is a copy, kept in step with the change log like the response cache: made and filled
+//! from the database as the server starts, on a thread of its own ([`SearchIndex::fill`]: the
+//! public one first; `/readyz` answers 503 until it is done), then brought up to every change
+//! that names what it holds before that change reaches the cache ([`SearchIndex::catch_up`],
 //! called by crate::follower), and committed at most every [`COMMIT_EVERY`] unless a search
-//! asks. A public search that comes before it is filled waits for it ([`READY_WAIT`]), then
-//! answers 503. It holds live articles only: nothing unpublished is in it, and no draft moves
-//! a public rank nor the time a public search takes. Editors' searches (by status) are the
-//! database's (db::search).
+//! asks. A search that comes before its index is filled waits for it ([`READY_WAIT`]), then
+//! answers 503.
 
 mod collect;
 mod query;
@@ -29,7 +30,7 @@ use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Tant
 
 use crate::db::articles::model::{Teaser, Visibility};
 use crate::db::search::facets::{Asked, Facets, MAX_MONTH_FACETS, MAX_TAG_FACETS, MonthCount};
-use crate::db::search::public_rows;
+use crate::db::search::index_rows::{self, Scope};
 use crate::db::search::{RankedBy, SearchOrder, SearchQuery};
 use crate::db::{self, Conn, Page, StoreError, StoreResult};
 use collect::{Facets as FacetCollector, Ranking};
@@ -45,7 +46,7 @@ const BATCH: i64 = 1000;
 const INLINE_CHANGES: i64 = 100;
 
 /// How long changes applied to the index may wait for their commit when no search asks for
-/// them ([`PublicIndex::commit_due`]). A commit writes a segment (and later merges it): one
+/// them ([`SearchIndex::commit_due`]). A commit writes a segment (and later merges it): one
 /// per write made the writes' answers wait for it, and a mixed load of reads and writes
 /// spend a third of its time there (BENCHMARKS.md). A search commits what is pending before
 /// it reads ([`Core::take_in`]), so no search sees less than the database holds.
@@ -59,17 +60,33 @@ const READY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// written out when its thread's share is used up.
 const WRITER_BYTES: usize = 32 << 20;
 
-/// The public search index. Its folder and files are made by the fill ([`Self::fill`]), on
-/// the fill's thread, not as the server starts: making them syncs a folder, and on a
-/// filesystem with much just written (after an import) that one sync waited most of a second
-/// before the server's first answer (BENCHMARKS.md).
-#[derive(Default)]
-pub struct PublicIndex {
+/// The search indexes: the public one and the editors'.
+pub struct SearchIndex {
+    public: Scoped,
+    editorial: Scoped,
+}
+
+impl Default for SearchIndex {
+    fn default() -> Self {
+        Self {
+            public: Scoped::new(Scope::Live),
+            editorial: Scoped::new(Scope::All),
+        }
+    }
+}
+
+/// One index, of the articles in `scope`. Its folder and files are made by the fill
+/// ([`Self::fill`]), on the fill's thread, not as the server starts: making them syncs a
+/// folder, and on a filesystem with much just written (after an import) that one sync waited
+/// most of a second before the server's first answer (BENCHMARKS.md).
+struct Scoped {
+    scope: Scope,
     core: OnceLock<Core>,
 }
 
 /// The index itself, once made.
 struct Core {
+    scope: Scope,
     index: Index,
     reader: IndexReader,
     fields: Fields,
@@ -82,9 +99,9 @@ struct Core {
     writer: Mutex<Writer>,
 }
 
-impl std::fmt::Debug for PublicIndex {
+impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PublicIndex")
+        f.debug_struct("SearchIndex")
             .field("ready", &self.is_ready())
             .finish_non_exhaustive()
     }
@@ -104,32 +121,69 @@ fn internal(e: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("search index: {e}"))
 }
 
-impl PublicIndex {
-    /// An index not yet made nor filled.
+impl SearchIndex {
+    /// Indexes not yet made nor filled.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Whether public searches are answered here.
     pub fn is_ready(&self) -> bool {
+        self.public.is_ready()
+    }
+
+    /// Whether both indexes are filled: editors' searches are answered too.
+    pub fn is_filled(&self) -> bool {
+        self.public.is_ready() && self.editorial.is_ready()
+    }
+
+    /// Makes and fills the public index, then the editors', each unless it is filled already
+    /// ([`Core::fill`]); returns how many articles each holds.
+    pub fn fill(&self, pool: &db::Pool) -> StoreResult<(u64, u64)> {
+        Ok((self.public.fill(pool)?, self.editorial.fill(pool)?))
+    }
+
+    /// Brings both indexes up to the log, once they are answering ([`Core::catch_up`]).
+    pub fn catch_up(&self, conn: &mut Conn) -> StoreResult<()> {
+        self.public.catch_up(conn)?;
+        self.editorial.catch_up(conn)
+    }
+
+    /// Commits what was applied and has waited long enough ([`Core::commit_due`]).
+    pub fn commit_due(&self) -> StoreResult<()> {
+        self.public.commit_due()?;
+        self.editorial.commit_due()
+    }
+}
+
+impl Scoped {
+    fn new(scope: Scope) -> Self {
+        Self {
+            scope,
+            core: OnceLock::new(),
+        }
+    }
+
+    fn is_ready(&self) -> bool {
         self.core.get().is_some_and(Core::is_ready)
     }
 
-    /// Makes the index if it is not made yet, then fills it ([`Core::fill`]).
-    pub fn fill(&self, pool: &db::Pool) -> StoreResult<u64> {
-        self.core.get_or_init(Core::new).fill(pool)
+    fn fill(&self, pool: &db::Pool) -> StoreResult<u64> {
+        let core = self.core.get_or_init(|| Core::new(self.scope));
+        match core.is_ready() {
+            true => Ok(core.reader.searcher().num_docs()),
+            false => core.fill(pool),
+        }
     }
 
-    /// Brings the index up to the log, once it is answering ([`Core::catch_up`]).
-    pub fn catch_up(&self, conn: &mut Conn) -> StoreResult<()> {
+    fn catch_up(&self, conn: &mut Conn) -> StoreResult<()> {
         match self.core.get() {
             Some(core) => core.catch_up(conn),
             None => Ok(()),
         }
     }
 
-    /// Commits what was applied and has waited long enough ([`Core::commit_due`]).
-    pub fn commit_due(&self) -> StoreResult<()> {
+    fn commit_due(&self) -> StoreResult<()> {
         match self.core.get() {
             Some(core) => core.commit_due(),
             None => Ok(()),
@@ -153,8 +207,8 @@ impl PublicIndex {
         }
     }
 
-    /// A page of the public search `q` and its facets `asked`, once the index is filled.
-    pub fn search(
+    /// A page of the search `q` and its facets `asked`, once the index is filled.
+    fn search(
         &self,
         conn: &mut Conn,
         q: &SearchQuery,
@@ -165,17 +219,17 @@ impl PublicIndex {
 }
 
 impl Core {
-    /// An empty index, not yet filled, in files of a temporary folder (under `TMPDIR`),
-    /// read through the page cache as the database's files are; in memory if no folder can
-    /// be made.
-    fn new() -> Self {
+    /// An empty index of `scope`, not yet filled, in files of a temporary folder (under
+    /// `TMPDIR`), read through the page cache as the database's files are; in memory if no
+    /// folder can be made.
+    fn new(scope: Scope) -> Self {
         let (schema, fields) = schema::schema();
         let index = match MmapDirectory::create_from_tempdir() {
             Ok(dir) => Index::create(dir, schema.clone(), IndexSettings::default()),
             Err(e) => Err(tantivy::TantivyError::SystemError(e.to_string())),
         }
         .unwrap_or_else(|e| {
-            log::warn!("the public search index is kept in memory: no folder for it: {e}");
+            log::warn!("a search index is kept in memory: no folder for it: {e}");
             Index::create_in_ram(schema)
         });
         index
@@ -192,6 +246,7 @@ impl Core {
             .writer_with_num_threads(threads, WRITER_BYTES)
             .expect("the only writer of a fresh index");
         Self {
+            scope,
             index,
             reader,
             fields,
@@ -240,8 +295,8 @@ impl Core {
         if q.terms.is_empty() || q.filters.matches_nothing() {
             return nothing();
         }
-        let tags = public_rows::ids_of(conn, false, &q.filters.tags)?;
-        let authors = public_rows::ids_of(conn, true, &q.filters.authors)?;
+        let tags = index_rows::ids_of(conn, false, &q.filters.tags)?;
+        let authors = index_rows::ids_of(conn, true, &q.filters.authors)?;
         let (Some(tags), Some(authors)) = (tags, authors) else {
             return nothing();
         };
@@ -281,7 +336,7 @@ impl Core {
                 (ranked, total, counts)
             }
         };
-        let page = public_rows::page_of(conn, q, &ranked, total as i64)?;
+        let page = index_rows::page_of(conn, self.scope, q, &ranked, total as i64)?;
         let facets = match (asked, counts) {
             (Some(asked), Some(counts)) => Some(facets_of(conn, asked, counts)?),
             _ => None,
@@ -293,24 +348,20 @@ impl Core {
 /// A page of a search, its facets if asked, and which index ranked it.
 pub type Found = (Page<Teaser>, Option<Facets>, RankedBy);
 
-/// A page of `q`, and its facets `asked`: a public search from `index`
-/// ([`PublicIndex::search`]), an editor's (by status) from the database's index.
+/// A page of `q`, and its facets `asked`: a public search from the public index, an editor's
+/// (by status) from the editors'.
 pub fn search(
-    index: &PublicIndex,
+    index: &SearchIndex,
     conn: &mut Conn,
     q: &SearchQuery,
     asked: Option<Asked>,
 ) -> StoreResult<Found> {
-    if matches!(q.filters.visibility, Visibility::Public { .. }) {
-        let (page, facets) = index.search(conn, q, asked)?;
-        return Ok((page, facets, RankedBy::PublicIndex));
-    }
-    let page = db::search::search(conn, q)?;
-    let facets = match asked {
-        Some(asked) => Some(db::search::facets::facets(conn, q, asked)?),
-        None => None,
+    let (scoped, by) = match q.filters.visibility {
+        Visibility::Public { .. } => (&index.public, RankedBy::PublicIndex),
+        _ => (&index.editorial, RankedBy::EditorialIndex),
     };
-    Ok((page, facets, RankedBy::Database))
+    let (page, facets) = scoped.search(conn, q, asked)?;
+    Ok((page, facets, by))
 }
 
 /// The facets `asked` from the counts of every match.
@@ -322,7 +373,7 @@ fn facets_of(conn: &mut Conn, asked: Asked, counts: collect::Counts) -> StoreRes
             .into_iter()
             .map(|(tag, n)| (tag as i64, n))
             .collect();
-        out.tag = Some(public_rows::tag_counts(
+        out.tag = Some(index_rows::tag_counts(
             conn,
             &tags,
             MAX_TAG_FACETS as usize,

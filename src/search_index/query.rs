@@ -14,8 +14,8 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
-use super::schema::{Fields, micros, weighted};
-use crate::db::articles::model::Filters;
+use super::schema::{Fields, micros, status_code, weighted};
+use crate::db::articles::model::{ArticleStatus, EditorialStatus, Filters, Visibility};
 use crate::db::search::Terms;
 
 /// The most words a prefix stands for: those most articles hold. A one-letter prefix would
@@ -166,15 +166,42 @@ pub fn filtered(
             )));
         }
     }
-    if filters.published_after.is_some() || filters.published_before.is_some() {
-        let bound = |t: Option<chrono::NaiveDateTime>| match t {
-            Some(t) => Bound::Excluded(Term::from_field_i64(f.published, micros(t))),
+    let status = |status| {
+        Box::new(TermQuery::new(
+            Term::from_field_u64(f.status, status_code(status)),
+            IndexRecordOption::Basic,
+        ))
+    };
+    let published = |after: Option<i64>, before: Option<i64>| {
+        let bound = |t: Option<i64>| match t {
+            Some(t) => Bound::Excluded(Term::from_field_i64(f.published, t)),
             None => Bound::Unbounded,
         };
-        only(Box::new(RangeQuery::new(
-            bound(filters.published_after),
-            bound(filters.published_before),
+        Box::new(RangeQuery::new(bound(after), bound(before)))
+    };
+    // The public index holds live articles alone; the editors' index holds every article.
+    match filters.visibility {
+        Visibility::Public { .. } | Visibility::All => {}
+        Visibility::State(EditorialStatus::Draft, _) => only(status(ArticleStatus::Draft)),
+        Visibility::State(EditorialStatus::Archived, _) => only(status(ArticleStatus::Archived)),
+        Visibility::State(EditorialStatus::Published, now) => {
+            only(status(ArticleStatus::Published));
+            only(published(None, Some(micros(now) + 1)));
+        }
+        Visibility::State(EditorialStatus::Scheduled, now) => {
+            only(status(ArticleStatus::Published));
+            only(published(Some(micros(now)), None));
+        }
+    }
+    if filters.published_after.is_some() || filters.published_before.is_some() {
+        only(Box::new(TermQuery::new(
+            Term::from_field_u64(f.dated, 1),
+            IndexRecordOption::Basic,
         )));
+        only(published(
+            filters.published_after.map(micros),
+            filters.published_before.map(micros),
+        ));
     }
     if clauses.len() == 1 {
         return clauses

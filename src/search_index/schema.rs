@@ -1,4 +1,4 @@
-//! What the public search index holds of an article, and how it reads text.
+//! What a search index holds of an article, and how it reads text.
 
 use chrono::Datelike;
 use tantivy::TantivyDocument;
@@ -10,7 +10,8 @@ use tantivy::tokenizer::{
     TextAnalyzer,
 };
 
-use crate::db::search::public_rows::LiveText;
+use crate::db::articles::model::ArticleStatus;
+use crate::db::search::index_rows::IndexedText;
 
 /// The name the analyzer is registered under.
 pub const ANALYZER: &str = "gazette";
@@ -35,9 +36,16 @@ pub struct Fields {
     pub tag_slug: Field,
     /// The ids of the authors it credits: what an author filter asks for.
     pub author: Field,
-    /// Its publication time, in microseconds since 1970: the fresh order weighs it, the date
-    /// order and filters read it.
+    /// Its publication time (a draft's: its creation, as the lists order it), in
+    /// microseconds since 1970: the date order and filters read it.
     pub published: Field,
+    /// 1 when it has a publication time: a date filter finds no article without one.
+    pub dated: Field,
+    /// Its publication time (a draft's: its last update), in microseconds since 1970: the
+    /// fresh order weighs it.
+    pub aged: Field,
+    /// Its status ([`status_code`]): what an editors' search by status asks for.
+    pub status: Field,
     /// When it was last updated, in microseconds since 1970.
     pub updated: Field,
     /// Its month of publication, as `year × 100 + month`, counted by the month facet.
@@ -72,6 +80,9 @@ pub fn schema() -> (Schema, Fields) {
         tag_slug: b.add_text_field("tag_slug", STRING),
         author: b.add_u64_field("author", INDEXED),
         published: b.add_i64_field("published", INDEXED | FAST),
+        dated: b.add_u64_field("dated", INDEXED),
+        aged: b.add_i64_field("aged", FAST),
+        status: b.add_u64_field("status", INDEXED),
         updated: b.add_i64_field("updated", FAST),
         month: b.add_u64_field("month", FAST),
     };
@@ -90,8 +101,17 @@ pub fn analyzer() -> TextAnalyzer {
         .build()
 }
 
-/// The document of a live article.
-pub fn document(f: &Fields, a: &LiveText) -> TantivyDocument {
+/// A status as the index holds it.
+pub fn status_code(status: ArticleStatus) -> u64 {
+    match status {
+        ArticleStatus::Draft => 0,
+        ArticleStatus::Published => 1,
+        ArticleStatus::Archived => 2,
+    }
+}
+
+/// The document of an article.
+pub fn document(f: &Fields, a: &IndexedText) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_u64(f.id, a.id as u64);
     doc.add_text(f.title, &a.title);
@@ -106,10 +126,15 @@ pub fn document(f: &Fields, a: &LiveText) -> TantivyDocument {
     for author in &a.authors {
         doc.add_u64(f.author, *author as u64);
     }
-    doc.add_i64(f.published, micros(a.published_at));
+    doc.add_i64(f.published, micros(a.published_at.unwrap_or(a.created_at)));
+    doc.add_i64(f.aged, micros(a.published_at.unwrap_or(a.updated_at)));
     doc.add_i64(f.updated, micros(a.updated_at));
-    let month = a.published_at.year().max(0) as u64 * 100 + u64::from(a.published_at.month());
-    doc.add_u64(f.month, month);
+    doc.add_u64(f.status, status_code(a.status));
+    if let Some(published) = a.published_at {
+        doc.add_u64(f.dated, 1);
+        let month = published.year().max(0) as u64 * 100 + u64::from(published.month());
+        doc.add_u64(f.month, month);
+    }
     doc
 }
 

@@ -1,5 +1,6 @@
-//! Keeping the public search index in step with the database: filled as the server starts,
-//! then brought up to each change of the log that names search results.
+//! Keeping a search index in step with the database: filled as the server starts, then
+//! brought up to each change of the log that names what it holds: for the public index,
+//! those naming search results (`l:search`); for the editors', every article's.
 
 use std::sync::atomic::Ordering;
 
@@ -12,11 +13,11 @@ use super::{BATCH, CHUNK, COMMIT_EVERY, Core, INLINE_CHANGES, Writer, internal, 
 
 /// The most articles a fill adds between commits ([`Core::add_chunk`]).
 const FILL_COMMIT: usize = 2_000;
-use crate::db::search::public_rows::{self, LiveText};
+use crate::db::search::index_rows::{self, IndexedText, Scope};
 use crate::db::{self, Conn, Pool, StoreResult, changes};
 
 impl Core {
-    /// Fills the index with every live article, as of one moment of the log, then brings it
+    /// Fills the index with every article of its scope, as of one moment of the log, then brings it
     /// up to the log's end and starts answering; returns how many articles it holds. Holds
     /// the writer only a chunk at a time, so that a follower is never kept waiting long.
     pub(super) fn fill(&self, pool: &Pool) -> StoreResult<u64> {
@@ -30,7 +31,7 @@ impl Core {
         Ok(self.reader.searcher().num_docs())
     }
 
-    /// Adds every live article, read in one snapshot of the database; returns the last change
+    /// Adds every article of its scope, read in one snapshot of the database; returns the last change
     /// of the log in that snapshot.
     fn fill_from(&self, conn: &mut Conn) -> StoreResult<i64> {
         let postgres = matches!(conn, db::AnyConnection::Postgres(_));
@@ -98,24 +99,29 @@ impl Core {
             let mut ids = Vec::new();
             let mut tags = Vec::new();
             let mut everything = false;
-            for change in batch
-                .iter()
-                .filter(|c| c.keys.0.iter().any(|k| k == changes::SEARCH))
-            {
-                let before = ids.len() + tags.len();
-                for key in &change.keys.0 {
-                    if let Some(id) = key.strip_prefix("a:").and_then(|id| id.parse::<i64>().ok()) {
-                        ids.push(id);
-                    } else if let Some(slug) = key.strip_prefix("t:") {
-                        tags.push(slug.to_owned());
+            for change in &batch {
+                match self.scope {
+                    Scope::Live if change.keys.0.iter().any(|k| k == changes::SEARCH) => {
+                        let before = ids.len() + tags.len();
+                        named(&change.keys.0, &mut ids, &mut tags);
+                        // A change to search results that names no article nor tag: read
+                        // them all.
+                        everything |= ids.len() + tags.len() == before;
+                    }
+                    Scope::Live => {}
+                    // Every article's change, the public's or not, names the article as its
+                    // resource; a tag's names the tag's key.
+                    Scope::All => {
+                        named(&change.keys.0, &mut ids, &mut tags);
+                        if let Some(id) = change.resource.strip_prefix("article:") {
+                            ids.extend(id.parse::<i64>().ok());
+                        }
                     }
                 }
-                // A change to search results that names no article nor tag: read them all.
-                everything |= ids.len() + tags.len() == before;
             }
             // The tag's articles now, and those the index has under it (a deleted tag has
             // none left in the database).
-            ids.extend(public_rows::tagged(conn, &tags)?);
+            ids.extend(index_rows::tagged(conn, &tags)?);
             ids.extend(self.carrying(&tags)?);
             if everything {
                 w.writer.delete_all_documents().map_err(internal)?;
@@ -131,7 +137,7 @@ impl Core {
                     w.writer
                         .delete_term(Term::from_field_u64(self.fields.id, *id as u64));
                 }
-                self.add(w, &public_rows::live_texts(conn, &ids)?)?;
+                self.add(w, &index_rows::texts(conn, self.scope, &ids)?)?;
                 w.pending = true;
             }
             w.seq = last.seq;
@@ -154,7 +160,10 @@ impl Core {
     /// (more than [`INLINE_CHANGES`] not yet applied): it reads the index as it is, and the
     /// follower finishes.
     pub(super) fn take_in(&self, conn: &mut Conn) -> StoreResult<()> {
-        let last = changes::last_public(conn)?;
+        let last = match self.scope {
+            Scope::Live => changes::last_public(conn)?,
+            Scope::All => changes::last(conn)?,
+        };
         if last <= self.committed.load(Ordering::SeqCst)
             || last - self.applied.load(Ordering::SeqCst) > INLINE_CHANGES
         {
@@ -195,7 +204,7 @@ impl Core {
         after: i64,
         queued: &mut usize,
     ) -> StoreResult<Option<i64>> {
-        let chunk = public_rows::live_texts_after(conn, after, CHUNK)?;
+        let chunk = index_rows::texts_after(conn, self.scope, after, CHUNK)?;
         let Some(last) = chunk.last().map(|a| a.id) else {
             return Ok(None);
         };
@@ -208,12 +217,23 @@ impl Core {
         Ok(Some(last))
     }
 
-    fn add(&self, w: &Writer, articles: &[LiveText]) -> StoreResult<()> {
+    fn add(&self, w: &Writer, articles: &[IndexedText]) -> StoreResult<()> {
         for article in articles {
             w.writer
                 .add_document(schema::document(&self.fields, article))
                 .map_err(internal)?;
         }
         Ok(())
+    }
+}
+
+/// The articles (`a:`) and tags (`t:`) that `keys` name, onto `ids` and `tags`.
+fn named(keys: &[String], ids: &mut Vec<i64>, tags: &mut Vec<String>) {
+    for key in keys {
+        if let Some(id) = key.strip_prefix("a:").and_then(|id| id.parse::<i64>().ok()) {
+            ids.push(id);
+        } else if let Some(slug) = key.strip_prefix("t:") {
+            tags.push(slug.to_owned());
+        }
     }
 }

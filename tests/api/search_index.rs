@@ -1,11 +1,12 @@
-//! The public search index (crate::search_index): public searches are answered from it, in
-//! every order and with every filter, and editors' searches from the database's index.
+//! The search indexes (crate::search_index): public searches are answered from the public one,
+//! in every order and with every filter, and editors' searches from the editors' one, which
+//! holds every article; never from the database's own index.
 
 use crate::support::common;
 use common::*;
 
 use diesel::connection::SimpleConnection;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// Empties the database's own search index, leaving the articles as they are.
 fn empty_the_database_index(ctx: &Ctx) {
@@ -18,7 +19,7 @@ fn empty_the_database_index(ctx: &Ctx) {
 }
 
 #[actix_web::test]
-async fn public_searches_are_answered_from_the_public_index() {
+async fn searches_are_answered_from_the_search_indexes_not_the_database() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
     for (title, at, tags) in [
@@ -40,14 +41,14 @@ async fn public_searches_are_answered_from_the_public_index() {
     let app = ctx.app().await;
     empty_the_database_index(&ctx);
 
-    // An editor's search by status reads the database's index: nothing is left there.
+    // An editor's search by status reads the editors' index.
     let editors = send(
         &app,
         ctx.admin(get("/api/v1/articles?q=quarry&status=published")),
     )
     .await
     .ok(200);
-    assert_eq!(editors["meta"]["total"], 0, "the database's index is empty");
+    assert_eq!(editors["meta"]["total"], 2, "{editors}");
 
     // The public's reads the public index, in each order, filtered or not, with facets.
     let fresh = list_articles(&app, "q=quarry").await;
@@ -131,16 +132,104 @@ async fn a_public_page_is_continued_by_the_public_index_alone() {
     // The index's cursor goes on in the index.
     let next = list_articles(&app, &format!("q=quarry&limit=1&cursor={}", enc(&cursor))).await;
     assert_eq!(slugs(&next), ["quarry-reopens"]);
-    // A place ranked by the database (an editor's search) is no public search's.
-    let database = URL_SAFE_NO_PAD.encode(text.replacen("fi|", "f|", 1));
-    let path = format!(
-        "/api/v1/articles?q=quarry&limit=1&cursor={}",
-        enc(&database)
-    );
+    // A place ranked by the editors' index is no public search's, and the other way round.
+    let editors = URL_SAFE_NO_PAD.encode(text.replacen("fi|", "fe|", 1));
+    let path = format!("/api/v1/articles?q=quarry&limit=1&cursor={}", enc(&editors));
     let refused = send(&app, get(&path)).await;
     assert_eq!(refused.status.as_u16(), 400);
+    let path = format!(
+        "/api/v1/articles?q=quarry&status=published&limit=1&cursor={}",
+        enc(&cursor)
+    );
+    let refused = send(&app, ctx.admin(get(&path))).await;
+    assert_eq!(refused.status.as_u16(), 400);
+    let path = format!(
+        "/api/v1/articles?q=quarry&status=published&limit=1&cursor={}",
+        enc(&editors)
+    );
+    let continued = send(&app, ctx.admin(get(&path))).await.ok(200);
+    assert_eq!(slugs(&continued), ["quarry-reopens"]);
     // A cursor of the other order is refused, whichever index made it.
     let relevance = format!("q=quarry&sort=relevance&cursor={}", enc(&cursor));
     let refused = send(&app, get(&format!("/api/v1/articles?{relevance}"))).await;
     assert_eq!(refused.status.as_u16(), 400);
+}
+
+/// An editor's search for `query` (with its `status=`), as the admin.
+async fn editors_search(ctx: &Ctx, app: &TestApp, query: &str) -> Value {
+    send(app, ctx.admin(get(&format!("/api/v1/articles?{query}"))))
+        .await
+        .ok(200)
+}
+
+#[actix_web::test]
+async fn the_editors_index_follows_drafts_that_the_public_index_never_holds() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    let draft = create_article(&ctx, &app, json!({"title": "Embargoed merger talks"})).await;
+    let id = draft["id"].as_i64().unwrap().to_string();
+    create_article(
+        &ctx,
+        &app,
+        json!({"title": "Merger vote scheduled", "status": "published",
+               "published_at": "2999-01-01T09:00:00Z"}),
+    )
+    .await;
+    create_article(
+        &ctx,
+        &app,
+        json!({"title": "Merger approved", "status": "published",
+               "published_at": "2026-11-02T09:00:00Z"}),
+    )
+    .await;
+
+    // Each status finds its own; the public finds the live one alone.
+    let by = |status: &str| format!("q=merger&status={status}&sort=relevance");
+    assert_eq!(
+        slugs(&editors_search(&ctx, &app, &by("draft")).await),
+        ["embargoed-merger-talks"]
+    );
+    assert_eq!(
+        slugs(&editors_search(&ctx, &app, &by("scheduled")).await),
+        ["merger-vote-scheduled"]
+    );
+    assert_eq!(
+        slugs(&editors_search(&ctx, &app, &by("published")).await),
+        ["merger-approved"]
+    );
+    assert_eq!(
+        slugs(&list_articles(&app, "q=merger").await),
+        ["merger-approved"]
+    );
+    // A date filter finds no draft, which has no publication time.
+    let dated = editors_search(
+        &ctx,
+        &app,
+        &format!("{}&published_after=2000-01-01T00:00:00Z", by("draft")),
+    )
+    .await;
+    assert_eq!(dated["meta"]["total"], 0, "{dated}");
+
+    // A draft's edit is searched at once: by its new words, not its old ones.
+    patch_article(
+        &ctx,
+        &app,
+        &id,
+        json!({"title": "Embargoed takeover talks"}),
+    )
+    .await;
+    assert_eq!(
+        editors_search(&ctx, &app, &by("draft")).await["meta"]["total"],
+        0
+    );
+    let takeover = editors_search(&ctx, &app, "q=takeover&status=draft").await;
+    assert_eq!(slugs(&takeover), ["embargoed-merger-talks"], "its slug stays");
+    assert_eq!(list_articles(&app, "q=takeover").await["meta"]["total"], 0);
+
+    // A deleted draft is gone from it.
+    send(&app, ctx.admin(delete(&format!("/api/v1/articles/{id}"))))
+        .await
+        .ok(204);
+    let gone = editors_search(&ctx, &app, "q=takeover&status=draft").await;
+    assert_eq!(gone["meta"]["total"], 0, "{gone}");
 }

@@ -317,7 +317,7 @@ fn search_order(
     // A rank cursor says which index ranked its page (see `rank_code`).
     let ranked = |order: &str| match cursor {
         None => Ok((None, None)),
-        Some(c) => [RankedBy::PublicIndex, RankedBy::Database]
+        Some(c) => [RankedBy::PublicIndex, RankedBy::EditorialIndex]
             .into_iter()
             .find_map(|by| {
                 pagination::decode_rank(&rank_code(order, by), c)
@@ -349,11 +349,11 @@ fn search_order(
 }
 
 /// The code of a rank cursor in `order` (`f` fresh, `s` relevance) ranked `by` an index: the
-/// public index's cursors end in `i`.
+/// public index's cursors end in `i`, the editors' in `e`.
 fn rank_code(order: &str, by: RankedBy) -> String {
     match by {
-        RankedBy::Database => order.to_owned(),
         RankedBy::PublicIndex => format!("{order}i"),
+        RankedBy::EditorialIndex => format!("{order}e"),
     }
 }
 
@@ -371,11 +371,9 @@ fn search_query(
             "must be at most 200 characters".to_owned(),
         ));
     }
-    // A public search is ranked by the public index alone: a database rank cursor comes
-    // from an editor's search (or a server before the public index).
-    if matches!(filters.visibility, Visibility::Public { .. })
-        && ranked_by == Some(RankedBy::Database)
-    {
+    // Ranks of one index mean nothing to the other: a public search is continued by the
+    // public index alone, an editor's by the editors'.
+    if ranked_by.is_some_and(|by| by != RankedBy::of(&filters.visibility)) {
         return Err(pagination::invalid_cursor());
     }
     Ok(search::SearchQuery {
@@ -400,7 +398,11 @@ async fn search_page(
     };
     let (page, facets, ranked_by) = if query.terms.is_empty() {
         let facets = asked.map(|_| Facets::default());
-        (db::Page::empty(), facets, RankedBy::Database)
+        (
+            db::Page::empty(),
+            facets,
+            RankedBy::of(&query.filters.visibility),
+        )
     } else {
         let index = state.search.clone();
         db::run(&state.pool, move |conn| {

@@ -2,10 +2,10 @@
 //! weighted tsvector with ts_rank on PostgreSQL; the title weighs most on both, and ranks
 //! sort ascending (best first) on both, so that paging is the same. Public searches are the
 //! public index's (crate::search_index), which holds live articles alone; this module also
-//! reads the rows, texts and tags of its hits ([`public_rows`]).
+//! reads the rows, texts and tags of its hits ([`index_rows`]).
 
 pub mod facets;
-pub mod public_rows;
+pub mod index_rows;
 mod snippet;
 mod statement;
 pub mod suggest;
@@ -64,10 +64,20 @@ pub struct SearchQuery {
 /// The index that ranks a search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RankedBy {
-    /// The database's own (FTS5, tsvector): editors' searches.
-    Database,
-    /// The public search index (crate::search_index).
+    /// The public search index (crate::search_index): public searches.
     PublicIndex,
+    /// The editors' search index (crate::search_index): searches by status.
+    EditorialIndex,
+}
+
+impl RankedBy {
+    /// The index that ranks searches of `visibility`.
+    pub fn of(visibility: &Visibility) -> Self {
+        match visibility {
+            Visibility::Public { .. } => Self::PublicIndex,
+            _ => Self::EditorialIndex,
+        }
+    }
 }
 
 /// Brings the search index's copy of article `id`'s tag names up to date. Called once an

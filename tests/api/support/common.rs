@@ -224,15 +224,15 @@ async fn first_chunks(res: ServiceResponse<BoxBody>) -> Vec<u8> {
     read
 }
 
-/// `prepared` once its public search index is filled, as a server is once `/readyz` says so:
+/// `prepared` once its search indexes are filled (the public one is once `/readyz` says so):
 /// a test's searches are then answered by one index throughout.
 pub async fn filled(prepared: Prepared) -> Prepared {
     let index = prepared.search_index();
     let started = std::time::Instant::now();
-    while !index.is_ready() {
+    while !index.is_filled() {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(60),
-            "the public search index is not filled after a minute"
+            "the search indexes are not filled after a minute"
         );
         actix_web::rt::time::sleep(std::time::Duration::from_millis(2)).await;
     }

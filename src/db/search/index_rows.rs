@@ -1,6 +1,6 @@
-//! What the public search index (crate::search_index) reads from the database: the searched
-//! texts of live articles, to index; and, for a page of its matches, their teasers and texts,
-//! to answer with.
+//! What the search indexes (crate::search_index) read from the database: the searched texts of
+//! the articles an index holds ([`Scope`]), to index; and, for a page of its matches, their
+//! teasers and texts, to answer with.
 
 use std::collections::HashMap;
 
@@ -10,14 +10,33 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::facets::TagCount;
 use super::{SearchQuery, TEASER_COLUMNS, snippet};
-use crate::db::articles::model::TeaserRow;
+use crate::db::articles::model::{ArticleStatus, TeaserRow};
 use crate::db::articles::model::{SearchHit, Teaser};
 use crate::db::articles::read::with_tags;
 use crate::db::{Conn, Page, StoreResult, values_list};
 
-/// What the search reads of a live article.
+/// Which articles a search index holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Live articles alone: the public index, where nothing unpublished is.
+    Live,
+    /// Every article, whatever its status: the editors' index.
+    All,
+}
+
+impl Scope {
+    /// The condition on an article `a` that it is in the scope, with its `AND`.
+    fn condition(self) -> &'static str {
+        match self {
+            Self::Live => "a.live AND",
+            Self::All => "",
+        }
+    }
+}
+
+/// What the search reads of an article.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LiveText {
+pub struct IndexedText {
     pub id: i64,
     pub title: String,
     pub summary: String,
@@ -27,7 +46,10 @@ pub struct LiveText {
     pub tags: Vec<TagOf>,
     /// The ids of the authors it credits.
     pub authors: Vec<i64>,
-    pub published_at: NaiveDateTime,
+    pub status: ArticleStatus,
+    /// Always set for a live article.
+    pub published_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
@@ -54,11 +76,18 @@ struct TextRow {
     summary: String,
     #[diesel(sql_type = Text)]
     body: String,
+    #[diesel(sql_type = Text)]
+    status: String,
     #[diesel(sql_type = Nullable<Timestamp>)]
     published_at: Option<NaiveDateTime>,
     #[diesel(sql_type = Timestamp)]
+    created_at: NaiveDateTime,
+    #[diesel(sql_type = Timestamp)]
     updated_at: NaiveDateTime,
 }
+
+/// The columns of a [`TextRow`] of article `a`.
+const TEXT_COLUMNS: &str = "a.id, a.title, a.summary, {BODY} AS body, a.status, a.published_at, a.created_at, a.updated_at";
 
 #[derive(QueryableByName)]
 struct Credit {
@@ -72,41 +101,51 @@ struct Credit {
 const BODY: &str =
     "a.body_text || CASE WHEN a.blocks_text = '' THEN '' ELSE '\n\n' || a.blocks_text END";
 
-/// The live articles among `ids`; the others (no longer live, or gone) are not there.
-pub fn live_texts(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<LiveText>> {
+/// The articles among `ids` in `scope`; the others (out of it now, or gone) are not there.
+pub fn texts(conn: &mut Conn, scope: Scope, ids: &[i64]) -> QueryResult<Vec<IndexedText>> {
     let mut out = Vec::with_capacity(ids.len());
+    let (columns, condition) = (TEXT_COLUMNS.replace("{BODY}", BODY), scope.condition());
     for chunk in ids.chunks(500) {
         let list = values_list(conn, chunk.len(), 1);
         let mut query = diesel::sql_query(format!(
-            "SELECT a.id, a.title, a.summary, {BODY} AS body, a.published_at, a.updated_at FROM articles a \
-             WHERE a.live AND a.id IN ({list})"
+            "SELECT {columns} FROM articles a WHERE {condition} a.id IN ({list})"
         ))
         .into_boxed::<crate::db::Backend>();
         for id in chunk {
             query = query.bind::<BigInt, _>(*id);
         }
         let rows = query.load::<TextRow>(conn)?;
-        with_tag_rows(conn, rows, &mut out)?;
+        with_tag_rows(conn, scope, rows, &mut out)?;
     }
     Ok(out)
 }
 
-/// Up to `limit` live articles with ids above `after`, in id order: the index's first filling.
-pub fn live_texts_after(conn: &mut Conn, after: i64, limit: i64) -> QueryResult<Vec<LiveText>> {
+/// Up to `limit` articles in `scope` with ids above `after`, in id order: an index's filling.
+pub fn texts_after(
+    conn: &mut Conn,
+    scope: Scope,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<IndexedText>> {
+    let (columns, condition) = (TEXT_COLUMNS.replace("{BODY}", BODY), scope.condition());
     let rows = diesel::sql_query(format!(
-        "SELECT a.id, a.title, a.summary, {BODY} AS body, a.published_at, a.updated_at FROM articles a \
-         WHERE a.live AND a.id > $1 ORDER BY a.id LIMIT $2"
+        "SELECT {columns} FROM articles a WHERE {condition} a.id > $1 ORDER BY a.id LIMIT $2"
     ))
     .bind::<BigInt, _>(after)
     .bind::<BigInt, _>(limit)
     .load::<TextRow>(conn)?;
     let mut out = Vec::with_capacity(rows.len());
-    with_tag_rows(conn, rows, &mut out)?;
+    with_tag_rows(conn, scope, rows, &mut out)?;
     Ok(out)
 }
 
 /// `rows` with their tags and authors, onto `out`.
-fn with_tag_rows(conn: &mut Conn, rows: Vec<TextRow>, out: &mut Vec<LiveText>) -> QueryResult<()> {
+fn with_tag_rows(
+    conn: &mut Conn,
+    scope: Scope,
+    rows: Vec<TextRow>,
+    out: &mut Vec<IndexedText>,
+) -> QueryResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -139,17 +178,19 @@ fn with_tag_rows(conn: &mut Conn, rows: Vec<TextRow>, out: &mut Vec<LiveText>) -
     }
     for row in rows {
         // A live article has a publication time; one without is not public.
-        let Some(published_at) = row.published_at else {
+        if scope == Scope::Live && row.published_at.is_none() {
             continue;
-        };
-        out.push(LiveText {
+        }
+        out.push(IndexedText {
             tags: tags.remove(&row.id).unwrap_or_default(),
             authors: authors.remove(&row.id).unwrap_or_default(),
             id: row.id,
             title: row.title,
             summary: row.summary,
             body: row.body,
-            published_at,
+            status: ArticleStatus::from(row.status),
+            published_at: row.published_at,
+            created_at: row.created_at,
             updated_at: row.updated_at,
         });
     }
@@ -198,12 +239,13 @@ pub fn tagged(conn: &mut Conn, slugs: &[String]) -> QueryResult<Vec<i64>> {
     Ok(ids)
 }
 
-/// The page of public search hits `ranked` (ids and ranks, best first, one past the page
-/// when more follow), each with its teaser and a snippet of its text as the index read it;
-/// a hit no longer live is left out. Three statements: the rows with their texts, then their
-/// tags and authors (whose names the snippet reads too).
+/// The page of search hits `ranked` (ids and ranks, best first, one past the page when more
+/// follow) of an index of `scope`, each with its teaser and a snippet of its text as the
+/// index read it; a hit no longer in the scope is left out. Three statements: the rows with
+/// their texts, then their tags and authors (whose names the snippet reads too).
 pub fn page_of(
     conn: &mut Conn,
+    scope: Scope,
     q: &SearchQuery,
     ranked: &[(i64, f64)],
     total: i64,
@@ -212,9 +254,10 @@ pub fn page_of(
         return Ok(Page::overfetched(Vec::new(), q.limit, total));
     }
     let list = values_list(conn, ranked.len(), 1);
+    let condition = scope.condition();
     let mut query = diesel::sql_query(format!(
         "SELECT {TEASER_COLUMNS}, {BODY} AS body FROM articles a \
-         WHERE a.live AND a.id IN ({list})"
+         WHERE {condition} a.id IN ({list})"
     ))
     .into_boxed::<crate::db::Backend>();
     for (id, _) in ranked {
