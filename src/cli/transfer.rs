@@ -75,22 +75,12 @@ pub fn import(url: &str, path: &Path) -> CliResult {
         let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         Box::new(BufReader::with_capacity(1 << 16, file))
     };
-    // A second connection computes search vectors beside the write on PostgreSQL.
-    let pool = db::open(url, if db::is_postgres(url) { 2 } else { 1 })?;
+    let pool = db::open(url, 1)?;
     let fail = |e: TransferError| format!("{e}; nothing was imported");
     let conn = &mut *pool.get()?;
-    let helper: Option<transfer::Helper> = match db::is_postgres(url) {
-        true => Some(Box::new(pool.get()?)),
-        false => None,
-    };
     let without_log = db::sqlite_without_log(conn);
     db::sqlite_statement_journals_in_memory(conn);
-    let imported = transfer::import_with_helper(
-        conn,
-        helper,
-        alongside(input, Limits::from_env()),
-        db::now(),
-    );
+    let imported = transfer::import(conn, alongside(input, Limits::from_env()), db::now());
     if without_log {
         db::sqlite_with_log(conn);
     }

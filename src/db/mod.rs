@@ -67,19 +67,6 @@ impl std::fmt::Debug for Pool {
 }
 
 impl Pool {
-    /// On PostgreSQL, a connection of its own to the same database, outside the pool: for
-    /// work beside a long write (an import's search vectors) that must not take a connection
-    /// from readers. `None` on SQLite, or when it cannot connect.
-    pub fn connection_beside(&self) -> Option<Conn> {
-        if !is_postgres(&self.manager.url) {
-            return None;
-        }
-        self.manager
-            .connect()
-            .map_err(|e| log::warn!("no connection beside the write: {e}"))
-            .ok()
-    }
-
     /// The turn the writers of this process take, one at a time, before they take anything
     /// else.
     pub fn writes(&self) -> &WriteGate {

@@ -423,7 +423,8 @@ async fn replicas_on_one_database_agree_on_every_etag() {
     let slug = newsroom(&ctx, &app).await;
     // A second, separately built app with its own connection pool on the same file.
     let pool = gazette::db::open(ctx.db_url(), 2).unwrap();
-    let replica = test::init_service(app::build(Prepared::new(pool, ctx.settings.clone()))).await;
+    let replica = filled(Prepared::new(pool, ctx.settings.clone())).await;
+    let replica = test::init_service(app::build(replica)).await;
     for route in get_routes(&slug, "transport") {
         let uri = &route.uri;
         for encoding in ["identity", "gzip", "br"] {

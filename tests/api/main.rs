@@ -28,7 +28,6 @@ mod feeds;
 mod golive;
 mod hostile;
 mod images;
-mod import_vectors;
 mod limits;
 mod live_blogs;
 mod openapi;

@@ -1035,52 +1035,6 @@ fn a_sqlite_import_sets_the_write_ahead_log_back() {
     assert_eq!(records_of(&exported).len(), 1 + 3, "{exported}");
 }
 
-/// The full-text index's stored settings (FTS5's `articles_fts_config`), by name.
-fn fts5_settings(db: &Path) -> Vec<(String, i64)> {
-    #[derive(QueryableByName)]
-    struct Setting {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        k: String,
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        v: i64,
-    }
-    let mut conn = diesel::SqliteConnection::establish(db.to_str().unwrap()).unwrap();
-    diesel::sql_query(
-        "SELECT k, v FROM articles_fts_config WHERE k IN ('automerge', 'hashsize') ORDER BY k",
-    )
-    .load::<Setting>(&mut conn)
-    .unwrap()
-    .into_iter()
-    .map(|s| (s.k, s.v))
-    .collect()
-}
-
-/// An import fills the full-text index with FTS5 set for one large statement; the server's
-/// writes find FTS5's defaults again, whether the import succeeded or failed.
-#[test]
-fn a_sqlite_import_leaves_the_full_text_index_as_the_server_writes_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("g.db");
-    run_ok(&db, &["migrate"]);
-    let file = dir.path().join("in.ndjson");
-    let article = |slug: &str, title: &str| json!({"type": "article", "slug": slug, "title": title, "body": "Floods in Harrowmere."});
-    std::fs::write(&file, lines(&[article("a", "A"), article("b", "B")])).unwrap();
-    run_ok(&db, &["import", file.to_str().unwrap()]);
-    let defaults = vec![
-        ("automerge".to_owned(), 4),
-        ("hashsize".to_owned(), 1 << 20),
-    ];
-    assert_eq!(fts5_settings(&db), defaults);
-
-    std::fs::write(&file, lines(&[article("c", "C"), article("d", "")])).unwrap();
-    let out = gazette(&db)
-        .args(["import", file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "{out:?}");
-    assert_eq!(fts5_settings(&db), defaults);
-}
-
 fn input_text(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap()
 }

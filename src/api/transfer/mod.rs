@@ -243,14 +243,8 @@ pub async fn import_content(
         prepare(BufReader::with_capacity(1 << 16, file), limits).map_err(import_error)
     })
     .await?;
-    let pool = state.pool.clone();
     let counts = db::run_write(&state.pool, move |conn| {
-        // A connection of its own computes search vectors beside the write (PostgreSQL;
-        // db::transfer::body_vectors), leaving the pool's to readers.
-        let helper = pool
-            .connection_beside()
-            .map(|c| Box::new(Box::new(c)) as store::Helper);
-        Ok(store::import_with_helper(conn, helper, prepared, db::now()))
+        Ok(store::import(conn, prepared, db::now()))
     })
     .await?
     .map_err(import_error)?;

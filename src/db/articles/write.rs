@@ -17,8 +17,7 @@ use crate::db::authors::credits;
 use crate::db::blocks;
 use crate::db::related::{related_of, set_new_related, set_related};
 use crate::db::{
-    Conn, StoreError, StoreResult, changes, corrections, events, live, previews, revisions, search,
-    tags,
+    Conn, StoreError, StoreResult, changes, corrections, events, live, previews, revisions, tags,
 };
 use crate::images::Image;
 use crate::schema::{article_slugs, article_tags, articles, related_links};
@@ -68,9 +67,6 @@ pub(in crate::db) fn set_tags(
         }
     }
     tags::link(conn, article_id, &seen)?;
-    if !seen.is_empty() {
-        search::refresh_tags(conn, article_id)?;
-    }
     Ok(())
 }
 

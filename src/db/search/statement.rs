@@ -1,6 +1,6 @@
 //! Raw SQL written for one backend at a time, its bind values kept in order.
 
-use diesel::sql_types::{BigInt, Double, Text, Timestamp};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::db::Backend;
 
@@ -9,7 +9,6 @@ pub(super) enum Bind {
     Text(String),
     Time(chrono::NaiveDateTime),
     Int(i64),
-    Float(f64),
 }
 
 /// A raw statement being written for one backend, with its bind values in order.
@@ -42,19 +41,6 @@ impl Statement {
         self.sql.push_str(sql);
     }
 
-    /// A keyset condition: rows after `(value, id)` in the order where `column` runs `cmp`
-    /// (`<` descending, `>` ascending) and ties go by `id` the same way.
-    pub(super) fn after(&mut self, column: &str, cmp: &str, value: impl Fn() -> Bind, id: i64) {
-        let (v1, v2, id) = (
-            self.bind(value()),
-            self.bind(value()),
-            self.bind(Bind::Int(id)),
-        );
-        self.push(&format!(
-            " WHERE {column} {cmp} {v1} OR ({column} = {v2} AND id {cmp} {id})"
-        ));
-    }
-
     pub(super) fn query(
         self,
     ) -> diesel::query_builder::BoxedSqlQuery<'static, Backend, diesel::query_builder::SqlQuery>
@@ -65,7 +51,6 @@ impl Statement {
                 Bind::Text(v) => query.bind::<Text, _>(v),
                 Bind::Time(v) => query.bind::<Timestamp, _>(v),
                 Bind::Int(v) => query.bind::<BigInt, _>(v),
-                Bind::Float(v) => query.bind::<Double, _>(v),
             };
         }
         query

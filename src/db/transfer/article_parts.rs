@@ -47,14 +47,12 @@ pub(super) fn tag_ids(
     }
 }
 
-/// Sets the tags of article `id`, in order, replacing any it has (unless `new`); `index`
-/// when its search row exists and must be brought up to date.
+/// Sets the tags of article `id`, in order, replacing any it has (unless `new`).
 pub(super) fn set_tags(
     conn: &mut Conn,
     id: i64,
     tags: &[(i64, String)],
     new: bool,
-    index: bool,
 ) -> QueryResult<()> {
     if !new {
         diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id)))
@@ -62,9 +60,6 @@ pub(super) fn set_tags(
     }
     let ids: Vec<i64> = tags.iter().map(|(id, _)| *id).collect();
     crate::db::tags::link(conn, id, &ids)?;
-    if index && !tags.is_empty() {
-        crate::db::search::refresh_tags(conn, id)?;
-    }
     Ok(())
 }
 

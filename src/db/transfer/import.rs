@@ -15,9 +15,7 @@ use crate::db::{Conn, StoreError};
 use crate::schema::{articles as articles_t, tags as tags_t};
 
 use super::article_parts::{set_former, set_tags, sorted, tag_ids};
-use super::body_vectors::{BodyVectors, Helper};
 use super::counters::Counters;
-use super::search_index::{Index, index_new_articles};
 use super::{Stored, TransferError, extras};
 use crate::db::articles::read::former_holder;
 use crate::db::authors::{self, credits};
@@ -126,24 +124,11 @@ pub fn import<I>(
 where
     I: IntoIterator<Item = Result<(u64, ImportRecord), TransferError>>,
 {
-    import_with_helper(conn, None, records, now)
-}
-
-/// [`import`], with a second connection to the same database, if given, to compute the new
-/// articles' search vectors beside the write on PostgreSQL ([`super::body_vectors`]).
-pub fn import_with_helper<I>(
-    conn: &mut Conn,
-    helper: Option<Helper>,
-    records: I,
-    now: NaiveDateTime,
-) -> Result<ImportCounts, TransferError>
-where
-    I: IntoIterator<Item = Result<(u64, ImportRecord), TransferError>>,
-{
     crate::db::write(conn, |conn| {
         let mut counts = ImportCounts::default();
         let mut pending = Vec::new();
-        let mut index = Index::new(BodyVectors::start(conn, helper)?);
+        // The last article's id before the import's first new one: those after it are new.
+        let mut created_after = None;
         let mut counters = Counters::default();
         let mut known_tags = HashMap::new();
         // The slugs of the articles it writes, for their related links in the second pass.
@@ -178,7 +163,14 @@ where
                 }
                 ImportRecord::Article(article) => {
                     counters.set_aside(conn)?;
-                    match import_article(conn, line, &article, now, &mut index, &mut known_tags)? {
+                    match import_article(
+                        conn,
+                        line,
+                        &article,
+                        now,
+                        &mut created_after,
+                        &mut known_tags,
+                    )? {
                         Some(p) => {
                             let slug = article.article.slug.clone().unwrap_or_default();
                             written.insert(slug, p.id);
@@ -190,39 +182,17 @@ where
             }
         }
         phases.done("the first pass");
-        let Index {
-            deferred, vectors, ..
-        } = index;
-        let deferred_from = deferred.as_ref().map(|d| d.last_id);
-        // The new articles reach the search index together: on SQLite right after the first
-        // pass, whose rows its page cache still holds; with a helper computing their vectors
-        // (PostgreSQL), after the second pass (which reads nothing of the index), so that it
-        // has had both passes' time.
-        let mut to_index = deferred.map(|d| (d, vectors));
-        if !to_index.as_ref().is_some_and(|(_, v)| v.beside())
-            && let Some((d, v)) = to_index.take()
-        {
-            index_new_articles(conn, d, v)?;
-            phases.done("the search index");
-        }
         for p in pending {
             if p.before.is_some() {
                 counts.articles_updated += 1;
             } else {
                 counts.articles_created += 1;
             }
-            finish(conn, p, now, deferred_from, &written)?;
-            if let Some((_, v)) = to_index.as_mut() {
-                v.resend(conn)?;
-            }
+            finish(conn, p, now, created_after, &written)?;
         }
         phases.done("the second pass");
-        if let Some((d, v)) = to_index {
-            index_new_articles(conn, d, v)?;
-            phases.done("the search index");
-        }
-        // And the public title index, once the second pass has settled which are live.
-        if let Some(last_id) = deferred_from {
+        // The public title index, once the second pass has settled which are live.
+        if let Some(last_id) = created_after {
             crate::db::live::index_new(conn, last_id)?;
         }
         counters.recount(conn)?;
@@ -331,7 +301,7 @@ pub(super) fn import_article(
     line: u64,
     record: &ArticleImport,
     now: NaiveDateTime,
-    index: &mut Index,
+    created_after: &mut Option<i64>,
     known_tags: &mut HashMap<String, i64>,
 ) -> Result<Option<Pending>, TransferError> {
     let new = &record.article;
@@ -357,15 +327,14 @@ pub(super) fn import_article(
             ));
         }
         let created_at = record.created_at.unwrap_or(now);
-        let indexed = index.before_insert(conn)?;
+        if created_after.is_none() {
+            *created_after = Some(last_article_id(conn)?);
+        }
         // Live from the start when public now: the second pass's write-path end
         // (`live::settle`) would otherwise set it there, one more rewrite of the whole row.
         let live = public_at(new.status, new.published_at, now);
         let id = write(created_at, record.updated_at.unwrap_or(now)).insert(conn, live)?;
-        set_tags(conn, id, &tags, true, indexed)?;
-        if !indexed && new.blocks.is_empty() {
-            index.vectors.add(id, &new.rendered.text);
-        }
+        set_tags(conn, id, &tags, true)?;
         if !new.authors.is_empty() {
             credits::set_authors(conn, id, &new.authors, "authors")
                 .map_err(|e| at_line(line, e))?;
@@ -431,7 +400,7 @@ pub(super) fn import_article(
         ))
         .execute(conn)?;
     if !tags_same {
-        set_tags(conn, current.id, &tags, false, true)?;
+        set_tags(conn, current.id, &tags, false)?;
     }
     if !authors_same {
         credits::set_authors(conn, current.id, &new.authors, "authors")
@@ -476,8 +445,16 @@ fn same_blocks(stored: &[BlockRow], new: &[NewBlock]) -> bool {
         })
 }
 
+/// The id of the newest article, 0 when there is none.
+fn last_article_id(conn: &mut Conn) -> QueryResult<i64> {
+    articles_t::table
+        .select(diesel::dsl::max(articles_t::id))
+        .first::<Option<i64>>(conn)
+        .map(|id| id.unwrap_or(0))
+}
+
 /// Sets a changed article's related links, records its revision and queues its event. The
-/// articles created after `deferred_from` are this import's ([`write::Batch::Import`]):
+/// articles created after `created_after` are this import's ([`write::Batch::Import`]):
 /// their public index rows are left to [`crate::db::live::index_new`], and none of them is
 /// touched as linking to another. `written` maps the slugs of the articles the import wrote
 /// to their ids.
@@ -485,7 +462,7 @@ pub(super) fn finish(
     conn: &mut Conn,
     p: Pending,
     now: NaiveDateTime,
-    deferred_from: Option<i64>,
+    created_after: Option<i64>,
     written: &HashMap<String, i64>,
 ) -> Result<(), TransferError> {
     if let Some(links) = &p.related {
@@ -495,7 +472,7 @@ pub(super) fn finish(
         }
         .map_err(|e| at_line(p.line, e))?;
     }
-    let batch = match deferred_from {
+    let batch = match created_after {
         Some(created_after) => write::Batch::Import { created_after },
         None => write::Batch::One,
     };

@@ -17,18 +17,12 @@
 //! id and links, never bodies.
 
 mod article_parts;
-mod body_vectors;
 mod counters;
 mod export;
 mod import;
-mod search_index;
 
-pub use body_vectors::Helper;
 pub use export::{ExportCounts, export};
-pub use import::{
-    ArticleImport, CollectionImport, ImportCounts, ImportRecord, TagImport, import,
-    import_with_helper,
-};
+pub use import::{ArticleImport, CollectionImport, ImportCounts, ImportRecord, TagImport, import};
 
 use std::collections::HashMap;
 
