@@ -73,6 +73,10 @@ pub struct Readiness {
     /// search index is filled.
     #[schema(example = "ready")]
     pub status: String,
+    /// Whether editors' searches (by `status`) are answered yet: the editors' search index is
+    /// filled after the public one, and such a search answers 503 until it is.
+    #[schema(example = true)]
+    pub editors_search: bool,
 }
 
 /// Check readiness.
@@ -109,6 +113,7 @@ pub async fn readiness(
     }
     Ok(actix_web::web::Json(Readiness {
         status: "ready".to_owned(),
+        editors_search: state.search.is_filled(),
     }))
 }
 

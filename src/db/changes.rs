@@ -36,6 +36,9 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
+
+use super::events::Subscriptions;
 
 use super::articles::model::{Article, Filters, Related, Sort, Teaser};
 use super::{AnyConnection, Conn, Pool, StoreResult};
@@ -179,48 +182,50 @@ pub const CHANNEL: &str = "gazette_changes";
 /// transaction. On PostgreSQL, listeners are notified when it commits. The change is also
 /// queued as the webhook event `cache.purge` for subscriptions that list it.
 pub fn record(conn: &mut Conn, change: &Change, now: NaiveDateTime) -> QueryResult<()> {
+    record_with(conn, change, now, &mut Subscriptions::default())
+}
+
+/// [`record`], its webhook event queued for `subscriptions` (read at most once for all the
+/// events of a write).
+pub fn record_with(
+    conn: &mut Conn,
+    change: &Change,
+    now: NaiveDateTime,
+    subscriptions: &mut Subscriptions,
+) -> QueryResult<()> {
     let keys = change.keys.iter().map(String::as_str).collect::<Vec<_>>();
-    let public_seq = match change.public {
-        true => Some(next_public_seq(conn)?),
-        false => None,
-    };
-    let seq: i64 = diesel::insert_into(changes::table)
-        .values((
-            changes::kind.eq(change.kind),
-            changes::resource.eq(&change.resource),
-            changes::keys.eq(keys.join(" ")),
-            changes::hard.eq(change.hard),
-            changes::created_at.eq(now),
-            changes::public_seq.eq(public_seq),
-            changes::slug.eq(&change.slug),
-            changes::tags.eq(change.tags.join(" ")),
-            changes::reason.eq(change.reason),
-            changes::block_id.eq(change.block),
-        ))
-        .returning(changes::seq)
-        .get_result(conn)?;
+    // A public change's position is one past the newest in the same statement, so that
+    // public positions have no gaps (every writer holds the write lock, crate::db::write);
+    // with none in the log, one past the horizon's (what retention removed).
+    let sql = "INSERT INTO changes \
+        (kind, resource, keys, hard, created_at, public_seq, slug, tags, reason, block_id) \
+        SELECT $1, $2, $3, $4, $5, CASE WHEN $6 THEN COALESCE((SELECT MAX(public_seq) FROM changes), \
+        (SELECT MAX(public_seq) FROM change_horizon), 0) + 1 END, $7, $8, $9, $10 \
+        RETURNING seq";
+    let seq = diesel::sql_query(sql)
+        .bind::<Text, _>(change.kind)
+        .bind::<Text, _>(&change.resource)
+        .bind::<Text, _>(keys.join(" "))
+        .bind::<Bool, _>(change.hard)
+        .bind::<Timestamp, _>(now)
+        .bind::<Bool, _>(change.public)
+        .bind::<Text, _>(&change.slug)
+        .bind::<Text, _>(change.tags.join(" "))
+        .bind::<Nullable<Text>, _>(change.reason)
+        .bind::<Nullable<BigInt>, _>(change.block)
+        .get_result::<Seq>(conn)?
+        .seq;
     if keys.is_empty() {
         return Ok(());
     }
     let data = serde_json::json!({"keys": keys, "soft": !change.hard, "seq": seq});
-    super::events::record(conn, "cache.purge", &data, now)
+    super::events::record_with(conn, subscriptions, "cache.purge", &data, now)
 }
 
-/// The public position the next public change takes: one past the newest, so that public
-/// positions have no gaps (every writer holds the write lock, [`crate::db::write`]).
-fn next_public_seq(conn: &mut Conn) -> QueryResult<i64> {
-    let newest: Option<i64> = changes::table
-        .select(diesel::dsl::max(changes::public_seq))
-        .get_result(conn)?;
-    let newest = match newest {
-        Some(newest) => newest,
-        None => crate::schema::change_horizon::table
-            .select(crate::schema::change_horizon::public_seq)
-            .first::<i64>(conn)
-            .optional()?
-            .unwrap_or(0),
-    };
-    Ok(newest + 1)
+#[derive(QueryableByName)]
+struct Seq {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
 }
 
 /// The changes after `seq`, oldest first, at most `limit`.

@@ -91,19 +91,45 @@ pub fn payload(id: &str, event: &str, data: &Value, now: NaiveDateTime) -> Strin
     .to_string()
 }
 
+/// The active webhook subscriptions (id and stored patterns), read once for all the events
+/// that the writes of one transaction queue: no write in it changes them.
+#[derive(Debug, Default)]
+pub struct Subscriptions(Option<Vec<(i64, String)>>);
+
+impl Subscriptions {
+    fn read(&mut self, conn: &mut Conn) -> QueryResult<&[(i64, String)]> {
+        if self.0.is_none() {
+            let active = webhooks::table
+                .filter(webhooks::active.eq(true))
+                .select((webhooks::id, webhooks::events))
+                .order(webhooks::id)
+                .load(conn)?;
+            self.0 = Some(active);
+        }
+        Ok(self.0.as_deref().unwrap_or_default())
+    }
+}
+
 /// Queues `event` for every active subscription that lists it (or a wildcard covering it):
 /// one pending delivery each, due at `now`, all with the same body (whose `id` identifies the
 /// event). Uses only `conn`, so it commits or rolls back with the caller's transaction.
 pub fn record(conn: &mut Conn, event: &str, data: &Value, now: NaiveDateTime) -> QueryResult<()> {
-    let subscriptions: Vec<(i64, String)> = webhooks::table
-        .filter(webhooks::active.eq(true))
-        .select((webhooks::id, webhooks::events))
-        .order(webhooks::id)
-        .load(conn)?;
+    record_with(conn, &mut Subscriptions::default(), event, data, now)
+}
+
+/// [`record`] for `subscriptions`, read at most once for all the events of a write.
+pub fn record_with(
+    conn: &mut Conn,
+    subscriptions: &mut Subscriptions,
+    event: &str,
+    data: &Value,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let subscriptions = subscriptions.read(conn)?;
     let targets: Vec<i64> = subscriptions
-        .into_iter()
+        .iter()
         .filter(|(_, events)| parse_patterns(events).iter().any(|p| matches(p, event)))
-        .map(|(id, _)| id)
+        .map(|(id, _)| *id)
         .collect();
     if targets.is_empty() {
         return Ok(());

@@ -33,7 +33,7 @@ async fn readiness_requires_every_migration() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
     let ready = send(&app, get("/readyz")).await.ok(200);
-    assert_eq!(ready, json!({"status": "ready"}));
+    assert_eq!(ready, json!({"status": "ready", "editors_search": true}));
 
     // As if the binary were newer than its database: the last migration is not recorded.
     let removed = diesel::sql_query(

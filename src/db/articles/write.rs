@@ -15,6 +15,7 @@ use super::read::{current_slug, find, find_row, slug_taken, state_of};
 use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
 use crate::db::authors::credits;
 use crate::db::blocks;
+use crate::db::events::Subscriptions;
 use crate::db::related::{related_of, set_new_related, set_related};
 use crate::db::{
     Conn, StoreError, StoreResult, changes, corrections, events, live, previews, revisions, tags,
@@ -170,16 +171,30 @@ pub(in crate::db) fn finish(
     now: NaiveDateTime,
     batch: Batch,
 ) -> StoreResult<ArticleRow> {
-    finish_as(conn, id, before, now, batch, None)
+    finish_with(conn, id, before, now, batch, &mut Subscriptions::default())
 }
 
-/// [`finish`], the event named `kind` when given (else as the change makes it).
-fn finish_as(
+/// [`finish`], its webhook events queued for `subscriptions`: read once for all the articles
+/// of an import.
+pub(in crate::db) fn finish_with(
     conn: &mut Conn,
     id: i64,
     before: Option<&ArticleState>,
     now: NaiveDateTime,
     batch: Batch,
+    subscriptions: &mut Subscriptions,
+) -> StoreResult<ArticleRow> {
+    finish_as(conn, id, before, now, (batch, subscriptions), None)
+}
+
+/// [`finish`] within `batch` and for its subscriptions, the event named `kind` when given
+/// (else as the change makes it).
+fn finish_as(
+    conn: &mut Conn,
+    id: i64,
+    before: Option<&ArticleState>,
+    now: NaiveDateTime,
+    batch: (Batch, &mut Subscriptions),
     kind: Option<&'static str>,
 ) -> StoreResult<ArticleRow> {
     let after = find_row(conn, &ArticleKey::Id(id), Visibility::All)?;
@@ -203,10 +218,12 @@ pub(in crate::db) fn emit(
         Some(row) => Some((row, state_of(conn, row)?)),
         None => None,
     };
-    emit_as(conn, before, after, now, Batch::One, None)
+    let batch = (Batch::One, &mut Subscriptions::default());
+    emit_as(conn, before, after, now, batch, None)
 }
 
-/// [`emit`] within `batch`, `after` with its state as stored, the event named `kind` when
+/// [`emit`] within `batch` and for its webhook subscriptions (read once for the change's and
+/// the article's events), `after` with its state as stored, the event named `kind` when
 /// given: a write that changes nothing of the article's publication but says what it did
 /// (`article.corrected`).
 fn emit_as(
@@ -214,7 +231,7 @@ fn emit_as(
     before: Option<&ArticleState>,
     after: Option<(&ArticleRow, ArticleState)>,
     now: NaiveDateTime,
-    batch: Batch,
+    (batch, subscriptions): (Batch, &mut Subscriptions),
     kind: Option<&'static str>,
 ) -> QueryResult<()> {
     let row_after = after.as_ref().map(|(row, _)| *row);
@@ -236,7 +253,7 @@ fn emit_as(
         return Ok(());
     };
     let made = change::of(event, before, after.as_ref(), was_shown, is);
-    changes::record(conn, &made, now)?;
+    changes::record_with(conn, &made, now, subscriptions)?;
     // What the articles linking to it show of it (a link only to an article the public can
     // read) changes when it joins or leaves public view.
     if after.is_some() && was_shown && !is {
@@ -258,7 +275,7 @@ fn emit_as(
         "published_at": row.published_at.map(|t| t.and_utc()),
         "updated_at": row.updated_at.and_utc(),
     });
-    events::record(conn, event, &data, now)
+    events::record_with(conn, subscriptions, event, &data, now)
 }
 
 /// Records a change for each article linking to article `id`, and with `touch` marks them
@@ -315,7 +332,7 @@ pub fn correct(
             id,
             Some(&before),
             now,
-            Batch::One,
+            (Batch::One, &mut Subscriptions::default()),
             Some("article.corrected"),
         )?;
         find(conn, &ArticleKey::Id(id), Visibility::All)

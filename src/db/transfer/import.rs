@@ -21,6 +21,7 @@ use crate::db::articles::read::former_holder;
 use crate::db::authors::{self, credits};
 use crate::db::blocks::{self, BlockRow, NewBlock};
 use crate::db::corrections;
+use crate::db::events::Subscriptions;
 
 /// A tag record, validated.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -129,6 +130,8 @@ where
         let mut pending = Vec::new();
         // The last article's id before the import's first new one: those after it are new.
         let mut created_after = None;
+        // The webhook subscriptions, read once for every event the import queues.
+        let mut subscriptions = Subscriptions::default();
         let mut counters = Counters::default();
         let mut known_tags = HashMap::new();
         // The slugs of the articles it writes, for their related links in the second pass.
@@ -188,7 +191,7 @@ where
             } else {
                 counts.articles_created += 1;
             }
-            finish(conn, p, now, created_after, &written)?;
+            finish(conn, p, now, created_after, &written, &mut subscriptions)?;
         }
         phases.done("the second pass");
         // The public title index, once the second pass has settled which are live.
@@ -464,6 +467,7 @@ pub(super) fn finish(
     now: NaiveDateTime,
     created_after: Option<i64>,
     written: &HashMap<String, i64>,
+    subscriptions: &mut Subscriptions,
 ) -> Result<(), TransferError> {
     if let Some(links) = &p.related {
         match p.before {
@@ -476,6 +480,6 @@ pub(super) fn finish(
         Some(created_after) => write::Batch::Import { created_after },
         None => write::Batch::One,
     };
-    write::finish(conn, p.id, p.before.as_ref(), now, batch)?;
+    write::finish_with(conn, p.id, p.before.as_ref(), now, batch, subscriptions)?;
     Ok(())
 }
