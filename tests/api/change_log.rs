@@ -329,3 +329,33 @@ async fn a_listener_is_told_of_a_recorded_change() {
     assert!(listener.wait(std::time::Duration::from_secs(10)).unwrap());
     assert!(last(&ctx) > before);
 }
+
+#[actix_web::test]
+async fn public_changes_take_consecutive_positions_and_unpublished_work_none() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    let live = json!({"title": "Tram vote", "status": "published",
+                      "published_at": "2026-11-02T09:00:00Z", "tags": ["Transport"]});
+    let made = create_article(&ctx, &app, live).await;
+    let id = made["id"].as_i64().unwrap().to_string();
+    create_article(&ctx, &app, json!({"title": "A draft"})).await;
+    patch_article(&ctx, &app, &id, json!({"title": "Tram vote passes"})).await;
+    create_article(&ctx, &app, json!({"title": "Another draft"})).await;
+    patch_article(&ctx, &app, &id, json!({"status": "draft"})).await;
+
+    let recorded = changes::since(&mut ctx.pool.get().unwrap(), 0, 1000).unwrap();
+    let public: Vec<i64> = recorded.iter().filter_map(|c| c.public_seq).collect();
+    assert!(public.len() >= 3, "{recorded:?}");
+    let expected: Vec<i64> = (1..=public.len() as i64).collect();
+    assert_eq!(
+        public, expected,
+        "one past the newest, from 1, in log order"
+    );
+    for change in &recorded {
+        let draft =
+            change.resource != format!("article:{id}") && change.kind.starts_with("article.");
+        if draft {
+            assert_eq!(change.public_seq, None, "{change:?}");
+        }
+    }
+}
