@@ -2257,6 +2257,12 @@ export interface components {
         /** @description The service's readiness. */
         Readiness: {
             /**
+             * @description Whether editors' searches (by `status`) are answered yet: the editors' search index is
+             *     filled after the public one, and such a search answers 503 until it is.
+             * @example true
+             */
+            editors_search: boolean;
+            /**
              * @description `ready` when the database answers, every migration has been applied and the public
              *     search index is filled.
              * @example ready
