@@ -3,6 +3,8 @@
 //! revision (a live blog gets hundreds of blocks: one revision each would copy every block
 //! each time), and restoring a revision leaves the blocks as they are.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
@@ -14,7 +16,9 @@ use super::articles::model::{
 use super::articles::read::{find_row, tags_of};
 use super::related::RelatedSpec;
 use super::{Conn, Page, StoreError, StoreResult, kept};
-use crate::schema::{article_revisions, articles, related_links};
+use crate::schema::{
+    article_authors, article_corrections, article_revisions, articles, authors, related_links,
+};
 
 /// An article's content at one point in time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,22 +103,36 @@ impl TryFrom<RevisionRow> for Revision {
     }
 }
 
-fn snapshot(conn: &mut Conn, row: &ArticleRow) -> StoreResult<Snapshot> {
-    let id = row.teaser.id;
-    let tags = tags_of(conn, &[id])?.remove(&id).unwrap_or_default();
+/// What the snapshots of some articles read besides their rows, by article id: read for all
+/// of them at once, one statement each (an import finishes its articles in batches).
+#[derive(Default)]
+struct Parts {
+    tags: HashMap<i64, Vec<TagRef>>,
+    related: HashMap<i64, Vec<RelatedSpec>>,
+    corrections: HashMap<i64, Vec<(NaiveDateTime, String)>>,
+    authors: HashMap<i64, Vec<String>>,
+}
+
+fn parts(conn: &mut Conn, ids: &[i64]) -> QueryResult<Parts> {
+    let mut parts = Parts {
+        tags: tags_of(conn, ids)?,
+        ..Parts::default()
+    };
     type LinkCells = (
+        i64,
         Option<i64>,
         Option<String>,
         Option<String>,
         Option<String>,
         Option<String>,
     );
-    // The targets' slugs in the same statement, a join its query builder keeps prepared.
+    // The targets' slugs in the same statement.
     let links: Vec<LinkCells> = related_links::table
         .left_join(articles::table.on(articles::id.nullable().eq(related_links::target_article_id)))
-        .filter(related_links::article_id.eq(id))
-        .order(related_links::position)
+        .filter(related_links::article_id.eq_any(ids))
+        .order((related_links::article_id, related_links::position))
         .select((
+            related_links::article_id,
             related_links::target_article_id,
             articles::slug.nullable(),
             related_links::url,
@@ -122,17 +140,48 @@ fn snapshot(conn: &mut Conn, row: &ArticleRow) -> StoreResult<Snapshot> {
             related_links::summary,
         ))
         .load(conn)?;
-    let related = links
-        .into_iter()
-        .filter_map(|(target, slug, url, title, summary)| match target {
+    for (id, target, slug, url, title, summary) in links {
+        let spec = match target {
             Some(_) => slug.map(|slug| RelatedSpec::Internal { slug }),
             None => Some(RelatedSpec::External {
                 url: url.unwrap_or_default(),
                 title,
                 summary: summary.unwrap_or_default(),
             }),
-        })
-        .collect();
+        };
+        parts.related.entry(id).or_default().extend(spec);
+    }
+    let corrections: Vec<(i64, NaiveDateTime, String)> = article_corrections::table
+        .filter(article_corrections::article_id.eq_any(ids))
+        .order((
+            article_corrections::article_id,
+            article_corrections::created_at,
+            article_corrections::id,
+        ))
+        .select((
+            article_corrections::article_id,
+            article_corrections::created_at,
+            article_corrections::body,
+        ))
+        .load(conn)?;
+    for (id, at, body) in corrections {
+        parts.corrections.entry(id).or_default().push((at, body));
+    }
+    let authors: Vec<(i64, String)> = article_authors::table
+        .inner_join(authors::table)
+        .filter(article_authors::article_id.eq_any(ids))
+        .order((article_authors::article_id, article_authors::position))
+        .select((article_authors::article_id, authors::slug))
+        .load(conn)?;
+    for (id, slug) in authors {
+        parts.authors.entry(id).or_default().push(slug);
+    }
+    Ok(parts)
+}
+
+/// The snapshot of article `row`, its other parts taken from `parts`.
+fn snapshot(conn: &mut Conn, row: &ArticleRow, parts: &Parts) -> StoreResult<Snapshot> {
+    let id = row.teaser.id;
     let blocks = match row.teaser.format {
         ArticleFormat::Live => super::blocks::all(conn, id)?
             .into_iter()
@@ -147,13 +196,9 @@ fn snapshot(conn: &mut Conn, row: &ArticleRow) -> StoreResult<Snapshot> {
             .collect(),
         ArticleFormat::Standard => Vec::new(),
     };
-    let corrections = super::corrections::of_article(conn, id)?
-        .into_iter()
-        .map(|c| (c.created_at, c.body))
-        .collect();
     Ok(Snapshot {
-        authors: super::authors::credits::slugs_of(conn, id)?,
-        corrections,
+        authors: parts.authors.get(&id).cloned().unwrap_or_default(),
+        corrections: parts.corrections.get(&id).cloned().unwrap_or_default(),
         format: row.teaser.format,
         live: row.teaser.coverage_open,
         blocks,
@@ -166,39 +211,49 @@ fn snapshot(conn: &mut Conn, row: &ArticleRow) -> StoreResult<Snapshot> {
         byline: row.teaser.byline.clone(),
         feature_image_url: None,
         feature_image: row.teaser.feature_image.0.clone(),
-        tags: tags
+        tags: parts
+            .tags
+            .get(&id)
             .into_iter()
-            .map(|TagRef { slug, name }| (slug, name))
+            .flatten()
+            .map(|TagRef { slug, name }| (slug.clone(), name.clone()))
             .collect(),
-        related,
+        related: parts.related.get(&id).cloned().unwrap_or_default(),
     })
 }
 
-/// Records article `row`, as stored now, as its next revision; returns the article's state
-/// as the revision has it (its tags and authors read once for both).
-pub(in crate::db) fn record(
+/// Records each article of `rows`, as stored now, as its next revision; returns each one's
+/// state as the revision has it (its tags and authors read once for both). What the
+/// snapshots read besides the rows is read for all of them at once.
+pub(in crate::db) fn record_all(
     conn: &mut Conn,
-    row: &ArticleRow,
+    rows: &[ArticleRow],
     now: NaiveDateTime,
-) -> StoreResult<ArticleState> {
-    let id = row.teaser.id;
-    let snapshot = snapshot(conn, row)?;
-    let text = serde_json::to_string(&snapshot).map_err(|e| StoreError::Internal(e.to_string()))?;
-    // The number in the insert itself: one statement, one round trip to PostgreSQL.
-    // (`$n` is a positional parameter on PostgreSQL and a named one, numbered in order of
-    // first use, on SQLite: the same statement serves both.)
-    let sql = "INSERT INTO article_revisions (article_id, number, snapshot, created_at) \
-               SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3 FROM article_revisions \
-               WHERE article_id = $1";
-    kept(
-        diesel::sql_query(sql)
-            .bind::<BigInt, _>(id)
-            .bind::<Text, _>(text)
-            .bind::<Timestamp, _>(now),
-    )
-    .execute(conn)?;
-    let tags = snapshot.tags.into_iter().map(|(slug, _)| slug).collect();
-    Ok(ArticleState::of(row, tags, snapshot.authors))
+) -> StoreResult<Vec<ArticleState>> {
+    let ids: Vec<i64> = rows.iter().map(|row| row.teaser.id).collect();
+    let parts = parts(conn, &ids)?;
+    let mut states = Vec::with_capacity(rows.len());
+    for row in rows {
+        let snapshot = snapshot(conn, row, &parts)?;
+        let text =
+            serde_json::to_string(&snapshot).map_err(|e| StoreError::Internal(e.to_string()))?;
+        // The number in the insert itself: one statement, one round trip to PostgreSQL.
+        // (`$n` is a positional parameter on PostgreSQL and a named one, numbered in order of
+        // first use, on SQLite: the same statement serves both.)
+        let sql = "INSERT INTO article_revisions (article_id, number, snapshot, created_at) \
+                   SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3 FROM article_revisions \
+                   WHERE article_id = $1";
+        kept(
+            diesel::sql_query(sql)
+                .bind::<BigInt, _>(row.teaser.id)
+                .bind::<Text, _>(text)
+                .bind::<Timestamp, _>(now),
+        )
+        .execute(conn)?;
+        let tags = snapshot.tags.into_iter().map(|(slug, _)| slug).collect();
+        states.push(ArticleState::of(row, tags, snapshot.authors));
+    }
+    Ok(states)
 }
 
 /// One page of an article's revisions, newest first, starting below number `before`.

@@ -171,36 +171,68 @@ pub(in crate::db) fn finish(
     now: NaiveDateTime,
     batch: Batch,
 ) -> StoreResult<ArticleRow> {
-    finish_with(conn, id, before, now, batch, &mut Subscriptions::default())
+    let subscriptions = &mut Subscriptions::default();
+    let mut rows = finish_as(conn, &[(id, before)], now, (batch, subscriptions), None)?;
+    rows.pop()
+        .ok_or_else(|| StoreError::NotFound(ArticleKey::Id(id).to_string()))
 }
 
-/// [`finish`], its webhook events queued for `subscriptions`: read once for all the articles
-/// of an import.
-pub(in crate::db) fn finish_with(
+/// [`finish`] for several articles of one `batch` (an import's), each with its state before
+/// (absent for a new one), in order: their rows and what their revisions read besides are
+/// read once for all of them, and their webhook events are queued for `subscriptions`, read
+/// once for the whole import. Returns their rows as they are now.
+pub(in crate::db) fn finish_all(
     conn: &mut Conn,
-    id: i64,
-    before: Option<&ArticleState>,
+    articles: &[(i64, Option<&ArticleState>)],
     now: NaiveDateTime,
     batch: Batch,
     subscriptions: &mut Subscriptions,
-) -> StoreResult<ArticleRow> {
-    finish_as(conn, id, before, now, (batch, subscriptions), None)
+) -> StoreResult<Vec<ArticleRow>> {
+    finish_as(conn, articles, now, (batch, subscriptions), None)
 }
 
-/// [`finish`] within `batch` and for its subscriptions, the event named `kind` when given
-/// (else as the change makes it).
+/// [`finish_all`], the event named `kind` when given (else as each change makes it).
 fn finish_as(
     conn: &mut Conn,
-    id: i64,
-    before: Option<&ArticleState>,
+    articles: &[(i64, Option<&ArticleState>)],
     now: NaiveDateTime,
-    batch: (Batch, &mut Subscriptions),
+    (batch, subscriptions): (Batch, &mut Subscriptions),
     kind: Option<&'static str>,
-) -> StoreResult<ArticleRow> {
-    let after = find_row(conn, &ArticleKey::Id(id), Visibility::All)?;
-    let state = revisions::record(conn, &after, now)?;
-    emit_as(conn, before, Some((&after, state)), now, batch, kind)?;
-    Ok(after)
+) -> StoreResult<Vec<ArticleRow>> {
+    let ids: Vec<i64> = articles.iter().map(|(id, _)| *id).collect();
+    let rows = rows_of(conn, &ids)?;
+    let states = revisions::record_all(conn, &rows, now)?;
+    for ((row, state), (_, before)) in rows.iter().zip(states).zip(articles) {
+        emit_as(
+            conn,
+            *before,
+            Some((row, state)),
+            now,
+            (batch, &mut *subscriptions),
+            kind,
+        )?;
+    }
+    Ok(rows)
+}
+
+/// The rows of articles `ids`, in that order, whatever their status (an import may finish
+/// one article twice: a slug given twice).
+fn rows_of(conn: &mut Conn, ids: &[i64]) -> StoreResult<Vec<ArticleRow>> {
+    let found: HashMap<i64, ArticleRow> = articles::table
+        .filter(articles::id.eq_any(ids))
+        .select(ArticleRow::as_select())
+        .load::<ArticleRow>(conn)?
+        .into_iter()
+        .map(|row| (row.teaser.id, row))
+        .collect();
+    ids.iter()
+        .map(|id| {
+            found
+                .get(id)
+                .cloned()
+                .ok_or_else(|| StoreError::NotFound(ArticleKey::Id(*id).to_string()))
+        })
+        .collect()
 }
 
 /// Queues the webhook event for a change from `before` to `after` (either absent for a
@@ -329,8 +361,7 @@ pub fn correct(
         let before = ArticleState::from(&current);
         finish_as(
             conn,
-            id,
-            Some(&before),
+            &[(id, Some(&before))],
             now,
             (Batch::One, &mut Subscriptions::default()),
             Some("article.corrected"),

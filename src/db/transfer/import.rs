@@ -185,13 +185,22 @@ where
             }
         }
         phases.done("the first pass");
-        for p in pending {
+        for p in &pending {
             if p.before.is_some() {
                 counts.articles_updated += 1;
             } else {
                 counts.articles_created += 1;
             }
-            finish(conn, p, now, created_after, &written, &mut subscriptions)?;
+        }
+        for chunk in pending.chunks(FINISH_CHUNK) {
+            finish(
+                conn,
+                chunk,
+                now,
+                created_after,
+                &written,
+                &mut subscriptions,
+            )?;
         }
         phases.done("the second pass");
         // The public title index, once the second pass has settled which are live.
@@ -456,30 +465,37 @@ fn last_article_id(conn: &mut Conn) -> QueryResult<i64> {
         .map(|id| id.unwrap_or(0))
 }
 
-/// Sets a changed article's related links, records its revision and queues its event. The
-/// articles created after `created_after` are this import's ([`write::Batch::Import`]):
-/// their public index rows are left to [`crate::db::live::index_new`], and none of them is
-/// touched as linking to another. `written` maps the slugs of the articles the import wrote
-/// to their ids.
+/// How many articles the second pass finishes together ([`write::finish_all`]): their rows
+/// and what their revisions read are read in one statement each.
+const FINISH_CHUNK: usize = 100;
+
+/// Sets the changed articles' related links, then records their revisions and queues their
+/// events. The articles created after `created_after` are this import's
+/// ([`write::Batch::Import`]): their public index rows are left to
+/// [`crate::db::live::index_new`], and none of them is touched as linking to another.
+/// `written` maps the slugs of the articles the import wrote to their ids.
 pub(super) fn finish(
     conn: &mut Conn,
-    p: Pending,
+    chunk: &[Pending],
     now: NaiveDateTime,
     created_after: Option<i64>,
     written: &HashMap<String, i64>,
     subscriptions: &mut Subscriptions,
 ) -> Result<(), TransferError> {
-    if let Some(links) = &p.related {
-        match p.before {
-            None => set_new_related(conn, p.id, links, "related", written),
-            Some(_) => set_related(conn, p.id, links, "related"),
+    for p in chunk {
+        if let Some(links) = &p.related {
+            match p.before {
+                None => set_new_related(conn, p.id, links, "related", written),
+                Some(_) => set_related(conn, p.id, links, "related"),
+            }
+            .map_err(|e| at_line(p.line, e))?;
         }
-        .map_err(|e| at_line(p.line, e))?;
     }
     let batch = match created_after {
         Some(created_after) => write::Batch::Import { created_after },
         None => write::Batch::One,
     };
-    write::finish_with(conn, p.id, p.before.as_ref(), now, batch, subscriptions)?;
+    let articles: Vec<_> = chunk.iter().map(|p| (p.id, p.before.as_ref())).collect();
+    write::finish_all(conn, &articles, now, batch, subscriptions)?;
     Ok(())
 }
