@@ -224,7 +224,8 @@ fn snapshot(conn: &mut Conn, row: &ArticleRow, parts: &Parts) -> StoreResult<Sna
 
 /// Records each article of `rows`, as stored now, as its next revision; returns each one's
 /// state as the revision has it (its tags and authors read once for both). What the
-/// snapshots read besides the rows is read for all of them at once.
+/// snapshots read besides the rows is read for all of them at once, and several revisions
+/// are written in one statement.
 pub(in crate::db) fn record_all(
     conn: &mut Conn,
     rows: &[ArticleRow],
@@ -232,27 +233,60 @@ pub(in crate::db) fn record_all(
 ) -> StoreResult<Vec<ArticleState>> {
     let ids: Vec<i64> = rows.iter().map(|row| row.teaser.id).collect();
     let parts = parts(conn, &ids)?;
+    let mut texts = Vec::with_capacity(rows.len());
     let mut states = Vec::with_capacity(rows.len());
     for row in rows {
         let snapshot = snapshot(conn, row, &parts)?;
         let text =
             serde_json::to_string(&snapshot).map_err(|e| StoreError::Internal(e.to_string()))?;
-        // The number in the insert itself: one statement, one round trip to PostgreSQL.
-        // (`$n` is a positional parameter on PostgreSQL and a named one, numbered in order of
-        // first use, on SQLite: the same statement serves both.)
+        texts.push(text);
+        let tags = snapshot.tags.into_iter().map(|(slug, _)| slug).collect();
+        states.push(ArticleState::of(row, tags, snapshot.authors));
+    }
+    if let ([id], [text]) = (ids.as_slice(), texts.as_slice()) {
+        // One write's: the number in the insert itself, one statement, one round trip to
+        // PostgreSQL. (`$n` is a positional parameter on PostgreSQL and a named one,
+        // numbered in order of first use, on SQLite: the same statement serves both.)
         let sql = "INSERT INTO article_revisions (article_id, number, snapshot, created_at) \
                    SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3 FROM article_revisions \
                    WHERE article_id = $1";
         kept(
             diesel::sql_query(sql)
-                .bind::<BigInt, _>(row.teaser.id)
+                .bind::<BigInt, _>(*id)
                 .bind::<Text, _>(text)
                 .bind::<Timestamp, _>(now),
         )
         .execute(conn)?;
-        let tags = snapshot.tags.into_iter().map(|(slug, _)| slug).collect();
-        states.push(ArticleState::of(row, tags, snapshot.authors));
+        return Ok(states);
     }
+    // Several: their newest numbers, then all the revisions in one insert (an article may
+    // come twice: an import's slug given twice).
+    let mut newest: HashMap<i64, i64> = article_revisions::table
+        .filter(article_revisions::article_id.eq_any(&ids))
+        .group_by(article_revisions::article_id)
+        .select((
+            article_revisions::article_id,
+            diesel::dsl::max(article_revisions::number),
+        ))
+        .load::<(i64, Option<i64>)>(conn)?
+        .into_iter()
+        .map(|(id, number)| (id, number.unwrap_or(0)))
+        .collect();
+    let list = super::values_list(conn, ids.len(), 4);
+    let mut insert = diesel::sql_query(format!(
+        "INSERT INTO article_revisions (article_id, number, snapshot, created_at) VALUES {list}"
+    ))
+    .into_boxed::<super::Backend>();
+    for (id, text) in ids.iter().zip(texts) {
+        let number = newest.entry(*id).or_insert(0);
+        *number += 1;
+        insert = insert
+            .bind::<BigInt, _>(*id)
+            .bind::<BigInt, _>(*number)
+            .bind::<Text, _>(text)
+            .bind::<Timestamp, _>(now);
+    }
+    insert.execute(conn)?;
     Ok(states)
 }
 

@@ -1211,3 +1211,62 @@ fn an_overlong_line_is_refused_and_a_largest_article_imports_in_bounded_memory()
     );
     assert!(peak < LIMIT, "peak RSS {peak} bytes");
 }
+
+/// An import's revisions are numbered on from each article's newest, its articles finished
+/// together: an existing article's next number, and a slug given twice two revisions, the
+/// second as the file leaves it, each with its own tags and related links.
+#[actix_web::test]
+async fn an_imports_revisions_go_on_from_each_articles_newest() {
+    let ctx = Ctx::new();
+    let app = ctx.app().await;
+    create_article(&ctx, &app, json!({"title": "Kept", "slug": "kept"})).await;
+    patch_article(&ctx, &app, "kept", json!({"title": "Kept again"})).await;
+    let article = |slug: &str, title: &str, tags: &[&str], related: &[&str]| {
+        let related: Vec<Value> = related.iter().map(|s| json!({"slug": s})).collect();
+        json!({"type": "article", "slug": slug, "title": title, "body": "Text.", "tags": tags,
+               "related": related})
+    };
+    let tag = |slug: &str, name: &str| json!({"type": "tag", "slug": slug, "name": name});
+    let file = lines(&[
+        tag("ferries", "Ferries"),
+        tag("trams", "Trams"),
+        tag("buses", "Buses"),
+        article("kept", "Kept, imported", &["ferries"], &["twice"]),
+        article("twice", "Twice, first", &["trams"], &[]),
+        article("once", "Once", &[], &["kept"]),
+        article("twice", "Twice, second", &["buses"], &["once"]),
+    ]);
+    import(&ctx.pool, &file).unwrap();
+    let numbers = |list: &Value| -> Vec<i64> {
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["number"].as_i64().unwrap())
+            .collect()
+    };
+    let revisions = |slug: &str| {
+        let uri = format!("/api/v1/articles/{slug}/revisions");
+        let req = ctx.admin(get(&uri));
+        let app = &app;
+        async move { send(app, req).await.ok(200) }
+    };
+    assert_eq!(numbers(&revisions("kept").await), [3, 2, 1]);
+    assert_eq!(numbers(&revisions("twice").await), [2, 1]);
+    assert_eq!(numbers(&revisions("once").await), [1]);
+    let newest = send(&app, ctx.admin(get("/api/v1/articles/kept/revisions/3")))
+        .await
+        .ok(200);
+    assert_eq!(newest["title"], "Kept, imported");
+    assert_eq!(
+        newest["tags"],
+        json!([{"slug": "ferries", "name": "Ferries"}])
+    );
+    assert_eq!(newest["related"], json!([{"slug": "twice"}]));
+    let twice = send(&app, ctx.admin(get("/api/v1/articles/twice/revisions/2")))
+        .await
+        .ok(200);
+    assert_eq!(twice["title"], "Twice, second");
+    assert_eq!(twice["tags"], json!([{"slug": "buses", "name": "Buses"}]));
+    assert_eq!(twice["related"], json!([{"slug": "once"}]));
+}
