@@ -365,7 +365,7 @@ async fn head_over_a_real_socket_sends_headers_and_no_body() {
     let ctx = Ctx::new();
     let app = ctx.app().await;
     let slug = newsroom(&ctx, &app).await;
-    let prepared = Prepared::new(ctx.pool.clone(), ctx.settings.clone());
+    let prepared = filled(Prepared::new(ctx.pool.clone(), ctx.settings.clone())).await;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = actix_web::HttpServer::new(move || app::build(prepared.clone()))
