@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::articles::model::{
@@ -16,9 +16,7 @@ use super::articles::model::{
 use super::articles::read::{find_row, tags_of};
 use super::related::RelatedSpec;
 use super::{Conn, Page, StoreError, StoreResult, kept};
-use crate::schema::{
-    article_authors, article_corrections, article_revisions, articles, authors, related_links,
-};
+use crate::schema::{article_authors, article_corrections, article_revisions, authors};
 
 /// An article's content at one point in time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,6 +101,23 @@ impl TryFrom<RevisionRow> for Revision {
     }
 }
 
+/// A related link of an article, with its target's slug.
+#[derive(QueryableByName)]
+struct LinkRow {
+    #[diesel(sql_type = BigInt)]
+    article_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    target_article_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    slug: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    url: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    title: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    summary: Option<String>,
+}
+
 /// What the snapshots of some articles read besides their rows, by article id: read for all
 /// of them at once, one statement each (an import finishes its articles in batches).
 #[derive(Default)]
@@ -118,28 +133,30 @@ fn parts(conn: &mut Conn, ids: &[i64]) -> QueryResult<Parts> {
         tags: tags_of(conn, ids)?,
         ..Parts::default()
     };
-    type LinkCells = (
-        i64,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    // The targets' slugs in the same statement.
-    let links: Vec<LinkCells> = related_links::table
-        .left_join(articles::table.on(articles::id.nullable().eq(related_links::target_article_id)))
-        .filter(related_links::article_id.eq_any(ids))
-        .order((related_links::article_id, related_links::position))
-        .select((
-            related_links::article_id,
-            related_links::target_article_id,
-            articles::slug.nullable(),
-            related_links::url,
-            related_links::title,
-            related_links::summary,
-        ))
-        .load(conn)?;
+    // The targets' slugs by their primary key, one subquery per link: joined instead, over
+    // tables an import filled in its own transaction (no statistics of them yet), PostgreSQL
+    // scanned every article for each batch.
+    let list = super::values_list(conn, ids.len(), 1);
+    let mut query = diesel::sql_query(format!(
+        "SELECT rl.article_id, rl.target_article_id, \
+         (SELECT a.slug FROM articles a WHERE a.id = rl.target_article_id) AS slug, \
+         rl.url, rl.title, rl.summary FROM related_links rl \
+         WHERE rl.article_id IN ({list}) ORDER BY rl.article_id, rl.position"
+    ))
+    .into_boxed::<super::Backend>();
+    for id in ids {
+        query = query.bind::<BigInt, _>(*id);
+    }
+    let links = query.load::<LinkRow>(conn)?.into_iter().map(|l| {
+        (
+            l.article_id,
+            l.target_article_id,
+            l.slug,
+            l.url,
+            l.title,
+            l.summary,
+        )
+    });
     for (id, target, slug, url, title, summary) in links {
         let spec = match target {
             Some(_) => slug.map(|slug| RelatedSpec::Internal { slug }),
@@ -259,30 +276,24 @@ pub(in crate::db) fn record_all(
         .execute(conn)?;
         return Ok(states);
     }
-    // Several: their newest numbers, then all the revisions in one insert (an article may
-    // come twice: an import's slug given twice).
-    let mut newest: HashMap<i64, i64> = article_revisions::table
-        .filter(article_revisions::article_id.eq_any(&ids))
-        .group_by(article_revisions::article_id)
-        .select((
-            article_revisions::article_id,
-            diesel::dsl::max(article_revisions::number),
-        ))
-        .load::<(i64, Option<i64>)>(conn)?
-        .into_iter()
-        .map(|(id, number)| (id, number.unwrap_or(0)))
-        .collect();
+    // Several, in one insert: each numbered on from its article's newest, looked up by the
+    // index on (article_id, number); an article that comes again (an import's slug given
+    // twice) one further each time, as the insert does not see its own rows.
     let list = super::values_list(conn, ids.len(), 4);
     let mut insert = diesel::sql_query(format!(
-        "INSERT INTO article_revisions (article_id, number, snapshot, created_at) VALUES {list}"
+        "INSERT INTO article_revisions (article_id, number, snapshot, created_at) \
+         SELECT v.column1, COALESCE((SELECT MAX(r.number) FROM article_revisions r \
+         WHERE r.article_id = v.column1), 0) + v.column2, v.column3, v.column4 \
+         FROM (VALUES {list}) AS v"
     ))
     .into_boxed::<super::Backend>();
+    let mut seen: HashMap<i64, i64> = HashMap::new();
     for (id, text) in ids.iter().zip(texts) {
-        let number = newest.entry(*id).or_insert(0);
-        *number += 1;
+        let nth = seen.entry(*id).or_insert(0);
+        *nth += 1;
         insert = insert
             .bind::<BigInt, _>(*id)
-            .bind::<BigInt, _>(*number)
+            .bind::<BigInt, _>(*nth)
             .bind::<Text, _>(text)
             .bind::<Timestamp, _>(now);
     }
