@@ -339,6 +339,14 @@ pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
+/// Every PostgreSQL connection's settings. No JIT compilation: PostgreSQL compiles a
+/// statement whose estimated cost passes `jit_above_cost`, ~40 ms of one core each time, and
+/// a table an import has just filled has no statistics yet, so its estimates are far too high.
+/// At 100k articles an import's batched read of related links was estimated at 80,000 rows,
+/// compiled at every call and took 45 ms for 400 rows (BENCHMARKS.md). The statements here
+/// are small lookups, which compilation never pays for.
+const PG_SETTINGS: &str = "SET jit = off";
+
 /// Opens connections to the database a `DATABASE_URL` names, on the backend it names.
 #[derive(Debug, Clone)]
 pub struct Manager {
@@ -348,7 +356,10 @@ pub struct Manager {
 impl Manager {
     fn connect(&self) -> diesel::ConnectionResult<Conn> {
         if is_postgres(&self.url) {
-            diesel::PgConnection::establish(&self.url).map(AnyConnection::Postgres)
+            let mut conn = diesel::PgConnection::establish(&self.url)?;
+            conn.batch_execute(PG_SETTINGS)
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            Ok(AnyConnection::Postgres(conn))
         } else {
             let mut conn = SqliteConnection::establish(sqlite_path(&self.url))?;
             conn.batch_execute(SQLITE_PRAGMAS)

@@ -10,7 +10,8 @@
 //! - the real binary's access log carries the request id, and neither its log nor any
 //!   response ever contains an API key, a wrong key or a malformed `Authorization` value;
 //! - every response carries `nosniff`, `X-Frame-Options: DENY` and a Content-Security-Policy
-//!   that allows nothing, except the docs UI's, which allows its own scripts only.
+//!   that allows nothing, except the docs UI's, which allows its own scripts only;
+//! - on PostgreSQL, the app's connections never JIT-compile a statement.
 
 use crate::support::binary;
 use crate::support::common;
@@ -48,6 +49,25 @@ async fn readiness_requires_every_migration() {
     // Alive, though not ready: a restart would not help, a migration would.
     let health = send(&app, get("/healthz")).await.ok(200);
     assert_eq!(health["status"], "ok");
+}
+
+/// A statement PostgreSQL JIT-compiles costs ~40 ms more: a table just filled has no
+/// statistics, and its estimates pass the threshold for 400-row reads (`PG_SETTINGS`).
+#[actix_web::test]
+async fn postgres_connections_never_jit_compile() {
+    if !crate::support::backend::on_postgres() {
+        return;
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        jit: String,
+    }
+    let ctx = Ctx::new();
+    let setting = diesel::sql_query("SHOW jit")
+        .get_result::<Setting>(&mut *ctx.pool.get().unwrap())
+        .unwrap();
+    assert_eq!(setting.jit, "off");
 }
 
 // ---------------------------------------------------------------------------------------
