@@ -200,8 +200,7 @@ pub(in crate::db) fn set_related(
 
 /// Gives the new article `article_id`, which has no links yet, its related links, as
 /// [`set_related`] does. `known` maps slugs to the ids of articles the caller has just
-/// written, whose slugs it need not look up (an import's second pass: one query fewer per
-/// article, a round trip on PostgreSQL).
+/// written, whose slugs it need not look up.
 pub(in crate::db) fn set_new_related(
     conn: &mut Conn,
     article_id: i64,
@@ -209,10 +208,22 @@ pub(in crate::db) fn set_new_related(
     field: &str,
     known: &HashMap<String, i64>,
 ) -> StoreResult<()> {
-    // Every target in one query and every link in one insert: an import sets the links of
-    // each of its articles, and each statement is a round trip to PostgreSQL.
-    let slugs: Vec<&str> = links
+    set_new_related_all(conn, &[(article_id, links)], field, known).map_err(|(_, e)| e)
+}
+
+/// [`set_new_related`] for several new articles (an import's second pass), with every target
+/// not `known` looked up in one query and every link inserted in one statement: on PostgreSQL
+/// each statement is a round trip. On an error, the index in `articles` of the article whose
+/// links are invalid (0 for a database error); nothing is inserted then.
+pub(in crate::db) fn set_new_related_all(
+    conn: &mut Conn,
+    articles: &[(i64, &[RelatedSpec])],
+    field: &str,
+    known: &HashMap<String, i64>,
+) -> Result<(), (usize, StoreError)> {
+    let slugs: Vec<&str> = articles
         .iter()
+        .flat_map(|(_, links)| links.iter())
         .filter_map(|link| match link {
             RelatedSpec::Internal { slug } if !known.contains_key(slug) => Some(slug.as_str()),
             _ => None,
@@ -220,81 +231,90 @@ pub(in crate::db) fn set_new_related(
         .collect();
     let looked_up: HashMap<String, i64> = match slugs.is_empty() {
         true => HashMap::new(),
-        false => super::kept(
-            articles::table
-                .filter(articles::slug.eq_any(&slugs))
-                .select((articles::slug, articles::id)),
-        )
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect(),
+        false => articles::table
+            .filter(articles::slug.eq_any(&slugs))
+            .select((articles::slug, articles::id))
+            .load::<(String, i64)>(conn)
+            .map_err(|e| (0, e.into()))?
+            .into_iter()
+            .collect(),
     };
     let target_of = |slug: &str| known.get(slug).or_else(|| looked_up.get(slug)).copied();
-    let mut errors = Vec::new();
-    let mut rows = Vec::with_capacity(links.len());
-    for (i, link) in links.iter().enumerate() {
-        let row = match link {
-            RelatedSpec::Internal { slug } => match target_of(slug) {
-                Some(target) if target == article_id => {
-                    errors.push((
-                        format!("{field}[{i}].slug"),
-                        "an article cannot be related to itself".to_owned(),
-                    ));
-                    continue;
-                }
-                Some(target) => LinkInsert {
-                    article_id,
-                    position: i as i64,
-                    target_article_id: Some(target),
-                    url: None,
-                    title: None,
-                    summary: None,
+    let mut rows = Vec::new();
+    for (n, (article_id, links)) in articles.iter().enumerate() {
+        let mut errors = Vec::new();
+        for (i, link) in links.iter().enumerate() {
+            let row = match link {
+                RelatedSpec::Internal { slug } => match target_of(slug) {
+                    Some(target) if target == *article_id => {
+                        errors.push((
+                            format!("{field}[{i}].slug"),
+                            "an article cannot be related to itself".to_owned(),
+                        ));
+                        continue;
+                    }
+                    Some(target) => LinkInsert {
+                        article_id: *article_id,
+                        position: i as i64,
+                        target_article_id: Some(target),
+                        url: None,
+                        title: None,
+                        summary: None,
+                    },
+                    None => {
+                        errors.push((
+                            format!("{field}[{i}].slug"),
+                            format!("no article has the slug '{slug}'"),
+                        ));
+                        continue;
+                    }
                 },
-                None => {
-                    errors.push((
-                        format!("{field}[{i}].slug"),
-                        format!("no article has the slug '{slug}'"),
-                    ));
-                    continue;
-                }
-            },
-            RelatedSpec::External {
-                url,
-                title,
-                summary,
-            } => LinkInsert {
-                article_id,
-                position: i as i64,
-                target_article_id: None,
-                url: Some(url),
-                title: title.as_deref(),
-                summary: Some(summary),
-            },
-        };
-        rows.push(row);
-    }
-    if errors.is_empty() && !rows.is_empty() {
-        let sql = format!(
-            "INSERT INTO related_links (article_id, position, target_article_id, url, title, \
-             summary) VALUES {} RETURNING position",
-            super::values_list(conn, rows.len(), 6)
-        );
-        let mut query = diesel::sql_query(sql).into_boxed::<super::Backend>();
-        for row in rows {
-            query = query
-                .bind::<BigInt, _>(row.article_id)
-                .bind::<BigInt, _>(row.position)
-                .bind::<Nullable<BigInt>, _>(row.target_article_id)
-                .bind::<Nullable<Text>, _>(row.url)
-                .bind::<Nullable<Text>, _>(row.title)
-                .bind::<Nullable<Text>, _>(row.summary);
+                RelatedSpec::External {
+                    url,
+                    title,
+                    summary,
+                } => LinkInsert {
+                    article_id: *article_id,
+                    position: i as i64,
+                    target_article_id: None,
+                    url: Some(url),
+                    title: title.as_deref(),
+                    summary: Some(summary),
+                },
+            };
+            rows.push(row);
         }
-        // One text per number of links, which the article limits allow only a few of.
-        super::kept(query).run(conn)?;
+        if !errors.is_empty() {
+            return Err((n, StoreError::Invalid(errors)));
+        }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(errors))
+    if rows.is_empty() {
+        return Ok(());
     }
+    // One article's statement is kept, and so returns a column ([`super::kept`]): there is
+    // one text per number of links, which the article limits allow only a few of. Several
+    // articles' has one text per total, not worth keeping.
+    let one = articles.len() == 1;
+    let sql = format!(
+        "INSERT INTO related_links (article_id, position, target_article_id, url, title, \
+         summary) VALUES {}{}",
+        super::values_list(conn, rows.len(), 6),
+        if one { " RETURNING position" } else { "" }
+    );
+    let mut query = diesel::sql_query(sql).into_boxed::<super::Backend>();
+    for row in rows {
+        query = query
+            .bind::<BigInt, _>(row.article_id)
+            .bind::<BigInt, _>(row.position)
+            .bind::<Nullable<BigInt>, _>(row.target_article_id)
+            .bind::<Nullable<Text>, _>(row.url)
+            .bind::<Nullable<Text>, _>(row.title)
+            .bind::<Nullable<Text>, _>(row.summary);
+    }
+    match one {
+        true => super::kept(query).run(conn),
+        false => query.execute(conn),
+    }
+    .map_err(|e| (0, e.into()))?;
+    Ok(())
 }

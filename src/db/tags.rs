@@ -435,21 +435,37 @@ pub fn describe(
 /// Gives article `article_id` the tags `ids`, in that order (positions from 1), in one
 /// statement; it has none yet.
 pub(in crate::db) fn link(conn: &mut Conn, article_id: i64, ids: &[i64]) -> QueryResult<()> {
-    if ids.is_empty() {
+    link_all(conn, &[(article_id, ids.to_vec())])
+}
+
+/// Gives each article its tags, in order (positions from 1), all in one statement; none of
+/// them has any yet.
+pub(in crate::db) fn link_all(conn: &mut Conn, links: &[(i64, Vec<i64>)]) -> QueryResult<()> {
+    let rows: usize = links.iter().map(|(_, ids)| ids.len()).sum();
+    if rows == 0 {
         return Ok(());
     }
+    // One article's statement is kept, and so returns a column ([`super::kept`]): there is one
+    // text per number of tags, which the article limits allow only a few of. An import's
+    // several articles' has one text per total, not worth keeping.
+    let one = links.len() == 1;
     let sql = format!(
-        "INSERT INTO article_tags (article_id, tag_id, position) VALUES {} RETURNING tag_id",
-        super::values_list(conn, ids.len(), 3)
+        "INSERT INTO article_tags (article_id, tag_id, position) VALUES {}{}",
+        super::values_list(conn, rows, 3),
+        if one { " RETURNING tag_id" } else { "" }
     );
     let mut query = diesel::sql_query(sql).into_boxed::<super::Backend>();
-    for (position, tag_id) in ids.iter().enumerate() {
-        query = query
-            .bind::<BigInt, _>(article_id)
-            .bind::<BigInt, _>(*tag_id)
-            .bind::<BigInt, _>(position as i64 + 1);
+    for (article_id, ids) in links {
+        for (position, tag_id) in ids.iter().enumerate() {
+            query = query
+                .bind::<BigInt, _>(*article_id)
+                .bind::<BigInt, _>(*tag_id)
+                .bind::<BigInt, _>(position as i64 + 1);
+        }
     }
-    // One text per number of tags, which the article limits allow only a few of.
-    super::kept(query).run(conn)?;
+    match one {
+        true => super::kept(query).run(conn)?,
+        false => query.execute(conn)?,
+    };
     Ok(())
 }

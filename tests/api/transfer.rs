@@ -577,6 +577,87 @@ async fn a_bad_line_imports_nothing_and_names_the_line_and_field() {
     );
 }
 
+/// An import writes its new articles a queue at a time, yet each record applies as if alone
+/// and in file order: a slug a record before it retired, a slug taken before a record retires
+/// it, and a bad link of the third article in a queue to have links fail at their own line;
+/// a slug given twice in a queue is created, then updated.
+#[actix_web::test]
+async fn records_written_together_still_apply_in_file_order() {
+    let ctx = Ctx::new();
+    let article =
+        |slug: &str| json!({"type": "article", "slug": slug, "title": format!("T {slug}")});
+    let with = |mut record: Value, field: &str, value: Value| {
+        record[field] = value;
+        record
+    };
+    let cases: Vec<(Vec<Value>, u64, &str, &str)> = vec![
+        (
+            vec![
+                article("a"),
+                with(article("b"), "former_slugs", json!(["x"])),
+                article("x"),
+            ],
+            3,
+            "slug",
+            "former slug of the article 'b'",
+        ),
+        (
+            vec![
+                article("x"),
+                article("a"),
+                with(article("b"), "former_slugs", json!(["x"])),
+            ],
+            3,
+            "former_slugs[0]",
+            "belongs to the article 'x'",
+        ),
+        (
+            vec![
+                with(article("a"), "related", json!([{"slug": "c"}])),
+                with(article("b"), "related", json!([{"slug": "a"}])),
+                article("c"),
+                with(
+                    article("d"),
+                    "related",
+                    json!([{"slug": "a"}, {"slug": "nope"}]),
+                ),
+            ],
+            4,
+            "related[1].slug",
+            "no article has the slug 'nope'",
+        ),
+    ];
+    for (file, at, field, message) in cases {
+        let err = import(&ctx.pool, &lines(&file)).expect_err(message);
+        let TransferError::Invalid { line, errors } = &err else {
+            panic!("{message}: not an invalid line: {err:?}");
+        };
+        assert_eq!((*line, errors[0].0.as_str()), (at, field), "{err}");
+        assert!(errors[0].1.contains(message), "{err}");
+        assert_eq!(
+            export(&ctx.pool).lines().count(),
+            1,
+            "{message}: nothing imported"
+        );
+    }
+
+    let file = [
+        article("a"),
+        with(article("b"), "related", json!([{"slug": "c"}])),
+        with(article("a"), "title", json!("A again")),
+        article("c"),
+    ];
+    let counts = import(&ctx.pool, &lines(&file)).unwrap();
+    assert_eq!((counts.articles_created, counts.articles_updated), (3, 1));
+    let exported = records(&export(&ctx.pool));
+    let titles: Vec<(&str, &str)> = exported[1..]
+        .iter()
+        .map(|r| (r["slug"].as_str().unwrap(), r["title"].as_str().unwrap()))
+        .collect();
+    assert_eq!(titles, [("a", "A again"), ("b", "T b"), ("c", "T c")]);
+    assert_eq!(exported[2]["related"], json!([{"slug": "c"}]));
+}
+
 #[test]
 fn the_binary_reports_the_bad_line_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -8,6 +8,7 @@
 
 pub mod blocks;
 pub(in crate::db) mod change;
+pub(in crate::db) mod linking;
 pub mod model;
 pub(in crate::db) mod read;
 pub(in crate::db) mod schedule;

@@ -1,6 +1,7 @@
 //! What an article is, as stored and as read: its key, rows, filters and the vocabulary the
 //! other stores share. Types only, and the conditions that say which articles a reader sees.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use chrono::NaiveDateTime;
@@ -416,39 +417,66 @@ impl<'a> ArticleWrite<'a> {
         }
     }
 
-    /// Inserts the row, `live` or not, and returns its id. One statement text, kept prepared
-    /// ([`crate::db::kept`]): diesel builds an insert's text again at every run, column by
-    /// column (3 s of a 100k import on SQLite, BENCHMARKS.md).
+    /// Inserts the row, `live` or not, and returns its id.
     pub(in crate::db) fn insert(&self, conn: &mut crate::db::Conn, live: bool) -> QueryResult<i64> {
+        let ids = Self::insert_all(conn, &[(self, live)])?;
+        ids.first().copied().ok_or(diesel::result::Error::NotFound)
+    }
+
+    /// Inserts the rows, each `live` or not, in one statement, and returns their ids in
+    /// order. The slugs must differ. One row's statement is kept prepared
+    /// ([`crate::db::kept`]): diesel builds an insert's text again at every run, column by
+    /// column (3 s of a 100k import on SQLite, BENCHMARKS.md). Several rows' (an import's) is
+    /// one text per number of rows.
+    pub(in crate::db) fn insert_all(
+        conn: &mut crate::db::Conn,
+        rows: &[(&Self, bool)],
+    ) -> QueryResult<Vec<i64>> {
         use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
         #[derive(QueryableByName)]
         struct Inserted {
             #[diesel(sql_type = BigInt)]
             id: i64,
+            #[diesel(sql_type = Text)]
+            slug: String,
         }
-        let sql = "INSERT INTO articles (slug, title, summary, body, body_html, body_text, \
-                   word_count, status, published_at, byline, feature_image_url, feature_image, \
-                   created_at, updated_at, format, coverage_open, live) VALUES ($1, $2, $3, $4, \
-                   $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id";
-        let query = diesel::sql_query(sql)
-            .bind::<Text, _>(self.slug)
-            .bind::<Text, _>(self.title)
-            .bind::<Text, _>(self.summary)
-            .bind::<Text, _>(self.body)
-            .bind::<Text, _>(self.body_html)
-            .bind::<Text, _>(self.body_text)
-            .bind::<BigInt, _>(self.word_count)
-            .bind::<Text, _>(self.status)
-            .bind::<Nullable<Timestamp>, _>(self.published_at)
-            .bind::<Nullable<Text>, _>(self.byline)
-            .bind::<Nullable<Text>, _>(self.feature_image_url)
-            .bind::<Nullable<Text>, _>(self.feature_image.as_deref())
-            .bind::<Timestamp, _>(self.created_at)
-            .bind::<Timestamp, _>(self.updated_at)
-            .bind::<Text, _>(self.format)
-            .bind::<Bool, _>(self.coverage_open)
-            .bind::<Bool, _>(live);
-        Ok(crate::db::kept(query).get_result::<Inserted>(conn)?.id)
+        let sql = format!(
+            "INSERT INTO articles (slug, title, summary, body, body_html, body_text, \
+             word_count, status, published_at, byline, feature_image_url, feature_image, \
+             created_at, updated_at, format, coverage_open, live) VALUES {} RETURNING id, slug",
+            crate::db::values_list(conn, rows.len(), 17)
+        );
+        let mut query = diesel::sql_query(sql).into_boxed::<Backend>();
+        for (row, live) in rows {
+            query = query
+                .bind::<Text, _>(row.slug)
+                .bind::<Text, _>(row.title)
+                .bind::<Text, _>(row.summary)
+                .bind::<Text, _>(row.body)
+                .bind::<Text, _>(row.body_html)
+                .bind::<Text, _>(row.body_text)
+                .bind::<BigInt, _>(row.word_count)
+                .bind::<Text, _>(row.status)
+                .bind::<Nullable<Timestamp>, _>(row.published_at)
+                .bind::<Nullable<Text>, _>(row.byline)
+                .bind::<Nullable<Text>, _>(row.feature_image_url)
+                .bind::<Nullable<Text>, _>(row.feature_image.as_deref())
+                .bind::<Timestamp, _>(row.created_at)
+                .bind::<Timestamp, _>(row.updated_at)
+                .bind::<Text, _>(row.format)
+                .bind::<Bool, _>(row.coverage_open)
+                .bind::<Bool, _>(*live);
+        }
+        let inserted = match rows.len() {
+            1 => crate::db::kept(query).load::<Inserted>(conn)?,
+            _ => query.load::<Inserted>(conn)?,
+        };
+        // By slug: neither backend promises the order of the returned rows.
+        let ids: HashMap<String, i64> = inserted.into_iter().map(|i| (i.slug, i.id)).collect();
+        rows.iter()
+            .map(|(row, _)| ids.get(row.slug).copied())
+            .collect::<Option<Vec<i64>>>()
+            .ok_or(diesel::result::Error::NotFound)
     }
 }
 

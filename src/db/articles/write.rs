@@ -10,6 +10,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::change;
+use super::linking::Linking;
 use super::model::*;
 use super::read::{current_slug, find, find_row, slug_taken, state_of};
 use crate::content::{MAX_SLUG_LEN, Rendered, slugify};
@@ -21,7 +22,7 @@ use crate::db::{
     Conn, StoreError, StoreResult, changes, corrections, events, live, previews, revisions, tags,
 };
 use crate::images::Image;
-use crate::schema::{article_slugs, article_tags, articles, related_links};
+use crate::schema::{article_slugs, article_tags, articles};
 
 /// A free slug derived from `title`: its slug form, then `-2`, `-3`, … until one is free.
 fn derive_slug(conn: &mut Conn, title: &str) -> QueryResult<String> {
@@ -202,13 +203,14 @@ fn finish_as(
     let ids: Vec<i64> = articles.iter().map(|(id, _)| *id).collect();
     let rows = rows_of(conn, &ids)?;
     let states = revisions::record_all(conn, &rows, now)?;
+    let mut linking = Linking::of(&ids);
     for ((row, state), (_, before)) in rows.iter().zip(states).zip(articles) {
         emit_as(
             conn,
             *before,
             Some((row, state)),
             now,
-            (batch, &mut *subscriptions),
+            (batch, &mut *subscriptions, &mut linking),
             kind,
         )?;
     }
@@ -246,16 +248,24 @@ pub(in crate::db) fn emit(
     after: Option<&ArticleRow>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    let id = [after
+        .map(|row| row.teaser.id)
+        .or(before.map(|b| b.id))
+        .unwrap_or_default()];
     let after = match after {
         Some(row) => Some((row, state_of(conn, row)?)),
         None => None,
     };
-    let batch = (Batch::One, &mut Subscriptions::default());
+    let batch = (
+        Batch::One,
+        &mut Subscriptions::default(),
+        &mut Linking::of(&id),
+    );
     emit_as(conn, before, after, now, batch, None)
 }
 
 /// [`emit`] within `batch` and for its webhook subscriptions (read once for the change's and
-/// the article's events), `after` with its state as stored, the event named `kind` when
+/// the article's events), with the batch's `linking` articles, `after` with its state as stored, the event named `kind` when
 /// given: a write that changes nothing of the article's publication but says what it did
 /// (`article.corrected`).
 fn emit_as(
@@ -263,7 +273,7 @@ fn emit_as(
     before: Option<&ArticleState>,
     after: Option<(&ArticleRow, ArticleState)>,
     now: NaiveDateTime,
-    (batch, subscriptions): (Batch, &mut Subscriptions),
+    (batch, subscriptions, linking): (Batch, &mut Subscriptions, &mut Linking),
     kind: Option<&'static str>,
 ) -> QueryResult<()> {
     let row_after = after.as_ref().map(|(row, _)| *row);
@@ -288,10 +298,12 @@ fn emit_as(
     changes::record_with(conn, &made, now, subscriptions)?;
     // What the articles linking to it show of it (a link only to an article the public can
     // read) changes when it joins or leaves public view.
+    // Not those the batch created: each records its own change.
+    let created = |id| batch.created(id);
     if after.is_some() && was_shown && !is {
-        touch_linking(conn, row.id, now, true, batch)?;
+        linking.touch(conn, row.id, now, true, created)?;
     } else if is && !was {
-        touch_linking(conn, row.id, now, false, batch)?;
+        linking.touch(conn, row.id, now, false, created)?;
     }
     // A preview link never shows an article again once it has been public, whether or not
     // the go-live step has marked it live yet. (A new article has none.)
@@ -308,37 +320,6 @@ fn emit_as(
         "updated_at": row.updated_at.and_utc(),
     });
     events::record_with(conn, subscriptions, event, &data, now)
-}
-
-/// Records a change for each article linking to article `id`, and with `touch` marks them
-/// updated: when `id` stops being public, the link they showed goes. Edits of an article the
-/// public cannot see change nothing the public sees elsewhere, so this runs only when it
-/// joins or leaves public view.
-fn touch_linking(
-    conn: &mut Conn,
-    id: i64,
-    now: NaiveDateTime,
-    touch: bool,
-    batch: Batch,
-) -> QueryResult<()> {
-    let mut linking = linking(conn, id)?;
-    linking.retain(|other| !batch.created(*other));
-    if touch && !linking.is_empty() {
-        diesel::update(articles::table.filter(articles::id.eq_any(&linking)))
-            .set(articles::updated_at.eq(now))
-            .execute(conn)?;
-    }
-    change::record_touched(conn, &linking, now)
-}
-
-/// The other articles with a related link to article `id`.
-fn linking(conn: &mut Conn, id: i64) -> QueryResult<Vec<i64>> {
-    related_links::table
-        .filter(related_links::target_article_id.eq(id))
-        .filter(related_links::article_id.ne(id))
-        .select(related_links::article_id)
-        .distinct()
-        .load(conn)
 }
 
 /// Appends a correction to article `key`, if `check` passes: the article counts as updated
@@ -566,7 +547,7 @@ pub fn delete(
         let id = current.row.teaser.id;
         let before = ArticleState::from(&current);
         if shown(&before, now) {
-            touch_linking(conn, id, now, true, Batch::One)?;
+            Linking::of(&[id]).touch(conn, id, now, true, |_| false)?;
         }
         diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)?;
         emit(conn, Some(&before), None, now)?;

@@ -7,21 +7,19 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::db::articles::model::{ArticleState, ArticleWrite, NewArticle, public_at};
+use crate::db::articles::model::NewArticle;
 use crate::db::articles::write;
-use crate::db::related::{RelatedSpec, set_new_related, set_related};
+use crate::db::authors;
+use crate::db::events::Subscriptions;
+use crate::db::related::{set_new_related_all, set_related};
 use crate::db::tags::{self, TagRow};
 use crate::db::{Conn, StoreError};
-use crate::schema::{articles as articles_t, tags as tags_t};
+use crate::schema::tags as tags_t;
 
-use super::article_parts::{set_former, set_tags, sorted, tag_ids};
+use super::TransferError;
 use super::counters::Counters;
-use super::{Stored, TransferError, extras};
-use crate::db::articles::read::former_holder;
-use crate::db::authors::{self, credits};
-use crate::db::blocks::{self, BlockRow, NewBlock};
-use crate::db::corrections;
-use crate::db::events::Subscriptions;
+use super::first_pass::{FirstPass, Pending};
+use super::statistics::Statistics;
 
 /// A tag record, validated.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -105,16 +103,6 @@ impl fmt::Display for ImportCounts {
     }
 }
 
-/// An article created or changed in the first pass, finished in the second.
-pub(super) struct Pending {
-    line: u64,
-    id: i64,
-    /// The article before the import; `None` for a new article.
-    before: Option<ArticleState>,
-    /// The related links to set, when they differ from the stored ones.
-    related: Option<Vec<RelatedSpec>>,
-}
-
 /// Applies `records` (each with its line number) in one transaction: nothing is written
 /// unless every record is valid and applies.
 pub fn import<I>(
@@ -127,18 +115,18 @@ where
 {
     crate::db::write(conn, |conn| {
         let mut counts = ImportCounts::default();
-        let mut pending = Vec::new();
-        // The last article's id before the import's first new one: those after it are new.
-        let mut created_after = None;
         // The webhook subscriptions, read once for every event the import queues.
         let mut subscriptions = Subscriptions::default();
         let mut counters = Counters::default();
-        let mut known_tags = HashMap::new();
-        // The slugs of the articles it writes, for their related links in the second pass.
-        let mut written = HashMap::new();
+        let mut first = FirstPass::new(now);
+        let mut rows = Statistics::of("articles, article_tags");
         let mut phases = Phases::start();
         for record in records {
             let (line, record) = record?;
+            if !matches!(record, ImportRecord::Article(_)) {
+                // The queued articles first: a collection's record may name them.
+                first.write(conn)?;
+            }
             match record {
                 ImportRecord::Header => {}
                 ImportRecord::Tag(tag) => import_tag(conn, line, &tag, now, &mut counts)?,
@@ -148,43 +136,27 @@ where
                     }
                 }
                 ImportRecord::Collection(c) => {
-                    let new = crate::db::collections::NewCollection {
-                        slug: c.slug,
-                        name: c.name,
-                        description: c.description,
-                        articles: c
-                            .articles
-                            .into_iter()
-                            .map(crate::db::articles::ArticleKey::Slug)
-                            .collect(),
-                    };
-                    if crate::db::collections::upsert(conn, &new, now)
-                        .map_err(|e| at_line(line, e))?
-                    {
+                    if import_collection(conn, line, c, now)? {
                         counts.collections_written += 1;
                     }
                 }
                 ImportRecord::Article(article) => {
                     counters.set_aside(conn)?;
-                    match import_article(
-                        conn,
-                        line,
-                        &article,
-                        now,
-                        &mut created_after,
-                        &mut known_tags,
-                    )? {
-                        Some(p) => {
-                            let slug = article.article.slug.clone().unwrap_or_default();
-                            written.insert(slug, p.id);
-                            pending.push(p);
-                        }
-                        None => counts.unchanged += 1,
-                    }
+                    first.add(conn, line, article)?;
+                    rows.grown(conn, first.pending.len())?;
                 }
             }
         }
+        first.write(conn)?;
         phases.done("the first pass");
+        let FirstPass {
+            created_after,
+            written,
+            pending,
+            unchanged,
+            ..
+        } = first;
+        counts.unchanged += unchanged;
         for p in &pending {
             if p.before.is_some() {
                 counts.articles_updated += 1;
@@ -192,7 +164,9 @@ where
                 counts.articles_created += 1;
             }
         }
-        for chunk in pending.chunks(FINISH_CHUNK) {
+        let mut finished = Statistics::of("related_links, article_revisions, changes");
+        for (n, chunk) in pending.chunks(FINISH_CHUNK).enumerate() {
+            finished.grown(conn, n * FINISH_CHUNK)?;
             finish(
                 conn,
                 chunk,
@@ -228,7 +202,7 @@ impl Phases {
     }
 }
 
-pub(super) fn import_tag(
+fn import_tag(
     conn: &mut Conn,
     line: u64,
     tag: &TagImport,
@@ -286,6 +260,26 @@ pub(super) fn import_tag(
     Ok(())
 }
 
+/// Creates or updates a collection as its record says; whether it wrote anything.
+fn import_collection(
+    conn: &mut Conn,
+    line: u64,
+    c: CollectionImport,
+    now: NaiveDateTime,
+) -> Result<bool, TransferError> {
+    let new = crate::db::collections::NewCollection {
+        slug: c.slug,
+        name: c.name,
+        description: c.description,
+        articles: c
+            .articles
+            .into_iter()
+            .map(crate::db::articles::ArticleKey::Slug)
+            .collect(),
+    };
+    crate::db::collections::upsert(conn, &new, now).map_err(|e| at_line(line, e))
+}
+
 /// The `updated_at` of a changed tag or article: the record's when it is later than the
 /// stored one (the file comes from a database where the change was made then), else now,
 /// so that it never goes back and caches keyed on it see the change.
@@ -306,165 +300,6 @@ pub(super) fn at_line(line: u64, err: StoreError) -> TransferError {
     }
 }
 
-/// Creates or updates the article of one record, but for its related links; returns what
-/// the second pass must finish, or `None` when the stored article is already as recorded.
-pub(super) fn import_article(
-    conn: &mut Conn,
-    line: u64,
-    record: &ArticleImport,
-    now: NaiveDateTime,
-    created_after: &mut Option<i64>,
-    known_tags: &mut HashMap<String, i64>,
-) -> Result<Option<Pending>, TransferError> {
-    let new = &record.article;
-    let slug = new.slug.as_deref().unwrap_or_default();
-    let tags = tag_ids(conn, line, &new.tags, known_tags)?;
-    let current: Option<Stored> = articles_t::table
-        .filter(articles_t::slug.eq(slug))
-        .select(Stored::as_select())
-        .first(conn)
-        .optional()?;
-    let write = |created_at, updated_at| {
-        ArticleWrite::of(new, slug, new.published_at, created_at, updated_at)
-    };
-    let Some(current) = current else {
-        // No article has the slug now (it would have been found): one may have had it.
-        if let Some(other) = former_holder(conn, slug, -1)? {
-            return Err(TransferError::at(
-                line,
-                "slug",
-                format!(
-                    "'{slug}' is a former slug of the article '{other}' (its old address, which redirects there)"
-                ),
-            ));
-        }
-        let created_at = record.created_at.unwrap_or(now);
-        if created_after.is_none() {
-            *created_after = Some(last_article_id(conn)?);
-        }
-        // Live from the start when public now: the second pass's write-path end
-        // (`live::settle`) would otherwise set it there, one more rewrite of the whole row.
-        let live = public_at(new.status, new.published_at, now);
-        let id = write(created_at, record.updated_at.unwrap_or(now)).insert(conn, live)?;
-        set_tags(conn, id, &tags, true)?;
-        if !new.authors.is_empty() {
-            credits::set_authors(conn, id, &new.authors, "authors")
-                .map_err(|e| at_line(line, e))?;
-        }
-        if !new.blocks.is_empty() {
-            blocks::insert_all(conn, id, &new.blocks, now)?;
-        }
-        if !new.corrections.is_empty() {
-            corrections::replace(conn, id, &new.corrections, now)?;
-        }
-        if !record.former_slugs.is_empty() {
-            set_former(conn, line, id, slug, &record.former_slugs, now)?;
-        }
-        return Ok(Some(Pending {
-            line,
-            id,
-            before: None,
-            related: (!new.related.is_empty()).then(|| new.related.clone()),
-        }));
-    };
-    let mut stored = extras(conn, &[current.id])?;
-    let stored_tags = stored.tags.remove(&current.id).unwrap_or_default();
-    let stored_related: Vec<RelatedSpec> = stored.related.remove(&current.id).unwrap_or_default();
-    let stored_former = stored.former.remove(&current.id).unwrap_or_default();
-    let former = sorted(record.former_slugs.clone());
-    let created_at = record.created_at.unwrap_or(current.created_at);
-    let fields_same = current.title == new.title
-        && current.summary == new.summary
-        && current.body == new.body
-        && current.status == new.status
-        && current.published_at == new.published_at
-        && current.byline == new.byline
-        && current.feature_image.0 == new.feature_image
-        && current.format == new.format
-        && current.coverage_open == new.live
-        && current.created_at == created_at;
-    let blocks_same = same_blocks(&blocks::all(conn, current.id)?, &new.blocks);
-    let stored_corrections = corrections::of_article(conn, current.id)?;
-    let corrections_same = stored_corrections.len() == new.corrections.len()
-        && stored_corrections
-            .iter()
-            .zip(&new.corrections)
-            .all(|(s, n)| s.body == n.body && Some(s.created_at) == n.created_at);
-    let tags_same = stored_tags.iter().eq(tags.iter().map(|(_, slug)| slug));
-    let stored_authors = credits::slugs_of(conn, current.id)?;
-    let authors_same = stored_authors == new.authors;
-    let related_same = stored_related == new.related;
-    let former_same = stored_former == former;
-    if fields_same
-        && tags_same
-        && authors_same
-        && related_same
-        && former_same
-        && blocks_same
-        && corrections_same
-    {
-        return Ok(None);
-    }
-    diesel::update(articles_t::table.filter(articles_t::id.eq(current.id)))
-        .set(&write(
-            created_at,
-            changed_at(record.updated_at, current.updated_at, now),
-        ))
-        .execute(conn)?;
-    if !tags_same {
-        set_tags(conn, current.id, &tags, false)?;
-    }
-    if !authors_same {
-        credits::set_authors(conn, current.id, &new.authors, "authors")
-            .map_err(|e| at_line(line, e))?;
-    }
-    if !former_same {
-        set_former(conn, line, current.id, slug, &record.former_slugs, now)?;
-    }
-    if !blocks_same {
-        blocks::insert_all(conn, current.id, &new.blocks, now)?;
-    }
-    if !corrections_same {
-        corrections::replace(conn, current.id, &new.corrections, now)?;
-    }
-    Ok(Some(Pending {
-        line,
-        id: current.id,
-        before: Some(ArticleState {
-            id: current.id,
-            slug: current.slug,
-            title: current.title,
-            status: current.status,
-            published_at: current.published_at,
-            updated_at: current.updated_at,
-            live: current.live,
-            tags: stored_tags,
-            authors: stored_authors,
-        }),
-        related: (!related_same).then(|| new.related.clone()),
-    }))
-}
-
-/// Whether the stored blocks are those of the record, field for field and in order.
-fn same_blocks(stored: &[BlockRow], new: &[NewBlock]) -> bool {
-    stored.len() == new.len()
-        && stored.iter().zip(new).all(|(s, n)| {
-            s.title == n.title
-                && s.body == n.body
-                && s.key_event == n.key_event
-                && s.pinned == n.pinned
-                && Some(s.published_at) == n.published_at
-        })
-}
-
-/// The id of the newest article, 0 when there is none.
-fn last_article_id(conn: &mut Conn) -> QueryResult<i64> {
-    articles_t::table
-        .select(diesel::dsl::max(articles_t::id))
-        .first::<Option<i64>>(conn)
-        .map(|id| id.unwrap_or(0))
-}
-
 /// How many articles the second pass finishes together ([`write::finish_all`]): their rows
 /// and what their revisions read are read in one statement each.
 const FINISH_CHUNK: usize = 100;
@@ -482,15 +317,19 @@ pub(super) fn finish(
     written: &HashMap<String, i64>,
     subscriptions: &mut Subscriptions,
 ) -> Result<(), TransferError> {
+    let mut new = Vec::new();
     for p in chunk {
-        if let Some(links) = &p.related {
-            match p.before {
-                None => set_new_related(conn, p.id, links, "related", written),
-                Some(_) => set_related(conn, p.id, links, "related"),
+        match (&p.related, &p.before) {
+            (None, _) => {}
+            (Some(links), None) => new.push((p, links.as_slice())),
+            (Some(links), Some(_)) => {
+                set_related(conn, p.id, links, "related").map_err(|e| at_line(p.line, e))?
             }
-            .map_err(|e| at_line(p.line, e))?;
         }
     }
+    let links: Vec<_> = new.iter().map(|(p, links)| (p.id, *links)).collect();
+    set_new_related_all(conn, &links, "related", written)
+        .map_err(|(n, e)| at_line(new[n].0.line, e))?;
     let batch = match created_after {
         Some(created_after) => write::Batch::Import { created_after },
         None => write::Batch::One,

@@ -19,7 +19,9 @@
 mod article_parts;
 mod counters;
 mod export;
+mod first_pass;
 mod import;
+mod statistics;
 
 pub use export::{ExportCounts, export};
 pub use import::{ArticleImport, CollectionImport, ImportCounts, ImportRecord, TagImport, import};
