@@ -1,7 +1,7 @@
 //! What a search takes from its matches: the top of the page in rank order, and the facets'
 //! counts over all of them.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use tantivy::collector::{Collector, SegmentCollector, TopDocs};
 use tantivy::columnar::Column;
@@ -119,11 +119,13 @@ pub fn sorted_places(sort: Sort, top: Vec<((i64, i64), DocAddress)>) -> Vec<(i64
         .collect()
 }
 
-/// Counts, over every match, per tag id and per month (`year × 100 + month`).
+/// Counts, over every match, per tag id and per month (`year × 100 + month`). Keyed by a
+/// cheap hash: each match adds to a count per tag and one per month, and with the default
+/// hash (SipHash) hashing those keys was 15% of a broad faceted search's time (BENCHMARKS.md).
 #[derive(Debug, Default)]
 pub struct Counts {
-    pub tags: HashMap<u64, i64>,
-    pub months: HashMap<u64, i64>,
+    pub tags: FxHashMap<u64, i64>,
+    pub months: FxHashMap<u64, i64>,
 }
 
 /// Counts the facets of every match.
@@ -132,17 +134,30 @@ pub struct Facets;
 pub struct SegmentFacets {
     tag: Column<u64>,
     month: Column<u64>,
+    /// The counts per tag id, by index, when the segment's largest tag id is below
+    /// [`DENSE_TAG_IDS`]: no hashing per match and tag.
+    by_tag_id: Vec<u32>,
     counts: Counts,
 }
+
+/// The tag ids below which a segment counts its matches' tags by index (a count of 4 bytes
+/// per id, 256 KiB at most).
+const DENSE_TAG_IDS: u64 = 1 << 16;
 
 impl Collector for Facets {
     type Fruit = Counts;
     type Child = SegmentFacets;
 
     fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<SegmentFacets> {
+        let tag = segment.fast_fields().u64("tag")?;
+        let by_tag_id = match tag.max_value() {
+            max if max < DENSE_TAG_IDS => vec![0; max as usize + 1],
+            _ => Vec::new(),
+        };
         Ok(SegmentFacets {
-            tag: segment.fast_fields().u64("tag")?,
+            tag,
             month: segment.fast_fields().u64("month")?,
+            by_tag_id,
             counts: Counts::default(),
         })
     }
@@ -170,14 +185,70 @@ impl SegmentCollector for SegmentFacets {
 
     fn collect(&mut self, doc: DocId, _: Score) {
         for tag in self.tag.values_for_doc(doc) {
-            *self.counts.tags.entry(tag).or_insert(0) += 1;
+            match self.by_tag_id.get_mut(tag as usize) {
+                Some(n) => *n += 1,
+                None => *self.counts.tags.entry(tag).or_insert(0) += 1,
+            }
         }
         if let Some(month) = self.month.first(doc) {
             *self.counts.months.entry(month).or_insert(0) += 1;
         }
     }
 
-    fn harvest(self) -> Counts {
+    fn harvest(mut self) -> Counts {
+        for (tag, n) in self.by_tag_id.into_iter().enumerate() {
+            if n > 0 {
+                *self.counts.tags.entry(tag as u64).or_insert(0) += i64::from(n);
+            }
+        }
         self.counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::query::AllQuery;
+    use tantivy::{Index, TantivyDocument};
+
+    use super::*;
+    use crate::search_index::schema;
+
+    /// A document with tag ids `tags`, published in `month`.
+    fn doc(f: &schema::Fields, tags: &[u64], month: u64) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        for tag in tags {
+            doc.add_u64(f.tag, *tag);
+        }
+        doc.add_u64(f.month, month);
+        doc
+    }
+
+    /// One segment's tag ids are small and counted by index, the other's are not; both count
+    /// every tag of every match, and the months alike.
+    #[test]
+    fn facets_count_every_tag_by_index_or_by_hash() {
+        let (schema, f) = schema::schema();
+        let index = Index::create_in_ram(schema);
+        index
+            .tokenizers()
+            .register(schema::ANALYZER, schema::analyzer());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer.add_document(doc(&f, &[3, 5], 202_610)).unwrap();
+        writer.add_document(doc(&f, &[5], 202_611)).unwrap();
+        writer.commit().unwrap();
+        writer
+            .add_document(doc(&f, &[DENSE_TAG_IDS + 4, 3], 202_611))
+            .unwrap();
+        writer.add_document(doc(&f, &[], 202_611)).unwrap();
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 2);
+        let counts = searcher.search(&AllQuery, &Facets).unwrap();
+        let mut tags: Vec<(u64, i64)> = counts.tags.into_iter().collect();
+        tags.sort();
+        assert_eq!(tags, [(3, 2), (5, 2), (DENSE_TAG_IDS + 4, 1)]);
+        let mut months: Vec<(u64, i64)> = counts.months.into_iter().collect();
+        months.sort();
+        assert_eq!(months, [(202_610, 1), (202_611, 3)]);
     }
 }

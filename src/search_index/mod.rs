@@ -28,7 +28,7 @@ use tantivy::directory::MmapDirectory;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
 
-use crate::db::articles::model::{Teaser, Visibility};
+use crate::db::articles::model::Teaser;
 use crate::db::search::facets::{Asked, Facets, MAX_MONTH_FACETS, MAX_TAG_FACETS, MonthCount};
 use crate::db::search::index_rows::{self, Scope};
 use crate::db::search::{RankedBy, SearchOrder, SearchQuery};
@@ -356,9 +356,10 @@ pub fn search(
     q: &SearchQuery,
     asked: Option<Asked>,
 ) -> StoreResult<Found> {
-    let (scoped, by) = match q.filters.visibility {
-        Visibility::Public { .. } => (&index.public, RankedBy::PublicIndex),
-        _ => (&index.editorial, RankedBy::EditorialIndex),
+    let by = RankedBy::of(&q.filters.visibility);
+    let scoped = match by {
+        RankedBy::PublicIndex => &index.public,
+        RankedBy::EditorialIndex => &index.editorial,
     };
     let (page, facets) = scoped.search(conn, q, asked)?;
     Ok((page, facets, by))
