@@ -34,10 +34,26 @@ pub(super) struct Pending {
     pub(super) before: Option<ArticleState>,
     /// The related links to set, when they differ from the stored ones.
     pub(super) related: Option<Vec<RelatedSpec>>,
+    /// The bytes of text the record held ([`text_bytes`]): what finishing it reads again.
+    pub(super) bytes: usize,
 }
 
-/// How many article records are queued before they are written.
+/// How many article records are queued before they are written, and how many bytes of
+/// text at most (one record past it): the queue holds their bodies and renderings, so that a
+/// file of the largest articles queues a few of them, not a hundred.
 const QUEUE: usize = 100;
+pub(super) const QUEUE_BYTES: usize = 4 << 20;
+
+/// The bytes of text a record holds: its body and blocks, with their renderings.
+fn text_bytes(record: &ArticleImport) -> usize {
+    let a = &record.article;
+    let blocks: usize = a
+        .blocks
+        .iter()
+        .map(|b| b.body.len() + b.rendered.html.len() + b.rendered.text.len())
+        .sum();
+    a.body.len() + a.rendered.html.len() + a.rendered.text.len() + blocks
+}
 
 /// The first pass's state: the queued records, and what the second pass needs of the written
 /// ones.
@@ -46,6 +62,8 @@ pub(super) struct FirstPass {
     queued: Vec<(u64, Box<ArticleImport>)>,
     /// The queued records' slugs.
     queued_slugs: HashSet<String>,
+    /// The queued records' [`text_bytes`].
+    queued_bytes: usize,
     /// The tags found so far by slug (an import neither deletes tags nor changes their slugs).
     known_tags: HashMap<String, i64>,
     /// The last article's id before the import's first new one: those after it are new.
@@ -68,6 +86,7 @@ impl FirstPass {
             now,
             queued: Vec::new(),
             queued_slugs: HashSet::new(),
+            queued_bytes: 0,
             known_tags: HashMap::new(),
             created_after: None,
             written: HashMap::new(),
@@ -77,7 +96,7 @@ impl FirstPass {
     }
 
     /// Queues the article record on `line`, writing the queue first when it holds the same
-    /// slug, and after when it is full.
+    /// slug, and after when it is full (by count or by bytes).
     pub(super) fn add(
         &mut self,
         conn: &mut Conn,
@@ -88,8 +107,9 @@ impl FirstPass {
             self.write(conn)?;
         }
         self.queued_slugs.insert(slug_of(&record).to_owned());
+        self.queued_bytes += text_bytes(&record);
         self.queued.push((line, record));
-        if self.queued.len() >= QUEUE {
+        if self.queued.len() >= QUEUE || self.queued_bytes >= QUEUE_BYTES {
             self.write(conn)?;
         }
         Ok(())
@@ -101,6 +121,7 @@ impl FirstPass {
             return Ok(());
         }
         self.queued_slugs.clear();
+        self.queued_bytes = 0;
         let queued = std::mem::take(&mut self.queued);
         let slugs: Vec<&str> = queued.iter().map(|(_, r)| slug_of(r)).collect();
         let mut stored: HashMap<String, Stored> = articles_t::table
@@ -222,6 +243,7 @@ impl FirstPass {
                 id,
                 before: None,
                 related: (!new.related.is_empty()).then(|| new.related.clone()),
+                bytes: text_bytes(record),
             };
             self.note(slug_of(record), pending);
         }
@@ -320,6 +342,7 @@ fn update(
             authors: stored_authors,
         }),
         related: (!related_same).then(|| new.related.clone()),
+        bytes: text_bytes(record),
     }))
 }
 

@@ -18,7 +18,7 @@ use crate::schema::tags as tags_t;
 
 use super::TransferError;
 use super::counters::Counters;
-use super::first_pass::{FirstPass, Pending};
+use super::first_pass::{FirstPass, Pending, QUEUE_BYTES};
 use super::statistics::Statistics;
 
 /// A tag record, validated.
@@ -165,8 +165,10 @@ where
             }
         }
         let mut finished = Statistics::of("related_links, article_revisions, changes");
-        for (n, chunk) in pending.chunks(FINISH_CHUNK).enumerate() {
-            finished.grown(conn, n * FINISH_CHUNK)?;
+        let mut done = 0;
+        for chunk in runs(&pending) {
+            finished.grown(conn, done)?;
+            done += chunk.len();
             finish(
                 conn,
                 chunk,
@@ -301,8 +303,27 @@ pub(super) fn at_line(line: u64, err: StoreError) -> TransferError {
 }
 
 /// How many articles the second pass finishes together ([`write::finish_all`]): their rows
-/// and what their revisions read are read in one statement each.
+/// and what their revisions read are read in one statement each. At most about
+/// [`QUEUE_BYTES`] of their text too: each is read back whole, with its renderings.
 const FINISH_CHUNK: usize = 100;
+
+/// `pending` cut into the runs the second pass finishes together: [`FINISH_CHUNK`] articles,
+/// or fewer when their text reaches [`QUEUE_BYTES`] (one article past it).
+fn runs(pending: &[Pending]) -> Vec<&[Pending]> {
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, p) in pending.iter().enumerate() {
+        bytes += p.bytes;
+        if i + 1 - start >= FINISH_CHUNK || bytes >= QUEUE_BYTES {
+            runs.push(&pending[start..=i]);
+            (start, bytes) = (i + 1, 0);
+        }
+    }
+    if start < pending.len() {
+        runs.push(&pending[start..]);
+    }
+    runs
+}
 
 /// Sets the changed articles' related links, then records their revisions and queues their
 /// events. The articles created after `created_after` are this import's
