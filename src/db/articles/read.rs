@@ -378,6 +378,20 @@ pub(in crate::db) fn former_holder(
         .optional()
 }
 
+/// For each of `slugs` that an article had before its current one, that article's slug now.
+pub(in crate::db) fn former_holders(
+    conn: &mut Conn,
+    slugs: &[&str],
+) -> QueryResult<HashMap<String, String>> {
+    Ok(article_slugs::table
+        .inner_join(articles::table.on(articles::id.eq(article_slugs::article_id)))
+        .filter(article_slugs::slug.eq_any(slugs))
+        .select((article_slugs::slug, articles::slug))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// The slug now of the article that has or had `slug`, if it still exists.
 pub(in crate::db) fn current_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<String>> {
     let now: Option<String> = articles::table

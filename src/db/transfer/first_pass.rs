@@ -16,11 +16,12 @@ use diesel::prelude::*;
 
 use crate::db::Conn;
 use crate::db::articles::model::{ArticleState, ArticleWrite, public_at};
+use crate::db::articles::read::former_holders;
 use crate::db::authors::credits;
 use crate::db::blocks::{self, BlockRow, NewBlock};
 use crate::db::corrections;
 use crate::db::related::RelatedSpec;
-use crate::schema::{article_slugs, articles as articles_t};
+use crate::schema::articles as articles_t;
 
 use super::article_parts::{set_former, set_tags, sorted, tag_ids};
 use super::import::{ArticleImport, at_line, changed_at};
@@ -169,13 +170,7 @@ impl FirstPass {
         let now = self.now;
         let slugs: Vec<&str> = records.iter().map(|(_, r)| slug_of(r)).collect();
         // No article has the slug now (it would have been found): one may have had it.
-        let held: HashMap<String, String> = article_slugs::table
-            .inner_join(articles_t::table.on(articles_t::id.eq(article_slugs::article_id)))
-            .filter(article_slugs::slug.eq_any(&slugs))
-            .select((article_slugs::slug, articles_t::slug))
-            .load::<(String, String)>(conn)?
-            .into_iter()
-            .collect();
+        let held = former_holders(conn, &slugs)?;
         let mut tags = Vec::with_capacity(records.len());
         for (line, record) in &records {
             tags.push(tag_ids(
